@@ -1,0 +1,47 @@
+# Accord — the two commands a new user needs:
+#   make run    install, migrate, load demo data, serve on http://127.0.0.1:$${ACCORD_PORT:-8000}
+#   make test   install what the tests need (PostgreSQL, Chromium) and run the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install install-test assets lint i18n-extract i18n-check bench clean
+
+run: install assets
+	$(BIN)/accord db upgrade
+	$(BIN)/accord demo load
+	$(BIN)/accord serve
+
+test: install-test assets
+	bash scripts/test.sh
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(VENV)/bin/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Accord needs Python 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+assets:
+	bash scripts/vendor-assets.sh
+
+lint: install-test
+	$(BIN)/ruff check src tests bench scripts
+
+i18n-extract: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output \
+	  --project=Accord -o src/accord/locale/messages.pot .
+	$(BIN)/pybabel update -i src/accord/locale/messages.pot -d src/accord/locale -D messages \
+	  --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) test-results src/accord/web/static/vendor

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs, only when they are missing:
+# PostgreSQL (the production database) and Chromium (browser tests), plus npm for vendoring.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v npm >/dev/null || need+=(npm)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "system-deps: installing ${need[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

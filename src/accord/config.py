@@ -1,0 +1,76 @@
+"""Settings from the environment, with safe defaults.
+
+Every setting is read from an ``ACCORD_*`` environment variable. Secrets never live in the repo:
+the session secret is generated on first run and kept in the state directory (``var/`` by
+default), readable only by its owner.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_STATE_DIR = Path.cwd() / "var"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Change with environment variables, e.g. ``ACCORD_PORT=9000``."""
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
+
+    state_dir: Path = Field(default=DEFAULT_STATE_DIR, description="Where the SQLite file, "
+                            "keys and the queue live. Kept out of version control.")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite "
+                              "under state_dir.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = Field(default="", description="Signs nothing secret by itself; empty "
+                            "means generate once and keep under state_dir.")
+    session_hours: int = 12
+    secure_cookies: bool = Field(default=False, description="Set true behind HTTPS.")
+    max_body_bytes: int = 1_000_000
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    queue: str = Field(default="sqlite", description="'sqlite' (embedded Huey) or 'redis'.")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_workers: int = 2
+    embedded_worker: bool = Field(default=True, description="Run queue workers inside the web "
+                                  "process; false when separate `accord worker` processes run.")
+    default_language: str = "zh_Hans"
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.state_dir / 'accord.sqlite3'}"
+
+    def ensure_state_dir(self) -> Path:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        return self.state_dir
+
+    def resolved_secret_key(self) -> str:
+        """Return the configured secret, or one generated on first use and kept on disk."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_state_dir() / "secret_key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget cached settings (tests change the environment between apps)."""
+    get_settings.cache_clear()

@@ -1,0 +1,92 @@
+"""The task queue: Huey, embedded with SQLite storage by default, Redis in production.
+
+Huey gives us persistence, retries and a consumer we can run either inside the web process
+(``ACCORD_EMBEDDED_WORKER=true``, the default, for a one-command install) or as separate
+``accord worker`` processes. Jobs are recorded in our own table so that pages can show progress
+whatever the queue backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+
+from accord.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class AccordQueue:
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+        self._run = huey.task(name="accord.run_job")(_run_job)
+
+    def enqueue_job(self, job_id: str) -> None:
+        self._run(job_id)
+
+
+def _run_job(job_id: str) -> None:
+    from accord.core.jobs.service import JobService
+    from accord.core.runtime import get_database
+
+    JobService(get_database()).run(job_id)
+
+
+def build_queue(settings: Settings) -> AccordQueue:
+    if settings.queue == "redis":
+        huey: Huey = RedisHuey("accord", url=settings.redis_url)
+    elif settings.queue == "sqlite":
+        path = settings.ensure_state_dir() / "queue.sqlite3"
+        huey = SqliteHuey("accord", filename=str(path))
+    elif settings.queue == "immediate":
+        # Runs each task synchronously in the caller, through Huey's real task machinery.
+        huey = SqliteHuey("accord", filename=":memory:", immediate=True)
+    else:
+        raise ValueError(
+            f"ACCORD_QUEUE must be 'sqlite', 'redis' or 'immediate', not {settings.queue!r}"
+        )
+    return AccordQueue(huey)
+
+
+_lock = threading.Lock()
+_queue: AccordQueue | None = None
+
+
+def get_queue() -> AccordQueue:
+    global _queue
+    with _lock:
+        if _queue is None:
+            _queue = build_queue(get_settings())
+        return _queue
+
+
+def reset_queue() -> None:
+    global _queue
+    with _lock:
+        _queue = None
+
+
+class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A Huey consumer that runs in threads of the web process.
+
+    The stock consumer installs signal handlers, which belong to the server (uvicorn) here.
+    """
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def start_embedded_consumer(workers: int = 2) -> Any:
+    """Start worker threads; returns the consumer so the caller can stop it."""
+    queue = get_queue()
+    if queue.huey.immediate:
+        return None
+    consumer = _EmbeddedConsumer(queue.huey, workers=workers, worker_type="thread",
+                                 periodic=True, check_worker_health=False)
+    consumer.start()
+    log.info("embedded queue consumer started", extra={"workers": workers})
+    return consumer

@@ -1,0 +1,6 @@
+"""Imports every table module so Alembic and tests see the complete schema."""
+
+from accord.core.accounts.models import ApiToken, LoginFailure, User, UserRole, WebSession
+from accord.core.jobs.models import Job
+
+__all__ = ["ApiToken", "Job", "LoginFailure", "User", "UserRole", "WebSession"]

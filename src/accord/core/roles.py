@@ -1,0 +1,46 @@
+"""The people who use Accord and what each role is for."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from accord.core.i18n import N_
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    INTERPRETER = "interpreter"
+    ANALYST = "analyst"
+    DPO = "dpo"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+
+# Short descriptions shown in user admin; English msgids, translated by the catalog.
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.OFFICER: N_("Front-line officer: interviews, case files, interpretation."),
+    Role.SUPERVISOR: N_("Approves high-risk uses and reviews AI output."),
+    Role.INTERPRETER: N_("Human interpreter: joins sessions, corrects translations."),
+    Role.ANALYST: N_("Runs place-based forecasts and staffing analyses."),
+    Role.DPO: N_("Data-protection officer: rights requests, retention, witness key."),
+    Role.AUDITOR: N_("Read-only external auditor: ledger and proofs."),
+    Role.ADMIN: N_("Manages accounts and system settings."),
+}
+
+
+def parse_roles(values: list[str] | tuple[str, ...] | set[str]) -> frozenset[Role]:
+    """Turn user input into roles, raising ``ValueError`` naming the first unknown one."""
+    roles: set[Role] = set()
+    for value in values:
+        value = value.strip().lower()
+        if not value:
+            continue
+        try:
+            roles.add(Role(value))
+        except ValueError:
+            known = ", ".join(sorted(r.value for r in Role))
+            raise ValueError(f"unknown role {value!r} (known: {known})") from None
+    return frozenset(roles)

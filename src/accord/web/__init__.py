@@ -1,0 +1,1 @@
+"""Accord's web layer: FastAPI routers, Jinja2 templates and htmx, server-rendered."""

@@ -1,0 +1,157 @@
+"""The FastAPI application: middleware, error pages, routers and the embedded queue worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import accord.core.accounts.jobs  # noqa: F401  (registers job handlers)
+from accord import __version__
+from accord.config import Settings, get_settings
+from accord.core.errors import AccordError, NotAuthenticated
+from accord.core.i18n import N_, gettext
+from accord.core.jobs import start_embedded_consumer
+from accord.core.logging import configure_logging
+from accord.core.runtime import get_database
+from accord.web.deps import request_language
+from accord.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from accord.web.routes import admin, api, auth, ops, pages
+from accord.web.templating import render
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _error_response(request: Request, status: int, message: str,
+                    params: dict[str, Any] | None = None,
+                    headers: dict[str, str] | None = None) -> Response:
+    if not hasattr(request.state, "language"):
+        request.state.language = request_language(request, None)
+    if _wants_json(request):
+        from accord.core.i18n import set_language
+
+        set_language(request.state.language)
+        text = gettext(message) % params if params else gettext(message)
+        return JSONResponse({"detail": text}, status_code=status, headers=headers)
+    return render(request, "error.html", {"status": status, "message": message,
+                                          "params": params or {}},
+                  status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AccordError)
+    async def accord_error(request: Request, error: AccordError) -> Response:
+        if isinstance(error, NotAuthenticated) and not _wants_json(request):
+            target = request.url.path
+            if request.url.query:
+                target += "?" + request.url.query
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return _error_response(request, error.status, error.message, error.params, headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            return _error_response(request, 404, N_("Page not found."))
+        if error.status_code == 405:
+            return _error_response(request, 405, N_("This method is not allowed here."))
+        return _error_response(request, error.status_code, str(error.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        details = [
+            {"field": ".".join(str(part) for part in item.get("loc", ())[1:]) or "body",
+             "loc": list(item.get("loc", ())), "message": item.get("msg", ""),
+             "type": item.get("type", "")}
+            for item in error.errors()
+        ]
+        if _wants_json(request):
+            return JSONResponse({"detail": details}, status_code=422)
+        summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return _error_response(request, 422, N_("Invalid input: %(detail)s"),
+                               {"detail": summary})
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def database_down(request: Request, error: Exception) -> Response:
+        log.error("database error", exc_info=error)
+        message = N_("The database is not reachable right now. Please try again in a moment.")
+        return _error_response(request, 503, message, headers={"Retry-After": "30"})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.error("unhandled error", exc_info=error)
+        return _error_response(request, 500, N_("Something went wrong on our side. The error "
+                                                 "has been logged with request id %(request_id)s."),
+                               {"request_id": getattr(request.state, "request_id", "")})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        consumer = None
+        if settings.embedded_worker:
+            consumer = start_embedded_consumer(settings.queue_workers)
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+
+    app = FastAPI(
+        title="Accord",
+        version=__version__,
+        summary="Governed AI for foreign-related police work.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,  # served by ops.docs_router, behind log-in
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = get_database()
+    settings.resolved_secret_key()
+
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
+        return response
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (ops, auth, pages, admin):
+        app.include_router(module.router)
+    app.include_router(ops.docs_router)
+    app.include_router(api.router)
+    app.include_router(api.admin_router)
+    return app

@@ -1,0 +1,42 @@
+"""What the dashboard offers each role.
+
+Capabilities register here as they land; until then the dashboard says plainly what is not yet
+available instead of showing dead links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accord.core.i18n import N_
+from accord.core.roles import Role
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str  # gettext msgid
+    description: str  # gettext msgid
+    href: str | None  # None: not available yet
+    roles: frozenset[Role]
+
+
+CARDS: list[Card] = [
+    Card(N_("Interpretation"), N_("Guided interviews, notices and translation in many languages."),
+         None, frozenset({Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR})),
+    Card(N_("Case files"), N_("Foreign-related cases with legal deadlines and guidance."),
+         None, frozenset({Role.OFFICER, Role.SUPERVISOR})),
+    Card(N_("Prevention"), N_("Place-based forecasts with honest backtests and fairness audits."),
+         None, frozenset({Role.ANALYST, Role.SUPERVISOR})),
+    Card(N_("Review queue"), N_("AI outputs waiting for a human decision."),
+         None, frozenset({Role.SUPERVISOR})),
+    Card(N_("Decision ledger"), N_("Tamper-evident log of every AI decision, with proofs."),
+         None, frozenset({Role.AUDITOR, Role.DPO, Role.SUPERVISOR, Role.ADMIN})),
+    Card(N_("User administration"), N_("Accounts, roles and the user directory export."),
+         "/admin/users", frozenset({Role.ADMIN})),
+    Card(N_("API documentation"), N_("OpenAPI description of the JSON API."),
+         "/docs", frozenset(Role)),
+]
+
+
+def dashboard_cards(roles: frozenset[Role]) -> list[Card]:
+    return [card for card in CARDS if card.roles & roles]

@@ -1,0 +1,157 @@
+"""Request dependencies: database session, who is asking, role checks and CSRF.
+
+Routers declare their access rule once, e.g.::
+
+    router = APIRouter(dependencies=[Depends(require_roles(Role.ADMIN))])
+
+so no route can forget it. Pages and the JSON API share the same checks; a browser without a
+session is sent to the log-in page, an API client gets 401.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from accord.config import Settings
+from accord.core.accounts import AccountService, User
+from accord.core.db import Database
+from accord.core.errors import NotAuthenticated, PermissionDenied
+from accord.core.i18n import N_, normalise_language
+from accord.core.roles import Role
+
+SESSION_COOKIE = "accord_session"
+LANGUAGE_COOKIE = "accord_lang"
+PRE_SESSION_CSRF_COOKIE = "accord_csrf"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CsrfFailed(PermissionDenied):
+    message = N_(
+        "The form has expired or did not come from Accord. Reload the page and try again."
+    )
+
+
+@dataclass
+class Principal:
+    """The authenticated caller: a user, and how they proved it."""
+
+    user: User
+    via: str  # "session" or "token"
+    csrf_token: str = ""  # the session's synchroniser token; empty for bearer tokens
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def db_session(database: Database = Depends(get_database)) -> Iterator[Session]:
+    """One session per request; routes commit what they change, anything else rolls back."""
+    session = database.sessions()
+    try:
+        yield session
+    finally:
+        # close() ends the transaction without expiring loaded objects, so error pages
+        # rendered after this can still read the signed-in user.
+        session.close()
+
+
+def account_service(
+    session: Session = Depends(db_session), settings: Settings = Depends(get_settings_dep)
+) -> AccountService:
+    return AccountService(
+        session,
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
+        session_hours=settings.session_hours,
+    )
+
+
+def optional_principal(
+    request: Request, accounts: AccountService = Depends(account_service)
+) -> Principal | None:
+    """Resolve a bearer token or the session cookie; sets the request's UI language."""
+    principal: Principal | None = None
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        user = accounts.resolve_token(authorization[7:].strip())
+        if user is None:
+            raise NotAuthenticated(N_("Invalid or revoked API token."))
+        accounts.session.commit()  # records last use
+        principal = Principal(user=user, via="token")
+    else:
+        record = accounts.resolve_session(request.cookies.get(SESSION_COOKIE, ""))
+        if record is not None:
+            principal = Principal(user=record.user, via="session", csrf_token=record.csrf_token)
+    request.state.principal = principal
+    request.state.language = request_language(request, principal)
+    return principal
+
+
+def request_language(request: Request, principal: Principal | None) -> str:
+    if principal is not None:
+        return normalise_language(principal.user.language)
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie:
+        return normalise_language(cookie)
+    accept = request.headers.get("accept-language", "")
+    first = accept.split(",")[0].split(";")[0].strip()
+    return normalise_language(first or None)
+
+
+def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
+
+
+async def csrf_protect(
+    request: Request, principal: Principal | None = Depends(optional_principal)
+) -> None:
+    """Reject unsafe requests from a browser session without the session's CSRF token.
+
+    API calls with a bearer token carry no ambient credentials, so they need no CSRF token.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return
+    if principal is None or principal.via != "session":
+        return
+    sent = request.headers.get("x-csrf-token", "")
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token", "")
+            sent = value if isinstance(value, str) else ""
+    if not sent or not secrets.compare_digest(sent, principal.csrf_token):
+        raise CsrfFailed()
+
+
+def require_roles(*roles: Role) -> Callable[..., Principal]:
+    """Dependency factory: the caller must be logged in and hold one of ``roles``.
+
+    With no roles given, any authenticated user passes. CSRF is checked for browser sessions.
+    """
+    allowed = frozenset(roles)
+
+    def check(principal: Principal = Depends(current_principal),
+              _csrf: None = Depends(csrf_protect)) -> Principal:
+        if allowed and not (principal.user.roles & allowed):
+            raise PermissionDenied()
+        return principal
+
+    return check
+
+
+def new_pre_session_csrf() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,1 @@
+"""Routers, one module per area; each declares its access rule once at router level."""

@@ -1,0 +1,50 @@
+"""Operations endpoints (public): liveness and readiness as JSON. And the API docs (signed-in)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from accord import __version__
+from accord.core.db import Database
+from accord.web.deps import get_database, require_roles
+
+router = APIRouter(include_in_schema=False)
+docs_router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles())])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, Any]:
+    """The process is up. Says nothing about dependencies, so orchestrators don't restart a
+    healthy process because the database blinked."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/readyz")
+def readyz(database: Database = Depends(get_database)) -> JSONResponse:
+    """Ready to serve: the database answers."""
+    try:
+        database.ping()
+    except Exception:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"},
+                            status_code=503)
+    return JSONResponse({"status": "ok", "database": database.dialect})
+
+
+@docs_router.get("/openapi.json")
+def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+@docs_router.get("/docs")
+def docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Accord API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )

@@ -1,0 +1,50 @@
+"""Jinja2 rendering with per-request language.
+
+The gettext callables installed in the environment read the current language from a context
+variable, which :func:`render` sets right before rendering in the same thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from accord import __version__
+from accord.core.i18n import LANGUAGES, gettext, ngettext, set_language
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(["html"]),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+environment.globals.update(version=__version__, languages=LANGUAGES)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    language = getattr(request.state, "language", None) or "zh_Hans"
+    set_language(language)
+    principal = getattr(request.state, "principal", None)
+    values: dict[str, Any] = {
+        "request": request,
+        "principal": principal,
+        "user": principal.user if principal else None,
+        "csrf_token": principal.csrf_token if principal else "",
+        "language": language,
+        "html_lang": "zh-Hans" if language == "zh_Hans" else "en",
+        "request_id": getattr(request.state, "request_id", ""),
+    }
+    values.update(context or {})
+    html = environment.get_template(name).render(values)
+    return HTMLResponse(html, status_code=status_code, headers=headers)

@@ -1,0 +1,105 @@
+"""Browser tests: a real `accord serve` process driven by real headless Chromium (Playwright).
+
+Chromium comes from Debian (`/usr/bin/chromium`, installed by scripts/system-deps.sh); Playwright
+never downloads a browser. A screenshot of the page is saved to test-results/screenshots/ when
+a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _chromium_path() -> str:
+    path = os.environ.get("ACCORD_CHROMIUM") or shutil.which("chromium")
+    if not path:
+        raise RuntimeError("Chromium is not installed: run scripts/system-deps.sh")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(accord_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """Run the real server (embedded Huey worker on SQLite storage) on a free port."""
+    port = _free_port()
+    env = {**os.environ, **accord_env, "ACCORD_QUEUE": "sqlite", "ACCORD_EMBEDDED_WORKER": "true",
+           "ACCORD_PORT": str(port), "ACCORD_LOG_LEVEL": "INFO"}
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "accord"), "serve"],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=_chromium_path(), headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    new_page = context.new_page()
+    new_page.set_default_timeout(15_000)
+    yield new_page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        db = "postgresql" if os.environ.get("ACCORD_TEST_DATABASE_URL") else "sqlite"
+        new_page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{db}.png"),
+                            full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.rep_call = report  # type: ignore[attr-defined]

@@ -1,0 +1,125 @@
+"""Shared fixtures.
+
+Every test gets its own fresh, migrated database: on SQLite (default) a copy of a template file,
+on PostgreSQL (when ``ACCORD_TEST_DATABASE_URL`` is set, as ``make test`` does) a database
+created from a migrated template. The app under test reads its settings from the environment,
+exactly as in production.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from accord.config import reset_settings_cache
+from accord.core import migrate
+from accord.core.accounts import AccountService, User
+from accord.core.db import Database
+from accord.core.jobs import reset_queue
+from accord.core.roles import Role
+from accord.core.runtime import get_database, reset_runtime
+from tests.helpers import PASSWORD
+
+PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL", "")
+_counter = itertools.count()
+
+
+def pytest_report_header() -> str:
+    return f"accord test database: {'postgresql' if PG_URL else 'sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database that each test copies."""
+    if PG_URL:
+        name = f"accord_template_{os.getpid()}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        migrate.upgrade(url)
+        yield name
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+        migrate.upgrade(f"sqlite:///{path}")
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        name = f"accord_test_{os.getpid()}_{next(_counter)}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        reset_runtime()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path / "accord.sqlite3"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite:///{path}"
+        reset_runtime()
+
+
+@pytest.fixture
+def accord_env(database_url: str, tmp_path: Path,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Point Accord's settings at this test's database and state directory."""
+    values = {
+        "ACCORD_DATABASE_URL": database_url,
+        "ACCORD_STATE_DIR": str(tmp_path / "var"),
+        "ACCORD_QUEUE": "immediate",
+        "ACCORD_EMBEDDED_WORKER": "false",
+        "ACCORD_LOG_LEVEL": "WARNING",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    reset_settings_cache()
+    reset_runtime()
+    reset_queue()
+    yield values
+    reset_settings_cache()
+    reset_runtime()
+    reset_queue()
+
+
+@pytest.fixture
+def database(accord_env: dict[str, str]) -> Database:
+    return get_database()
+
+
+@pytest.fixture
+def make_user(database: Database):  # type: ignore[no-untyped-def]
+    def create(username: str, *roles: Role, password: str = PASSWORD,
+               language: str = "en") -> User:
+        with database.session() as session:
+            return AccountService(session).create_user(
+                username, password, set(roles) or {Role.OFFICER}, language=language
+            )
+
+    return create
+
+
+@pytest.fixture
+def client(accord_env: dict[str, str]) -> Iterator[TestClient]:
+    from accord.web.app import create_app
+
+    with TestClient(create_app(), base_url="http://testserver") as test_client:
+        # Tests read English; the Chinese default is tested explicitly.
+        test_client.headers["Accept-Language"] = "en"
+        yield test_client

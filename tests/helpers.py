@@ -1,0 +1,22 @@
+"""Helpers shared by tests (not fixtures)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery"
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the real form; return the session's CSRF token."""
+    page = client.get("/login")
+    assert page.status_code == 200
+    token = client.cookies.get("accord_csrf")
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": token, "next": "/"},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    dashboard = client.get("/")
+    marker = 'name="csrf-token" content="'
+    start = dashboard.text.index(marker) + len(marker)
+    return dashboard.text[start:dashboard.text.index('"', start)]

@@ -1,0 +1,73 @@
+"""The ``accord`` command line, run as a real subprocess against this test's database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ACCORD = str(Path(sys.executable).parent / "accord")
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([ACCORD, *args], env={**os.environ, **env}, capture_output=True,
+                          text=True, input=stdin, timeout=120)
+
+
+def test_db_upgrade_is_idempotent(accord_env) -> None:
+    first = run(accord_env, "db", "upgrade")
+    second = run(accord_env, "db", "upgrade")
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert "database at revision 0001_initial" in second.stdout
+
+
+def test_users_create_and_list(accord_env) -> None:
+    created = run(accord_env, "users", "create", "li.wei", "--role", "officer", "--role",
+                  "interpreter", "--password", "a-long-password")
+    assert created.returncode == 0, created.stderr
+    listed = json.loads(run(accord_env, "users", "list", "--json").stdout)
+    assert listed == [{"username": "li.wei", "roles": ["interpreter", "officer"],
+                       "active": True, "language": "zh_Hans"}]
+
+
+def test_users_create_rejects_bad_input_with_exit_code_and_message(accord_env) -> None:
+    unknown_role = run(accord_env, "users", "create", "li.wei", "--role", "sheriff",
+                       "--password", "a-long-password")
+    assert unknown_role.returncode != 0
+    assert "unknown role 'sheriff'" in unknown_role.stderr
+    short = run(accord_env, "users", "create", "li.wei", "--role", "officer",
+                "--password", "short")
+    assert short.returncode != 0 and "at least 10 characters" in short.stderr
+    no_password = run(accord_env, "users", "create", "li.wei", "--role", "officer", stdin="")
+    assert no_password.returncode != 0 and "no password given" in no_password.stderr
+    run(accord_env, "users", "create", "li.wei", "--role", "officer",
+        "--password", "a-long-password")
+    duplicate = run(accord_env, "users", "create", "li.wei", "--role", "admin",
+                    "--password", "another-long-one")
+    assert duplicate.returncode != 0 and "taken" in duplicate.stderr
+    listed = json.loads(run(accord_env, "users", "list", "--json").stdout)
+    assert [u["roles"] for u in listed] == [["officer"]]
+
+
+def test_demo_load_creates_one_user_per_role_and_is_idempotent(accord_env) -> None:
+    first = run(accord_env, "demo", "load")
+    second = run(accord_env, "demo", "load")
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert first.stdout.count("(new)") == 7 and "(new)" not in second.stdout
+    # Same passwords on the second run: they are kept in the state directory, not the repo.
+    assert first.stdout.replace(" (new)", "") == second.stdout
+    users = json.loads(run(accord_env, "users", "list", "--json").stdout)
+    assert {u["username"] for u in users} == {
+        "demo-officer", "demo-supervisor", "demo-interpreter", "demo-analyst", "demo-dpo",
+        "demo-auditor", "demo-admin"}
+    credentials = Path(accord_env["ACCORD_STATE_DIR"]) / "demo-credentials.json"
+    assert oct(credentials.stat().st_mode & 0o777) == "0o600"
+
+
+def test_serve_refuses_an_unmigrated_database(accord_env, tmp_path) -> None:
+    env = {**accord_env, "ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    result = run(env, "serve", "--port", "1")
+    assert result.returncode != 0
+    assert "accord db upgrade" in result.stderr

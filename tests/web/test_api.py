@@ -1,0 +1,121 @@
+"""The JSON API: bearer tokens, roles, validation errors and size limits."""
+
+from __future__ import annotations
+
+from accord.core.accounts import AccountService
+from accord.core.roles import Role
+from tests.helpers import login
+
+
+def _token(database, username: str) -> str:
+    with database.session() as session:
+        accounts = AccountService(session)
+        return accounts.issue_token(accounts.find_user(username), "test").token
+
+
+def test_api_without_credentials_is_401_json(client) -> None:
+    response = client.get("/api/v1/me", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Please log in."}
+    assert response.headers["www-authenticate"] == "Bearer"
+    chinese = client.get("/api/v1/me", headers={"Accept-Language": "zh-CN"})
+    assert chinese.json() == {"detail": "请先登录。"}
+
+
+def test_bearer_token_authenticates_and_roles_apply(client, make_user, database) -> None:
+    make_user("li.wei", Role.OFFICER)
+    headers = {"Authorization": f"Bearer {_token(database, 'li.wei')}"}
+    assert client.get("/api/v1/me", headers=headers).json()["username"] == "li.wei"
+    assert client.get("/api/v1/users", headers=headers).status_code == 403
+
+
+def test_revoked_or_bogus_token_is_rejected(client, make_user, database) -> None:
+    make_user("li.wei", Role.OFFICER)
+    token = _token(database, "li.wei")
+    with database.session() as session:
+        accounts = AccountService(session)
+        user = accounts.find_user("li.wei")
+        accounts.revoke_token(user, accounts.list_tokens(user)[0].id)
+    for value in (token, "acc_bogus", "not-even-a-token"):
+        response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {value}"})
+        assert response.status_code == 401
+        assert "token" in response.json()["detail"].lower()
+
+
+def test_admin_creates_user_via_api_and_bad_json_names_the_field(
+    client, make_user, database
+) -> None:
+    make_user("boss", Role.ADMIN)
+    headers = {"Authorization": f"Bearer {_token(database, 'boss')}"}
+    created = client.post("/api/v1/users", headers=headers, json={
+        "username": "wang.fang", "password": "a-long-password", "roles": ["analyst"]})
+    assert created.status_code == 201
+    assert created.json()["roles"] == ["analyst"]
+
+    missing = client.post("/api/v1/users", headers=headers, json={"username": "x1"})
+    assert missing.status_code == 422
+    fields = {item["field"] for item in missing.json()["detail"]}
+    assert {"password", "roles"} <= fields
+
+    malformed = client.post("/api/v1/users", headers={**headers,
+                            "Content-Type": "application/json"}, content=b'{"username": ')
+    assert malformed.status_code == 422
+    assert malformed.json()["detail"][0]["type"] == "json_invalid"
+
+    bad_role = client.post("/api/v1/users", headers=headers, json={
+        "username": "zhao.lei", "password": "a-long-password", "roles": ["king"]})
+    assert bad_role.status_code == 422
+    assert "unknown role" in bad_role.json()["detail"]
+
+    names = [u["username"] for u in client.get("/api/v1/users", headers=headers).json()]
+    assert names == ["boss", "wang.fang"]
+
+
+def test_oversized_body_is_413_and_nothing_is_stored(client, make_user, database) -> None:
+    make_user("boss", Role.ADMIN)
+    headers = {"Authorization": f"Bearer {_token(database, 'boss')}"}
+    huge = {"username": "big.user", "password": "a-long-password", "roles": ["officer"],
+            "display_name": "x" * 2_000_000}
+    response = client.post("/api/v1/users", headers=headers, json=huge)
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+    names = [u["username"] for u in client.get("/api/v1/users", headers=headers).json()]
+    assert "big.user" not in names
+
+
+def test_streamed_oversized_body_without_length_is_413(client, make_user, database) -> None:
+    make_user("boss", Role.ADMIN)
+    headers = {"Authorization": f"Bearer {_token(database, 'boss')}",
+               "Content-Type": "application/json"}
+
+    def chunks():  # no Content-Length: sent chunked
+        yield b'{"username": "big.user", "display_name": "'
+        for _ in range(40):
+            yield b"y" * 50_000
+        yield b'"}'
+
+    response = client.post("/api/v1/users", headers=headers, content=chunks())
+    assert response.status_code == 413
+
+
+def test_session_users_need_csrf_for_api_writes(client, make_user) -> None:
+    make_user("boss", Role.ADMIN)
+    csrf = login(client, "boss")
+    body = {"username": "wang.fang", "password": "a-long-password", "roles": ["analyst"]}
+    assert client.post("/api/v1/users", json=body).status_code == 403
+    ok = client.post("/api/v1/users", json=body, headers={"X-CSRF-Token": csrf})
+    assert ok.status_code == 201
+
+
+def test_openapi_docs_need_login_and_use_vendored_assets(client, make_user) -> None:
+    assert client.get("/docs", follow_redirects=False).status_code == 303
+    assert client.get("/openapi.json", follow_redirects=False).status_code == 303
+    make_user("li.wei", Role.OFFICER)
+    login(client, "li.wei")
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/users" in spec["paths"]
