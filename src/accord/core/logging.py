@@ -25,7 +25,7 @@ class JsonFormatter(logging.Formatter):
         if request_id:
             payload["request_id"] = request_id
         for key, value in vars(record).items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+            if key not in _STANDARD_ATTRS and key != "color_message" and not key.startswith("_"):
                 payload[key] = value
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
