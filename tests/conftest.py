@@ -89,13 +89,18 @@ def accord_env(database_url: str, tmp_path: Path,
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
-    reset_settings_cache()
-    reset_runtime()
-    reset_queue()
+    _reset_process_state()
     yield values
+    _reset_process_state()
+
+
+def _reset_process_state() -> None:
+    from accord.core.governance import reset_governance
+
     reset_settings_cache()
     reset_runtime()
     reset_queue()
+    reset_governance()
 
 
 @pytest.fixture

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     embedded_worker: bool = Field(default=True, description="Run queue workers inside the web "
                                   "process; false when separate `accord worker` processes run.")
     default_language: str = "zh_Hans"
+    ledger_origin: str = Field(default="accord.local/ledger", description="The log's name in "
+                               "signed checkpoints; set it to the service's own domain.")
+    witness_name: str = Field(default="accord.local/dpo-witness", description="The oversight "
+                              "witness key's name (held for the data-protection officer).")
     log_level: str = "INFO"
 
     @property

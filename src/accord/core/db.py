@@ -60,6 +60,8 @@ class Base(DeclarativeBase):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin) instead of pysqlite's implicit one.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -68,12 +70,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    """Start SQLite transactions; writers that must serialise ask for BEGIN IMMEDIATE.
+
+    In WAL mode a deferred transaction that read first and writes later can fail with
+    SQLITE_BUSY_SNAPSHOT when another writer committed in between; BEGIN IMMEDIATE takes the
+    write lock up front (waiting up to busy_timeout) so such writers queue instead.
+    """
+    if connection.get_execution_options().get("sqlite_immediate"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine with the right settings for the database behind ``url``."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -97,6 +113,25 @@ class Database:
         """A session that commits on success and rolls back on any error."""
         session = self.sessions()
         try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session for writers that must be serialised (ledger appends).
+
+        On SQLite the transaction starts with BEGIN IMMEDIATE; on PostgreSQL callers take an
+        advisory lock (see :mod:`accord.core.ledger.store`).
+        """
+        session = self.sessions()
+        try:
+            if self.dialect == "sqlite":
+                session.connection(execution_options={"sqlite_immediate": True})
             yield session
             session.commit()
         except BaseException:

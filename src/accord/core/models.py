@@ -4,3 +4,22 @@ from accord.core.accounts.models import ApiToken, LoginFailure, User, UserRole, 
 from accord.core.jobs.models import Job
 
 __all__ = ["ApiToken", "Job", "LoginFailure", "User", "UserRole", "WebSession"]
+from accord.core.gateway.models import (
+    CapabilityState,
+    Decision,
+    LedgerCheckpoint,
+    LedgerEntry,
+    Review,
+    UserCertificate,
+    WitnessEvent,
+)
+
+__all__ += [
+    "CapabilityState",
+    "Decision",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "Review",
+    "UserCertificate",
+    "WitnessEvent",
+]

@@ -1,0 +1,1 @@
+"""The governed gateway: the one path every AI capability is called through."""

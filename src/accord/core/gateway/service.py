@@ -1,0 +1,336 @@
+"""GatewayService: authenticate → check purpose and inputs → policy → run the model with limits →
+store result and ledger entry atomically → return result, entry and explanation.
+
+Denials (policy, prohibited uses, suspended capabilities, undeclared inputs) are ledgered too.
+Nothing in Accord calls a model except through :meth:`GatewayService.invoke`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from accord.core.db import Database, utcnow
+from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
+from accord.core.gateway.models import CapabilityState, Decision, Review, UserCertificate
+from accord.core.i18n import N_
+from accord.core.ledger.canonical import canonical_json
+from accord.core.ledger.store import LedgerService, digest
+from accord.core.policy import PolicyDecision, PolicyEngine, PolicyReason, PolicyRequest
+from accord.core.registry import Capability, CapabilityRegistry, ModelOutput
+
+MAX_INPUT_BYTES = 64_000
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: an authenticated user, as seen by policy."""
+
+    user_id: int
+    username: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class GatewayRequest:
+    capability_id: str
+    purpose: str
+    legal_basis: str
+    inputs: Mapping[str, Any]
+    case_ref: str = ""
+    consent_recorded: bool = False
+    supervisor_approved: bool = False
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    decision_id: str
+    ledger_seq: int
+    capability: Capability
+    output: dict[str, Any]
+    explanation: str
+    confidence: float | None
+    review_required: bool
+    review_role: str
+    policy_version: str
+    reasons: tuple[PolicyReason, ...] = field(default=())
+
+
+class GatewayDenied(PermissionDenied):
+    """The call was refused; the refusal is in the ledger at ``ledger_seq``."""
+
+    message = N_("Refused: %(reasons)s (ledger entry %(seq)s)")
+
+    def __init__(self, reasons: tuple[PolicyReason, ...], ledger_seq: int,
+                 refusal_en: str = "", refusal_zh: str = "") -> None:
+        self.reasons = reasons
+        self.ledger_seq = ledger_seq
+        self.refusal_en = refusal_en
+        self.refusal_zh = refusal_zh
+        text = refusal_en or " ".join(r.reason_en for r in reasons)
+        super().__init__(reasons=text, seq=ledger_seq)
+
+    def reasons_in(self, language: str) -> str:
+        if language == "zh_Hans":
+            return self.refusal_zh or " ".join(r.reason_zh for r in self.reasons)
+        return self.refusal_en or " ".join(r.reason_en for r in self.reasons)
+
+
+class ModelFailed(AccordError):
+    status = 503
+    message = N_("The model did not answer in time or failed; nothing was decided. "
+                 "Use the human path (ledger entry %(seq)s).")
+
+
+class ReviewPending(AccordError):
+    status = 409
+    message = N_("This AI output is waiting for human review and cannot be used yet.")
+
+
+class ReviewRejected(AccordError):
+    status = 409
+    message = N_("A reviewer rejected this AI output; it cannot be used.")
+
+
+_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="accord-model")
+
+
+class GatewayService:
+    def __init__(self, database: Database, registry: CapabilityRegistry, policy: PolicyEngine,
+                 ledger: LedgerService) -> None:
+        self.database = database
+        self.registry = registry
+        self.policy = policy
+        self.ledger = ledger
+
+    # -- the one path ------------------------------------------------------------------------
+    def invoke(self, caller: Caller, request: GatewayRequest) -> GatewayResult:
+        capability = self.registry.get(request.capability_id)
+        if not request.purpose.strip():
+            raise ValidationFailed(detail="purpose: state the purpose of this use")
+        if not capability.prohibited:
+            undeclared = sorted(set(request.inputs) - set(capability.inputs))
+            if undeclared:
+                seq = self._ledger_denial(caller, request, capability, None,
+                                          f"undeclared inputs: {', '.join(undeclared)}")
+                raise ValidationFailed(detail=f"inputs not declared by {capability.id} "
+                                       f"(minimum necessary data): {', '.join(undeclared)}; "
+                                       f"refusal recorded as ledger entry {seq}")
+            self._check_inputs(capability, request.inputs)
+        decision = self.authorize(caller, request, capability)
+        if not decision.allowed:
+            seq = self._ledger_denial(caller, request, capability, decision, "")
+            refusal_en, refusal_zh = capability.refusal_en, capability.refusal_zh
+            suspended, why = self.suspension(capability.id)
+            if suspended:
+                refusal_en = f"{capability.title_en} is suspended: {why}"
+                refusal_zh = f"{capability.title_zh}已暂停使用：{why}"
+            raise GatewayDenied(decision.reasons, seq, refusal_en, refusal_zh)
+        assert capability.runner is not None and capability.model is not None
+        inputs = dict(request.inputs)
+        future = _executor.submit(capability.runner, inputs)
+        try:
+            result: ModelOutput = future.result(timeout=capability.timeout_seconds)
+        except FutureTimeout:
+            seq = self._ledger_failure(caller, request, capability, decision, "timeout")
+            raise ModelFailed(seq=seq) from None
+        except AccordError:
+            raise
+        except Exception as error:
+            seq = self._ledger_failure(caller, request, capability, decision,
+                                       type(error).__name__)
+            raise ModelFailed(seq=seq) from error
+        return self._store(caller, request, capability, decision, inputs, result)
+
+    def authorize(self, caller: Caller, request: GatewayRequest,
+                  capability: Capability | None = None) -> PolicyDecision:
+        """The policy decision for a call, without running anything (also the what-if tester)."""
+        capability = capability or self.registry.get(request.capability_id)
+        suspended, _ = self.suspension(capability.id)
+        return self.policy.authorize(PolicyRequest(
+            user_id=str(caller.user_id), roles=caller.roles,
+            certificates=self.certificates(caller.user_id),
+            capability_id=capability.id, risk_tier=capability.risk_tier.value,
+            purposes=capability.purposes, legal_bases=capability.legal_bases,
+            required_certificates=capability.required_certificates,
+            capability_roles=capability.roles, suspended=suspended,
+            purpose=request.purpose, legal_basis=request.legal_basis,
+            consent_recorded=request.consent_recorded,
+            supervisor_approved=request.supervisor_approved,
+            prohibited_use=capability.prohibited_use,
+        ))
+
+    @staticmethod
+    def _check_inputs(capability: Capability, inputs: Mapping[str, Any]) -> None:
+        if len(canonical_json(dict(inputs))) > MAX_INPUT_BYTES:
+            raise ValidationFailed(detail=f"inputs larger than {MAX_INPUT_BYTES} bytes")
+        for name, spec in capability.inputs.items():
+            value = inputs.get(name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if spec.required:
+                    raise ValidationFailed(detail=f"{name}: required")
+                continue
+            if spec.kind == "text":
+                if not isinstance(value, str):
+                    raise ValidationFailed(detail=f"{name}: must be text")
+                if len(value) > spec.max_length:
+                    raise ValidationFailed(detail=f"{name}: at most {spec.max_length} "
+                                           f"characters (got {len(value)})")
+            elif spec.kind == "choice" and value not in spec.choices:
+                raise ValidationFailed(detail=f"{name}: one of {', '.join(spec.choices)}")
+
+    # -- storing -----------------------------------------------------------------------------
+    def _base_fields(self, caller: Caller, request: GatewayRequest,
+                     capability: Capability) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "actor": f"user:{caller.user_id}",
+            "roles": sorted(caller.roles),
+            "capability": {"id": capability.id, "version": capability.version},
+            "purpose": request.purpose,
+            "legal_basis": request.legal_basis,
+            "case_ref": request.case_ref,
+        }
+        if capability.model is not None:
+            fields["model"] = {"name": capability.model.name,
+                               "version": capability.model.version,
+                               "digest": capability.model.digest}
+        return fields
+
+    @staticmethod
+    def _policy_fields(decision: PolicyDecision | None) -> dict[str, Any]:
+        if decision is None:
+            return {"decision": "deny", "version": "", "reasons": ["undeclared-input"]}
+        return {"decision": "allow" if decision.allowed else "deny",
+                "version": decision.policy_version, "reasons": list(decision.policy_ids)}
+
+    def _ledger_denial(self, caller: Caller, request: GatewayRequest, capability: Capability,
+                       decision: PolicyDecision | None, detail: str) -> int:
+        decision_id = secrets.token_hex(8)
+        with self.database.write_session() as session:
+            fields = {**self._base_fields(caller, request, capability),
+                      "policy": self._policy_fields(decision), "decision": decision_id,
+                      "explanation": detail or "refused by policy"}
+            seq = self.ledger.append(session, "denial", fields)
+            session.add(Decision(
+                id=decision_id, capability_id=capability.id,
+                capability_version=capability.version, actor_id=caller.user_id,
+                actor_role=",".join(sorted(caller.roles)), purpose=request.purpose[:64],
+                legal_basis=request.legal_basis[:64], case_ref=request.case_ref[:64],
+                status="denied", explanation=detail,
+                policy_version=decision.policy_version if decision else "",
+                policy_reasons=list(decision.policy_ids) if decision else ["undeclared-input"],
+                ledger_seq=seq,
+            ))
+        return seq
+
+    def _ledger_failure(self, caller: Caller, request: GatewayRequest, capability: Capability,
+                        decision: PolicyDecision, what: str) -> int:
+        with self.database.write_session() as session:
+            return self.ledger.append(session, "failure", {
+                **self._base_fields(caller, request, capability),
+                "policy": self._policy_fields(decision), "explanation": f"model failed: {what}",
+            })
+
+    def _store(self, caller: Caller, request: GatewayRequest, capability: Capability,
+               decision: PolicyDecision, inputs: dict[str, Any],
+               result: ModelOutput) -> GatewayResult:
+        decision_id = secrets.token_hex(8)
+        salt = secrets.token_bytes(32)
+        assert capability.model is not None
+        with self.database.write_session() as session:
+            fields = {
+                **self._base_fields(caller, request, capability),
+                "policy": self._policy_fields(decision),
+                "decision": decision_id,
+                "input_digest": digest(salt, inputs),
+                "output_digest": digest(salt, result.output),
+                "explanation": result.explanation,
+                "confidence": None if result.confidence is None else round(result.confidence, 4),
+                "review": {"required": capability.review_required,
+                           "role": capability.review_role if capability.review_required else ""},
+            }
+            seq = self.ledger.append(session, "decision", fields)
+            session.add(Decision(
+                id=decision_id, capability_id=capability.id,
+                capability_version=capability.version, model_version=capability.model.version,
+                actor_id=caller.user_id, actor_role=",".join(sorted(caller.roles)),
+                purpose=request.purpose, legal_basis=request.legal_basis,
+                case_ref=request.case_ref, status="completed", inputs=inputs,
+                output=result.output, explanation=result.explanation,
+                confidence=result.confidence, policy_version=decision.policy_version,
+                policy_reasons=list(decision.policy_ids),
+                review_status="pending" if capability.review_required else "not-required",
+                salt=salt.hex(), ledger_seq=seq,
+            ))
+            if capability.review_required:
+                session.flush()
+                session.add(Review(decision_id=decision_id, capability_id=capability.id,
+                                   model_version=capability.model.version,
+                                   required_role=capability.review_role))
+        return GatewayResult(
+            decision_id=decision_id, ledger_seq=seq, capability=capability,
+            output=result.output, explanation=result.explanation,
+            confidence=result.confidence, review_required=capability.review_required,
+            review_role=capability.review_role, policy_version=decision.policy_version,
+            reasons=decision.reasons,
+        )
+
+    # -- use of outputs ----------------------------------------------------------------------
+    def usable_output(self, decision_id: str) -> dict[str, Any]:
+        """The output a case document may use: the reviewed version, or refuse."""
+        with self.database.session() as session:
+            record = session.get(Decision, decision_id)
+            if record is None or record.status != "completed":
+                raise NotFound()
+            if record.review_status == "pending":
+                raise ReviewPending()
+            if record.review_status == "rejected":
+                raise ReviewRejected()
+            if record.review_status == "edited":
+                review = session.scalar(select(Review).where(Review.decision_id == decision_id))
+                assert review is not None and review.edited_output is not None
+                return dict(review.edited_output)
+            return dict(record.output or {})
+
+    # -- certificates and stop control -------------------------------------------------------
+    def certificates(self, user_id: int) -> frozenset[str]:
+        now = utcnow()
+        with self.database.session() as session:
+            rows = session.scalars(select(UserCertificate).where(
+                UserCertificate.user_id == user_id))
+            return frozenset(r.name for r in rows if r.expires_at is None or r.expires_at > now)
+
+    def suspension(self, capability_id: str) -> tuple[bool, str]:
+        with self.database.session() as session:
+            state = session.get(CapabilityState, capability_id)
+            return (bool(state and state.suspended), state.reason if state else "")
+
+    def set_suspended(self, capability_id: str, suspended: bool, caller: Caller,
+                      reason: str) -> int:
+        """Stop control: suspend (or resume) a capability at once; ledgered."""
+        capability = self.registry.get(capability_id)
+        if capability.prohibited:
+            raise ValidationFailed(detail="prohibited uses are always refused")
+        if suspended and not reason.strip():
+            raise ValidationFailed(detail="reason: say why the capability is suspended")
+        with self.database.write_session() as session:
+            state = session.get(CapabilityState, capability_id)
+            if state is None:
+                state = CapabilityState(capability_id=capability_id)
+                session.add(state)
+            state.suspended = suspended
+            state.reason = reason.strip()
+            state.changed_by = caller.user_id
+            state.changed_at = utcnow()
+            return self.ledger.append(
+                session, "capability-suspended" if suspended else "capability-resumed",
+                {"actor": f"user:{caller.user_id}", "roles": sorted(caller.roles),
+                 "capability": {"id": capability.id, "version": capability.version},
+                 "explanation": reason.strip()},
+            )

@@ -1,0 +1,60 @@
+"""Process-wide governance objects: registry, policy engine, ledger, gateway, reviews.
+
+Built once per process from settings (models inside capabilities load lazily on first use and
+are shared), so the web app, the CLI and queue workers all use the same spine.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from accord.config import get_settings
+from accord.core.gateway.review import ReviewService
+from accord.core.gateway.service import GatewayService
+from accord.core.ledger.note import CosignatureSigner
+from accord.core.ledger.store import LedgerService, load_log_signer, load_witness_signer
+from accord.core.policy import PolicyEngine
+from accord.core.registry import CapabilityRegistry, build_default_registry
+from accord.core.runtime import get_database
+
+
+@dataclass
+class Governance:
+    registry: CapabilityRegistry
+    policy: PolicyEngine
+    ledger: LedgerService
+    gateway: GatewayService
+    reviews: ReviewService
+
+    def witness_signer(self) -> CosignatureSigner:
+        settings = get_settings()
+        return load_witness_signer(settings.ensure_state_dir(), settings.witness_name)
+
+
+_lock = threading.Lock()
+_governance: Governance | None = None
+
+
+def get_governance() -> Governance:
+    global _governance
+    with _lock:
+        if _governance is None:
+            settings = get_settings()
+            database = get_database()
+            registry = build_default_registry()
+            policy = PolicyEngine()
+            signer = load_log_signer(settings.ensure_state_dir(), settings.ledger_origin)
+            ledger = LedgerService(database, signer, settings.ledger_origin)
+            _governance = Governance(
+                registry=registry, policy=policy, ledger=ledger,
+                gateway=GatewayService(database, registry, policy, ledger),
+                reviews=ReviewService(database, ledger),
+            )
+        return _governance
+
+
+def reset_governance() -> None:
+    global _governance
+    with _lock:
+        _governance = None

@@ -1,0 +1,175 @@
+"""The capability registry: what each AI capability is, may do, and needs.
+
+Every capability declares its risk tier, permitted purposes, accepted legal bases, required
+training certificates, the data it processes, whether a human must review its output, and a
+model card. The gateway reads nothing else when it decides whether a call may run. Uses that
+Accord refuses by design are registered too, as ``prohibited``, so a request for them gets an
+explanation instead of a 404 and the refusal is ledgered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from accord.core.errors import NotFound
+
+
+class RiskTier(StrEnum):
+    MINIMAL = "minimal"
+    LIMITED = "limited"
+    HIGH = "high"
+    PROHIBITED = "prohibited"
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One declared input. Undeclared inputs are rejected (minimum necessary data)."""
+
+    kind: str  # "text" | "choice" | "bool" | "number"
+    required: bool = True
+    max_length: int = 5000
+    choices: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    name: str
+    version: str
+    digest: str  # "sha256:…" of the weights file(s); "" only for rule-based components
+    licence: str
+    source: str
+    training_data: str
+    measured_accuracy: str
+    known_limitations: tuple[str, ...]
+    intended_use: str = ""
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """What a model returns through the gateway."""
+
+    output: dict[str, Any]
+    explanation: str
+    confidence: float | None = None
+
+
+Runner = Callable[[Mapping[str, Any]], ModelOutput]
+
+
+@dataclass(frozen=True)
+class Capability:
+    id: str
+    version: str
+    title_en: str
+    title_zh: str
+    description_en: str
+    description_zh: str
+    risk_tier: RiskTier
+    purposes: frozenset[str] = frozenset()
+    legal_bases: frozenset[str] = frozenset()
+    required_certificates: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()  # empty: any role
+    data_categories: tuple[str, ...] = ()
+    review_required: bool = False
+    review_role: str = "supervisor"
+    inputs: Mapping[str, InputSpec] = field(default_factory=dict)
+    model: ModelCard | None = None
+    runner: Runner | None = None
+    timeout_seconds: float = 10.0
+    refusal_en: str = ""  # for prohibited uses: why Accord does not do this
+    refusal_zh: str = ""
+    prohibited_use: str = ""  # the policy context value for prohibited uses
+
+    @property
+    def prohibited(self) -> bool:
+        return self.risk_tier is RiskTier.PROHIBITED
+
+
+class CapabilityRegistry:
+    def __init__(self) -> None:
+        self._capabilities: dict[str, Capability] = {}
+
+    def register(self, capability: Capability) -> Capability:
+        if capability.id in self._capabilities:
+            raise ValueError(f"capability {capability.id!r} is already registered")
+        if not capability.prohibited and capability.runner is None:
+            raise ValueError(f"capability {capability.id!r} has no runner")
+        if not capability.prohibited and capability.model is None:
+            raise ValueError(f"capability {capability.id!r} has no model card")
+        self._capabilities[capability.id] = capability
+        return capability
+
+    def get(self, capability_id: str) -> Capability:
+        try:
+            return self._capabilities[capability_id]
+        except KeyError:
+            raise NotFound("Unknown capability: %(id)s", id=capability_id) from None
+
+    def all(self) -> list[Capability]:
+        return sorted(self._capabilities.values(), key=lambda c: c.id)
+
+    def __contains__(self, capability_id: object) -> bool:
+        return capability_id in self._capabilities
+
+
+def _prohibited(cid: str, use: str, title_en: str, title_zh: str, why_en: str,
+                why_zh: str) -> Capability:
+    return Capability(
+        id=cid, version="0", title_en=title_en, title_zh=title_zh,
+        description_en=why_en, description_zh=why_zh, risk_tier=RiskTier.PROHIBITED,
+        refusal_en=why_en, refusal_zh=why_zh, prohibited_use=use,
+    )
+
+
+PROHIBITED_USES: tuple[Capability, ...] = (
+    _prohibited(
+        "vision.watchlist-identification", "watchlist-face-identification",
+        "Face identification against watchlists", "基于布控名单的人脸识别",
+        "Accord does not identify people in crowds or footage against watchlists, in real time "
+        "or afterwards. It is mass biometric surveillance with the gravest risks and the weakest "
+        "legal footing. Lawful alternatives: face redaction, and 1:1 verification with recorded "
+        "consent.",
+        "Accord 不对人群或录像中的人员进行基于布控名单的识别（无论实时还是事后）。"
+        "这属于大规模生物特征监控，风险最大、法律依据最弱。"
+        "合法替代方案：人脸打码，以及经记录同意的一对一核验。",
+    ),
+    _prohibited(
+        "risk.person-score", "person-risk-score",
+        "Person-level risk scores", "个人风险评分",
+        "Accord does not score individuals' risk of offending. Person-level risk lists inherit "
+        "bias from historical data and are opaque to the people they affect. Lawful alternative: "
+        "place-based forecasting with fairness audits.",
+        "Accord 不对个人的违法犯罪风险打分。个人风险名单会继承历史数据中的偏见，且对当事人不透明。"
+        "合法替代方案：附公平性审计的基于地点的预测。",
+    ),
+    _prohibited(
+        "affect.emotion-detection", "emotion-detection",
+        "Emotion detection", "情绪识别",
+        "Accord does not infer emotions from faces, voices or text. The science is unreliable "
+        "across cultures and the EU AI Act prohibits it in law enforcement settings like this.",
+        "Accord 不从面部、声音或文本推断情绪。其科学依据在不同文化间并不可靠，欧盟《人工智能法》"
+        "也禁止在此类执法场景中使用。",
+    ),
+    _prohibited(
+        "affect.credibility-detection", "credibility-detection",
+        "Credibility or lie detection", "可信度或测谎判断",
+        "Accord does not judge whether a person is telling the truth. Inconsistency hints between "
+        "statements are offered instead, and a human weighs them.",
+        "Accord 不判断当事人是否说真话。系统只提供陈述之间的不一致提示，由人来权衡。",
+    ),
+)
+
+
+def build_default_registry() -> CapabilityRegistry:
+    """The registry with every capability Accord ships, plus the prohibited uses."""
+    registry = CapabilityRegistry()
+    for capability in PROHIBITED_USES:
+        registry.register(capability)
+    from accord.interpret.langid import LANGID_CAPABILITY
+
+    registry.register(LANGID_CAPABILITY)
+    return registry

@@ -1,0 +1,1 @@
+"""Interpretation: language identification now; guided interviews, notices and translation next."""
