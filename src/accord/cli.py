@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from accord.core.accounts import User
+    from accord.core.gateway.service import Caller
 
 from accord.config import get_settings
 
@@ -18,6 +23,16 @@ demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(demo_app, name="demo")
+ledger_app = typer.Typer(help="The tamper-evident decision ledger.", no_args_is_help=True)
+proof_app = typer.Typer(help="Merkle proofs (RFC 9162).", no_args_is_help=True)
+capabilities_app = typer.Typer(help="The capability registry and stop control.",
+                               no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+ledger_app.add_typer(proof_app, name="proof")
+app.add_typer(capabilities_app, name="capabilities")
+
+UserOption = Annotated[str, typer.Option("--user", envvar="ACCORD_USER",
+                                         help="Act as this user (default: ACCORD_USER).")]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -98,10 +113,14 @@ def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 def demo_load() -> None:
     """Create the demo users (one per role); prints their log-ins. Safe to run again."""
     from accord.core.runtime import get_database
-    from accord.demo import load_demo
+    from accord.demo import load_demo, send_demo_calls
 
     settings = get_settings()
     logins = load_demo(get_database(), settings.ensure_state_dir())
+    written = send_demo_calls(logins)
+    if written:
+        typer.echo(f"Sent demo calls through the governed gateway: {written} ledger entries, "
+                   "checkpoint signed and witnessed.")
     typer.echo("Demo log-ins (passwords are kept in "
                f"{settings.state_dir / 'demo-credentials.json'}):")
     for login in logins:
@@ -148,6 +167,202 @@ def worker(workers: Annotated[int, typer.Option()] = 2) -> None:
     configure_logging(get_settings().log_level)
     consumer = get_queue().huey.create_consumer(workers=workers, worker_type="thread")
     consumer.run()
+
+
+def _caller(username: str) -> tuple[User, Caller]:
+    """Resolve ``--user`` to an active account and a gateway Caller."""
+    from accord.core.accounts import AccountService
+    from accord.core.gateway.service import Caller
+    from accord.core.runtime import get_database
+
+    if not username:
+        raise fail("no user: pass --user NAME or set ACCORD_USER")
+    with get_database().session() as session:
+        user = AccountService(session).find_user(username)
+        if user is None or not user.active:
+            raise fail(f"no active user named {username!r}")
+        caller = Caller(user_id=user.id, username=user.username,
+                        roles=frozenset(str(r) for r in user.roles))
+        return user, caller
+
+
+@app.command("langid")
+def langid(
+    text: str,
+    user: UserOption = "",
+    purpose: Annotated[str | None, typer.Option(help="Default: the user's default purpose.")]
+    = None,
+    legal_basis: Annotated[str, typer.Option()] = "police-law-art-2",
+    case_ref: Annotated[str, typer.Option()] = "",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Identify the language of TEXT through the governed gateway (ledgered)."""
+    from accord.core.errors import AccordError
+    from accord.core.gateway.service import GatewayDenied, GatewayRequest
+    from accord.core.governance import get_governance
+
+    account, caller = _caller(user)
+    purpose = purpose or account.default_purpose
+    try:
+        result = get_governance().gateway.invoke(caller, GatewayRequest(
+            capability_id="interpret.langid", purpose=purpose, legal_basis=legal_basis,
+            inputs={"text": text}, case_ref=case_ref))
+    except GatewayDenied as denied:
+        raise fail(f"refused: {denied.reasons_in('en')} (ledger entry {denied.ledger_seq})",
+                   3) from None
+    except AccordError as error:
+        raise fail(str(error)) from None
+    payload = {"language": result.output["language"], "name": result.output["name"],
+               "confidence": result.confidence, "uncertain": result.output["uncertain"],
+               "candidates": result.output["candidates"], "explanation": result.explanation,
+               "decision_id": result.decision_id, "ledger_seq": result.ledger_seq}
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    flag = " (uncertain: confirm with the person)" if payload["uncertain"] else ""
+    typer.echo(f"{payload['language']} {payload['name']['en']} "
+               f"p={payload['confidence']:.2f}{flag} [ledger entry {result.ledger_seq}]")
+
+
+@capabilities_app.command("list")
+def capabilities_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List registered capabilities, their risk tier and whether they are suspended."""
+    from accord.core.governance import get_governance
+
+    governance = get_governance()
+    rows = []
+    for capability in governance.registry.all():
+        suspended, reason = governance.gateway.suspension(capability.id)
+        rows.append({"id": capability.id, "version": capability.version,
+                     "risk_tier": capability.risk_tier.value, "suspended": suspended,
+                     "reason": reason, "review_required": capability.review_required})
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        state = f"SUSPENDED: {row['reason']}" if row["suspended"] else ""
+        typer.echo(f"{row['id']:<36} {row['version']:<8} {row['risk_tier']:<11} {state}")
+
+
+def _set_suspended(capability_id: str, suspended: bool, user: str, reason: str) -> None:
+    from accord.core.errors import AccordError
+    from accord.core.governance import get_governance
+
+    _, caller = _caller(user)
+    if not ({"supervisor", "admin"} & caller.roles):
+        raise fail("only a supervisor or an admin may suspend or resume a capability")
+    try:
+        seq = get_governance().gateway.set_suspended(capability_id, suspended,
+                                                     caller, reason)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"{capability_id} {'suspended' if suspended else 'resumed'} "
+               f"[ledger entry {seq}]")
+
+
+@capabilities_app.command("suspend")
+def capabilities_suspend(capability_id: str, reason: Annotated[str, typer.Option()],
+                         user: UserOption = "") -> None:
+    """Stop control: refuse every further call to a capability until resumed."""
+    _set_suspended(capability_id, True, user, reason)
+
+
+@capabilities_app.command("resume")
+def capabilities_resume(capability_id: str, user: UserOption = "",
+                        reason: Annotated[str, typer.Option()] = "") -> None:
+    """Lift a suspension."""
+    _set_suspended(capability_id, False, user, reason)
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    export: Annotated[Path | None, typer.Option(
+        "--export", help="Verify an export directory offline (no database), as an auditor.")]
+    = None,
+) -> None:
+    """Recompute the whole ledger and check every signed checkpoint; non-zero on tampering."""
+    if export is not None:
+        from accord.core.ledger.export import verify_export
+
+        report = verify_export(export)
+        typer.echo(report.summary())
+        raise typer.Exit(0 if report.ok else 1)
+    from accord.core.governance import get_governance
+
+    result = get_governance().ledger.verify()
+    if not result.ok:
+        where = ("" if result.first_bad_seq is None
+                 else f" (first bad entry: {result.first_bad_seq})")
+        raise fail(f"ledger verification FAILED{where}: {result.reason}")
+    typer.echo(f"ledger OK: {result.size} entries, {result.checkpoints} signed checkpoints, "
+               f"verified in {result.seconds:.2f} s")
+    for warning in result.warnings:
+        typer.echo(f"note: {warning}")
+
+
+@ledger_app.command("checkpoint")
+def ledger_checkpoint() -> None:
+    """Sign a checkpoint for the current tree and print it."""
+    from accord.core.governance import get_governance
+
+    latest = get_governance().ledger.checkpoint()
+    if latest is None:
+        raise fail("the ledger is empty")
+    typer.echo(latest.note, nl=False)
+
+
+@ledger_app.command("witness")
+def ledger_witness(user: UserOption = "") -> None:
+    """Act as the oversight witness (DPO): cosign the latest checkpoint if consistent."""
+    from accord.core.governance import get_governance
+
+    _, caller = _caller(user)
+    if "dpo" not in caller.roles:
+        raise fail("only a data-protection officer (dpo) holds the witness key")
+    governance = get_governance()
+    outcome = governance.ledger.witness(governance.witness_signer(),
+                                        caller.user_id)
+    if not outcome.cosigned:
+        raise fail(f"witness REFUSED checkpoint {outcome.size}: {outcome.reason}")
+    typer.echo(f"witness cosigned checkpoint {outcome.size}")
+
+
+@proof_app.command("inclusion")
+def proof_inclusion(seq: int, size: Annotated[int | None, typer.Option()] = None) -> None:
+    """Inclusion proof for entry SEQ in the tree of SIZE (default: latest checkpoint)."""
+    from accord.core.governance import get_governance
+
+    ledger = get_governance().ledger
+    latest = ledger.checkpoint()
+    size = size or (latest.size if latest else 0)
+    try:
+        proof = ledger.inclusion_proof(seq, size)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    typer.echo(json.dumps(proof, indent=2))
+
+
+@proof_app.command("consistency")
+def proof_consistency(old: int, new: int) -> None:
+    """Consistency proof between tree sizes OLD and NEW."""
+    from accord.core.governance import get_governance
+
+    try:
+        proof = get_governance().ledger.consistency_proof(old, new)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    typer.echo(json.dumps(proof, indent=2))
+
+
+@ledger_app.command("export")
+def ledger_export(directory: Path) -> None:
+    """Write entries.jsonl, checkpoints.txt and public.key for an outside auditor."""
+    from accord.core.governance import get_governance
+
+    governance = get_governance()
+    witness_key = governance.witness_signer().verifier_key()
+    path = governance.ledger.export(directory, (witness_key,))
+    typer.echo(f"exported to {path}; check it with: accord ledger verify --export {path}")
 
 
 def main() -> None:

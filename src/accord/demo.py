@@ -6,6 +6,7 @@ a second ``accord demo load`` prints the same log-ins and changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -51,6 +52,56 @@ def _load_or_create_passwords(state_dir: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as handle:
         json.dump(passwords, handle, indent=2)
     return passwords
+
+
+DEMO_TEXTS = (
+    # Short statements a foreign visitor might write at a counter (invented, no real persons).
+    "Me robaron la cartera en el metro, línea 1, esta mañana.",
+    "J'ai perdu mon passeport près de la gare, je dois prévenir mon consulat.",
+    "Я потерял паспорт в такси, водитель уехал.",
+    "地下鉄でカバンを盗まれました。",
+    "호텔에서 여권을 잃어버렸어요.",
+    "سُرقت حقيبتي في السوق، وفيها جواز سفري.",
+    "My bicycle was stolen outside the university library.",
+)
+
+
+def send_demo_calls(logins: list[DemoLogin]) -> int:
+    """Send demo calls through the governed gateway so a fresh install has a ledger to explore:
+    allowed calls, a role denial and a prohibited use, then a signed and witnessed checkpoint.
+    Does nothing if the ledger already has entries. Returns the number of entries written.
+    """
+    from accord.core.gateway.service import Caller, GatewayDenied, GatewayRequest
+    from accord.core.governance import get_governance
+
+    governance = get_governance()
+    if governance.ledger.size() > 0:
+        return 0
+    users = {login.role: login for login in logins}
+    with governance.gateway.database.session() as session:
+        accounts = AccountService(session)
+        callers = {}
+        for role, login in users.items():
+            user = accounts.find_user(login.username)
+            assert user is not None
+            callers[role] = Caller(user.id, user.username, frozenset({role.value}))
+    for number, text in enumerate(DEMO_TEXTS):
+        governance.gateway.invoke(callers[Role.OFFICER], GatewayRequest(
+            capability_id="interpret.langid", purpose="victim-assistance",
+            legal_basis="police-law-art-2", inputs={"text": text},
+            case_ref=f"demo-case-{number + 1:03d}"))
+    refusals = (
+        (Role.ANALYST, "interpret.langid", {"text": "Hello"}),
+        (Role.OFFICER, "vision.watchlist-identification", {}),
+    )
+    for role, capability_id, inputs in refusals:
+        with contextlib.suppress(GatewayDenied):  # refused and ledgered, as intended
+            governance.gateway.invoke(callers[role], GatewayRequest(
+                capability_id=capability_id, purpose="victim-assistance",
+                legal_basis="police-law-art-2", inputs=inputs))
+    governance.ledger.checkpoint()
+    governance.ledger.witness(governance.witness_signer(), callers[Role.DPO].user_id)
+    return governance.ledger.size()
 
 
 def load_demo(database: Database, state_dir: Path) -> list[DemoLogin]:

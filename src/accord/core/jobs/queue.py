@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from accord.config import Settings, get_settings
@@ -24,6 +24,9 @@ class AccordQueue:
     def __init__(self, huey: Huey) -> None:
         self.huey = huey
         self._run = huey.task(name="accord.run_job")(_run_job)
+        # Sign a ledger checkpoint every minute when the ledger grew, so new decisions are
+        # covered by a signed tree head soon after they are written.
+        huey.periodic_task(crontab(minute="*"), name="accord.checkpoint")(_checkpoint)
 
     def enqueue_job(self, job_id: str) -> None:
         self._run(job_id)
@@ -34,6 +37,12 @@ def _run_job(job_id: str) -> None:
     from accord.core.runtime import get_database
 
     JobService(get_database()).run(job_id)
+
+
+def _checkpoint() -> None:
+    from accord.core.governance import get_governance
+
+    get_governance().ledger.checkpoint()
 
 
 def build_queue(settings: Settings) -> AccordQueue:
