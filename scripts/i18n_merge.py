@@ -1,0 +1,54 @@
+"""Re-extract UI strings and merge Chinese translations from JSON files into the zh_Hans catalog.
+
+    .venv/bin/python scripts/i18n_merge.py [docs/i18n-pending/*.zh.json ...]
+
+Each JSON file maps English msgids to Simplified Chinese. Messages already translated in the
+catalog keep their translation unless a JSON file gives a new one. Prints what is still
+untranslated and exits 1 if anything is.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+POT = ROOT / "src/accord/locale/messages.pot"
+PO = ROOT / "src/accord/locale/zh_Hans/LC_MESSAGES/messages.po"
+
+
+def main(paths: list[str]) -> int:
+    pybabel = Path(sys.executable).parent / "pybabel"
+    subprocess.run([str(pybabel), "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_",
+                    "-k", "_", "--no-location", "--sort-output", "--project=Accord",
+                    "-o", str(POT), str(ROOT)], check=True, capture_output=True, cwd=ROOT)
+    with PO.open("rb") as handle:
+        existing = {m.id: m.string for m in read_po(handle) if m.id}
+    for path in paths:
+        existing.update(json.loads(Path(path).read_text(encoding="utf-8")))
+    with POT.open("rb") as handle:
+        template = read_po(handle)
+    catalog = Catalog(locale="zh_Hans", project="Accord")
+    missing = []
+    for message in template:
+        if not message.id:
+            continue
+        translation = existing.get(message.id, "")
+        if not translation:
+            missing.append(message.id)
+        catalog.add(message.id, translation, flags=message.flags)
+    with PO.open("wb") as handle:
+        write_po(handle, catalog, sort_output=True, width=100)
+    for msgid in missing:
+        print(f"untranslated: {msgid!r}")
+    print(f"{len(catalog)} messages, {len(missing)} untranslated")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Public accountability: the transparency register (and later rights requests, DPO console)."""
