@@ -109,3 +109,23 @@ def test_capability_stop_control_from_the_cli(accord_env) -> None:
     assert run(accord_env, "capabilities", "resume", "interpret.langid", "--user",
                "demo-supervisor").returncode == 0
     assert run(accord_env, "langid", "hola amigos", "--user", "demo-officer").returncode == 0
+
+
+def test_retention_commands(accord_env) -> None:
+    _demo(accord_env)
+    status = run(accord_env, "retention", "status")
+    assert status.returncode == 0 and "ai-decision-content" in status.stdout
+    denied = run(accord_env, "retention", "run", "--user", "demo-officer")
+    assert denied.returncode != 0 and "data-protection officer" in denied.stderr
+    held = run(accord_env, "retention", "hold", "demo-case-001", "--reason", "appeal",
+               "--user", "demo-dpo")
+    assert held.returncode == 0
+    again = run(accord_env, "retention", "hold", "demo-case-001", "--reason", "appeal",
+                "--user", "demo-dpo")
+    assert again.returncode != 0 and "already under legal hold" in again.stderr
+    assert "nothing has expired" in run(accord_env, "retention", "run", "--user",
+                                        "demo-dpo").stdout
+    assert run(accord_env, "retention", "release", "demo-case-001", "--user",
+               "demo-dpo").returncode == 0
+    missing = run(accord_env, "retention", "release", "demo-case-001", "--user", "demo-dpo")
+    assert missing.returncode != 0 and "No active legal hold" in missing.stderr

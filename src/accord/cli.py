@@ -30,6 +30,9 @@ capabilities_app = typer.Typer(help="The capability registry and stop control.",
 app.add_typer(ledger_app, name="ledger")
 ledger_app.add_typer(proof_app, name="proof")
 app.add_typer(capabilities_app, name="capabilities")
+retention_app = typer.Typer(help="Retention of personal data and legal holds.",
+                            no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 
 UserOption = Annotated[str, typer.Option("--user", envvar="ACCORD_USER",
                                          help="Act as this user (default: ACCORD_USER).")]
@@ -363,6 +366,69 @@ def ledger_export(directory: Path) -> None:
     witness_key = governance.witness_signer().verifier_key()
     path = governance.ledger.export(directory, (witness_key,))
     typer.echo(f"exported to {path}; check it with: accord ledger verify --export {path}")
+
+
+def _retention():  # type: ignore[no-untyped-def]
+    from accord.core.governance import get_governance
+    from accord.governance.retention import RetentionService
+
+    governance = get_governance()
+    return RetentionService(governance.gateway.database, governance.ledger)
+
+
+def _require_dpo(user: str) -> Caller:
+    _, caller = _caller(user)
+    if not ({"dpo", "admin"} & caller.roles):
+        raise fail("only a data-protection officer or an admin may do this")
+    return caller
+
+
+@retention_app.command("status")
+def retention_status() -> None:
+    """What is due for erasure now, held back by legal holds, and what expires next."""
+    for expiry in _retention().upcoming():
+        nxt = expiry.next_expiry.strftime("%Y-%m-%d %H:%M UTC") if expiry.next_expiry else "—"
+        typer.echo(f"{expiry.rule.category:<24} keep {expiry.rule.days:>3} days  due now "
+                   f"{expiry.due_now:>5}  held {expiry.held_back:>4}  next expiry {nxt}")
+
+
+@retention_app.command("run")
+def retention_run(user: UserOption = "") -> None:
+    """Erase expired data now; each rule applied writes a deletion certificate to the ledger."""
+    caller = _require_dpo(user)
+    certificates = _retention().run(actor=f"user:{caller.user_id}")
+    if not certificates:
+        typer.echo("nothing has expired")
+    for cert in certificates:
+        typer.echo(f"{cert.category}: {cert.count} erased, {cert.held_back} held back "
+                   f"[deletion certificate: ledger entry {cert.ledger_seq}]")
+
+
+@retention_app.command("hold")
+def retention_hold(case_ref: str, reason: Annotated[str, typer.Option()],
+                   user: UserOption = "") -> None:
+    """Put a case under legal hold: its data is not erased until released."""
+    from accord.core.errors import AccordError
+
+    caller = _require_dpo(user)
+    try:
+        _retention().hold(case_ref, reason, caller.user_id)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"case {case_ref} is under legal hold")
+
+
+@retention_app.command("release")
+def retention_release(case_ref: str, user: UserOption = "") -> None:
+    """Release a legal hold."""
+    from accord.core.errors import AccordError
+
+    caller = _require_dpo(user)
+    try:
+        _retention().release(case_ref, caller.user_id)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"legal hold on case {case_ref} released")
 
 
 def main() -> None:

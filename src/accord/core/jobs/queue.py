@@ -27,6 +27,8 @@ class AccordQueue:
         # Sign a ledger checkpoint every minute when the ledger grew, so new decisions are
         # covered by a signed tree head soon after they are written.
         huey.periodic_task(crontab(minute="*"), name="accord.checkpoint")(_checkpoint)
+        # Apply retention rules every night; each rule applied is certified in the ledger.
+        huey.periodic_task(crontab(minute="30", hour="2"), name="accord.retention")(_retention)
 
     def enqueue_job(self, job_id: str) -> None:
         self._run(job_id)
@@ -43,6 +45,14 @@ def _checkpoint() -> None:
     from accord.core.governance import get_governance
 
     get_governance().ledger.checkpoint()
+
+
+def _retention() -> None:
+    from accord.core.governance import get_governance
+    from accord.governance.retention import RetentionService
+
+    governance = get_governance()
+    RetentionService(governance.gateway.database, governance.ledger).run()
 
 
 def build_queue(settings: Settings) -> AccordQueue:

@@ -1,0 +1,109 @@
+"""Retention: expired data erased on schedule, deletion certificates in the ledger, legal holds."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from accord.core.db import utcnow
+from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.core.gateway.models import Decision, LedgerEntry
+from accord.core.gateway.service import Caller, GatewayRequest
+from accord.core.governance import get_governance
+from accord.core.roles import Role
+from accord.governance.retention import RetentionService, load_rules
+
+
+@pytest.fixture
+def setup(accord_env, make_user):  # type: ignore[no-untyped-def]
+    governance = get_governance()
+    officer = make_user("li.wei", Role.OFFICER)
+    caller = Caller(officer.id, officer.username, frozenset({"officer"}))
+    for case in ("case-1", "case-2", "case-2"):
+        governance.gateway.invoke(caller, GatewayRequest(
+            "interpret.langid", "victim-assistance", "police-law-art-2",
+            {"text": "Mi chiamo Mario Rossi, ho perso il passaporto"}, case_ref=case))
+    dpo = make_user("zhou.min", Role.DPO)
+    return governance, RetentionService(governance.gateway.database, governance.ledger), dpo
+
+
+def test_nothing_is_erased_before_its_time(setup) -> None:
+    governance, retention, _ = setup
+    assert retention.run(now=utcnow() + timedelta(days=89)) == []
+    with governance.gateway.database.session() as session:
+        assert all(d.inputs for d in session.scalars(select(Decision)))
+
+
+def test_expired_content_is_erased_certified_and_the_ledger_still_verifies(setup) -> None:
+    governance, retention, _ = setup
+    [certificate] = retention.run(now=utcnow() + timedelta(days=91))
+    assert (certificate.category, certificate.count, certificate.held_back) == \
+        ("ai-decision-content", 3, 0)
+    with governance.gateway.database.session() as session:
+        for decision in session.scalars(select(Decision)):
+            assert decision.inputs is None and decision.output is None and decision.salt is None
+            assert decision.erased_at is not None
+        entry = json.loads(session.get(LedgerEntry, certificate.ledger_seq).body)
+    assert entry["kind"] == "deletion-certificate" and entry["count"] == 3
+    assert entry["references_digest"].startswith("sha256:")
+    assert "Mario" not in json.dumps(entry)
+    governance.ledger.checkpoint()
+    assert governance.ledger.verify().ok
+    # A second run finds nothing more to do and writes no certificate.
+    assert retention.run(now=utcnow() + timedelta(days=92)) == []
+
+
+def test_legal_hold_blocks_deletion_until_released(setup) -> None:
+    governance, retention, dpo = setup
+    retention.hold("case-2", "appeal pending", dpo.id)
+    with pytest.raises(Conflict):
+        retention.hold("case-2", "again", dpo.id)
+    [certificate] = retention.run(now=utcnow() + timedelta(days=91))
+    assert (certificate.count, certificate.held_back) == (1, 2)
+    with governance.gateway.database.session() as session:
+        kept = [d.case_ref for d in session.scalars(select(Decision)) if d.inputs]
+    assert kept == ["case-2", "case-2"]
+    [expiry] = [e for e in retention.upcoming(now=utcnow() + timedelta(days=91))
+                if e.rule.category == "ai-decision-content"]
+    assert expiry.held_back == 2 and expiry.due_now == 0
+    retention.release("case-2", dpo.id)
+    with pytest.raises(NotFound):
+        retention.release("case-2", dpo.id)
+    [certificate] = retention.run(now=utcnow() + timedelta(days=91))
+    assert certificate.count == 2
+
+
+def test_upcoming_shows_when_data_expires_next(setup) -> None:
+    _, retention, _ = setup
+    [expiry] = [e for e in retention.upcoming() if e.rule.category == "ai-decision-content"]
+    assert expiry.due_now == 0 and expiry.next_expiry is not None
+    delta = expiry.next_expiry - utcnow()
+    assert timedelta(days=89) < delta <= timedelta(days=90)
+
+
+def test_hold_needs_a_reason(setup) -> None:
+    _, retention, dpo = setup
+    with pytest.raises(ValidationFailed):
+        retention.hold("case-1", "  ", dpo.id)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("rules:\n  - category: job-results\n    days: 0\n    action: erase\n"
+     "    description: d\n    rule: r\n", "days must be"),
+    ("rules:\n  - category: job-results\n    days: 3\n    action: shred\n"
+     "    description: d\n    rule: r\n", "action one of"),
+    ("rules:\n  - category: photos\n    days: 3\n    action: erase\n"
+     "    description: d\n    rule: r\n", "unknown categories"),
+    ("rules:\n  - category: job-results\n    days: 3\n", "missing or bad field"),
+])
+def test_malformed_retention_rules_are_rejected(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_rules(text)
+
+
+def test_shipped_rules_load() -> None:
+    categories = {rule.category for rule in load_rules()}
+    assert "ai-decision-content" in categories
