@@ -48,7 +48,8 @@ def get_governance() -> Governance:
             ledger = LedgerService(database, signer, settings.ledger_origin)
             _governance = Governance(
                 registry=registry, policy=policy, ledger=ledger,
-                gateway=GatewayService(database, registry, policy, ledger),
+                gateway=GatewayService(database, registry, policy, ledger,
+                                       settings.resolved_secret_key().encode()),
                 reviews=ReviewService(database, ledger),
             )
         return _governance

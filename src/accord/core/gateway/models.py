@@ -75,6 +75,9 @@ class Decision(Base):
     purpose: Mapped[str] = mapped_column(String(64))
     legal_basis: Mapped[str] = mapped_column(String(64))
     case_ref: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # Keyed digest of the affected person's identity document number, so a rights request can
+    # find "the AI decisions about me" without the number being stored in clear.
+    subject_key: Mapped[str] = mapped_column(String(64), default="", index=True)
     status: Mapped[str] = mapped_column(String(16))  # completed | denied | failed
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     output: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -7,6 +7,8 @@ Nothing in Accord calls a model except through :meth:`GatewayService.invoke`.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +46,7 @@ class GatewayRequest:
     legal_basis: str
     inputs: Mapping[str, Any]
     case_ref: str = ""
+    subject_document: str = ""  # the affected person's document number, if any (kept keyed)
     consent_recorded: bool = False
     supervisor_approved: bool = False
 
@@ -101,9 +104,22 @@ class ReviewRejected(AccordError):
 _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="accord-model")
 
 
+def normalise_document_number(value: str) -> str:
+    """Upper-case, letters and digits only: 'e 1234-5678' and 'E12345678' are the same."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def subject_key(secret: bytes, document_number: str) -> str:
+    number = normalise_document_number(document_number)
+    if not number:
+        return ""
+    return hmac.new(secret, b"subject:" + number.encode(), hashlib.sha256).hexdigest()
+
+
 class GatewayService:
     def __init__(self, database: Database, registry: CapabilityRegistry, policy: PolicyEngine,
-                 ledger: LedgerService) -> None:
+                 ledger: LedgerService, subject_secret: bytes = b"") -> None:
+        self.subject_secret = subject_secret
         self.database = database
         self.registry = registry
         self.policy = policy
@@ -261,7 +277,8 @@ class GatewayService:
                 capability_version=capability.version, model_version=capability.model.version,
                 actor_id=caller.user_id, actor_role=",".join(sorted(caller.roles)),
                 purpose=request.purpose, legal_basis=request.legal_basis,
-                case_ref=request.case_ref, status="completed", inputs=inputs,
+                case_ref=request.case_ref, subject_key=self.subject_key(request.subject_document),
+                status="completed", inputs=inputs,
                 output=result.output, explanation=result.explanation,
                 confidence=result.confidence, policy_version=decision.policy_version,
                 policy_reasons=list(decision.policy_ids),
@@ -280,6 +297,10 @@ class GatewayService:
             review_role=capability.review_role, policy_version=decision.policy_version,
             reasons=decision.reasons,
         )
+
+    def subject_key(self, document_number: str) -> str:
+        """Keyed digest of a document number (normalised), or "" when none is given."""
+        return subject_key(self.subject_secret, document_number)
 
     # -- use of outputs ----------------------------------------------------------------------
     def usable_output(self, decision_id: str) -> dict[str, Any]:
