@@ -25,7 +25,7 @@ from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
 from accord.web.deps import request_language
 from accord.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from accord.web.routes import admin, api, auth, ops, pages
+from accord.web.routes import admin, api, auth, governance, interpret, ops, pages, public
 from accord.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -154,4 +154,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.docs_router)
     app.include_router(api.router)
     app.include_router(api.admin_router)
+    for router in governance.routers:
+        app.include_router(router)
+    app.include_router(interpret.router)
+    app.include_router(interpret.api_router)
+    app.include_router(public.router)
     return app
