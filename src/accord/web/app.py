@@ -25,7 +25,17 @@ from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
 from accord.web.deps import request_language
 from accord.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from accord.web.routes import admin, api, auth, governance, interpret, ops, pages, public
+from accord.web.routes import (
+    admin,
+    api,
+    auth,
+    governance,
+    interpret,
+    ledger,
+    ops,
+    pages,
+    public,
+)
 from accord.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -159,4 +169,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interpret.router)
     app.include_router(interpret.api_router)
     app.include_router(public.router)
+    app.include_router(ledger.public_router)
+    app.include_router(ledger.router)
     return app

@@ -36,7 +36,7 @@ CARDS: list[Card] = [
          N_("How often reviewers correct the AI, and how long they take."),
          "/reviews/monitor", frozenset({Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN})),
     Card(N_("Decision ledger"), N_("Tamper-evident log of every AI decision, with proofs."),
-         None, frozenset({Role.AUDITOR, Role.DPO, Role.SUPERVISOR, Role.ADMIN})),
+         "/ledger", frozenset({Role.AUDITOR, Role.DPO, Role.SUPERVISOR, Role.ADMIN})),
     Card(N_("Capability registry"),
          N_("Every AI capability, its model card, and the stop control."),
          "/governance/capabilities", frozenset(Role)),

@@ -225,22 +225,27 @@ class LedgerService:
                 .where(WitnessEvent.witness == witness.name, WitnessEvent.outcome == "cosigned")
                 .order_by(WitnessEvent.size.desc()).limit(1)
             )
+        # The witness trusts nothing the log process holds in memory: it rebuilds the tree from
+        # the stored leaf hashes, so a rewrite of the database is caught even while the log
+        # process keeps running on its cached tree.
+        stored = MerkleTree(bytes.fromhex(hash_hex) for _, hash_hex, _ in self._rows())
         reason = ""
-        if previous is not None:
+        if stored.size < checkpoint.size:
+            reason = (f"the database holds {stored.size} entries but checkpoint "
+                      f"{checkpoint.size} was signed: entries were deleted")
+        elif stored.root(checkpoint.size) != checkpoint.root_hash:
+            reason = (f"the stored entries do not match signed checkpoint {checkpoint.size}: "
+                      "the ledger was rewritten")
+        elif previous is not None:
             if checkpoint.size < previous.size:
                 reason = f"tree shrank from {previous.size} to {checkpoint.size}"
-            else:
-                try:
-                    proof = self.tree().consistency_proof(previous.size, checkpoint.size)
-                except ValueError as error:
-                    proof, reason = [], f"no consistency proof: {error}"
-                if not reason and not verify_consistency(
-                    previous.size, checkpoint.size, bytes.fromhex(previous.root_hash),
-                    checkpoint.root_hash, proof,
-                ):
-                    reason = (f"checkpoint {checkpoint.size} is not consistent with checkpoint "
-                              f"{previous.size} that this witness cosigned: the ledger was "
-                              "rewritten")
+            elif not verify_consistency(
+                previous.size, checkpoint.size, bytes.fromhex(previous.root_hash),
+                checkpoint.root_hash, stored.consistency_proof(previous.size, checkpoint.size),
+            ):
+                reason = (f"checkpoint {checkpoint.size} is not consistent with checkpoint "
+                          f"{previous.size} that this witness cosigned: the ledger was "
+                          "rewritten")
         with self.database.session() as session:
             if reason:
                 session.add(WitnessEvent(witness=witness.name, size=checkpoint.size,
