@@ -34,6 +34,15 @@ retention_app = typer.Typer(help="Retention of personal data and legal holds.",
                             no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 
+
+def _mount_capability_clis() -> None:
+    from accord.forecast.cli import forecast_app
+
+    app.add_typer(forecast_app, name="forecast", help="Place-based forecasting and backtests.")
+
+
+_mount_capability_clis()
+
 UserOption = Annotated[str, typer.Option("--user", envvar="ACCORD_USER",
                                          help="Act as this user (default: ACCORD_USER).")]
 
@@ -163,11 +172,12 @@ def serve(
 @app.command("worker")
 def worker(workers: Annotated[int, typer.Option()] = 2) -> None:
     """Run queue workers as a separate process (set ACCORD_EMBEDDED_WORKER=false on the server)."""
-    import accord.core.accounts.jobs  # noqa: F401  (registers handlers)
     from accord.core.jobs import get_queue
     from accord.core.logging import configure_logging
+    from accord.handlers import load_job_handlers
 
     configure_logging(get_settings().log_level)
+    load_job_handlers()
     consumer = get_queue().huey.create_consumer(workers=workers, worker_type="thread")
     consumer.run()
 

@@ -169,7 +169,9 @@ def build_default_registry() -> CapabilityRegistry:
     registry = CapabilityRegistry()
     for capability in PROHIBITED_USES:
         registry.register(capability)
+    from accord.forecast.capability import FORECAST_CAPABILITY
     from accord.interpret.langid import LANGID_CAPABILITY
 
     registry.register(LANGID_CAPABILITY)
+    registry.register(FORECAST_CAPABILITY)
     return registry

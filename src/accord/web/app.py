@@ -15,7 +15,6 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import accord.core.accounts.jobs  # noqa: F401  (registers job handlers)
 from accord import __version__
 from accord.config import Settings, get_settings
 from accord.core.errors import AccordError, NotAuthenticated
@@ -23,6 +22,7 @@ from accord.core.i18n import N_, gettext
 from accord.core.jobs import start_embedded_consumer
 from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
+from accord.handlers import load_job_handlers
 from accord.web.deps import request_language
 from accord.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from accord.web.routes import (
@@ -116,6 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    load_job_handlers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

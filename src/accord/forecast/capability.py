@@ -1,0 +1,143 @@
+"""The place-based hotspot forecast as a governed capability (``forecast.hotspots``).
+
+The runner forecasts from data that were already imported (``dataset``: an id from
+:meth:`ForecastService.import_csv`, or ``sf-2012h2`` for the bundled sample). Its output holds
+grid cells, dates and counts only — no incidents, people or free text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
+from accord.forecast.backtest import FREQS, METHODS
+from accord.forecast.data import ForecastInputError
+from accord.forecast.service import ForecastService
+
+VERSION = "1.0.0"
+# From `python bench/forecast.py` (full run); see docs/forecast.md.
+MEASURED_ACCURACY = (
+    "San Francisco 2012 H2 (CC0), weekly rolling origin, 9 windows from 2012-10-29, 150 m grid "
+    "over the data's bounding box: mean PAI at 5% of area — kde 8.06 [95% bootstrap 7.75, "
+    "8.35], sepp 8.06 (identical: EM found no self-excitation), prospective 7.61 [7.23, 7.98], "
+    "naive 5.44 [5.18, 5.68] (open_cp, same protocol: best 7.95, naive 5.49); hit rate at 5%: "
+    "kde 40.3% vs naive 27.2%. All four methods backtested in 7 s on 2 cores "
+    "(`python bench/forecast.py`, 2026-11-23)."
+)
+
+
+def _number(inputs: Mapping[str, Any], name: str, default: float, low: float,
+            high: float) -> float:
+    value = inputs.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ForecastInputError(f"{name}: must be a number") from None
+    if not (math.isfinite(number) and low <= number <= high):
+        raise ForecastInputError(f"{name}: must be between {low:g} and {high:g}")
+    return number
+
+
+def run_forecast(inputs: Mapping[str, Any]) -> ModelOutput:
+    method = str(inputs.get("method") or "kde")
+    freq = str(inputs.get("window") or "week")
+    result = ForecastService().forecast(
+        str(inputs["dataset"]).strip(), method=method, on=(inputs.get("date") or None),
+        freq=freq, cell=_number(inputs, "cell_size", 150.0, 50.0, 1000.0),
+        coverage=_number(inputs, "coverage", 5.0, 0.5, 20.0),
+        top=int(_number(inputs, "top", 20.0, 1.0, 100.0)),
+    )
+    card = result.pop("model_card")
+    output = {**result, "model": {"method": card["method"], "parameters": card["parameters"],
+                                  "data": card["data"], "limitations": card["limitations"]}}
+    top = result["top_cells"][0] if result["top_cells"] else None
+    explanation = (
+        f"{METHODS[method].title}, trained on {card['data']['events']} recorded events "
+        f"from {card['data']['first_event']} to {card['data']['trained_until']}. "
+        f"The {result['flagged_cells']} flagged cells ({result['coverage_percent']:g}% of the "
+        f"area) are expected to hold {result['expected_share_in_flagged']:.0%} of the "
+        f"{result['expected_events_total']:.0f} events forecast for "
+        f"{result['window']['start']} to {result['window']['end']}."
+    )
+    if top is not None:
+        why = top["why"]
+        latest = "; ".join(f"{c['day']} ({c['weight']:.1%})" for c in top["top_contributors"])
+        explanation += (
+            f" Hottest cell {top['cell']}: {top['expected_events']:.2f} expected events, built "
+            f"from {why.get('events', 0)} past events between {why.get('first_day')} and "
+            f"{why.get('last_day')} ({why.get('share_from_this_cell', 0):.0%} of it from events "
+            f"recorded in that cell, {why.get('share_from_last_56_days', 0):.0%} from the last "
+            f"8 weeks); largest single contributions: {latest or 'none'}.")
+    explanation += (" Recorded events reflect where police looked before; a flagged cell "
+                    "calls for a human look, not enforcement.")
+    return ModelOutput(output=output, explanation=explanation, confidence=None)
+
+
+FORECAST_CAPABILITY = Capability(
+    id="forecast.hotspots",
+    version=VERSION,
+    title_en="Place-based hotspot forecast",
+    title_zh="基于地点的热点预测",
+    description_en=(
+        "Forecasts where recorded incidents are likely to concentrate in the next day, week or "
+        "month on a grid of places, and shows which past events make each place hot, for "
+        "patrol and resource planning. Places only: it never scores people."
+    ),
+    description_zh=(
+        "在网格上预测下一天、一周或一个月内已记录警情可能集中的地点，并说明哪些历史事件使该地点成为"
+        "热点，用于巡逻和资源规划。只针对地点，从不对个人打分。"
+    ),
+    risk_tier=RiskTier.HIGH,
+    purposes=frozenset({"patrol-planning", "resource-planning"}),
+    legal_bases=frozenset({"police-law-art-2", "administrative-law"}),
+    roles=frozenset({"analyst"}),
+    data_categories=(
+        "dates and grid-cell locations of recorded incidents, with offence category and "
+        "district (no names, incident numbers or narratives)",
+    ),
+    review_required=True,
+    review_role="supervisor",
+    inputs={
+        "dataset": InputSpec(kind="text", max_length=64,
+                             description="An imported dataset id, or sf-2012h2."),
+        "method": InputSpec(kind="choice", required=False, choices=tuple(METHODS),
+                            description="Forecasting method (default kde)."),
+        "window": InputSpec(kind="choice", required=False, choices=FREQS,
+                            description="Forecast window: day, week (default) or month."),
+        "date": InputSpec(kind="text", required=False, max_length=10,
+                          description="First day of the window, YYYY-MM-DD (default: the "
+                                      "day after the data)."),
+        "cell_size": InputSpec(kind="number", required=False,
+                               description="Grid cell size in metres, 50-1000 (default 150)."),
+        "coverage": InputSpec(kind="number", required=False,
+                              description="Share of the area to flag, percent (default 5)."),
+        "top": InputSpec(kind="number", required=False,
+                         description="How many hottest cells to explain (default 20)."),
+    },
+    model=ModelCard(
+        name="Accord place-based forecasters (naive, multi-scale KDE, prospective, grid SEPP)",
+        version=VERSION,
+        digest="",
+        licence="Apache-2.0",
+        source="accord.forecast (numpy/scipy); fitted on the analyst's own imported data",
+        training_data="The recorded incidents the analyst imports (benchmark: SFPD incidents "
+                      "Jul-Dec 2012, CC0, via DataSF and the GeoDa Center).",
+        measured_accuracy=MEASURED_ACCURACY,
+        known_limitations=(
+            "Learns recorded incidents, which reflect past patrolling as well as crime; "
+            "forecast-driven patrols can feed back into the data (simulation in "
+            "docs/forecast.md).",
+            "Mostly a long-term hotspot map: on the SF benchmark no short-term "
+            "self-excitation was found at daily resolution.",
+            "PAI depends on the area used (here the bounding box, including water).",
+            "Never for decisions about individuals.",
+        ),
+        intended_use="Patrol and resource planning by analysts, reviewed by a supervisor.",
+    ),
+    runner=run_forecast,
+    timeout_seconds=60.0,
+)

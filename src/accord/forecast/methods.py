@@ -1,0 +1,219 @@
+"""Naive, retrospective KDE and prospective (Bowers–Johnson–Pease) hotspot forecasts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.ndimage import correlate
+
+from accord.forecast.base import Fitted, Method, scale_to_level
+from accord.forecast.data import EventSet, ForecastInputError, day_to_iso
+from accord.forecast.grid import Grid
+from accord.forecast.smoothing import (
+    Component,
+    component_surfaces,
+    fit_stack,
+    kernel_to_cell,
+    normaliser,
+)
+
+# --------------------------------------------------------------------------------------------
+# Naive: the last period's counts.
+
+
+@dataclass
+class NaiveFit(Fitted):
+    def _recent(self, length: float) -> np.ndarray:
+        return np.flatnonzero(self.train.t >= self.until - length)
+
+    def _predict(self, start: float, stop: float) -> np.ndarray:
+        length = float(self.params["lookback_days"] or (stop - start))
+        recent = self.train.subset(self.train.t >= self.until - length)
+        return self.grid.counts(recent) * ((stop - start) / length)
+
+    def _contributions(self, cell: int, start: float,
+                       stop: float) -> tuple[np.ndarray, np.ndarray, float]:
+        length = float(self.params["lookback_days"] or (stop - start))
+        index = self._recent(length)
+        inside = self.grid.cell_of(self.train.x[index], self.train.y[index]) == cell
+        return index[inside], np.full(int(inside.sum()), (stop - start) / length), 0.0
+
+
+class Naive(Method):
+    """Each cell is forecast to have as many events as it had in the last period of the same
+    length as the forecast window. The baseline every other method is compared with."""
+
+    name = "naive"
+    title = "Naive (last period's counts)"
+
+    def build(self, train: EventSet, grid: Grid, until: float, horizon: float,
+              params: dict[str, Any]) -> Fitted:
+        p = {"lookback_days": None, **params}
+        return NaiveFit(self.name, grid, train, until, horizon, p)
+
+
+# --------------------------------------------------------------------------------------------
+# Retrospective kernel density estimate (multi-scale, weights fitted by held-out likelihood).
+
+BANDWIDTHS_M: tuple[float, ...] = (0.0, 75.0, 150.0, 300.0, 600.0, 1200.0)
+
+
+def kde_components(grid: Grid, horizon: float) -> list[Component]:
+    recent = max(56.0, 4.0 * horizon)
+    return [Component(b / grid.cell, lb) for lb in (None, recent) for b in BANDWIDTHS_M]
+
+
+def stack_validation(method: Method, train: EventSet, grid: Grid, until: float, horizon: float,
+                     components: list[Component]) -> tuple[np.ndarray, list[float]]:
+    """Fit mixture weights on the validation windows inside the training data."""
+    starts = method.validation_starts(train, until, horizon)
+    cells = grid.cell_of(train.x, train.y)
+    surfaces, actual = [], []
+    for start in starts:
+        n_past = int(np.searchsorted(train.t, start, side="left"))
+        surfaces.append(component_surfaces(grid, cells[:n_past], train.t[:n_past], start,
+                                           components))
+        actual.append(grid.counts(train.between(start, start + horizon)))
+    if not starts:
+        weights = np.zeros(len(components) + 1)
+        weights[0] = 1.0
+        return weights, []
+    return fit_stack(surfaces, actual), starts
+
+
+@dataclass
+class KdeFit(Fitted):
+    components: list[Component] = field(default_factory=list)
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    distribution: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def _predict(self, start: float, stop: float) -> np.ndarray:
+        return scale_to_level(self.distribution, self.train, self.until, start, stop)
+
+    def _contributions(self, cell: int, start: float,
+                       stop: float) -> tuple[np.ndarray, np.ndarray, float]:
+        scale = float(scale_to_level(np.array([1.0]), self.train, self.until, start, stop)[0])
+        cells = self.grid.cell_of(self.train.x, self.train.y)
+        amount = np.zeros(len(self.train))
+        for weight, comp in zip(self.weights[:-1], self.components, strict=True):
+            if weight <= 0:
+                continue
+            total = normaliser(self.grid, cells, self.train.t, self.until, comp)
+            if total <= 0:
+                continue
+            k = kernel_to_cell(self.grid, cells, cell, comp.sigma_cells)
+            if comp.lookback_days is not None:
+                k = np.where(self.train.t >= self.until - comp.lookback_days, k, 0.0)
+            amount += weight * k / total
+        index = np.flatnonzero(amount > 0)
+        rest = float(self.weights[-1]) / self.grid.size
+        return index, amount[index] * scale, rest * scale
+
+
+class RetrospectiveKDE(Method):
+    """Kernel density of past events on the grid at several bandwidths (own cell to 1.2 km) and
+    two look-backs (all data, recent weeks), mixed with a uniform floor. The mixture weights —
+    in effect the bandwidth and look-back — are fitted by maximum likelihood on validation
+    windows inside the training data (likelihood stacking)."""
+
+    name = "kde"
+    title = "Retrospective KDE (multi-scale, likelihood-fitted)"
+
+    def fit(self, events: EventSet, grid: Grid, until: float, horizon: float) -> Fitted:
+        train = events.before(until)
+        if len(train) == 0:
+            raise ForecastInputError("no events before the forecast date to learn from")
+        components = kde_components(grid, horizon)
+        weights, starts = stack_validation(self, train, grid, until, horizon, components)
+        fitted = self.build(train, grid, until, horizon, {}, components=components,
+                            weights=weights)
+        fitted.validation = {
+            "selected_by": "held-out likelihood (EM over mixture weights)" if starts
+            else "default (too little data to validate): own-cell counts, all data",
+            "windows": [day_to_iso(s) for s in starts]}
+        return fitted
+
+    def build(self, train: EventSet, grid: Grid, until: float, horizon: float,
+              params: dict[str, Any], components: list[Component] | None = None,
+              weights: np.ndarray | None = None) -> Fitted:
+        components = components or kde_components(grid, horizon)
+        if weights is None:
+            weights = np.zeros(len(components) + 1)
+            weights[0] = 1.0
+        cells = grid.cell_of(train.x, train.y)
+        distribution = weights @ component_surfaces(grid, cells, train.t, until, components)
+        p = {"mixture": {c.label(grid.cell): round(float(w), 4)
+                         for c, w in zip(components, weights, strict=False) if w >= 5e-4},
+             "uniform_weight": round(float(weights[-1]), 4),
+             "effective_bandwidth_m": round(float(
+                 sum(w * c.sigma_cells * grid.cell for c, w in zip(components, weights,
+                                                                     strict=False))), 1)}
+        return KdeFit(self.name, grid, train, until, horizon, {**p, **params},
+                      components=components, weights=weights, distribution=distribution)
+
+
+# --------------------------------------------------------------------------------------------
+# Prospective hotspotting (Bowers, Johnson & Pease 2004).
+
+
+def bjp_kernel(bandwidth_cells: int) -> np.ndarray:
+    """1 / (1 + d) for cells within ``bandwidth_cells`` (d: distance between centres in cell
+    widths), 0 beyond."""
+    r = int(bandwidth_cells)
+    dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
+    d = np.hypot(dx, dy)
+    return np.where(d <= r + 1e-9, 1.0 / (1.0 + d), 0.0)
+
+
+@dataclass
+class ProspectiveFit(Fitted):
+    def _event_weights(self) -> np.ndarray:
+        weeks = np.floor((self.until - self.train.t) / 7.0)
+        limit = float(self.params["time_bandwidth_weeks"])
+        return np.where(weeks < limit, 1.0 / (1.0 + weeks), 0.0)
+
+    def _surface(self) -> np.ndarray:
+        counts = self.grid.counts(self.train, self._event_weights()).reshape(self.grid.shape)
+        kernel = bjp_kernel(int(self.params["space_bandwidth_cells"]))
+        return correlate(counts, kernel, mode="constant").ravel()
+
+    def _predict(self, start: float, stop: float) -> np.ndarray:
+        return scale_to_level(self._surface(), self.train, self.until, start, stop)
+
+    def _contributions(self, cell: int, start: float,
+                       stop: float) -> tuple[np.ndarray, np.ndarray, float]:
+        iy, ix = divmod(cell, self.grid.nx)
+        ex, ey = self.grid.cell_xy(self.train.x, self.train.y)
+        d = np.hypot(ex - ix, ey - iy)
+        r = int(self.params["space_bandwidth_cells"])
+        spatial = np.where(d <= r + 1e-9, 1.0 / (1.0 + d), 0.0)
+        amount = spatial * self._event_weights()
+        index = np.flatnonzero(amount > 0)
+        scale = float(scale_to_level(np.array([1.0]), self.train, self.until, start, stop)[0])
+        total = float(self._surface().sum())
+        return index, amount[index] * scale / max(total, 1e-300), 0.0
+
+
+class Prospective(Method):
+    """Each past event adds 1/(1 + weeks since it) x 1/(1 + cells away) to nearby cells, up to
+    a space and a time bandwidth, both chosen by internal validation."""
+
+    name = "prospective"
+    title = "Prospective hotspotting (Bowers–Johnson–Pease)"
+    SPACE_CELLS: ClassVar[tuple[int, ...]] = (0, 1, 2, 3)
+    TIME_WEEKS: ClassVar[tuple[int, ...]] = (2, 4, 8, 16, 52)
+
+    def candidates(self, horizon: float) -> list[dict[str, Any]]:
+        # The published setting (about 400 m and two months) first: it is the fallback when
+        # there is too little data to validate.
+        grid = [{"space_bandwidth_cells": s, "time_bandwidth_weeks": w}
+                for s in self.SPACE_CELLS for w in self.TIME_WEEKS]
+        default = {"space_bandwidth_cells": 2, "time_bandwidth_weeks": 8}
+        return [default] + [c for c in grid if c != default]
+
+    def build(self, train: EventSet, grid: Grid, until: float, horizon: float,
+              params: dict[str, Any]) -> Fitted:
+        p = {"space_bandwidth_cells": 2, "time_bandwidth_weeks": 8, **params}
+        return ProspectiveFit(self.name, grid, train, until, horizon, p)
