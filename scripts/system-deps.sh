@@ -6,8 +6,10 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null || need+=(npm)
+command -v espeak-ng >/dev/null || need+=(espeak-ng)  # read-aloud of notices
 # CJK fonts so screenshots of the Chinese UI are readable.
 fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
+fc-list 2>/dev/null | grep -qi "tlwg" || need+=(fonts-thai-tlwg)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

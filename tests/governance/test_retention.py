@@ -107,3 +107,20 @@ def test_malformed_retention_rules_are_rejected(text: str, message: str) -> None
 def test_shipped_rules_load() -> None:
     categories = {rule.category for rule in load_rules()}
     assert "ai-decision-content" in categories
+
+
+def test_public_reports_expire_after_their_period(setup) -> None:
+    from accord.interpret.models import InterviewReport
+
+    governance, retention, _ = setup
+    database = governance.gateway.database
+    with database.session() as session:
+        columns = {c.name for c in InterviewReport.__table__.columns}
+        values = {"reference": "RPT-TESTONE123", "form_id": "lost-passport", "form_version": 1,
+                  "language": "es", "channel": "public", "status": "draft",
+                  "answers": {"name": "Ana"}, "content_statuses": {}, "client_digest": "x"}
+        session.add(InterviewReport(**{k: v for k, v in values.items() if k in columns}))
+    certificates = {c.category: c for c in retention.run(now=utcnow() + timedelta(days=181))}
+    assert certificates["public-reports"].count == 1
+    with database.session() as session:
+        assert session.scalars(select(InterviewReport)).all() == []

@@ -24,6 +24,7 @@ from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.gateway.models import Decision, LegalHold
 from accord.core.jobs.models import Job
 from accord.core.ledger.store import LedgerService
+from accord.interpret.models import InterviewReport
 
 ACTIONS = ("erase", "delete")
 
@@ -73,7 +74,8 @@ def load_rules(text: str | None = None) -> list[RetentionRule]:
             raise ValueError(f"retention rule {number} ({rule.category}): days must be ≥ 1 and "
                              f"action one of {', '.join(ACTIONS)}")
         rules.append(rule)
-    known = {"ai-decision-content", "denied-request-details", "login-failures", "job-results"}
+    known = {"ai-decision-content", "denied-request-details", "login-failures", "job-results",
+             "public-reports"}
     unknown = {r.category for r in rules} - known
     if unknown:
         raise ValueError(f"retention rules name unknown categories: {', '.join(sorted(unknown))}")
@@ -130,12 +132,15 @@ class RetentionService:
                                           Decision.created_at < cutoff)
         if rule.category == "login-failures":
             return select(LoginFailure).where(LoginFailure.at < cutoff)
+        if rule.category == "public-reports":
+            return select(InterviewReport).where(InterviewReport.created_at < cutoff)
         return select(Job).where(Job.result.is_not(None), Job.created_at < cutoff)
 
     def _created_column(self, rule: RetentionRule) -> Any:
         return {"ai-decision-content": Decision.created_at,
                 "denied-request-details": Decision.created_at,
-                "login-failures": LoginFailure.at}.get(rule.category, Job.created_at)
+                "login-failures": LoginFailure.at,
+                "public-reports": InterviewReport.created_at}.get(rule.category, Job.created_at)
 
     def upcoming(self, now: datetime | None = None) -> list[Expiry]:
         """For each rule: how many records are due now, held back, and when the next expires."""
@@ -195,6 +200,8 @@ class RetentionService:
             return f"decision:{record.id}"
         if isinstance(record, LoginFailure):
             return f"login-failure:{record.id}"
+        if isinstance(record, InterviewReport):
+            return f"public-report:{record.reference}"
         return f"job:{record.id}"
 
     @staticmethod
@@ -208,6 +215,8 @@ class RetentionService:
             record.erased_at = now
         elif isinstance(record, LoginFailure):
             session.execute(delete(LoginFailure).where(LoginFailure.id == record.id))
+        elif isinstance(record, InterviewReport):
+            session.execute(delete(InterviewReport).where(InterviewReport.id == record.id))
         elif isinstance(record, Job):
             record.result = None
             record.message = "result erased under retention rule"

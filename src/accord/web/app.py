@@ -31,6 +31,7 @@ from accord.web.routes import (
     auth,
     governance,
     interpret,
+    interviews,
     ledger,
     ops,
     pages,
@@ -172,4 +173,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public.router)
     app.include_router(ledger.public_router)
     app.include_router(ledger.router)
+    app.include_router(interviews.public_router)
+    app.include_router(interviews.router)
     return app

@@ -22,7 +22,7 @@ class Card:
 
 CARDS: list[Card] = [
     Card(N_("Interpretation"), N_("Guided interviews, notices and translation in many languages."),
-         None, frozenset({Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR})),
+         "/interviews", frozenset({Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR})),
     Card(N_("Case files"), N_("Foreign-related cases with legal deadlines and guidance."),
          None, frozenset({Role.OFFICER, Role.SUPERVISOR})),
     Card(N_("Prevention"), N_("Place-based forecasts with honest backtests and fairness audits."),

@@ -1,0 +1,120 @@
+"""Read texts aloud with the Debian ``espeak-ng`` program (GPL-3, run as a separate program).
+
+espeak-ng is a rule-based formant synthesiser, not a trained model: its voices are robotic but
+intelligible, it needs no network and nothing to download. It is run as a subprocess with a
+timeout, the text on standard input (never on the command line), writing a WAV file into a
+private temporary directory.
+
+Voice notes (checked with ``espeak-ng -x``, which prints the phonemes it will say):
+
+* Chinese uses ``cmn-latn-pinyin``. The plain ``cmn`` voice reads the tone digit of neutral-tone
+  syllables as an English number (的 → "de five"); the pinyin variant is the same Mandarin voice
+  without that flaw.
+* Japanese reads kana only; kanji are spoken as "Chinese letter" in English. Japanese audio is
+  therefore of little use for texts written with kanji (see ``QUALITY_NOTES``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+from accord.core.errors import AccordError
+from accord.core.i18n import N_
+
+#: Content language → espeak-ng voice.
+VOICES: dict[str, str] = {
+    "zh": "cmn-latn-pinyin", "en": "en", "ru": "ru", "ja": "ja", "ko": "ko", "fr": "fr",
+    "es": "es", "de": "de", "ar": "ar", "pt": "pt", "vi": "vi", "th": "th",
+}
+#: Known weaknesses of a voice, in English (shown to officers, not to the public).
+QUALITY_NOTES: dict[str, str] = {
+    "ja": "espeak-ng reads Japanese kana only; kanji are not pronounced correctly.",
+    "ar": "espeak-ng reads Arabic without short vowels marked; pronunciation may be rough.",
+}
+MAX_TEXT_CHARS = 8000
+TIMEOUT_SECONDS = 20.0
+QUEUE_SECONDS = 10.0  # how long a request waits for a free synthesiser before giving up
+_concurrency = threading.BoundedSemaphore(2)  # 2 CPU cores: never more espeak-ng at once
+
+
+class UnsupportedSpeechLanguage(AccordError):
+    status = 422
+    message = N_("No voice for language %(language)s. Supported: %(supported)s.")
+
+
+class SpeechFailed(AccordError):
+    status = 503
+    message = N_("Speech synthesis failed: %(reason)s")
+
+
+def cached_speech(text: str, lang: str, directory: Path) -> bytes:
+    """:func:`speak`, cached as files in ``directory`` by a digest of voice and text.
+
+    For texts that come from the content files (notices), so the cache is bounded by the
+    content; never use it for text typed by users.
+    """
+    key = hashlib.sha256(f"{voice_for(lang)}\0{text}".encode()).hexdigest()
+    path = directory / f"{key}.wav"
+    if path.exists():
+        return path.read_bytes()
+    audio = speak(text, lang)
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+    partial.write_bytes(audio)
+    os.replace(partial, path)
+    return audio
+
+
+def espeak_path() -> str:
+    path = shutil.which("espeak-ng")
+    if not path:
+        raise SpeechFailed(reason="espeak-ng is not installed (Debian package espeak-ng)")
+    return path
+
+
+def voice_for(lang: str) -> str:
+    try:
+        return VOICES[lang]
+    except KeyError:
+        raise UnsupportedSpeechLanguage(language=str(lang)[:16],
+                                        supported=", ".join(VOICES)) from None
+
+
+def speak(text: str, lang: str, *, timeout: float = TIMEOUT_SECONDS) -> bytes:
+    """Return ``text`` read aloud in ``lang`` as WAV bytes (16-bit mono PCM, 22 050 Hz)."""
+    voice = voice_for(lang)
+    text = text.strip()
+    if not text:
+        raise SpeechFailed(reason="empty text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise SpeechFailed(reason=f"text longer than {MAX_TEXT_CHARS} characters")
+    program = espeak_path()
+    # Waiting threads are web worker threads: give up rather than let them pile up.
+    if not _concurrency.acquire(timeout=QUEUE_SECONDS):
+        raise SpeechFailed(reason="all synthesisers are busy; try again shortly")
+    try:
+        with tempfile.TemporaryDirectory(prefix="accord-tts-") as directory:
+            out = Path(directory) / "speech.wav"
+            try:
+                # -b 1: the input is UTF-8. The text comes on stdin, so it is never an option.
+                result = subprocess.run(  # noqa: S603 (fixed program, no shell)
+                    [program, "-v", voice, "-b", "1", "-w", str(out)],
+                    input=text.encode("utf-8"), capture_output=True, timeout=timeout,
+                    check=False)
+            except subprocess.TimeoutExpired:
+                raise SpeechFailed(reason=f"no answer within {timeout:g} s") from None
+            if result.returncode != 0 or not out.exists():
+                detail = result.stderr.decode("utf-8", "replace").strip()[:200]
+                raise SpeechFailed(reason=detail or f"exit status {result.returncode}")
+            data = out.read_bytes()
+    finally:
+        _concurrency.release()
+    if len(data) <= 44 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise SpeechFailed(reason="espeak-ng produced no audio")
+    return data
