@@ -13,11 +13,11 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from accord.interpret.langid import identify
+from accord.shared_data import shared_dir
 
-FLORES = Path(__file__).resolve().parents[2] / "shared" / "data" / "parallel" / "flores200"
+FLORES = shared_dir() / "data" / "parallel" / "flores200"
 # FLORES code -> the code lid.176 uses.
 EXPECTED = {
     "arb_Arab": "ar", "ben_Beng": "bn", "cat_Latn": "ca", "deu_Latn": "de", "eng_Latn": "en",

@@ -65,8 +65,7 @@ def test_naive_baseline_reproduces_the_open_cp_protocol_figure() -> None:
     """open_cp's naive last-7-days mean PAI at 5% for this protocol is 5.49."""
     from accord.forecast.data import SF_DATA, load_sf
 
-    if not SF_DATA.is_file():
-        pytest.skip("shared SF data not present")
+    assert SF_DATA.is_file(), f"shared SF data missing at {SF_DATA} (set ACCORD_SHARED_DIR)"
     result = backtest(load_sf().events, methods=("naive",), freq="week", start="2012-10-29",
                       windows=9, cell=150.0, bootstrap_reps=100)
     assert result.protocol["grid"]["cells"] == 84 * 81

@@ -109,8 +109,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_the_san_francisco_sample_matches_its_provenance() -> None:
     from accord.forecast.data import SF_DATA, load_sf
 
-    if not SF_DATA.is_file():
-        pytest.skip("shared SF data not present")
+    assert SF_DATA.is_file(), f"shared SF data missing at {SF_DATA} (set ACCORD_SHARED_DIR)"
     result = load_sf()
     assert (result.rows_read, result.duplicates_dropped, result.bad_total,
             result.rows_kept) == (13472, 3319, 0, 10153)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from accord.core.errors import ValidationFailed
+from accord.shared_data import shared_dir
 
 EPOCH = datetime(1970, 1, 1)
 EXAMPLES_PER_REASON = 5
@@ -345,8 +346,7 @@ def _haversine_km(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) ->
     return 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
-SF_DATA = (Path(__file__).resolve().parents[4] / "shared" / "data" / "crime" / "sf-2012h2"
-           / "sfpd_incidents_2012-07_2012-12.csv")
+SF_DATA = shared_dir() / "data" / "crime" / "sf-2012h2" / "sfpd_incidents_2012-07_2012-12.csv"
 
 
 def load_sf(path: Path | None = None) -> ImportResult:
