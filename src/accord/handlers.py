@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-JOB_MODULES = ("accord.core.accounts.jobs", "accord.forecast.jobs")
+JOB_MODULES = ("accord.core.accounts.jobs", "accord.forecast.jobs", "accord.governance.dpo")
 
 
 def load_job_handlers() -> None:

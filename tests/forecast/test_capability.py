@@ -97,6 +97,18 @@ def test_through_the_gateway(accord_env, make_user, dataset: str) -> None:  # ty
     request = GatewayRequest(capability_id="forecast.hotspots", purpose="patrol-planning",
                              legal_basis="police-law-art-2",
                              inputs={"dataset": dataset, "method": "sepp", "window": "week"})
+    analyst_caller = Caller(analyst.id, analyst.username, frozenset({"analyst"}))
+    # High risk: refused until the DPO has approved the assessments for this version.
+    with pytest.raises(GatewayDenied) as gated:
+        governance.gateway.invoke(analyst_caller, request)
+    assert "forbid-high-risk-without-assessment" in [r.policy_id for r in gated.value.reasons]
+    from accord.governance.dpo import ASSESSMENT_KINDS, DpoService
+
+    dpo = make_user("dpo.one", Role.DPO)
+    for kind in ASSESSMENT_KINDS:
+        DpoService.from_governance(governance).record_assessment(
+            Caller(dpo.id, dpo.username, frozenset({"dpo"})), capability_id="forecast.hotspots",
+            kind=kind, outcome="approved", summary=f"test {kind}")
     result = governance.gateway.invoke(
         Caller(analyst.id, analyst.username, frozenset({"analyst"})), request)
     assert result.review_required and result.review_role == "supervisor"

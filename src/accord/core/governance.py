@@ -32,6 +32,13 @@ class Governance:
         return load_witness_signer(settings.ensure_state_dir(), settings.witness_name)
 
 
+def _assessment_cleared(capability_id: str) -> bool:
+    """The DPO's assessment register decides (imported late: it builds on governance)."""
+    from accord.governance.dpo import capability_cleared
+
+    return capability_cleared(capability_id)
+
+
 _lock = threading.Lock()
 _governance: Governance | None = None
 
@@ -49,7 +56,8 @@ def get_governance() -> Governance:
             _governance = Governance(
                 registry=registry, policy=policy, ledger=ledger,
                 gateway=GatewayService(database, registry, policy, ledger,
-                                       settings.resolved_secret_key().encode()),
+                                       settings.resolved_secret_key().encode(),
+                                       assessment_check=_assessment_cleared),
                 reviews=ReviewService(database, ledger),
             )
         return _governance

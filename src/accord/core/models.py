@@ -12,10 +12,13 @@ from accord.core.gateway.models import (
     WitnessEvent,
 )
 from accord.core.jobs.models import Job
+from accord.governance.models import Assessment, Breach, RightsEvent, RightsRequest
 from accord.interpret.models import InterviewReport
 
 __all__ = [
     "ApiToken",
+    "Assessment",
+    "Breach",
     "CapabilityState",
     "Decision",
     "InterviewReport",
@@ -25,6 +28,8 @@ __all__ = [
     "LegalHold",
     "LoginFailure",
     "Review",
+    "RightsEvent",
+    "RightsRequest",
     "User",
     "UserCertificate",
     "UserRole",

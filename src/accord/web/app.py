@@ -29,6 +29,7 @@ from accord.web.routes import (
     admin,
     api,
     auth,
+    dpo,
     governance,
     interpret,
     interviews,
@@ -36,6 +37,7 @@ from accord.web.routes import (
     ops,
     pages,
     public,
+    rights,
 )
 from accord.web.templating import render
 
@@ -175,4 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ledger.router)
     app.include_router(interviews.public_router)
     app.include_router(interviews.router)
+    app.include_router(rights.public_router)
+    for router in dpo.routers:
+        app.include_router(router)
     return app

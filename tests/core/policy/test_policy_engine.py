@@ -125,6 +125,7 @@ def make_request(capability_id: str, **overrides: Any) -> PolicyRequest:
         "certificates": set(),
         "capability_id": capability_id,
         "suspended": False,
+        "assessment_cleared": True,
         **registry,
         **GOOD.get(capability_id, GOOD["text.summarise"]),
         **overrides,
@@ -677,3 +678,17 @@ def test_request_normalises_sets() -> None:
     assert request.roles == frozenset({"officer"})
     assert isinstance(request.purposes, frozenset)
     assert hash(request) == hash(make_request("text.summarise", roles={"officer"}))
+
+
+def test_high_risk_capability_needs_approved_assessments(engine: PolicyEngine) -> None:
+    request = make_request("forecast.hotspots", roles={"analyst"}, assessment_cleared=False)
+    decision = engine.authorize(request)
+    assert not decision.allowed
+    assert "forbid-high-risk-without-assessment" in decision.policy_ids
+    assert engine.authorize(make_request("forecast.hotspots", roles={"analyst"})).allowed
+
+
+def test_assessment_gate_does_not_touch_lower_tiers(engine: PolicyEngine) -> None:
+    request = make_request("interpret.translate", roles={"officer"}, assessment_cleared=False)
+    assert request.risk_tier != "high"
+    assert engine.authorize(request).allowed

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -25,7 +25,7 @@ from accord.core.i18n import N_
 from accord.core.ledger.canonical import canonical_json
 from accord.core.ledger.store import LedgerService, digest
 from accord.core.policy import PolicyDecision, PolicyEngine, PolicyReason, PolicyRequest
-from accord.core.registry import Capability, CapabilityRegistry, ModelOutput
+from accord.core.registry import Capability, CapabilityRegistry, ModelOutput, RiskTier
 
 MAX_INPUT_BYTES = 64_000
 
@@ -118,8 +118,12 @@ def subject_key(secret: bytes, document_number: str) -> str:
 
 class GatewayService:
     def __init__(self, database: Database, registry: CapabilityRegistry, policy: PolicyEngine,
-                 ledger: LedgerService, subject_secret: bytes = b"") -> None:
+                 ledger: LedgerService, subject_secret: bytes = b"",
+                 assessment_check: Callable[[str], bool] | None = None) -> None:
         self.subject_secret = subject_secret
+        # Asks the DPO's register whether a high-risk capability's assessments are approved;
+        # without one, high-risk capabilities stay closed.
+        self.assessment_check = assessment_check
         self.database = database
         self.registry = registry
         self.policy = policy
@@ -169,6 +173,8 @@ class GatewayService:
         """The policy decision for a call, without running anything (also the what-if tester)."""
         capability = capability or self.registry.get(request.capability_id)
         suspended, _ = self.suspension(capability.id)
+        cleared = capability.risk_tier is not RiskTier.HIGH or bool(
+            self.assessment_check and self.assessment_check(capability.id))
         return self.policy.authorize(PolicyRequest(
             user_id=str(caller.user_id), roles=caller.roles,
             certificates=self.certificates(caller.user_id),
@@ -180,6 +186,7 @@ class GatewayService:
             consent_recorded=request.consent_recorded,
             supervisor_approved=request.supervisor_approved,
             prohibited_use=capability.prohibited_use,
+            assessment_cleared=cleared,
         ))
 
     @staticmethod

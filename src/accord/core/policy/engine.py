@@ -95,6 +95,7 @@ class PolicyRequest:
     consent_recorded: bool = False
     supervisor_approved: bool = False
     prohibited_use: str = ""
+    assessment_cleared: bool = False  # fail closed: a high-risk capability needs it set
 
     def __post_init__(self) -> None:
         for name in _SET_FIELDS:
@@ -317,6 +318,7 @@ class PolicyEngine:
                 "consent_recorded": request.consent_recorded,
                 "supervisor_approved": request.supervisor_approved,
                 "prohibited_use": request.prohibited_use,
+                "assessment_cleared": request.assessment_cleared,
             },
         }
         try:
