@@ -41,6 +41,12 @@ from accord.core.ledger.note import (
 )
 
 ADVISORY_LOCK_KEY = 0x4ACC0_7D  # arbitrary, constant: "the ledger append lock"
+# Built once: appends are on every gateway call's path, and building statements costs more than
+# running them.
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_MAX_SEQ = select(func.max(LedgerEntry.seq))
+_INSERT = insert(LedgerEntry)
+_CHUNK = 65_536
 LOG_KEY_FILE = "ledger.key"
 WITNESS_KEY_FILE = "witness.key"
 
@@ -117,19 +123,21 @@ class LedgerService:
         ``session`` must come from :meth:`Database.write_session` on SQLite; on PostgreSQL
         this takes the advisory lock itself.
         """
+        connection = session.connection()
         if self.database.dialect == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                            {"key": ADVISORY_LOCK_KEY})
-        current = session.scalar(select(func.max(LedgerEntry.seq)))
+            connection.execute(_LOCK, {"key": ADVISORY_LOCK_KEY})
+        current = connection.execute(_MAX_SEQ).scalar()
         seq = 0 if current is None else int(current) + 1
         entry = {"seq": seq, "time": now_iso(), "kind": kind, **fields}
         body = canonical_json(entry)
-        session.execute(insert(LedgerEntry).values(
-            seq=seq, leaf_hash=leaf_hash(body).hex(), body=body.decode("utf-8"), kind=kind,
-            capability_id=str(fields.get("capability", {}).get("id", ""))
-            if isinstance(fields.get("capability"), dict) else "",
-            actor=str(fields.get("actor", "")), created_at=utcnow(),
-        ))
+        capability = fields.get("capability")
+        connection.execute(_INSERT, {
+            "seq": seq, "leaf_hash": leaf_hash(body).hex(), "body": body.decode("utf-8"),
+            "kind": kind,
+            "capability_id": str(capability.get("id", "")) if isinstance(capability, dict)
+            else "",
+            "actor": str(fields.get("actor", "")), "created_at": utcnow(),
+        })
         return seq
 
     def append_now(self, kind: str, fields: dict[str, Any]) -> int:
@@ -146,16 +154,22 @@ class LedgerService:
     def tree(self) -> MerkleTree:
         """The in-memory Merkle tree, brought up to date with committed entries."""
         with self._tree_lock:
-            with self.database.session() as session:
-                rows = session.execute(
+            tree = self._tree
+            batch: list[bytes] = []
+            with self.database.engine.connect() as connection:
+                rows = connection.execute(
                     select(LedgerEntry.seq, LedgerEntry.leaf_hash)
-                    .where(LedgerEntry.seq >= self._tree.size).order_by(LedgerEntry.seq)
-                )
+                    .where(LedgerEntry.seq >= tree.size).order_by(LedgerEntry.seq))
+                expected = tree.size
                 for seq, hash_hex in rows:
-                    if seq != self._tree.size:
-                        # A gap: someone deleted rows. Stop here; verify() will explain.
-                        break
-                    self._tree.append(bytes.fromhex(hash_hex))
+                    if seq != expected:
+                        break  # a gap: someone deleted rows; verify() will explain
+                    batch.append(bytes.fromhex(hash_hex))
+                    expected += 1
+                    if len(batch) >= _CHUNK:
+                        tree.extend(batch)
+                        batch = []
+            tree.extend(batch)
             return self._tree
 
     def reset_tree(self) -> None:
@@ -228,7 +242,8 @@ class LedgerService:
         # The witness trusts nothing the log process holds in memory: it rebuilds the tree from
         # the stored leaf hashes, so a rewrite of the database is caught even while the log
         # process keeps running on its cached tree.
-        stored = MerkleTree(bytes.fromhex(hash_hex) for _, hash_hex, _ in self._rows())
+        stored = MerkleTree(bytes.fromhex(hash_hex)
+                            for _, hash_hex, _ in self._rows(with_body=False))
         reason = ""
         if stored.size < checkpoint.size:
             reason = (f"the database holds {stored.size} entries but checkpoint "
@@ -267,17 +282,22 @@ class LedgerService:
                 select(WitnessEvent).order_by(WitnessEvent.id.desc()).limit(limit)))
 
     # -- verification ------------------------------------------------------------------------
-    def _rows(self, batch: int = 50_000) -> Iterator[tuple[int, str, str]]:
-        with self.database.session() as session:
-            last = -1
+    def _rows(self, batch: int = 50_000,
+              with_body: bool = True) -> Iterator[tuple[int, str, str]]:
+        """All entries in order, read in batches as plain rows (no ORM objects)."""
+        columns = [LedgerEntry.seq, LedgerEntry.leaf_hash]
+        columns.append(LedgerEntry.body if with_body else LedgerEntry.kind)
+        last = -1
+        with self.database.engine.connect() as connection:
             while True:
-                rows = session.execute(
-                    select(LedgerEntry.seq, LedgerEntry.leaf_hash, LedgerEntry.body)
-                    .where(LedgerEntry.seq > last).order_by(LedgerEntry.seq).limit(batch)
+                rows = connection.execute(
+                    select(*columns).where(LedgerEntry.seq > last)
+                    .order_by(LedgerEntry.seq).limit(batch)
                 ).all()
                 if not rows:
                     return
-                yield from rows
+                for row in rows:
+                    yield row[0], row[1], row[2]
                 last = rows[-1][0]
 
     def verify(self) -> VerifyReport:
@@ -290,6 +310,7 @@ class LedgerService:
         checkpoints = self.checkpoints()
         tree = MerkleTree()
         report = VerifyReport(ok=True, size=0, checkpoints=len(checkpoints))
+        leaves: list[bytes] = []
         for expected, (seq, stored_hash, body) in enumerate(self._rows()):
             data = body.encode("utf-8")
             computed = hashlib.sha256(b"\x00" + data).digest()
@@ -302,7 +323,8 @@ class LedgerService:
             if f'"seq":{seq},' not in body and not body.endswith(f'"seq":{seq}}}'):
                 return self._fail(report, seq, f"entry {seq} carries a different sequence "
                                   "number: entries were reordered or inserted", started)
-            tree.append(computed)
+            leaves.append(computed)
+        tree.extend(leaves)
         report.size = tree.size
         previous: Checkpoint | None = None
         for row in checkpoints:
