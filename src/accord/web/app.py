@@ -30,6 +30,7 @@ from accord.web.routes import (
     api,
     auth,
     dpo,
+    forecast,
     governance,
     interpret,
     interviews,
@@ -180,4 +181,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rights.public_router)
     for router in dpo.routers:
         app.include_router(router)
+    app.include_router(forecast.router)
+    app.include_router(forecast.gateway_router)
     return app

@@ -26,7 +26,7 @@ CARDS: list[Card] = [
     Card(N_("Case files"), N_("Foreign-related cases with legal deadlines and guidance."),
          None, frozenset({Role.OFFICER, Role.SUPERVISOR})),
     Card(N_("Prevention"), N_("Place-based forecasts with honest backtests and fairness audits."),
-         None, frozenset({Role.ANALYST, Role.SUPERVISOR})),
+         "/forecast", frozenset({Role.ANALYST, Role.SUPERVISOR})),
     Card(N_("Language identification"),
          N_("Suggests which language a text is in; the person confirms it."),
          "/interpret/langid", frozenset({Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR})),
