@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from accord.core.roles import Role
-from tests.browser.conftest import ROOT, _free_port
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -28,39 +22,6 @@ def _snap(page: Page, name: str) -> None:
     if LOOK:
         Path(LOOK).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(LOOK) / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def forecast_server(accord_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    """Like ``server``, through tests/browser/_forecast_app.py (the forecast routers)."""
-    port = _free_port()
-    env = {**os.environ, **accord_env, "ACCORD_QUEUE": "sqlite", "ACCORD_EMBEDDED_WORKER": "true",
-           "ACCORD_LOG_LEVEL": "INFO"}
-    log_path = tmp_path / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "tests.browser._forecast_app:make",
-             "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _log_in(page: Page, base: str, username: str) -> None:
@@ -89,9 +50,9 @@ CELLS = "#forecast-map .leaflet-overlay-pane svg path.forecast-cell"
 DISTRICTS = "#forecast-map .leaflet-overlay-pane svg path.forecast-district"
 
 
-def test_analyst_runs_a_forecast_and_explains_a_cell(forecast_server: str, page: Page,
+def test_analyst_runs_a_forecast_and_explains_a_cell(server: str, page: Page,
                                                      make_user) -> None:
-    base = forecast_server
+    base = server
     make_user("ana.lyst", Role.ANALYST, language="en")
     _approve_assessments(make_user)
     _log_in(page, base, "ana.lyst")
@@ -166,11 +127,11 @@ def test_analyst_runs_a_forecast_and_explains_a_cell(forecast_server: str, page:
     assert not [url for url in failed if "/forecast/" in url or "tile" in url]
 
 
-def test_backtest_progress_page_polls_until_the_results_show(forecast_server: str, page: Page,
+def test_backtest_progress_page_polls_until_the_results_show(server: str, page: Page,
                                                              make_user) -> None:
     """The backtest runs on the real queue (embedded Huey worker); htmx polls the progress
     fragment until the results table and the PAI chart replace it."""
-    base = forecast_server
+    base = server
     make_user("ana.lyst", Role.ANALYST, language="en")
     _log_in(page, base, "ana.lyst")
     page.goto(f"{base}/forecast")

@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from accord.core.db import Database
 from accord.core.roles import Role
-from tests.browser.conftest import ROOT, _free_port
 from tests.helpers import PASSWORD
-from tests.interpret.support import create_report_table
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = os.environ.get("ACCORD_INTERVIEW_SCREENSHOTS", "")  # a directory, to look at pages
@@ -32,44 +24,9 @@ def _snap(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
-@pytest.fixture
-def interviews_server(accord_env: dict[str, str], database: Database,
-                      tmp_path: Path) -> Iterator[str]:
-    """The real server through tests/browser/_interviews_app.py, with the report table."""
-    create_report_table(database)
-    port = _free_port()
-    env = {**os.environ, **accord_env, "ACCORD_QUEUE": "sqlite", "ACCORD_EMBEDDED_WORKER": "true",
-           "ACCORD_LOG_LEVEL": "INFO"}
-    log_path = tmp_path / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "tests.browser._interviews_app:make",
-             "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def test_arabic_visitor_reports_a_lost_passport_and_the_officer_reads_it_in_chinese(
-        interviews_server: str, page: Page, browser: Browser, make_user) -> None:  # type: ignore[no-untyped-def]
-    base = interviews_server
+        server: str, page: Page, browser: Browser, make_user) -> None:  # type: ignore[no-untyped-def]
+    base = server
     make_user("li.wei", Role.OFFICER, language="zh_Hans")
 
     # The visitor picks Arabic: the whole page turns right-to-left and Arabic.

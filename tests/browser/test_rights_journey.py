@@ -7,22 +7,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from accord.core.db import Base
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import get_governance
 from accord.core.roles import Role
-from accord.governance.models import RIGHTS_TABLES
-from tests.browser.conftest import ROOT, SCREENSHOTS, _free_port
+from tests.browser.conftest import SCREENSHOTS
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -33,40 +27,6 @@ def _snap(page: Page, name: str) -> None:
     if LOOK:
         Path(LOOK).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(LOOK) / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def rights_server(accord_env: dict[str, str], database, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Like ``server``, through tests/browser/_rights_app.py, after creating the tables."""
-    Base.metadata.create_all(database.engine, tables=RIGHTS_TABLES)
-    port = _free_port()
-    env = {**os.environ, **accord_env, "ACCORD_QUEUE": "sqlite", "ACCORD_EMBEDDED_WORKER": "true",
-           "ACCORD_LOG_LEVEL": "INFO"}
-    log_path = tmp_path / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "tests.browser._rights_app:make",
-             "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _code_from_outbox(state_dir: Path, reference: str) -> str:
@@ -80,10 +40,10 @@ def _code_from_outbox(state_dir: Path, reference: str) -> str:
     raise AssertionError(f"no code for {reference} in the outbox")
 
 
-def test_appeal_verify_decide_and_see_the_outcome(rights_server: str, browser: Browser,
+def test_appeal_verify_decide_and_see_the_outcome(server: str, browser: Browser,
                                                   page: Page, make_user,
                                                   accord_env: dict[str, str]) -> None:
-    base = rights_server
+    base = server
     officer = make_user("li.wei", Role.OFFICER)
     make_user("zhou.min", Role.DPO, language="en")
     result = get_governance().gateway.invoke(

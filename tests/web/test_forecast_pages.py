@@ -47,12 +47,11 @@ def approve_assessments(make_user, username: str = "dee.pio") -> list[int]:  # t
 
 @pytest.fixture
 def app_client(accord_env: dict[str, str], make_user) -> Iterator[TestClient]:
-    """The app with the forecast routers included (as the lead will wire them), with the
-    forecast capability's impact assessments approved."""
-    from tests.browser._forecast_app import make
+    """The app, with the forecast capability's impact assessments approved."""
+    from accord.web.app import create_app
 
     approve_assessments(make_user)
-    with TestClient(make(), base_url="http://testserver") as client:
+    with TestClient(create_app(), base_url="http://testserver") as client:
         client.headers["Accept-Language"] = "en"
         yield client
 
