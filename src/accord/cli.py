@@ -35,13 +35,59 @@ retention_app = typer.Typer(help="Retention of personal data and legal holds.",
 app.add_typer(retention_app, name="retention")
 
 
-def _mount_capability_clis() -> None:
-    from accord.forecast.cli import forecast_app
+from accord.forecast.cli import forecast_app  # noqa: E402  (a capability's own commands)
 
-    app.add_typer(forecast_app, name="forecast", help="Place-based forecasting and backtests.")
+app.add_typer(forecast_app, name="forecast", help="Place-based forecasting and backtests.")
 
 
-_mount_capability_clis()
+@forecast_app.command("patrol")
+def forecast_patrol(
+    decision_id: str,
+    start: Annotated[str, typer.Option("--from", help="First day patrolled (YYYY-MM-DD).")],
+    stop: Annotated[str, typer.Option("--to", help="Day after the last day patrolled.")],
+    cells: Annotated[str, typer.Option(help="Comma-separated cell ids, e.g. r012c034.")],
+    user: UserOption = "",
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Record that patrols followed forecast DECISION_ID in these cells and days."""
+    from datetime import date
+
+    from accord.core.errors import AccordError
+    from accord.core.runtime import get_database
+    from accord.forecast.patrols import PatrolService
+
+    _, caller = _caller(user)
+    if not ({"analyst", "supervisor"} & caller.roles):
+        raise fail("only an analyst or a supervisor may record forecast-driven patrols")
+    try:
+        first, after = date.fromisoformat(start), date.fromisoformat(stop)
+    except ValueError as error:
+        raise fail(f"dates must be YYYY-MM-DD: {error}") from None
+    try:
+        record = PatrolService(get_database()).record(
+            decision_id, first, after, cells.split(","), user_id=caller.user_id, note=note)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"recorded patrol {record.id}: {len(record.cells)} cells, "
+               f"{record.start} to {record.stop} (exclusive), following {decision_id}")
+
+
+@forecast_app.command("patrols")
+def forecast_patrols(dataset: Annotated[str | None, typer.Option()] = None,
+                     as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List recorded forecast-driven patrols."""
+    from accord.core.runtime import get_database
+    from accord.forecast.patrols import PatrolService
+
+    rows = [{"id": r.id, "decision_id": r.decision_id, "dataset": r.dataset,
+             "start": r.start.isoformat(), "stop": r.stop.isoformat(), "cells": r.cells,
+             "method": r.method} for r in PatrolService(get_database()).list(dataset)]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:>4} {row['start']}..{row['stop']} {row['dataset']} "
+                   f"{len(row['cells'])} cells (forecast {row['decision_id']})")
 
 UserOption = Annotated[str, typer.Option("--user", envvar="ACCORD_USER",
                                          help="Act as this user (default: ACCORD_USER).")]

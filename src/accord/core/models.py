@@ -12,6 +12,7 @@ from accord.core.gateway.models import (
     WitnessEvent,
 )
 from accord.core.jobs.models import Job
+from accord.forecast.models import ForecastPatrol
 from accord.governance.models import Assessment, Breach, RightsEvent, RightsRequest
 from accord.interpret.models import InterviewReport
 
@@ -21,6 +22,7 @@ __all__ = [
     "Breach",
     "CapabilityState",
     "Decision",
+    "ForecastPatrol",
     "InterviewReport",
     "Job",
     "LedgerCheckpoint",
