@@ -8,8 +8,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null || need+=(npm)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)  # read-aloud of notices
 # CJK fonts so screenshots of the Chinese UI are readable.
-fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
-fc-list 2>/dev/null | grep -qi "tlwg" || need+=(fonts-thai-tlwg)
+fonts=$(fc-list 2>/dev/null || true)  # (not a pipe into grep -q: pipefail would misread it)
+grep -qi "wenquanyi\|noto sans cjk" <<<"$fonts" || need+=(fonts-wqy-microhei)
+grep -qi "tlwg" <<<"$fonts" || need+=(fonts-thai-tlwg)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
