@@ -116,7 +116,7 @@ class RetentionService:
             return list(session.scalars(select(LegalHold).where(LegalHold.released_at.is_(None))
                                         .order_by(LegalHold.set_at)))
 
-    def _held_cases(self, session: Any) -> set[str]:
+    def held_cases(self, session: Any) -> set[str]:
         return set(session.scalars(select(LegalHold.case_ref)
                                    .where(LegalHold.released_at.is_(None))))
 
@@ -147,7 +147,7 @@ class RetentionService:
         now = now or utcnow()
         result = []
         with self.database.session() as session:
-            held = self._held_cases(session)
+            held = self.held_cases(session)
             for rule in self.rules:
                 cutoff = now - timedelta(days=rule.days)
                 due = list(session.scalars(self._candidates(session, rule, cutoff)))
@@ -173,7 +173,7 @@ class RetentionService:
         for rule in self.rules:
             cutoff = now - timedelta(days=rule.days)
             with self.database.write_session() as session:
-                held = self._held_cases(session)
+                held = self.held_cases(session)
                 records = list(session.scalars(self._candidates(session, rule, cutoff)))
                 kept = [r for r in records if getattr(r, "case_ref", "") in held
                         and getattr(r, "case_ref", "")]
@@ -182,7 +182,7 @@ class RetentionService:
                     continue
                 references = sorted(self._reference(r) for r in erased)
                 for record in erased:
-                    self._erase(session, rule, record, now)
+                    self.erase_record(session, rule, record, now)
                 seq = self.ledger.append(session, "deletion-certificate", {
                     "actor": actor, "rule": rule.rule, "category": rule.category,
                     "action": rule.action, "retention_days": rule.days,
@@ -205,7 +205,8 @@ class RetentionService:
         return f"job:{record.id}"
 
     @staticmethod
-    def _erase(session: Any, rule: RetentionRule, record: Any, now: datetime) -> None:
+    def erase_record(session: Any, rule: RetentionRule, record: Any, now: datetime) -> None:
+        """Erase or delete one expired record (shared with rights-request deletion)."""
         if isinstance(record, Decision):
             record.inputs = None
             record.output = None

@@ -875,7 +875,7 @@ class RightsService:
             if request.kind != "deletion":
                 raise Conflict(N_("Only a deletion request erases data."))
             self._expect(request, ("verified", "in-progress"))
-            held = self.retention._held_cases(session)
+            held = self.retention.held_cases(session)
             decisions = self._decisions_of(session, request.subject_key)
             kept = [d for d in decisions if d.case_ref and d.case_ref in held]
             erased = [d for d in decisions if d not in kept]
@@ -910,7 +910,7 @@ class RightsService:
         """Retention's erasure of one decision (inputs, outputs, salt), plus what a request to
         erase also needs: reviewers' edited outputs and reasons, and the link to the person."""
         if decision.erased_at is None:
-            RetentionService._erase(session, RIGHTS_ERASURE_RULE, decision, now)
+            RetentionService.erase_record(session, RIGHTS_ERASURE_RULE, decision, now)
         review = session.scalar(select(Review).where(Review.decision_id == decision.id))
         if review is not None:
             review.edited_output = None
