@@ -7,6 +7,11 @@ command -v chromium >/dev/null || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v npm >/dev/null || need+=(npm)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)  # read-aloud of notices
+# Machine translation where a model exists (rule-based Apertium pairs, run as a program).
+for pair in eng-spa fr-es es-pt; do
+  dpkg -s "apertium-$pair" >/dev/null 2>&1 || need+=("apertium-$pair")
+done
+command -v apertium >/dev/null || need+=(apertium)
 # CJK fonts so screenshots of the Chinese UI are readable.
 fonts=$(fc-list 2>/dev/null || true)  # (not a pipe into grep -q: pipefail would misread it)
 grep -qi "wenquanyi\|noto sans cjk" <<<"$fonts" || need+=(fonts-wqy-microhei)

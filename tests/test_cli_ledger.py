@@ -129,3 +129,16 @@ def test_retention_commands(accord_env) -> None:
                "demo-dpo").returncode == 0
     missing = run(accord_env, "retention", "release", "demo-case-001", "--user", "demo-dpo")
     assert missing.returncode != 0 and "No active legal hold" in missing.stderr
+
+
+def test_translate_from_the_cli_and_the_human_path(accord_env) -> None:
+    _demo(accord_env)
+    result = run(accord_env, "translate", "El coche es rojo.", "--from", "es", "--to", "en",
+                 "--user", "demo-officer", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert "car" in payload["translation"].lower() and payload["engine"] == "apertium"
+    assert payload["back_translation"] and payload["ledger_seq"] == 9
+    no_model = run(accord_env, "translate", "你好", "--from", "zh", "--to", "en",
+                   "--user", "demo-officer")
+    assert no_model.returncode != 0 and "interpreter" in no_model.stderr

@@ -283,6 +283,44 @@ def langid(
                f"p={payload['confidence']:.2f}{flag} [ledger entry {result.ledger_seq}]")
 
 
+@app.command("translate")
+def translate(
+    text: str,
+    source: Annotated[str, typer.Option("--from", help="Source language, e.g. es.")],
+    target: Annotated[str, typer.Option("--to", help="Target language, e.g. en.")],
+    user: UserOption = "",
+    purpose: Annotated[str | None, typer.Option(help="Default: the user's default purpose.")]
+    = None,
+    legal_basis: Annotated[str, typer.Option()] = "police-law-art-2",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Machine-translate TEXT through the governed gateway (Apertium where a pair exists)."""
+    from accord.core.errors import AccordError
+    from accord.core.gateway.service import GatewayDenied, GatewayRequest
+    from accord.core.governance import get_governance
+
+    account, caller = _caller(user)
+    try:
+        result = get_governance().gateway.invoke(caller, GatewayRequest(
+            capability_id="interpret.translate", purpose=purpose or account.default_purpose,
+            legal_basis=legal_basis, inputs={"text": text, "source": source,
+                                             "target": target}))
+    except GatewayDenied as denied:
+        raise fail(f"refused: {denied.reasons_in('en')} (ledger entry {denied.ledger_seq})",
+                   3) from None
+    except AccordError as error:
+        raise fail(str(error)) from None
+    payload = {**result.output, "explanation": result.explanation,
+               "decision_id": result.decision_id, "ledger_seq": result.ledger_seq}
+    if as_json:
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    typer.echo(payload["translation"])
+    if payload.get("back_translation"):
+        typer.echo(f"(back-translation: {payload['back_translation']})")
+    typer.echo(f"[{result.explanation} · ledger entry {result.ledger_seq}]")
+
+
 @capabilities_app.command("list")
 def capabilities_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List registered capabilities, their risk tier and whether they are suspended."""

@@ -171,7 +171,9 @@ def build_default_registry() -> CapabilityRegistry:
         registry.register(capability)
     from accord.forecast.capability import FORECAST_CAPABILITY
     from accord.interpret.langid import LANGID_CAPABILITY
+    from accord.interpret.translate import TRANSLATE_CAPABILITY
 
     registry.register(LANGID_CAPABILITY)
+    registry.register(TRANSLATE_CAPABILITY)
     registry.register(FORECAST_CAPABILITY)
     return registry
