@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
@@ -172,12 +173,12 @@ class GatewayService:
                   capability: Capability | None = None) -> PolicyDecision:
         """The policy decision for a call, without running anything (also the what-if tester)."""
         capability = capability or self.registry.get(request.capability_id)
-        suspended, _ = self.suspension(capability.id)
+        certificates, suspended = self._policy_facts(caller.user_id, capability.id)
         cleared = capability.risk_tier is not RiskTier.HIGH or bool(
             self.assessment_check and self.assessment_check(capability.id))
         return self.policy.authorize(PolicyRequest(
             user_id=str(caller.user_id), roles=caller.roles,
-            certificates=self.certificates(caller.user_id),
+            certificates=certificates,
             capability_id=capability.id, risk_tier=capability.risk_tier.value,
             purposes=capability.purposes, legal_bases=capability.legal_bases,
             required_certificates=capability.required_certificates,
@@ -327,17 +328,31 @@ class GatewayService:
             return dict(record.output or {})
 
     # -- certificates and stop control -------------------------------------------------------
-    def certificates(self, user_id: int) -> frozenset[str]:
-        now = utcnow()
+    def _policy_facts(self, user_id: int, capability_id: str) -> tuple[frozenset[str], bool]:
+        """The caller's valid certificates and whether the capability is suspended, read in one
+        session: this is on every call's path."""
         with self.database.session() as session:
-            rows = session.scalars(select(UserCertificate).where(
-                UserCertificate.user_id == user_id))
-            return frozenset(r.name for r in rows if r.expires_at is None or r.expires_at > now)
+            return (self._certificates(session, user_id),
+                    self._suspension(session, capability_id)[0])
+
+    def certificates(self, user_id: int) -> frozenset[str]:
+        with self.database.session() as session:
+            return self._certificates(session, user_id)
 
     def suspension(self, capability_id: str) -> tuple[bool, str]:
         with self.database.session() as session:
-            state = session.get(CapabilityState, capability_id)
-            return (bool(state and state.suspended), state.reason if state else "")
+            return self._suspension(session, capability_id)
+
+    @staticmethod
+    def _certificates(session: Session, user_id: int) -> frozenset[str]:
+        now = utcnow()
+        rows = session.scalars(select(UserCertificate).where(UserCertificate.user_id == user_id))
+        return frozenset(r.name for r in rows if r.expires_at is None or r.expires_at > now)
+
+    @staticmethod
+    def _suspension(session: Session, capability_id: str) -> tuple[bool, str]:
+        state = session.get(CapabilityState, capability_id)
+        return (bool(state and state.suspended), state.reason if state else "")
 
     def set_suspended(self, capability_id: str, suspended: bool, caller: Caller,
                       reason: str) -> int:
