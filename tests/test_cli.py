@@ -58,7 +58,7 @@ def test_demo_load_creates_one_user_per_role_and_is_idempotent(accord_env) -> No
     first = run(accord_env, "demo", "load")
     second = run(accord_env, "demo", "load")
     assert first.returncode == second.returncode == 0, first.stderr
-    assert first.stdout.count("(new)") == 7 and "(new)" not in second.stdout
+    assert first.stdout.count("(new)") == 8 and "(new)" not in second.stdout
     assert "Sent demo calls through the governed gateway" in first.stdout
     assert "Sent demo calls" not in second.stdout  # the ledger already has them
     # Same passwords on the second run: they are kept in the state directory, not the repo.
@@ -67,7 +67,7 @@ def test_demo_load_creates_one_user_per_role_and_is_idempotent(accord_env) -> No
         [line for line in second.stdout.splitlines() if line.startswith("  demo-")]
     users = json.loads(run(accord_env, "users", "list", "--json").stdout)
     assert {u["username"] for u in users} == {
-        "demo-officer", "demo-supervisor", "demo-interpreter", "demo-analyst", "demo-dpo",
+        "demo-officer", "demo-supervisor", "demo-interpreter", "demo-analyst", "demo-dpo", "demo-legal",
         "demo-auditor", "demo-admin"}
     credentials = Path(accord_env["ACCORD_STATE_DIR"]) / "demo-credentials.json"
     assert oct(credentials.stat().st_mode & 0o777) == "0o600"

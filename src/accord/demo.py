@@ -25,6 +25,7 @@ DEMO_USERS: dict[Role, tuple[str, str, str]] = {
     Role.ANALYST: ("Demo Analyst 示范分析员", "zh_Hans", "patrol-planning"),
     Role.DPO: ("Demo DPO 示范数据保护官", "en", "data-protection-oversight"),
     Role.AUDITOR: ("Demo Auditor 示范审计员", "en", "audit"),
+    Role.LEGAL: ("Demo Legal Officer 示范法制员", "zh_Hans", "legal-review"),
     Role.ADMIN: ("Demo Admin 示范管理员", "zh_Hans", "administration"),
 }
 

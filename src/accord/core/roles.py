@@ -14,6 +14,7 @@ class Role(StrEnum):
     ANALYST = "analyst"
     DPO = "dpo"
     AUDITOR = "auditor"
+    LEGAL = "legal"
     ADMIN = "admin"
 
 
@@ -27,6 +28,7 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.ANALYST: N_("Runs place-based forecasts and staffing analyses."),
     Role.DPO: N_("Data-protection officer: rights requests, retention, witness key."),
     Role.AUDITOR: N_("Read-only external auditor: ledger and proofs."),
+    Role.LEGAL: N_("Legal officer: confirms legal facts, deadlines and notice wording."),
     Role.ADMIN: N_("Manages accounts and system settings."),
 }
 

@@ -1,0 +1,1 @@
+"""Foreign-related case files: case types, guidance with legal deadlines, documents, statements."""
