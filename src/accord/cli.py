@@ -38,6 +38,9 @@ app.add_typer(retention_app, name="retention")
 from accord.forecast.cli import forecast_app  # noqa: E402  (a capability's own commands)
 
 app.add_typer(forecast_app, name="forecast", help="Place-based forecasting and backtests.")
+from accord.cases.cli import cases_app  # noqa: E402
+
+app.add_typer(cases_app, name="cases", help="Foreign-related case files.")
 
 
 @forecast_app.command("patrol")

@@ -1,5 +1,15 @@
 """Imports every table module so Alembic and tests see the complete schema."""
 
+from accord.cases.models import (
+    Case,
+    CaseEvent,
+    CustodyEvent,
+    EvidenceItem,
+    IdentityDocument,
+    Person,
+    Statement,
+    Task,
+)
 from accord.core.accounts.models import ApiToken, LoginFailure, User, UserRole, WebSession
 from accord.core.gateway.models import (
     CapabilityState,
@@ -21,17 +31,25 @@ __all__ = [
     "Assessment",
     "Breach",
     "CapabilityState",
+    "Case",
+    "CaseEvent",
+    "CustodyEvent",
     "Decision",
+    "EvidenceItem",
     "ForecastPatrol",
+    "IdentityDocument",
     "InterviewReport",
     "Job",
     "LedgerCheckpoint",
     "LedgerEntry",
     "LegalHold",
     "LoginFailure",
+    "Person",
     "Review",
     "RightsEvent",
     "RightsRequest",
+    "Statement",
+    "Task",
     "User",
     "UserCertificate",
     "UserRole",

@@ -1,0 +1,14 @@
+"""``accord cases …``: the case workspace from the shell.
+
+Each command is a plain function in the module that owns it, registered here, so the CLI and
+the web pages call the same services. Mounted by the main CLI as ``accord cases``.
+"""
+
+from __future__ import annotations
+
+import typer
+
+cases_app = typer.Typer(help="Foreign-related case files: guidance, deadlines, demo data.",
+                        no_args_is_help=True)
+
+# Commands are registered below, one line each: cases_app.command("name")(function)
