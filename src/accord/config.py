@@ -46,6 +46,10 @@ class Settings(BaseSettings):
                                "signed checkpoints; set it to the service's own domain.")
     witness_name: str = Field(default="accord.local/dpo-witness", description="The oversight "
                               "witness key's name (held for the data-protection officer).")
+    station_timezone: str = Field(default="Asia/Shanghai", description="IANA time zone in "
+                                  "which case times are entered and deadlines are shown.")
+    upload_max_bytes: int = Field(default=20_000_000, description="Largest file accepted by "
+                                  "upload routes that allow it (evidence, passport images).")
     log_level: str = "INFO"
 
     @property

@@ -44,6 +44,9 @@ from accord.web.templating import render
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Routes that take files get ACCORD_UPLOAD_MAX_BYTES instead of ACCORD_MAX_BODY_BYTES. A route
+# that accepts a file names its path so that it ends with one of these.
+UPLOAD_SUFFIXES = ("/upload", "/evidence", "/passport", "/audio", "/install")
 
 
 def _wants_json(request: Request) -> bool:
@@ -147,7 +150,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.resolved_secret_key()
 
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       upload_max_bytes=settings.upload_max_bytes,
+                       upload_suffixes=UPLOAD_SUFFIXES)
     app.add_middleware(RequestIdMiddleware)
 
     @app.middleware("http")

@@ -61,18 +61,29 @@ class RequestIdMiddleware:
 class BodySizeLimitMiddleware:
     """Answer 413 to bodies over the limit, whether announced by Content-Length or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int = 0,
+                 upload_suffixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # File-upload routes (evidence, passport images, audio, datasets) end with one of these
+        # path suffixes and get the larger limit; every other route keeps the small one.
+        self.upload_max_bytes = max(upload_max_bytes, max_bytes)
+        self.upload_suffixes = upload_suffixes
+
+    def limit_for(self, path: str) -> int:
+        if self.upload_suffixes and path.endswith(self.upload_suffixes):
+            return self.upload_max_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._reject(send)
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            await self._reject(send, max_bytes)
             return
         received = 0
         started = rejected = False
@@ -84,12 +95,12 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # Answer now and tell the app the client went away, so it stops reading;
                     # whatever it tries to send afterwards is dropped.
                     rejected = True
                     if not started:
-                        await self._reject(send)
+                        await self._reject(send, max_bytes)
                     return {"type": "http.disconnect"}
             return message
 
@@ -103,9 +114,9 @@ class BodySizeLimitMiddleware:
 
         await self.app(scope, limited_receive, guarded_send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, max_bytes: int) -> None:
         body: dict[str, Any] = {
-            "detail": f"Request body is larger than the limit of {self.max_bytes} bytes."
+            "detail": f"Request body is larger than the limit of {max_bytes} bytes."
         }
         data = json.dumps(body).encode()
         await send({"type": "http.response.start", "status": 413,
