@@ -12,6 +12,8 @@ for pair in eng-spa fr-es es-pt; do
   dpkg -s "apertium-$pair" >/dev/null 2>&1 || need+=("apertium-$pair")
 done
 command -v apertium >/dev/null || need+=(apertium)
+# Passport MRZ reading: tesseract OCR (English model) and the OCR-B font for synthetic test pages.
+for pkg in tesseract-ocr tesseract-ocr-eng fonts-ocr-b; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 # CJK fonts so screenshots of the Chinese UI are readable.
 fonts=$(fc-list 2>/dev/null || true)  # (not a pipe into grep -q: pipefail would misread it)
 grep -qi "wenquanyi\|noto sans cjk" <<<"$fonts" || need+=(fonts-wqy-microhei)

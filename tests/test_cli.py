@@ -67,8 +67,8 @@ def test_demo_load_creates_one_user_per_role_and_is_idempotent(accord_env) -> No
         [line for line in second.stdout.splitlines() if line.startswith("  demo-")]
     users = json.loads(run(accord_env, "users", "list", "--json").stdout)
     assert {u["username"] for u in users} == {
-        "demo-officer", "demo-supervisor", "demo-interpreter", "demo-analyst", "demo-dpo", "demo-legal",
-        "demo-auditor", "demo-admin"}
+        "demo-officer", "demo-supervisor", "demo-interpreter", "demo-analyst", "demo-dpo",
+        "demo-legal", "demo-auditor", "demo-admin"}
     credentials = Path(accord_env["ACCORD_STATE_DIR"]) / "demo-credentials.json"
     assert oct(credentials.stat().st_mode & 0o777) == "0o600"
 

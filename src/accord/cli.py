@@ -41,6 +41,19 @@ app.add_typer(forecast_app, name="forecast", help="Place-based forecasting and b
 from accord.cases.cli import cases_app  # noqa: E402
 
 app.add_typer(cases_app, name="cases", help="Foreign-related case files.")
+from accord.cases.mrz_cli import mrz  # noqa: E402
+
+app.command("mrz")(mrz)
+from accord.interpret.models_cli import models_app  # noqa: E402
+
+app.add_typer(models_app, name="models")
+from accord.cases.statements_cli import statements_app  # noqa: E402
+
+app.add_typer(statements_app, name="statements")
+from accord.interpret.speech_cli import speak, transcribe  # noqa: E402
+
+app.command("speak")(speak)
+app.command("transcribe")(transcribe)
 
 
 @forecast_app.command("patrol")
@@ -318,7 +331,7 @@ def translate(
     if as_json:
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    typer.echo(payload["translation"])
+    typer.echo(payload["translation"] or payload.get("message") or "")
     if payload.get("back_translation"):
         typer.echo(f"(back-translation: {payload['back_translation']})")
     typer.echo(f"[{result.explanation} · ledger entry {result.ledger_seq}]")

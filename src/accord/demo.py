@@ -120,4 +120,44 @@ def load_demo(database: Database, state_dir: Path) -> list[DemoLogin]:
                                      language=language, default_purpose=purpose)
                 created = True
             logins.append(DemoLogin(username, password, role, created))
+    load_demo_interpreters(database)
     return logins
+
+
+#: Invented roster entries (no real people or register numbers); the first is the
+#: demo-interpreter account's own entry, a certified translator so the content review can be tried.
+DEMO_INTERPRETERS = (
+    ("Demo Interpreter 示范翻译 (fictional)", "DEMO-REG-0001", "en; ; 5\nes; ; 5\nfr; ; 4",
+     ["in-person", "video", "phone"], "security-vetted", False, True, "DEMO-CERT-NOT-REAL-0001",
+     "demo-interpreter"),
+    ("Fictional Volunteer A (demo)", "DEMO-REG-0002", "ar; Egyptian; 4\nen; ; 3",
+     ["phone", "video"], "basic", True, False, "", ""),
+    ("Fictional Interpreter B (demo)", "DEMO-REG-0003", "ru; ; 5\nja; ; 3",
+     ["in-person", "phone"], "basic", False, False, "", ""),
+    ("Fictional Sign-language Interpreter C (demo)", "DEMO-REG-0004", "csl; ; 5",
+     ["sign-language", "in-person", "video"], "none", False, False, "", ""),
+)
+
+
+def load_demo_interpreters(database: Database) -> int:
+    """Add the invented roster entries that are missing; returns how many were added."""
+    from accord.interpret.interpreters import (
+        InterpreterInput,
+        InterpreterService,
+        parse_language_lines,
+    )
+
+    service = InterpreterService(database)
+    existing = {row.register_id for row in service.roster(include_inactive=True)}
+    added = 0
+    for (name, register_id, languages, modes, clearance, volunteer, certified, certificate,
+         username) in DEMO_INTERPRETERS:
+        if register_id in existing:
+            continue
+        service.add_interpreter(InterpreterInput(
+            name=name, register_id=register_id, languages=parse_language_lines(languages),
+            modes=modes, clearance=clearance, availability="demo entry — fictional person",
+            volunteer=volunteer, certified_translator=certified, certificate_id=certificate,
+            username=username))
+        added += 1
+    return added

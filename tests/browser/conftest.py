@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
+    # A fake microphone (a beep tone) with permission granted, for the speech page's recorder.
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
 ]
 
 

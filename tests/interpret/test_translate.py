@@ -1,17 +1,22 @@
-"""Offline translation with Apertium: real translations, the interpreter path for pairs it does
-not cover, and a governed call whose ledger entry holds no input text."""
+"""Offline translation with Apertium: real translations through warm pipelines, the interpreter
+path (a ledgered "no model" decision) for pairs no engine covers, and a governed call whose
+ledger entry holds no input text."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from accord.core.errors import ValidationFailed
-from accord.core.gateway.models import LedgerEntry
+from accord.core.gateway.models import Decision, LedgerEntry
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import get_governance
 from accord.interpret import translate as tr
+from accord.interpret.apertium_warm import WarmPipeline, deformat, reformat
 
 # No skip: Accord's system dependencies include apertium and apertium-eng-spa; on a host
 # without them these tests fail and say so (UnsupportedPair / TranslationFailed).
@@ -56,10 +61,13 @@ def test_pivot_through_spanish_is_reported() -> None:
 
 
 def test_quality_flags_low_pairs_as_advisory(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert tr.quality("en", "es") == {"chrf": tr.MEASURED_QUALITY[("en", "es")], "status": "ok"}
+    q = tr.quality("en", "es")
+    assert q["chrf"] == tr.MEASURED_QUALITY[("en", "es")] and q["status"] == "offered"
+    assert q["measured_on"] == tr.QUALITY_MEASURED_ON and "score_route" in q["command"]
     monkeypatch.setitem(tr.MEASURED_QUALITY, ("en", "es"), 31.0)
     out = tr.run_translate({"text": "The car is red.", "source": "en", "target": "es"})
-    assert out.output["quality"] == {"chrf": 31.0, "status": "advisory"}
+    assert out.output["quality"]["chrf"] == 31.0
+    assert out.output["quality"]["status"] == "advisory"
     assert out.output["human_path"] == "request an interpreter"
 
 
@@ -82,11 +90,86 @@ def test_translation_through_the_gateway_keeps_text_out_of_the_ledger(
     assert "pasaporte" in out["translation"].lower()
     assert out["back_translation"] and "passport" in out["back_translation"].lower()
     assert out["engine"] == "apertium" and out["pivot"] is None
-    assert out["quality"]["status"] == "ok" and out["human_path"] is None
+    assert out["quality"]["status"] == "offered" and out["human_path"] is None
     assert "eng-spa" in result.explanation and "chrF2" in result.explanation
     assert result.ledger_seq >= 0
     with database.session() as session:
         entry = json.loads(session.get(LedgerEntry, result.ledger_seq).body)
-    assert entry["capability"] == {"id": "interpret.translate", "version": "1.0.0"}
+    assert entry["capability"] == {"id": "interpret.translate",
+                                   "version": tr.TRANSLATE_CAPABILITY.version}
     raw = json.dumps(entry, ensure_ascii=False).lower()
     assert "passport" not in raw and "pasaporte" not in raw
+
+
+# -- warm pipelines ------------------------------------------------------------------------------
+def test_stream_format_round_trips_reserved_characters_and_lines() -> None:
+    text = "a [b] $c^ \\ <d> / @e {f}\nsecond line"
+    assert reformat(deformat(text)) == text + "\n"
+
+
+def test_warm_pipeline_matches_apertium_spawned_per_call() -> None:
+    sentences = tr.flores_sentences("en", 20)
+    spawned = tr.spawn_mode("eng-spa", "\n".join(sentences)).rstrip("\n").split("\n")
+    warm = [tr.warm_mode("eng-spa", s) for s in sentences]
+    assert warm == spawned
+
+
+def test_warm_pipeline_restarts_after_its_process_dies() -> None:
+    pipeline = WarmPipeline(tr.MODES_DIR / "eng-spa.mode")
+    try:
+        assert "coche" in pipeline.translate("The car is red.")
+        assert pipeline.starts == 1
+        os.killpg(pipeline._proc.pid, signal.SIGKILL)  # type: ignore[union-attr]
+        pipeline._proc.wait()  # type: ignore[union-attr]
+        assert "coche" in pipeline.translate("The car is blue.")
+        assert pipeline.starts == 2
+    finally:
+        pipeline.close()
+    assert not pipeline.running
+
+
+def test_warm_pipeline_is_thread_safe() -> None:
+    sentences = [f"The car number {n} is red." for n in range(24)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda s: tr.warm_mode("eng-spa", s), sentences))
+    # Each answer belongs to its own request (no interleaving between threads).
+    assert results == [tr.warm_mode("eng-spa", s) for s in sentences]
+    assert all(f" {n} " in r and "rojo" in r for n, r in enumerate(results))
+
+
+def test_flores_comes_from_the_shared_data_directory() -> None:
+    from accord.shared_data import shared_dir
+
+    assert tr.flores_dir() == shared_dir() / "data" / "parallel" / "flores200" / "devtest"
+    assert len(tr.flores_sentences("zh", 3)) == 3
+
+
+def test_pair_without_any_engine_is_a_ledgered_no_model_decision(
+        accord_env, database, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("no.model")
+    officer = Caller(user_id=user.id, username=user.username, roles=frozenset({"officer"}))
+    result = get_governance().gateway.invoke(officer, GatewayRequest(
+        capability_id="interpret.translate", purpose="victim-assistance",
+        legal_basis="police-law-art-2",
+        inputs={"text": "Where is the police station?", "source": "en", "target": "ar"}))
+    out = result.output
+    assert out["translation"] is None and out["no_model"] is True
+    assert out["message"] == "no model — request an interpreter"
+    assert out["human_path"] == "request an interpreter"
+    assert out["quality"]["status"] == "no-model"
+    assert "en→ar" in result.explanation
+    with database.session() as session:
+        decision = session.get(Decision, result.decision_id)
+        assert decision is not None and decision.status == "completed"
+        assert decision.ledger_seq == result.ledger_seq
+
+
+def test_chinese_source_carries_a_cedict_gloss_even_without_a_model(
+        accord_env, database) -> None:  # type: ignore[no-untyped-def]
+    out = tr.run_translate({"text": "我的护照被偷了", "source": "zh", "target": "en"}).output
+    assert out["no_model"] is True and out["translation"] is None
+    gloss = out["gloss"]
+    assert gloss["label"] == "Glossary — word-level help, not a translation"
+    words = {item["word"]: item for item in gloss["items"]}
+    assert "passport" in words["护照"]["readings"][0]["senses"]
+    assert "CC BY-SA 4.0" in gloss["attribution"]

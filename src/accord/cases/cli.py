@@ -12,3 +12,10 @@ cases_app = typer.Typer(help="Foreign-related case files: guidance, deadlines, d
                         no_args_is_help=True)
 
 # Commands are registered below, one line each: cases_app.command("name")(function)
+from accord.cases.guidance_cli import deadlines  # noqa: E402
+
+cases_app.command("deadlines")(deadlines)
+from accord.cases.demo_cli import demo, search  # noqa: E402
+
+cases_app.command("demo")(demo)
+cases_app.command("search")(search)

@@ -169,11 +169,21 @@ def build_default_registry() -> CapabilityRegistry:
     registry = CapabilityRegistry()
     for capability in PROHIBITED_USES:
         registry.register(capability)
+    from accord.cases import nlp_capabilities as cases_nlp
+    from accord.cases.mrz_capability import MRZ_CAPABILITY
+    from accord.cases.report_capability import DRAFT_REPORT_CAPABILITY
     from accord.forecast.capability import FORECAST_CAPABILITY
     from accord.interpret.langid import LANGID_CAPABILITY
+    from accord.interpret.transcribe_capability import TRANSCRIBE_CAPABILITY
     from accord.interpret.translate import TRANSLATE_CAPABILITY
 
     registry.register(LANGID_CAPABILITY)
     registry.register(TRANSLATE_CAPABILITY)
+    registry.register(TRANSCRIBE_CAPABILITY)
     registry.register(FORECAST_CAPABILITY)
+    registry.register(DRAFT_REPORT_CAPABILITY)
+    registry.register(MRZ_CAPABILITY)
+    registry.register(cases_nlp.EXTRACT_CAPABILITY)
+    registry.register(cases_nlp.INCONSISTENCY_CAPABILITY)
+    registry.register(cases_nlp.CLASSIFY_CAPABILITY)
     return registry

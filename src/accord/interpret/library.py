@@ -22,9 +22,11 @@ showing a half-translated form to a person who cannot tell.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -593,15 +595,64 @@ def load_library(directory: Path = CONTENT_DIR) -> Library:
 
 _lock = threading.Lock()
 _library: Library | None = None
+#: Set by accord.interpret.interpreters: overlays translators' verifications kept in the database.
+_overlay: Callable[[Library], Library] | None = None
 
 
-def get_library() -> Library:
-    """The shipped content, loaded and validated once per process."""
+def get_library(*, overlay: bool = True) -> Library:
+    """The shipped content, loaded and validated once per process; with ``overlay``, the
+    statuses include verifications recorded in the UI (see :func:`set_status_overlay`)."""
     global _library
     with _lock:
         if _library is None:
             _library = load_library()
-        return _library
+        library = _library
+    return _overlay(library) if overlay and _overlay is not None else library
+
+
+def set_status_overlay(overlay: Callable[[Library], Library] | None) -> None:
+    """Let verifications recorded outside the files (in the UI) change what get_library shows."""
+    global _overlay
+    _overlay = overlay
+
+
+def content_digest(item: Form | Notice, lang: str) -> str:
+    """SHA-256 of exactly the texts of ``item`` in ``lang`` that a translator reviews."""
+    texts = [text.values[lang].text for text in item.texts()]
+    return hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def with_verifications(library: Library,
+                       verified: Mapping[tuple[str, str, str], Translation]) -> Library:
+    """A copy of ``library`` where every text of each ``(kind, id, lang)`` key is marked
+    verified by the given translator and date. The caller has already compared digests."""
+    if not verified:
+        return library
+
+    def mark_all(kind: str, item_id: str, text: Text | None) -> Text | None:
+        if text is None:
+            return None
+        values = dict(text.values)
+        for (k, i, lang), entry in verified.items():
+            if k == kind and i == item_id and lang in values:
+                values[lang] = replace(entry, text=values[lang].text)
+        return Text(values)
+
+    forms = {}
+    for form_id, form in library.forms.items():
+        def m(text: Text | None, fid: str = form_id) -> Any:
+            return mark_all("form", fid, text)
+        forms[form_id] = replace(form, title=m(form.title), intro=m(form.intro), questions=tuple(
+            replace(q, label=m(q.label), help=m(q.help), unit=m(q.unit),
+                    choices=tuple(replace(c, label=m(c.label)) for c in q.choices))
+            for q in form.questions))
+    notices = {}
+    for notice_id, notice in library.notices.items():
+        def n(text: Text, nid: str = notice_id) -> Any:
+            return mark_all("notice", nid, text)
+        notices[notice_id] = replace(notice, title=n(notice.title), summary=n(notice.summary),
+                                     paragraphs=tuple(n(p) for p in notice.paragraphs))
+    return replace(library, forms=forms, notices=notices)
 
 
 def reset_library() -> None:

@@ -29,16 +29,24 @@ from accord.web.routes import (
     admin,
     api,
     auth,
+    case_guidance,
+    case_passport,
+    case_reports,
+    case_statements,
+    cases,
     dpo,
     forecast,
     governance,
     interpret,
+    interpreters,
     interviews,
     ledger,
     ops,
     pages,
     public,
     rights,
+    speech,
+    translation,
 )
 from accord.web.templating import render
 
@@ -178,14 +186,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(interpret.router)
     app.include_router(interpret.api_router)
+    app.include_router(translation.router)
+    app.include_router(speech.router)
     app.include_router(public.router)
     app.include_router(ledger.public_router)
     app.include_router(ledger.router)
     app.include_router(interviews.public_router)
     app.include_router(interviews.router)
+    app.include_router(interpreters.routes)
     app.include_router(rights.public_router)
     for router in dpo.routers:
         app.include_router(router)
     app.include_router(forecast.router)
     app.include_router(forecast.gateway_router)
+    app.include_router(cases.router)
+    app.include_router(case_reports.router)
+    app.include_router(case_guidance.router)
+    app.include_router(case_statements.router)
+    app.include_router(case_passport.router)
     return app

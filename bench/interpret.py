@@ -1,0 +1,150 @@
+"""Interpretation benchmark: language-ID throughput, MT latency, ASR real-time factor, quality.
+
+    python bench/interpret.py [--quick] [--json]
+
+* ``langid_per_s`` — :func:`accord.interpret.langid.identify` on FLORES-200 devtest sentences
+  (12 content languages), one thread, model only.
+* ``mt_p95_ms`` — per-sentence latency of Apertium eng→spa through the warm null-flush pipeline
+  (target ≤ 300 ms); the spawn-per-call baseline (``apertium -u``) is measured in the same run.
+* ``asr_rtf`` — ``accord.interpret.speech.measure_rtf()`` when that module exists, else null.
+* the quality table — chrF2 and BLEU (sacrebleu) on FLORES-200 devtest for every direction an
+  engine serves among the content languages (Apertium pairs, pivots and installed packs).
+* peak RSS of this process (``ru_maxrss``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import resource
+import statistics
+import sys
+import time
+from typing import Any
+
+from accord.interpret import translate as tr
+from accord.interpret.langid import identify
+
+LANGID_LANGUAGES = tr.CONTENT_LANGUAGES
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def bench_langid(per_language: int) -> dict[str, Any]:
+    identify("warm up")
+    sentences = [s for lang in LANGID_LANGUAGES for s in tr.flores_sentences(lang, per_language)]
+    started = time.perf_counter()
+    for sentence in sentences:
+        identify(sentence, k=1)
+    elapsed = time.perf_counter() - started
+    return {"sentences": len(sentences), "langid_per_s": round(len(sentences) / elapsed, 1)}
+
+
+def bench_mt(n: int, spawn_n: int, mode: str = "eng-spa") -> dict[str, Any]:
+    sentences = tr.flores_sentences("en", n)
+    tr.warm_mode(mode, "Warm up.")  # start the pipeline outside the measurement
+    warm = []
+    for sentence in sentences:
+        started = time.perf_counter()
+        tr.warm_mode(mode, sentence)
+        warm.append((time.perf_counter() - started) * 1000)
+    spawn = []
+    for sentence in sentences[:spawn_n]:
+        started = time.perf_counter()
+        tr.spawn_mode(mode, sentence)
+        spawn.append((time.perf_counter() - started) * 1000)
+    return {
+        "mode": mode,
+        "sentences": len(warm),
+        "warm_p50_ms": round(statistics.median(warm), 1),
+        "warm_p95_ms": round(_percentile(warm, 0.95), 1),
+        "spawn_sentences": len(spawn),
+        "spawn_p50_ms": round(statistics.median(spawn), 1),
+        "spawn_p95_ms": round(_percentile(spawn, 0.95), 1),
+    }
+
+
+def bench_asr() -> tuple[float | None, str]:
+    try:
+        speech = importlib.import_module("accord.interpret.speech")
+    except ImportError:
+        return None, "n/a — speech module not installed"
+    measure = getattr(speech, "measure_rtf", None)
+    if measure is None:
+        return None, "n/a — accord.interpret.speech has no measure_rtf()"
+    rtf = float(measure())
+    return round(rtf, 3), f"{rtf:.3f}"
+
+
+def bench_quality(n: int) -> list[dict[str, Any]]:
+    rows = []
+    for pair in tr.availability():
+        if pair["no_model"]:
+            continue
+        rows.append(tr.score_route(pair["source"], pair["target"], n))
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer sentences (langid 50/language, MT 40 warm / 10 spawned, quality 50)",
+    )
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    langid_n, mt_n, spawn_n, quality_n = (50, 40, 10, 50) if args.quick else (200, 200, 40, 200)
+
+    langid = bench_langid(langid_n)
+    mt = bench_mt(mt_n, spawn_n)
+    asr_rtf, asr_text = bench_asr()
+    quality = bench_quality(quality_n)
+    peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result = {
+        "langid_per_s": langid["langid_per_s"],
+        "langid_sentences": langid["sentences"],
+        "mt_p95_ms": mt["warm_p95_ms"],
+        "mt": mt,
+        "asr_rtf": asr_rtf,
+        "quality": quality,
+        "quality_sentences": quality_n,
+        "peak_rss_mb": peak_mb,
+        "quick": args.quick,
+    }
+    tr.WARM.close()
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    print(
+        f"language ID      {langid['langid_per_s']:>10.0f} sentences/s "
+        f"({langid['sentences']} FLORES sentences, {len(LANGID_LANGUAGES)} languages)"
+    )
+    print(
+        f"MT {mt['mode']} warm   p50 {mt['warm_p50_ms']:>6.1f} ms  "
+        f"p95 {mt['warm_p95_ms']:>6.1f} ms "
+        f"({mt['sentences']} sentences; target p95 ≤ 300 ms)"
+    )
+    print(
+        f"MT {mt['mode']} spawn  p50 {mt['spawn_p50_ms']:>6.1f} ms  p95 "
+        f"{mt['spawn_p95_ms']:>6.1f} ms ({mt['spawn_sentences']} sentences, apertium -u per "
+        "call)"
+    )
+    print(f"ASR real-time factor {asr_text}")
+    print(f"peak RSS {peak_mb:.0f} MB")
+    print(f"\nquality on the first {quality_n} FLORES-200 devtest sentences (sacrebleu)")
+    print(f"{'pair':<7} {'engine':<24} {'pivot':<6} {'chrF2':>6} {'BLEU':>6}")
+    for row in quality:
+        print(
+            f"{row['source']}→{row['target']:<4} {' + '.join(row['modes']):<24} "
+            f"{row['pivot'] or '—':<6} {row['chrf']:>6.1f} {row['bleu']:>6.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,236 @@
+"""``cases.mrz``: read a passport's machine-readable zone through the governed gateway.
+
+The photo is stored first in the content-addressed blob store and the gateway receives only its
+SHA-256 (gateway inputs are small JSON; the image never enters the ledger). The runner OCRs the
+stored image (:mod:`accord.cases.ocr`) and parses it with Accord's own ICAO 9303 parser
+(:mod:`accord.cases.mrz`). The result only *prefills* a person form: nothing reaches the case
+file until an officer compares it with the document and submits the form.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from accord.cases.blobs import BlobStore
+from accord.cases.mrz import MrzInconsistent, MrzResult
+from accord.config import get_settings
+from accord.core.gateway.service import Caller, GatewayRequest
+from accord.core.governance import Governance
+from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
+
+CAPABILITY_ID = "cases.mrz"
+TESSDATA_GLOB = "/usr/share/tesseract-ocr/*/tessdata/eng.traineddata"
+
+
+@lru_cache(maxsize=1)
+def _traineddata_digest() -> str:
+    paths = sorted(glob.glob(TESSDATA_GLOB))
+    if not paths:
+        return "sha256:(tesseract-ocr-eng not installed)"
+    with open(paths[-1], "rb") as handle:
+        return "sha256:" + hashlib.sha256(handle.read()).hexdigest()
+
+
+def _tesseract_version() -> str:
+    from accord.cases.ocr import OcrUnavailable, tesseract_version
+
+    try:
+        return tesseract_version()
+    except OcrUnavailable:
+        return "not installed"
+
+
+def blob_store() -> BlobStore:
+    return BlobStore.for_state_dir(get_settings().state_dir)
+
+
+def run_mrz(inputs: Mapping[str, Any]) -> ModelOutput:
+    from accord.cases.ocr import read_mrz
+
+    image = blob_store().get(str(inputs["image_sha256"]))
+    reading = read_mrz(image)
+    result = reading.result
+    checks = result.checks
+    passed = sum(c.ok for c in checks)
+    explanation = (
+        f"tesseract {_tesseract_version()} OCR ({reading.variant}, {reading.attempts} "
+        f"pass(es)); ICAO 9303 {result.format}; {passed}/{len(checks)} check digits pass"
+        + (f"; {len(result.repairs)} OCR confusion(s) repaired" if result.repairs else "")
+        + ("." if result.valid else f"; INCONSISTENT: {'; '.join(result.errors())}.")
+    )
+    return ModelOutput(
+        output=result.to_dict(),
+        explanation=explanation,
+        confidence=passed / len(checks) if checks else None,
+    )
+
+
+MRZ_CAPABILITY = Capability(
+    id=CAPABILITY_ID,
+    version="1.0.0",
+    title_en="Passport MRZ reading",
+    title_zh="护照机读区识读",
+    description_en=(
+        "Reads the machine-readable zone of a photographed passport or identity card (OCR) and "
+        "checks every ICAO 9303 check digit, to prefill a person's details. The officer "
+        "compares them with the document and confirms; nothing is saved unconfirmed."
+    ),
+    description_zh=(
+        "对拍摄的护照或身份证件机读区进行光学字符识别，并校验全部 ICAO 9303 校验位，用于预填当事人"
+        "信息。民警须与证件核对并确认；未经确认不保存任何内容。"
+    ),
+    risk_tier=RiskTier.LIMITED,
+    purposes=frozenset({"case-handling", "identity-check", "victim-assistance"}),
+    legal_bases=frozenset(
+        {"police-law-art-2", "criminal-procedure-law", "administrative-law", "consent"}
+    ),
+    roles=frozenset({"officer", "supervisor"}),
+    data_categories=(
+        "identity document image and data (name, nationality, date of birth, sex, document number)",
+    ),
+    review_required=False,
+    inputs={
+        "image_sha256": InputSpec(
+            kind="text",
+            max_length=64,
+            description="SHA-256 of the document photo in the blob store.",
+        )
+    },
+    model=ModelCard(
+        name="Tesseract OCR, LSTM 'eng' model, with Accord's ICAO 9303 parser",
+        version=f"tesseract {_tesseract_version()}; tessdata eng 4.1.0 (Debian "
+        "tesseract-ocr-eng); parser 1.0",
+        digest=_traineddata_digest(),
+        licence="Apache-2.0 (tesseract, eng.traineddata, pytesseract); parser: Accord's own",
+        source="Debian packages tesseract-ocr and tesseract-ocr-eng; pytesseract from PyPI",
+        training_data="Google's tesseract LSTM English model (printed text in many fonts); "
+        "not trained on OCR-B or on passports.",
+        measured_accuracy=(
+            "Synthetic OCR-B passport data pages, 6 invented people (2026-11-23, "
+            "`python bench/mrz.py -n 12`): 10/12 TD3 MRZs read exactly with all check digits "
+            "valid (clean 3/3, noisy 3/3, 2.5° rotated 2/3, low resolution 2/3); the misreads "
+            "were reported as failing check digits, none passed wrongly. p50 2.6 s, p95 8.9 s "
+            "per image on 2 shared CPU cores (parsing alone 0.1 ms). TD1 cards are weaker: "
+            "O/0 confusions inside document numbers are reported, not repaired."
+        ),
+        known_limitations=(
+            "Names and country codes are not covered by any check digit: a misread there is "
+            "not detected; the officer must compare them with the printed page.",
+            "Letters and digits that look alike are repaired only in date and check-digit "
+            "positions (when the check digit then passes) and digits in name/code fields; an "
+            "O/0 confusion inside a document number is reported, not guessed.",
+            "Glare, strong perspective, curved pages and rotation beyond about 6° defeat it.",
+            "Tested on synthetic pages only; no real passports were used.",
+        ),
+        intended_use="Prefill a person form for an officer to confirm against the document; "
+        "never to verify a document's authenticity.",
+    ),
+    runner=run_mrz,
+    timeout_seconds=90.0,
+)
+
+
+@dataclass(frozen=True)
+class MrzReading:
+    """What the CLI and the web page show: the parsed fields and where they came from."""
+
+    decision_id: str
+    ledger_seq: int
+    image_sha256: str
+    output: dict[str, Any]
+    explanation: str
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.output.get("valid"))
+
+    @property
+    def errors(self) -> list[str]:
+        return list(self.output.get("errors", []))
+
+    def person_form(self) -> dict[str, str]:
+        """Values for the person form (field names of ``POST /cases/{ref}/persons``)."""
+        out = self.output
+        return {
+            "full_name": out.get("full_name") or "",
+            "nationality": out.get("nationality") or "",
+            "sex": out.get("sex") or "",
+            "date_of_birth": out.get("birth_date") or "",
+            "doc_kind": "passport"
+            if str(out.get("document_code", "")).startswith("P")
+            else "id-card"
+            if out.get("format") in ("TD1", "TD2")
+            else "travel-document",
+            "doc_number": out.get("document_number") or "",
+            "doc_issuing_state": out.get("issuing_state") or "",
+            "doc_expiry": out.get("expiry_date") or "",
+            "mrz_verified": "1" if self.verified else "0",
+            "mrz_decision_id": self.decision_id,
+            "image_sha256": self.image_sha256,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.output,
+            "verified": self.verified,
+            "decision_id": self.decision_id,
+            "ledger_seq": self.ledger_seq,
+            "image_sha256": self.image_sha256,
+            "explanation": self.explanation,
+        }
+
+
+class MrzReadingInconsistent(MrzInconsistent):
+    """The MRZ was read but is inconsistent; ``reading`` keeps what was read for display."""
+
+    def __init__(self, reading: MrzReading) -> None:
+        self.reading = reading
+        super().__init__("; ".join(reading.errors))
+
+
+def read_passport(
+    governance: Governance,
+    caller: Caller,
+    image: bytes,
+    *,
+    purpose: str,
+    legal_basis: str,
+    case_ref: str = "",
+) -> MrzReading:
+    """Store the photo, read its MRZ through the gateway (ledgered), and return the reading.
+
+    Raises the gateway's errors (refusal, model failure), ``ImageUnreadable``/``NoMrzFound``
+    from OCR, and :class:`MrzReadingInconsistent` — naming each failing field — when check
+    digits fail. Only the image blob and the gateway decision are stored."""
+    from accord.cases.ocr import load_image
+
+    load_image(image)  # reject non-images before storing anything
+    sha256 = blob_store().put(image)
+    result = governance.gateway.invoke(
+        caller,
+        GatewayRequest(
+            capability_id=CAPABILITY_ID,
+            purpose=purpose,
+            legal_basis=legal_basis,
+            inputs={"image_sha256": sha256},
+            case_ref=case_ref,
+        ),
+    )
+    reading = MrzReading(
+        decision_id=result.decision_id,
+        ledger_seq=result.ledger_seq,
+        image_sha256=sha256,
+        output=dict(result.output),
+        explanation=result.explanation,
+    )
+    if not reading.verified:
+        raise MrzReadingInconsistent(reading)
+    return reading
+
+
+__all__ = ["MRZ_CAPABILITY", "MrzReading", "MrzReadingInconsistent", "MrzResult", "read_passport"]

@@ -1,0 +1,836 @@
+"""The case workspace: one service that every page, command and helper uses to change a case.
+
+Why one service: the rules that make a case file usable as evidence (validated identifiers,
+times entered in station time but stored in UTC, originals kept verbatim next to their
+translations, machine translations labelled until a human reviewed them, evidence re-hashed at
+every custody step) and the access rule (minimum necessary data) must hold the same way for the
+web, the CLI and the demo generator. Methods validate everything before they touch the session,
+so a refused input stores nothing; they flush but never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import langcodes
+import pycountry
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from accord.cases.blobs import BlobStore
+from accord.cases.models import (
+    Case,
+    CaseEvent,
+    CustodyEvent,
+    EvidenceItem,
+    IdentityDocument,
+    Person,
+    Statement,
+    Task,
+)
+from accord.cases.vocab import (
+    CASE_STATUSES,
+    CASE_TYPES,
+    CUSTODY_ACTIONS,
+    DOCUMENT_KINDS,
+    EVENT_KINDS,
+    PERSON_ROLES,
+    TRANSLATION_SOURCES,
+)
+from accord.core.accounts.models import User
+from accord.core.db import utcnow
+from accord.core.errors import AccordError, Conflict, NotFound, ValidationFailed
+from accord.core.gateway.models import Decision
+from accord.core.i18n import N_
+from accord.core.roles import Role
+
+#: Codes ICAO Doc 9303 (Part 3) uses in the MRZ that are not ISO 3166-1 alpha-3 country codes:
+#: British nationality categories, the EU, UN bodies and agencies, stateless persons and refugees,
+#: other international organisations, and "unspecified nationality".
+ICAO_EXTRA_CODES: frozenset[str] = frozenset(
+    {
+        "GBD",
+        "GBN",
+        "GBO",
+        "GBP",
+        "GBS",  # British nationality categories
+        "EUE",  # European Union
+        "UNO",
+        "UNA",
+        "UNK",  # United Nations, its specialised agencies, UN interim admin. Kosovo
+        "XBA",
+        "XIM",
+        "XCC",
+        "XCE",
+        "XCO",
+        "XDC",
+        "XEC",
+        "XES",
+        "XMP",
+        "XOM",
+        "XPO",  # organisations
+        "XXA",
+        "XXB",
+        "XXC",
+        "XXX",  # stateless, refugee (1951), other refugee, unspecified
+    }
+)
+#: MRZ nationality fields pad short codes with "<"; Germany is the one-letter code "D".
+ICAO_SHORT_CODES: dict[str, str] = {"D": "DEU"}
+
+SEXES = ("F", "M", "X", "")
+STATEMENT_ORIGINS = ("typed", "transcribed", "written")
+STATEMENT_MAX_CHARS = 20_000
+FUTURE_TOLERANCE = timedelta(minutes=5)
+FINAL_CUSTODY_ACTIONS = frozenset({"destroyed", "returned"})
+REFERENCE_PREFIX = "FR"
+_REFERENCE = re.compile(r"^FR-(\d{4})-(\d{6})$")
+
+
+class EvidenceTampered(AccordError):
+    """The stored file no longer hashes to the digest recorded at collection."""
+
+    status = 409
+    message = N_(
+        "Evidence %(label)s: the stored file no longer matches the digest recorded at "
+        "collection, so it is not released. Report this to a supervisor."
+    )
+
+
+def _fail(field: str, problem: str) -> ValidationFailed:
+    """A refusal naming the field first, as every form shows it next to that field."""
+    return ValidationFailed(detail=f"{field}: {problem}")
+
+
+def _text(field: str, value: str | None, max_len: int, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise _fail(field, "required")
+    if len(value) > max_len:
+        raise _fail(field, f"at most {max_len} characters (got {len(value)})")
+    return value
+
+
+def _choice(field: str, value: str, choices: Iterable[str]) -> str:
+    options = list(choices)
+    if value not in options:
+        raise _fail(field, f"{value!r} is not one of {', '.join(o for o in options if o)}")
+    return value
+
+
+def _user_id(user: User | int | None) -> int | None:
+    if user is None or isinstance(user, int):
+        return user
+    return user.id
+
+
+def normalise_state_code(field: str, value: str | None) -> str:
+    """An ISO 3166-1 alpha-3 code, or one of ICAO 9303's own codes; "" stays "" (unknown).
+
+    Accepts lower case and MRZ padding (``D<<`` → ``DEU``).
+    """
+    code = (value or "").strip().upper().rstrip("<")
+    if not code:
+        return ""
+    code = ICAO_SHORT_CODES.get(code, code)
+    if code in ICAO_EXTRA_CODES:
+        return code
+    if len(code) == 3 and code.isalpha() and pycountry.countries.get(alpha_3=code) is not None:
+        return code
+    raise _fail(
+        field,
+        f"{value!r} is not an ISO 3166-1 alpha-3 or ICAO 9303 code "
+        "(e.g. FRA, DEU, USA; XXA stateless)",
+    )
+
+
+def normalise_language_tag(field: str, value: str | None, *, required: bool = True) -> str:
+    """A well-formed, valid BCP 47 tag in its standard spelling (``EN-gb`` → ``en-GB``)."""
+    tag = (value or "").strip().replace("_", "-")
+    if not tag:
+        if required:
+            raise _fail(field, "required (a BCP 47 language tag such as en, fr, zh-Hans)")
+        return ""
+    if len(tag) > 16 or not langcodes.tag_is_valid(tag):
+        raise _fail(field, f"{value!r} is not a BCP 47 language tag (e.g. en, fr, ar, zh-Hans)")
+    return str(langcodes.standardize_tag(tag))
+
+
+def primary_language(tag: str) -> str:
+    """The language subtag of a BCP 47 tag (``es-MX`` → ``es``), for pair lookups."""
+    return tag.split("-")[0].lower()
+
+
+class CaseService:
+    """Create and change case files. See the module docstring for the rules it keeps."""
+
+    def __init__(self, session: Session, blobs: BlobStore, timezone: str = "Asia/Shanghai") -> None:
+        self.session = session
+        self.blobs = blobs
+        try:
+            self.tz = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _fail("station_timezone", f"{timezone!r} is not an IANA time zone") from None
+
+    # -- times ----------------------------------------------------------------------------------
+    def to_utc(self, field: str, value: datetime) -> datetime:
+        """Naive times are wall-clock times at the station; aware ones keep their offset."""
+        if not isinstance(value, datetime):
+            raise _fail(field, "expected a date and time")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.tz)
+        return value.astimezone(UTC)
+
+    def local(self, value: datetime | None) -> datetime | None:
+        """A stored UTC time as station wall-clock time, for display."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(self.tz)
+
+    # -- access ---------------------------------------------------------------------------------
+    @staticmethod
+    def can_view(case: Case, user: User) -> bool:
+        """Minimum necessary data: supervisors see every case, officers only their own.
+
+        Interpreters, analysts, the DPO, auditors, admins and legal officers get no case pages:
+        their work reaches cases through their own, narrower tools.
+        """
+        roles = user.roles
+        if Role.SUPERVISOR in roles:
+            return True
+        return Role.OFFICER in roles and case.officer_id is not None and case.officer_id == user.id
+
+    can_edit = can_view
+
+    # -- cases ----------------------------------------------------------------------------------
+    def create_case(
+        self,
+        *,
+        case_type: str,
+        title: str,
+        officer_id: int | None,
+        place: str = "",
+        summary: str = "",
+        opened_at: datetime | None = None,
+        source_report: str = "",
+        synthetic: bool = False,
+    ) -> Case:
+        case_type = _choice("case_type", (case_type or "").strip(), CASE_TYPES)
+        title = _text("title", title, 200, required=True)
+        place = _text("place", place, 200)
+        summary = _text("summary", summary, 20_000)
+        source_report = _text("source_report", source_report, 24)
+        opened = self.to_utc("opened_at", opened_at) if opened_at is not None else utcnow()
+        if opened > utcnow() + FUTURE_TOLERANCE:
+            raise _fail("opened_at", "is in the future")
+        if officer_id is not None and self.session.get(User, officer_id) is None:
+            raise _fail("officer_id", f"no user with id {officer_id}")
+        year = opened.astimezone(self.tz).year
+        for _attempt in range(5):
+            case = Case(
+                reference=self._next_reference(year),
+                case_type=case_type,
+                title=title,
+                place=place,
+                summary=summary,
+                source_report=source_report,
+                synthetic=bool(synthetic),
+                officer_id=officer_id,
+                opened_at=opened,
+                updated_at=utcnow(),
+                status="open",
+            )
+            try:
+                with self.session.begin_nested():
+                    self.session.add(case)
+                    self.session.flush()
+            except IntegrityError:
+                continue  # another writer took the number in between; take the next one
+            self._reindex(case)
+            return case
+        raise Conflict(detail="reference: could not allocate a case reference, try again")
+
+    def _next_reference(self, year: int) -> str:
+        prefix = f"{REFERENCE_PREFIX}-{year}-"
+        last = self.session.scalar(
+            select(func.max(Case.reference)).where(Case.reference.like(prefix + "%"))
+        )
+        number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+        if number > 999_999:
+            raise Conflict(detail=f"reference: no free case numbers left in {year}")
+        return f"{prefix}{number:06d}"
+
+    def get(self, reference: str) -> Case:
+        reference = (reference or "").strip().upper()
+        case = None
+        if _REFERENCE.match(reference):
+            case = self.session.scalar(select(Case).where(Case.reference == reference))
+        if case is None:
+            raise NotFound(N_("No case with reference %(reference)s."), reference=reference)
+        return case
+
+    def list_cases(
+        self,
+        *,
+        officer_id: int | None = None,
+        case_type: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Case]:
+        query = select(Case)
+        if officer_id is not None:
+            query = query.where(Case.officer_id == officer_id)
+        if case_type:
+            query = query.where(Case.case_type == _choice("case_type", case_type, CASE_TYPES))
+        if status:
+            query = query.where(Case.status == _choice("status", status, CASE_STATUSES))
+        limit = max(1, min(int(limit), 500))
+        query = query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit)
+        return list(self.session.scalars(query.offset(max(0, int(offset)))))
+
+    def set_status(self, case: Case, status: str, by_user: User | int | None) -> Case:
+        status = _choice("status", (status or "").strip(), CASE_STATUSES)
+        if status == case.status:
+            return case
+        case.status = status
+        case.closed_at = utcnow() if status == "closed" else None
+        case.updated_at = utcnow()
+        self.session.flush()
+        return case
+
+    def update_case(
+        self,
+        case: Case,
+        *,
+        title: str | None = None,
+        summary: str | None = None,
+        place: str | None = None,
+    ) -> Case:
+        """Change the searchable text of a case (title, summary, place)."""
+        new_title = case.title if title is None else _text("title", title, 200, required=True)
+        new_summary = case.summary if summary is None else _text("summary", summary, 20_000)
+        new_place = case.place if place is None else _text("place", place, 200)
+        case.title, case.summary, case.place = new_title, new_summary, new_place
+        case.updated_at = utcnow()
+        self.session.flush()
+        self._reindex(case)
+        return case
+
+    # -- persons and documents --------------------------------------------------------------------
+    def add_person(
+        self,
+        case: Case,
+        *,
+        role: str,
+        full_name: str,
+        nationality: str = "",
+        languages: Sequence[str] | str = (),
+        speaks_chinese: bool = False,
+        sex: str = "",
+        date_of_birth: date | None = None,
+        contact: str = "",
+    ) -> Person:
+        person = self._new_person(
+            case,
+            role=role,
+            full_name=full_name,
+            nationality=nationality,
+            languages=languages,
+            speaks_chinese=speaks_chinese,
+            sex=sex,
+            date_of_birth=date_of_birth,
+            contact=contact,
+        )
+        person.case = case
+        self.session.add(person)
+        self._touch(case)
+        self.session.flush()
+        self._reindex(case)
+        return person
+
+    def _new_person(
+        self,
+        case: Case,
+        *,
+        role: str,
+        full_name: str,
+        nationality: str,
+        languages: Sequence[str] | str,
+        speaks_chinese: bool,
+        sex: str,
+        date_of_birth: date | None,
+        contact: str,
+    ) -> Person:
+        role = _choice("role", (role or "").strip(), PERSON_ROLES)
+        full_name = _text("full_name", full_name, 200, required=True)
+        nationality = normalise_state_code("nationality", nationality)
+        if isinstance(languages, str):
+            languages = [part for part in languages.split(",")]
+        tags: list[str] = []
+        for item in languages:
+            if not item.strip():
+                continue
+            tag = normalise_language_tag("languages", item)
+            if tag not in tags:
+                tags.append(tag)
+        if len(tags) > 10:
+            raise _fail("languages", "at most 10 languages")
+        sex = (sex or "").strip().upper()
+        if sex == "<":  # MRZ filler for "unspecified"
+            sex = "X"
+        sex = _choice("sex", sex, SEXES)
+        if date_of_birth is not None:
+            if isinstance(date_of_birth, datetime) or not isinstance(date_of_birth, date):
+                raise _fail("date_of_birth", "expected a date (YYYY-MM-DD)")
+            if date_of_birth > datetime.now(self.tz).date():
+                raise _fail("date_of_birth", "is in the future")
+            if date_of_birth.year < 1890:
+                raise _fail("date_of_birth", "is before 1890")
+        contact = _text("contact", contact, 200)
+        # Not linked to the case yet: linking adds it to the session, and nothing may be stored
+        # before every field of the form is valid.
+        return Person(
+            role=role,
+            full_name=full_name,
+            nationality=nationality,
+            languages=tags,
+            speaks_chinese=bool(speaks_chinese),
+            sex=sex,
+            date_of_birth=date_of_birth,
+            contact=contact,
+        )
+
+    def add_document(
+        self,
+        person: Person,
+        *,
+        kind: str,
+        number: str,
+        issuing_state: str = "",
+        expiry: date | None = None,
+        mrz_verified: bool = False,
+        mrz_decision_id: str = "",
+        image_sha256: str = "",
+    ) -> IdentityDocument:
+        document = self._new_document(
+            person,
+            kind=kind,
+            number=number,
+            issuing_state=issuing_state,
+            expiry=expiry,
+            mrz_verified=mrz_verified,
+            mrz_decision_id=mrz_decision_id,
+            image_sha256=image_sha256,
+        )
+        self.session.add(document)
+        self._touch(person.case)
+        self.session.flush()
+        self._reindex(person.case)  # document numbers are searchable
+        return document
+
+    def _new_document(
+        self,
+        person: Person | None,
+        *,
+        kind: str,
+        number: str,
+        issuing_state: str,
+        expiry: date | None,
+        mrz_verified: bool,
+        mrz_decision_id: str,
+        image_sha256: str,
+        prefix: str = "",
+    ) -> IdentityDocument:
+        kind = _choice(prefix + "kind", (kind or "").strip(), DOCUMENT_KINDS)
+        number = _text(prefix + "number", number, 40, required=True).upper()
+        if not re.fullmatch(r"[A-Z0-9<\- ]+", number):
+            raise _fail(prefix + "number", "letters, digits, spaces and hyphens only")
+        issuing_state = normalise_state_code(prefix + "issuing_state", issuing_state)
+        if expiry is not None and (isinstance(expiry, datetime) or not isinstance(expiry, date)):
+            raise _fail(prefix + "expiry", "expected a date (YYYY-MM-DD)")
+        mrz_decision_id = _text("mrz_decision_id", mrz_decision_id, 32)
+        if mrz_verified and not mrz_decision_id:
+            # "Verified" must be provable: it points at the gateway decision of the MRZ read.
+            raise _fail("mrz_verified", "only with the decision id of a passed MRZ read")
+        if mrz_decision_id:
+            self._check_decision("mrz_decision_id", mrz_decision_id)
+        image_sha256 = (image_sha256 or "").strip().lower()
+        if image_sha256:
+            if not re.fullmatch(r"[0-9a-f]{64}", image_sha256):
+                raise _fail("image_sha256", "expected 64 lower-case hex digits")
+            if not self.blobs.path_for(image_sha256).exists():
+                raise _fail("image_sha256", "no stored image with this digest")
+        document = IdentityDocument(
+            kind=kind,
+            number=number,
+            issuing_state=issuing_state,
+            expiry=expiry,
+            mrz_verified=bool(mrz_verified),
+            mrz_decision_id=mrz_decision_id,
+            image_sha256=image_sha256,
+        )
+        if person is not None:
+            document.person = person
+        return document
+
+    def add_person_with_document(
+        self, case: Case, *, person: dict[str, object], document: dict[str, object]
+    ) -> Person:
+        """A person and their document in one step: both are validated before either is stored.
+
+        ``document`` keys are those of :meth:`add_document`; errors name them with ``doc_``.
+        """
+        new_person = self._new_person(case, **person)  # type: ignore[arg-type]
+        new_document = self._new_document(None, prefix="doc_", **document)  # type: ignore[arg-type]
+        new_person.case = case
+        new_document.person = new_person
+        self.session.add(new_person)
+        self._touch(case)
+        self.session.flush()
+        self._reindex(case)
+        return new_person
+
+    def person(self, case: Case, person_id: int | None, field: str = "person_id") -> Person | None:
+        """The person ``person_id`` of this case; None for None; refuses other cases' persons."""
+        if person_id is None:
+            return None
+        person = self.session.get(Person, person_id)
+        if person is None or person.case_id != case.id:
+            raise _fail(field, f"no person {person_id} in case {case.reference}")
+        return person
+
+    # -- events ---------------------------------------------------------------------------------
+    def add_event(
+        self,
+        case: Case,
+        *,
+        kind: str,
+        occurred_at: datetime,
+        place: str = "",
+        note: str = "",
+        person_id: int | None = None,
+        recorded_by: User | int | None = None,
+    ) -> CaseEvent:
+        kind = _choice("kind", (kind or "").strip(), EVENT_KINDS)
+        if occurred_at is None:
+            raise _fail("occurred_at", "required")
+        when = self.to_utc("occurred_at", occurred_at)
+        if when > utcnow() + FUTURE_TOLERANCE:
+            raise _fail("occurred_at", "is in the future (events record what has happened)")
+        place = _text("place", place, 200)
+        note = _text("note", note, 5_000)
+        self.person(case, person_id)
+        event = CaseEvent(
+            case=case,
+            kind=kind,
+            occurred_at=when,
+            place=place,
+            note=note,
+            person_id=person_id,
+            recorded_by=_user_id(recorded_by),
+            recorded_at=utcnow(),
+        )
+        self.session.add(event)
+        self._touch(case)
+        self.session.flush()
+        return event
+
+    # -- statements -----------------------------------------------------------------------------
+    def add_statement(
+        self,
+        case: Case,
+        *,
+        person_id: int | None,
+        language: str,
+        text: str,
+        origin: str = "typed",
+        translation: str = "",
+        translation_language: str = "",
+        translation_source: str = "",
+        translation_decision_id: str = "",
+        interpreter: str = "",
+        taken_by: User | int | None = None,
+    ) -> Statement:
+        self.person(case, person_id)
+        language = normalise_language_tag("language", language)
+        if text is None or not text.strip():
+            raise _fail("text", "required: the statement in the person's own words")
+        if len(text) > STATEMENT_MAX_CHARS:
+            raise _fail("text", f"at most {STATEMENT_MAX_CHARS} characters (got {len(text)})")
+        origin = _choice("origin", origin, STATEMENT_ORIGINS)
+        translation = (translation or "").strip()
+        if len(translation) > STATEMENT_MAX_CHARS:
+            raise _fail("translation", f"at most {STATEMENT_MAX_CHARS} characters")
+        interpreter = _text("interpreter", interpreter, 200)
+        translation_decision_id = _text("translation_decision_id", translation_decision_id, 32)
+        if translation:
+            translation_source = _choice(
+                "translation_source",
+                translation_source or "",
+                [k for k in TRANSLATION_SOURCES if k],
+            )
+            translation_language = normalise_language_tag(
+                "translation_language", translation_language
+            )
+            if translation_language == language:
+                raise _fail("translation_language", "same as the language of the original")
+            if translation_source == "machine" and not translation_decision_id:
+                raise _fail(
+                    "translation_decision_id",
+                    "a machine translation needs the gateway decision that made it",
+                )
+            if translation_source == "machine":
+                self._check_decision("translation_decision_id", translation_decision_id)
+        else:
+            translation_source, translation_language, translation_decision_id = "", "", ""
+        statement = Statement(
+            case=case,
+            person_id=person_id,
+            language=language,
+            text=text,  # verbatim: not stripped, not normalised
+            origin=origin,
+            translation=translation,
+            translation_language=translation_language,
+            translation_source=translation_source,
+            translation_decision_id=translation_decision_id,
+            interpreter=interpreter,
+            taken_by=_user_id(taken_by),
+            taken_at=utcnow(),
+        )
+        self.session.add(statement)
+        self._touch(case)
+        self.session.flush()
+        self._reindex(case)
+        return statement
+
+    def set_machine_translation(
+        self, statement: Statement, *, translation: str, translation_language: str, decision_id: str
+    ) -> Statement:
+        """Attach a machine translation made through the gateway to a stored statement."""
+        if statement.translation:
+            raise Conflict(detail="translation: this statement already has a translation")
+        translation = (translation or "").strip()
+        if not translation:
+            raise _fail("translation", "the machine translation is empty")
+        statement.translation = translation[:STATEMENT_MAX_CHARS]
+        self._check_decision("translation_decision_id", decision_id)
+        statement.translation_language = normalise_language_tag(
+            "translation_language", translation_language
+        )
+        statement.translation_source = "machine"
+        statement.translation_decision_id = _text(
+            "translation_decision_id", decision_id, 32, required=True
+        )
+        statement.translation_reviewed_by = None
+        self._touch(statement.case)
+        self.session.flush()
+        self._reindex(statement.case)
+        return statement
+
+    def review_translation(
+        self, statement: Statement, *, reviewer_id: User | int, corrected: str | None = None
+    ) -> Statement:
+        """A human confirms (or corrects) a machine translation; only then is it unlabelled."""
+        if statement.translation_source != "machine":
+            raise Conflict(detail="translation: only machine translations are reviewed here")
+        if statement.translation_reviewed_by is not None:
+            raise Conflict(detail="translation: already reviewed")
+        reviewer = _user_id(reviewer_id)
+        if reviewer is None or self.session.get(User, reviewer) is None:
+            raise _fail("reviewer_id", "unknown reviewer")
+        if corrected is not None and corrected.strip():
+            if len(corrected) > STATEMENT_MAX_CHARS:
+                raise _fail("corrected", f"at most {STATEMENT_MAX_CHARS} characters")
+            statement.translation = corrected.strip()
+        statement.translation_reviewed_by = reviewer
+        self._touch(statement.case)
+        self.session.flush()
+        self._reindex(statement.case)
+        return statement
+
+    # -- evidence -------------------------------------------------------------------------------
+    def add_evidence(
+        self,
+        case: Case,
+        *,
+        description: str,
+        data: bytes | None,
+        filename: str = "",
+        media_type: str = "",
+        collected_by: User | int | None,
+    ) -> EvidenceItem:
+        description = _text("description", description, 5_000, required=True)
+        filename = _text("filename", (filename or "").replace("\\", "/").rsplit("/", 1)[-1], 255)
+        media_type = _text("media_type", media_type, 100).lower()
+        if media_type and not re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", media_type.split(";")[0]):
+            raise _fail("media_type", f"{media_type!r} is not a media type")
+        media_type = media_type.split(";")[0]
+        sha256, size = "", 0
+        if data is not None:
+            if not data:
+                raise _fail("file", "the file is empty")
+            sha256 = self.blobs.put(data)
+            size = len(data)
+        numbers = [
+            int(item.label[2:])
+            for item in case.evidence
+            if item.label.startswith("E-") and item.label[2:].isdigit()
+        ]
+        label = f"E-{max(numbers, default=0) + 1}"
+        now = utcnow()
+        item = EvidenceItem(
+            case=case,
+            label=label,
+            description=description,
+            sha256=sha256,
+            filename=filename if data is not None else "",
+            media_type=media_type if data is not None else "",
+            size_bytes=size,
+            collected_at=now,
+            collected_by=_user_id(collected_by),
+        )
+        self.session.add(item)
+        self.session.add(
+            CustodyEvent(
+                item=item,
+                action="collected",
+                to_holder="",
+                note="",
+                hash_verified=self.blobs.verify(sha256) if sha256 else None,
+                at=now,
+                by_user=_user_id(collected_by),
+            )
+        )
+        self._touch(case)
+        self.session.flush()
+        return item
+
+    def verify_evidence(self, item: EvidenceItem) -> bool | None:
+        """Re-hash the stored file: True/False, None for a physical item (nothing stored)."""
+        return self.blobs.verify(item.sha256) if item.sha256 else None
+
+    def evidence_file(self, item: EvidenceItem) -> bytes:
+        """The stored bytes, only if they still hash to the digest recorded at collection."""
+        if not item.sha256:
+            raise NotFound(
+                N_("Evidence %(label)s is a physical item; no file is stored."), label=item.label
+            )
+        data = self.blobs.get(item.sha256)
+        if hashlib.sha256(data).hexdigest() != item.sha256:
+            raise EvidenceTampered(label=item.label)
+        return data
+
+    def record_custody(
+        self,
+        item: EvidenceItem,
+        *,
+        action: str,
+        from_holder: str = "",
+        to_holder: str = "",
+        note: str = "",
+        by_user: User | int | None,
+    ) -> CustodyEvent:
+        action = _choice(
+            "action", (action or "").strip(), [a for a in CUSTODY_ACTIONS if a != "collected"]
+        )
+        final = [e for e in item.custody if e.action in FINAL_CUSTODY_ACTIONS]
+        if final:
+            raise Conflict(
+                detail=f"action: {item.label} was already {final[-1].action}; "
+                "no further custody steps"
+            )
+        from_holder = _text("from_holder", from_holder, 200)
+        to_holder = _text("to_holder", to_holder, 200)
+        if action == "transferred" and not to_holder:
+            raise _fail("to_holder", "required for a transfer")
+        note = _text("note", note, 5_000)
+        event = CustodyEvent(
+            item=item,
+            action=action,
+            from_holder=from_holder,
+            to_holder=to_holder,
+            note=note,
+            hash_verified=self.verify_evidence(item),
+            at=utcnow(),
+            by_user=_user_id(by_user),
+        )
+        self.session.add(event)
+        self._touch(item.case)
+        self.session.flush()
+        return event
+
+    # -- tasks ----------------------------------------------------------------------------------
+    def add_task(
+        self,
+        case: Case,
+        *,
+        title: str,
+        due_at: datetime | None = None,
+        assignee_id: int | None = None,
+        guidance_step: str = "",
+    ) -> Task:
+        title = _text("title", title, 300, required=True)
+        due = self.to_utc("due_at", due_at) if due_at is not None else None
+        if assignee_id is not None and self.session.get(User, assignee_id) is None:
+            raise _fail("assignee_id", f"no user with id {assignee_id}")
+        guidance_step = _text("guidance_step", guidance_step, 80)
+        task = Task(
+            case=case,
+            title=title,
+            due_at=due,
+            assignee_id=assignee_id,
+            guidance_step=guidance_step,
+            status="open",
+            created_at=utcnow(),
+        )
+        self.session.add(task)
+        self._touch(case)
+        self.session.flush()
+        return task
+
+    def complete_task(self, task: Task, *, by_user: User | int | None) -> Task:
+        if task.status == "done":
+            raise Conflict(detail="task: already done")
+        task.status = "done"
+        task.done_at = utcnow()
+        task.done_by = _user_id(by_user)
+        self._touch(task.case)
+        self.session.flush()
+        return task
+
+    def item(self, case: Case, model: type, item_id: int, field: str) -> object:
+        """A row of ``model`` that belongs to ``case`` (404 otherwise)."""
+        row = self.session.get(model, item_id)
+        owner = getattr(row, "case_id", None)
+        if row is None or owner != case.id:
+            raise NotFound(
+                N_("Not found in case %(reference)s: %(what)s"),
+                reference=case.reference,
+                what=f"{field} {item_id}",
+            )
+        return row
+
+    # -- internals ------------------------------------------------------------------------------
+    def _check_decision(self, field: str, decision_id: str) -> None:
+        """An AI result stored in a case must point at a real, completed gateway decision."""
+        record = self.session.get(Decision, decision_id)
+        if record is None or record.status != "completed":
+            raise _fail(field, f"no completed gateway decision {decision_id!r}")
+
+    def _touch(self, case: Case | None) -> None:
+        if case is not None:
+            case.updated_at = utcnow()
+
+    def _reindex(self, case: Case) -> None:
+        """Keep the full-text index in step with the case's searchable text."""
+        from accord.cases.search import index_case
+
+        index_case(self.session, case)

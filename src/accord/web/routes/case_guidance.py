@@ -1,0 +1,481 @@
+"""Guidance pages: the deadline board, rights notices and consular letters of a case, and the
+legal officers' confirmation of legal facts.
+
+Two routers, one access rule each, combined in :data:`router`:
+
+* ``cases_router`` — officers and supervisors (``/cases/board``, ``/cases/{ref}/notices``,
+  consular letters). Which *case* a user may open is the case service's rule
+  (:meth:`CaseService.can_view`: officers only their own cases, supervisors all); the board
+  applies the same rule to the cases it lists.
+* ``legal_router`` — legal officers and admins (``/legal/facts``): confirm or dispute the exact
+  text of a legal fact; the verdict is bound to the text's digest.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+import accord.web.routes.cases  # noqa: F401 - registers the "caseref" path convertor
+from accord.cases import notices as notice_service
+from accord.cases.blobs import BlobStore
+from accord.cases.guidance import (
+    FACT_STATUS_LABELS,
+    STATE_LABELS,
+    Caution,
+    LegalFactService,
+    deadlines_for_case,
+    get_guidance,
+    subject_person,
+)
+from accord.cases.guidance_models import CaseNotice, ConsularLetter
+from accord.cases.models import Case
+from accord.cases.service import CaseService
+from accord.cases.vocab import CASE_TYPES
+from accord.config import Settings
+from accord.core.accounts.models import User
+from accord.core.db import utcnow
+from accord.core.errors import AccordError, PermissionDenied, ValidationFailed
+from accord.core.i18n import N_
+from accord.core.roles import Role
+from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
+from accord.web.routes.governance import common_context
+from accord.web.templating import environment, render
+
+# Broken guidance data stops the application at start, not at the first case page.
+get_guidance()
+
+
+def case_cautions(case: Case) -> list[Caution]:
+    """Procedural cautions for a case (its type and the subject person's nationality)."""
+    person = subject_person(case)
+    return get_guidance().cautions_for(case.case_type, person.nationality if person else "")
+
+
+# The case page (another module) includes cases/_deadlines.html, which shows the cautions.
+environment.globals.setdefault("case_cautions", case_cautions)
+
+case_access = require_roles(Role.OFFICER, Role.SUPERVISOR)
+legal_access = require_roles(Role.LEGAL, Role.ADMIN)
+cases_router = APIRouter(
+    prefix="/cases", include_in_schema=False, dependencies=[Depends(case_access)]
+)
+legal_router = APIRouter(
+    prefix="/legal", include_in_schema=False, dependencies=[Depends(legal_access)]
+)
+router = APIRouter()
+
+BOARD_STATES = ("overdue", "at-risk")
+MAX_BOARD_CASES = 2000
+
+
+def _service(
+    session: Session = Depends(db_session), settings: Settings = Depends(get_settings_dep)
+) -> CaseService:
+    return CaseService(
+        session, BlobStore.for_state_dir(settings.state_dir), settings.station_timezone
+    )
+
+
+def _case_for(service: CaseService, reference: str, principal: Principal) -> Case:
+    case = service.get(reference)
+    if not service.can_view(case, principal.user):
+        raise PermissionDenied(N_("Only the case officer and supervisors may open this case."))
+    return case
+
+
+def _zh(request: Request) -> bool:
+    return str(getattr(request.state, "language", "zh_Hans")).startswith("zh")
+
+
+def _local_time(field: str, value: str, service: CaseService) -> datetime:
+    """A ``datetime-local`` value (station wall clock) as an aware UTC time."""
+    value = (value or "").strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", value):
+        raise ValidationFailed(detail=f"{field}: expected a date and time as YYYY-MM-DDTHH:MM")
+    try:
+        parsed = datetime.fromisoformat(value.replace(" ", "T"))
+    except ValueError:
+        raise ValidationFailed(detail=f"{field}: not a real date and time") from None
+    return service.to_utc(field, parsed)
+
+
+def _opt_int(field: str, value: str) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed(detail=f"{field}: expected a number")
+    return int(value)
+
+
+def _guidance_context(request: Request) -> dict[str, Any]:
+    return {
+        **common_context(request),
+        "state_labels": STATE_LABELS,
+        "fact_status_labels": FACT_STATUS_LABELS,
+        "zh": _zh(request),
+    }
+
+
+# -- deadline board ------------------------------------------------------------------------------
+@cases_router.get("/board")
+def board(
+    request: Request,
+    principal: Principal = Depends(case_access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    """Overdue, then at-risk steps of the open cases the user may open."""
+    user = principal.user
+    query = (
+        select(Case)
+        .where(Case.status != "closed")
+        .options(selectinload(Case.persons), selectinload(Case.events))
+        .order_by(Case.opened_at)
+        .limit(MAX_BOARD_CASES)
+    )
+    if Role.SUPERVISOR not in user.roles:
+        query = query.where(Case.officer_id == user.id)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    cases = [c for c in service.session.scalars(query) if service.can_view(c, user)]
+    for case in cases:
+        for status in deadlines_for_case(case, now=now, tz=settings.station_timezone):
+            if status.state in BOARD_STATES:
+                rows.append({"case": case, "step": status})
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    rows.sort(
+        key=lambda r: (
+            BOARD_STATES.index(r["step"].state),
+            r["step"].accord_target_at or r["step"].due_at or far,
+        )
+    )
+    officers = {
+        u.id: u
+        for u in service.session.scalars(
+            select(User).where(User.id.in_({c.officer_id for c in cases if c.officer_id}))
+        )
+    }
+    return render(
+        request,
+        "cases/board.html",
+        {
+            **_guidance_context(request),
+            "rows": rows,
+            "officers": officers,
+            "case_types": CASE_TYPES,
+            "tz_name": settings.station_timezone,
+            "all_cases": Role.SUPERVISOR in user.roles,
+            "case_count": len(cases),
+            "overdue": sum(1 for r in rows if r["step"].state == "overdue"),
+            "at_risk": sum(1 for r in rows if r["step"].state == "at-risk"),
+        },
+    )
+
+
+# -- notices and consular letters ----------------------------------------------------------------
+def _notices_page(
+    request: Request,
+    service: CaseService,
+    case: Case,
+    settings: Settings,
+    *,
+    error: AccordError | None = None,
+    form: dict[str, Any] | None = None,
+    message: str = "",
+    status: int = 200,
+) -> Response:
+    from accord.interpret.library import LANGUAGES, get_library
+
+    session = service.session
+    notices = notice_service.notices_of(session, case)
+    letters = notice_service.letters_of(session, case)
+    ids = {n.given_by for n in notices} | {x.generated_by for x in letters}
+    ids |= {x.sent_by for x in letters}
+    users = {
+        u.id: u
+        for u in session.scalars(select(User).where(User.id.in_({i for i in ids if i is not None})))
+    }
+    person = subject_person(case)
+    library = get_library()
+    return render(
+        request,
+        "cases/notices.html",
+        {
+            **_guidance_context(request),
+            "case": case,
+            "notices": notices,
+            "letters": letters,
+            "users": users,
+            "library_notices": library.notices,
+            "languages": LANGUAGES,
+            "content_languages": LANGUAGES,
+            "modes": notice_service.NOTICE_MODES,
+            "channels": notice_service.SEND_CHANNELS,
+            "persons": {p.id: p for p in case.persons},
+            "subject": person,
+            "local": service.local,
+            "tz_name": settings.station_timezone,
+            "now_local": service.local(utcnow()),
+            "deadlines": deadlines_for_case(case, now=utcnow(), tz=settings.station_timezone),
+            "error": error,
+            "form": form or {},
+            "message": message,
+        },
+        status_code=status,
+    )
+
+
+@cases_router.get("/{ref:caseref}/notices")
+def notices_page(
+    ref: str,
+    request: Request,
+    principal: Principal = Depends(case_access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    case = _case_for(service, ref, principal)
+    return _notices_page(
+        request, service, case, settings, message=request.query_params.get("done", "")[:40]
+    )
+
+
+@cases_router.post("/{ref:caseref}/notices")
+def record_notice(
+    ref: str,
+    request: Request,
+    notice_id: str = Form(""),
+    language: str = Form(""),
+    given_at: str = Form(""),
+    mode: str = Form(""),
+    person_id: str = Form(""),
+    interpreter_name: str = Form(""),
+    interpreter_register_id: str = Form(""),
+    note: str = Form(""),
+    principal: Principal = Depends(case_access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    case = _case_for(service, ref, principal)
+    form = {
+        "notice_id": notice_id,
+        "language": language,
+        "given_at": given_at,
+        "mode": mode,
+        "person_id": person_id,
+        "interpreter_name": interpreter_name,
+        "interpreter_register_id": interpreter_register_id,
+        "note": note,
+    }
+    try:
+        notice_service.record_notice(
+            service.session,
+            case,
+            notice_id=notice_id.strip(),
+            language=language.strip(),
+            given_at=_local_time("given at", given_at, service),
+            mode=mode.strip(),
+            given_by=principal.user.id,
+            person_id=_opt_int("person", person_id),
+            interpreter_name=interpreter_name,
+            interpreter_register_id=interpreter_register_id,
+            note=note,
+        )
+        service.session.commit()
+    except AccordError as error:
+        service.session.rollback()
+        return _notices_page(
+            request, service, case, settings, error=error, form=form, status=error.status
+        )
+    return RedirectResponse(f"/cases/{quote(case.reference)}/notices?done=notice", status_code=303)
+
+
+def _pdf_response(data: bytes, case: Case, letter_id: int) -> Response:
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="consular-letter-{case.reference}-{letter_id}.pdf"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@cases_router.post("/{ref:caseref}/consular-letter")
+def consular_letter(
+    ref: str,
+    request: Request,
+    person_id: str = Form(""),
+    consulate: str = Form(""),
+    principal: Principal = Depends(case_access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    case = _case_for(service, ref, principal)
+    user = principal.user
+    try:
+        letter, data = notice_service.generate_letter(
+            service.session,
+            case,
+            person_id=_opt_int("person", person_id),
+            user_id=user.id,
+            officer=user.display_name or user.username,
+            station="",
+            tz=settings.station_timezone,
+            blobs=service.blobs,
+            consulate=consulate,
+            font_path=getattr(settings, "pdf_font", "") or "",
+        )
+        service.session.commit()
+    except AccordError as error:
+        service.session.rollback()
+        return _notices_page(
+            request,
+            service,
+            case,
+            settings,
+            error=error,
+            form={"consulate": consulate},
+            status=error.status,
+        )
+    return _pdf_response(data, case, letter.id)
+
+
+@cases_router.get("/{ref:caseref}/consular-letter/{letter_id:int}.pdf")
+def consular_letter_file(
+    ref: str,
+    letter_id: int,
+    principal: Principal = Depends(case_access),
+    service: CaseService = Depends(_service),
+) -> Response:
+    case = _case_for(service, ref, principal)
+    letter = notice_service.get_letter(service.session, case, letter_id)
+    return _pdf_response(service.blobs.get(letter.pdf_sha256), case, letter.id)
+
+
+@cases_router.post("/{ref:caseref}/consular-letter/{letter_id:int}/sent")
+def consular_letter_sent(
+    ref: str,
+    letter_id: int,
+    request: Request,
+    sent_at: str = Form(""),
+    sent_via: str = Form(""),
+    reference: str = Form(""),
+    principal: Principal = Depends(case_access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    case = _case_for(service, ref, principal)
+    try:
+        letter = notice_service.get_letter(service.session, case, letter_id)
+        notice_service.record_sent(
+            service.session,
+            case,
+            letter,
+            sent_at=_local_time("sent at", sent_at, service),
+            via=sent_via.strip(),
+            reference=reference,
+            user_id=principal.user.id,
+        )
+        service.session.commit()
+    except AccordError as error:
+        service.session.rollback()
+        return _notices_page(
+            request,
+            service,
+            case,
+            settings,
+            error=error,
+            form={
+                "sent_at": sent_at,
+                "sent_via": sent_via,
+                "reference": reference,
+                "letter": letter_id,
+            },
+            status=error.status,
+        )
+    return RedirectResponse(f"/cases/{quote(case.reference)}/notices?done=sent", status_code=303)
+
+
+# -- legal facts ---------------------------------------------------------------------------------
+def _facts_page(
+    request: Request,
+    session: Session,
+    *,
+    error: AccordError | None = None,
+    error_for: str = "",
+    message: str = "",
+    status: int = 200,
+) -> Response:
+    service = LegalFactService(session)
+    views = service.facts()
+    users = {v.latest.by_user for v in views if v.latest and v.latest.by_user}
+    guidance = get_guidance()
+    used: dict[str, list[str]] = {}
+    for checklist in guidance.checklists.values():
+        for step in checklist.steps:
+            used.setdefault(step.fact, []).append(f"{checklist.case_type}: {step.id}")
+    for code, treaty in guidance.treaties.items():
+        used.setdefault(treaty.fact, []).append(f"treaty {code}")
+    return render(
+        request,
+        "legal/facts.html",
+        {
+            **_guidance_context(request),
+            "views": views,
+            "used": used,
+            "error": error,
+            "error_for": error_for,
+            "message": message,
+            "user_count": len(users),
+        },
+        status_code=status,
+    )
+
+
+@legal_router.get("/facts")
+def facts(request: Request, session: Session = Depends(db_session)) -> Response:
+    return _facts_page(request, session, message=request.query_params.get("done", "")[:80])
+
+
+@legal_router.post("/facts")
+def confirm_fact(
+    request: Request,
+    fact_id: str = Form(""),
+    digest: str = Form(""),
+    status: str = Form(""),
+    note: str = Form(""),
+    principal: Principal = Depends(legal_access),
+    session: Session = Depends(db_session),
+) -> Response:
+    try:
+        LegalFactService(session).record(
+            fact_id.strip(),
+            status.strip(),
+            digest=digest.strip(),
+            note=note,
+            user_id=principal.user.id,
+        )
+        session.commit()
+    except AccordError as error:
+        session.rollback()
+        return _facts_page(request, session, error=error, error_for=fact_id, status=error.status)
+    return RedirectResponse(
+        f"/legal/facts?done={quote(fact_id)}#fact-{quote(fact_id)}", status_code=303
+    )
+
+
+router.include_router(cases_router)
+router.include_router(legal_router)
+
+__all__ = ["CaseNotice", "ConsularLetter", "router"]

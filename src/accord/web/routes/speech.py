@@ -1,0 +1,232 @@
+"""Speech pages: transcribe a recording (microphone or file) and read a text aloud.
+
+``POST /interpret/speech/audio`` takes a WAV recording — recorded in the browser by
+``static/js/recorder.js`` or uploaded — and transcribes it through the governed gateway
+(:mod:`accord.interpret.transcribe_capability`). The path ends in ``/audio`` so the larger
+upload limit applies. With a case reference the transcript is saved to that case as a
+statement (``origin="transcribed"``) and the audio is kept with it; otherwise the audio is
+deleted after the call. ``POST /interpret/speech/speak`` returns the text read aloud as WAV.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from accord.cases.blobs import BlobStore
+from accord.cases.service import CaseService
+from accord.config import Settings
+from accord.core.errors import AccordError, PermissionDenied, ValidationFailed
+from accord.core.gateway.service import GatewayDenied, GatewayResult
+from accord.core.governance import Governance, get_governance
+from accord.core.i18n import N_
+from accord.core.roles import Role
+from accord.interpret import speech, tts
+from accord.interpret import transcribe_capability as tc
+from accord.interpret.langid import language_name
+from accord.interpret.piper_voice import ENGINES, read_aloud
+from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
+from accord.web.routes.governance import caller_of, common_context, language_of
+from accord.web.routes.interpret import _denial
+from accord.web.templating import render
+
+INTERPRETER_REQUEST = "/interpreters/requests/new?language={code}"
+CASE_HIDDEN = N_("Only the case officer and supervisors may save to this case.")
+
+access = require_roles(Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR)
+router = APIRouter(prefix="/interpret", include_in_schema=False, dependencies=[Depends(access)])
+
+
+def _governance() -> Governance:
+    return get_governance()
+
+
+def _page(
+    request: Request,
+    principal: Principal,
+    governance: Governance,
+    *,
+    form: dict[str, str] | None = None,
+    result: GatewayResult | None = None,
+    saved: dict[str, Any] | None = None,
+    denial: dict[str, Any] | None = None,
+    error: AccordError | None = None,
+    speak_error: AccordError | None = None,
+    status: int = 200,
+) -> Response:
+    capability = governance.registry.get(tc.CAPABILITY_ID)
+    zh = language_of(request) == "zh_Hans"
+    if form is None:
+        default = principal.user.default_purpose
+        form = {
+            "language": "en",
+            "purpose": default if default in capability.purposes else "",
+            "legal_basis": "",
+            "case_ref": "",
+            "speak_text": "",
+            "speak_lang": "en",
+        }
+    code = form.get("language") or "en"
+    return render(
+        request,
+        "interpret/speech.html",
+        {
+            **common_context(request),
+            "capability": capability,
+            "purposes": sorted(capability.purposes),
+            "legal_bases": sorted(capability.legal_bases),
+            "stt_languages": [
+                (c, language_name(c)["zh" if zh else "en"]) for c in speech.LANGUAGES
+            ],
+            "tts_languages": [(c, language_name(c)["zh" if zh else "en"]) for c in tts.VOICES],
+            "max_seconds": int(speech.MAX_SECONDS),
+            "suspension": governance.gateway.suspension(capability.id),
+            "form": form,
+            "result": result,
+            "saved": saved,
+            "denial": denial,
+            "error": error,
+            "speak_error": speak_error,
+            "interpreter_url": INTERPRETER_REQUEST.format(code=quote(code[:16])),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/speech")
+def speech_page(
+    request: Request,
+    principal: Principal = Depends(access),
+    governance: Governance = Depends(_governance),
+) -> Response:
+    return _page(request, principal, governance)
+
+
+@router.post("/speech/audio")
+async def speech_audio(
+    request: Request,
+    audio: UploadFile | None = File(None),
+    language: str = Form("en"),
+    purpose: str = Form(""),
+    legal_basis: str = Form(""),
+    case_ref: str = Form(""),
+    principal: Principal = Depends(access),
+    governance: Governance = Depends(_governance),
+    session: Session = Depends(db_session),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    form = {
+        "language": language,
+        "purpose": purpose,
+        "legal_basis": legal_basis,
+        "case_ref": case_ref.strip(),
+        "speak_text": "",
+        "speak_lang": "en",
+    }
+    service = CaseService(
+        session, BlobStore.for_state_dir(settings.state_dir), settings.station_timezone
+    )
+    try:
+        data = await audio.read() if audio is not None and audio.filename else b""
+        if not data:
+            raise ValidationFailed(detail="audio: record or choose a WAV file")
+        if len(data) > settings.upload_max_bytes:
+            raise ValidationFailed(detail=f"audio: larger than {settings.upload_max_bytes} bytes")
+        save = None
+        if form["case_ref"]:
+            case = service.get(form["case_ref"])  # 404 names the reference
+            if not service.can_view(case, principal.user):
+                raise PermissionDenied(CASE_HIDDEN)
+            # End this read transaction now: the gateway commits its decision from another
+            # connection, and an SQLite reader whose snapshot predates that commit could not
+            # write the statement afterwards (SQLITE_BUSY_SNAPSHOT).
+            session.commit()
+
+            def save(result: GatewayResult, sha256: str) -> int:
+                statement = service.add_statement(
+                    case,
+                    person_id=None,
+                    language=language,
+                    text=result.output["transcript"],
+                    origin="transcribed",
+                    taken_by=principal.user,
+                )
+                statement.audio_sha256 = sha256
+                session.commit()
+                return statement.id
+
+        # Decoding takes seconds (up to about a minute for two minutes of audio): run it in the
+        # thread pool so this async route never blocks the event loop.
+        call = await run_in_threadpool(
+            tc.transcribe_call,
+            governance.gateway,
+            caller_of(principal),
+            data,
+            language=language,
+            purpose=purpose,
+            legal_basis=legal_basis,
+            case_ref=form["case_ref"],
+            save=save,
+            state_dir=settings.state_dir,
+        )
+    except GatewayDenied as denied:
+        return _page(
+            request,
+            principal,
+            governance,
+            form=form,
+            denial=_denial(denied, language_of(request)),
+            status=403,
+        )
+    except AccordError as failed:
+        session.rollback()
+        return _page(request, principal, governance, form=form, error=failed, status=failed.status)
+    saved = None
+    if call.statement_id is not None:
+        saved = {"case_ref": form["case_ref"].upper(), "statement_id": call.statement_id}
+    return _page(request, principal, governance, form=form, result=call.result, saved=saved)
+
+
+@router.post("/speech/speak")
+def speech_speak(
+    request: Request,
+    speak_text: str = Form(""),
+    speak_lang: str = Form("en"),
+    engine: str = Form("auto"),
+    principal: Principal = Depends(access),
+    governance: Governance = Depends(_governance),
+) -> Response:
+    try:
+        if not speak_text.strip():
+            raise ValidationFailed(detail="speak_text: type the text to read aloud")
+        if len(speak_text) > tts.MAX_TEXT_CHARS:
+            raise ValidationFailed(detail=f"speak_text: at most {tts.MAX_TEXT_CHARS} characters")
+        if engine not in ENGINES:
+            raise ValidationFailed(detail=f"engine: one of {', '.join(ENGINES)}")
+        data, used = read_aloud(speak_text, speak_lang, engine)
+    except AccordError as failed:
+        form = {
+            "language": "en",
+            "purpose": "",
+            "legal_basis": "",
+            "case_ref": "",
+            "speak_text": speak_text,
+            "speak_lang": speak_lang,
+        }
+        return _page(
+            request, principal, governance, form=form, speak_error=failed, status=failed.status
+        )
+    return Response(
+        data,
+        media_type="audio/wav",
+        headers={
+            "Content-Disposition": f'inline; filename="speech-{speak_lang[:8]}.wav"',
+            "X-Speech-Engine": used,
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,286 @@
+"""Rights notices, consular letters and the deadline board through the real app."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from accord.cases.blobs import BlobStore
+from accord.cases.guidance import deadlines_for_case
+from accord.cases.guidance_models import CaseNotice, ConsularLetter
+from accord.cases.models import Case, CaseEvent
+from accord.cases.service import CaseService
+from accord.config import get_settings
+from accord.core.db import Database
+from accord.core.roles import Role
+from tests.helpers import login
+
+TZ = "Asia/Shanghai"
+
+
+def _case(
+    database: Database,
+    officer_id: int,
+    *,
+    nationality: str = "USA",
+    detained_hours_ago: float = 30,
+    case_type: str = "detention",
+) -> str:
+    settings = get_settings()
+    with database.session() as session:
+        service = CaseService(session, BlobStore.for_state_dir(settings.state_dir), TZ)
+        case = service.create_case(
+            case_type=case_type,
+            title="Overstay at a hostel",
+            officer_id=officer_id,
+            place="Sanlitun",
+        )
+        person = service.add_person(
+            case,
+            role="detainee",
+            full_name="Alex Example",
+            nationality=nationality,
+            languages=["en"],
+            speaks_chinese=False,
+        )
+        when = datetime.now(UTC) - timedelta(hours=detained_hours_ago)
+        service.add_event(case, kind="detention", occurred_at=when, person_id=person.id)
+        return case.reference
+
+
+def _states(database: Database, reference: str) -> dict[str, str]:
+    with database.session() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        return {d.step_id: d.state for d in deadlines_for_case(case, now=datetime.now(UTC), tz=TZ)}
+
+
+def _local(delta_hours: float = 0) -> str:
+    from zoneinfo import ZoneInfo
+
+    value = datetime.now(ZoneInfo(TZ)) - timedelta(hours=delta_hours)
+    return value.strftime("%Y-%m-%dT%H:%M")
+
+
+def _count(database: Database, model: type) -> int:
+    with database.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_recording_notices_creates_events_and_updates_deadlines(
+    client: TestClient, make_user, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    officer = make_user("officer-a", Role.OFFICER)
+    make_user("officer-b", Role.OFFICER)
+    ref = _case(database, officer.id)
+    states = _states(database, ref)
+    assert states["consular-rights-notice"] == "overdue"  # past Accord's 2 h target
+    assert states["interpreter"] == "at-risk"
+    assert states["questioning-24h"] == "overdue"
+
+    csrf = login(client, "officer-b")
+    assert client.get(f"/cases/{ref}/notices").status_code == 403  # not their case
+    client.cookies.clear()
+    csrf = login(client, "officer-a")
+    page = client.get(f"/cases/{ref}/notices")
+    assert page.status_code == 200 and 'data-step="consular-rights-notice"' in page.text
+
+    # The interpreter notice needs the interpreter's name and register id; nothing stored.
+    bad = client.post(
+        f"/cases/{ref}/notices",
+        data={
+            "csrf_token": csrf,
+            "notice_id": "interpreter",
+            "language": "en",
+            "given_at": _local(1),
+            "mode": "interpreted",
+            "interpreter_name": "Li Wei",
+        },
+    )
+    assert bad.status_code == 422 and "register id" in bad.text
+    future = client.post(
+        f"/cases/{ref}/notices",
+        data={
+            "csrf_token": csrf,
+            "notice_id": "consular-notification",
+            "language": "en",
+            "given_at": _local(-3),
+            "mode": "read-aloud",
+        },
+    )
+    assert future.status_code == 422 and "future" in future.text
+    unknown = client.post(
+        f"/cases/{ref}/notices",
+        data={
+            "csrf_token": csrf,
+            "notice_id": "nope",
+            "language": "en",
+            "given_at": _local(1),
+            "mode": "read-aloud",
+        },
+    )
+    assert unknown.status_code == 404
+    bad_lang = client.post(
+        f"/cases/{ref}/notices",
+        data={
+            "csrf_token": csrf,
+            "notice_id": "consular-notification",
+            "language": "xx",
+            "given_at": _local(1),
+            "mode": "read-aloud",
+        },
+    )
+    assert bad_lang.status_code == 422
+    assert _count(database, CaseNotice) == 0 and _count(database, CaseEvent) == 1
+
+    ok = client.post(
+        f"/cases/{ref}/notices",
+        data={
+            "csrf_token": csrf,
+            "notice_id": "consular-notification",
+            "language": "en",
+            "given_at": _local(1),
+            "mode": "interpreted",
+            "interpreter_name": "Li Wei",
+            "interpreter_register_id": "BJ-INT-0042",
+        },
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    interp = client.post(
+        f"/cases/{ref}/notices",
+        data={
+            "csrf_token": csrf,
+            "notice_id": "interpreter",
+            "language": "en",
+            "given_at": _local(1),
+            "mode": "interpreted",
+            "interpreter_name": "Li Wei",
+            "interpreter_register_id": "BJ-INT-0042",
+        },
+        follow_redirects=False,
+    )
+    assert interp.status_code == 303
+    with database.session() as session:
+        notice = session.scalars(select(CaseNotice).order_by(CaseNotice.id)).first()
+        assert notice.language == "en" and notice.interpreter_register_id == "BJ-INT-0042"
+        assert notice.mode == "interpreted" and notice.given_by == officer.id
+        event = session.get(CaseEvent, notice.event_id)
+        assert event.kind == "consular-rights-notified" and event.occurred_at == notice.given_at
+    states = _states(database, ref)
+    assert states["consular-rights-notice"] == "done"
+    assert states["interpreter"] == "done"
+    page = client.get(f"/cases/{ref}/notices")
+    assert "BJ-INT-0042" in page.text
+
+
+def test_consular_letter_pdf_in_both_languages_and_sending(
+    client: TestClient, make_user, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    officer = make_user("officer-a", Role.OFFICER)
+    ref = _case(database, officer.id, nationality="USA", detained_hours_ago=5)
+    assert _states(database, ref)["consulate-treaty"] == "pending"
+    csrf = login(client, "officer-a")
+    response = client.post(f"/cases/{ref}/consular-letter", data={"csrf_token": csrf})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "领事通知" in text and "维护者草稿" in text  # Chinese page, draft label
+    assert "Consular notification" in text and "needs legal check" in text.lower()
+    assert "Alex Example" in text and "China–US Consular Convention" in text
+    fonts = {str(f) for page in reader.pages for f in page["/Resources"]["/Font"].values()}  # type: ignore[index]
+    assert fonts  # embedded (subset) fonts
+    with database.session() as session:
+        letter = session.scalars(select(ConsularLetter)).one()
+        assert letter.languages == ["zh", "en"] and letter.nationality == "USA"
+        letter_id = letter.id
+    again = client.get(f"/cases/{ref}/consular-letter/{letter_id}.pdf")
+    assert again.status_code == 200 and again.content == response.content
+
+    bad = client.post(
+        f"/cases/{ref}/consular-letter/{letter_id}/sent",
+        data={"csrf_token": csrf, "sent_at": _local(0), "sent_via": "pigeon"},
+    )
+    assert bad.status_code == 422
+    sent = client.post(
+        f"/cases/{ref}/consular-letter/{letter_id}/sent",
+        data={
+            "csrf_token": csrf,
+            "sent_at": _local(0),
+            "sent_via": "fax",
+            "reference": "FAX-2026-17",
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    twice = client.post(
+        f"/cases/{ref}/consular-letter/{letter_id}/sent",
+        data={"csrf_token": csrf, "sent_at": _local(0), "sent_via": "fax"},
+    )
+    assert twice.status_code == 409
+    with database.session() as session:
+        letter = session.get(ConsularLetter, letter_id)
+        assert letter.sent_via == "fax" and letter.reference == "FAX-2026-17"
+        assert session.get(CaseEvent, letter.event_id).kind == "consulate-notified"
+    assert _states(database, ref)["consulate-treaty"] == "done"
+    assert client.get(f"/cases/{ref}/consular-letter/999.pdf").status_code == 404
+
+
+def test_letter_falls_back_to_english_and_says_so(
+    client: TestClient, make_user, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    officer = make_user("officer-a", Role.OFFICER)
+    ref = _case(database, officer.id, nationality="RUS")
+    csrf = login(client, "officer-a")
+    response = client.post(f"/cases/{ref}/consular-letter", data={"csrf_token": csrf})
+    assert response.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "no template in the consulate's language (ru)" in text
+    stateless = _case(database, officer.id, nationality="")
+    refused = client.post(f"/cases/{stateless}/consular-letter", data={"csrf_token": csrf})
+    assert refused.status_code == 422 and "nationality" in refused.text
+
+
+def test_deadline_board_per_officer_and_supervisor(
+    client: TestClient, make_user, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    a = make_user("officer-a", Role.OFFICER)
+    b = make_user("officer-b", Role.OFFICER)
+    make_user("super", Role.SUPERVISOR)
+    make_user("analyst", Role.ANALYST)
+    ref_a = _case(database, a.id, detained_hours_ago=30)  # questioning overdue
+    ref_b = _case(database, b.id, detained_hours_ago=1, nationality="FRA")  # rights at risk
+    login(client, "officer-a")
+    board = client.get("/cases/board")
+    assert board.status_code == 200
+    assert 'href="/cases/board"' in board.text
+    assert ref_a in board.text and ref_b not in board.text
+    assert f'data-state="overdue" data-step="questioning-24h" data-case="{ref_a}"' in board.text
+    client.cookies.clear()
+    login(client, "super")
+    board = client.get("/cases/board").text
+    assert ref_a in board and ref_b in board
+    first_at_risk = board.index('data-state="at-risk"')
+    assert board.rindex('data-state="overdue"') < first_at_risk  # overdue first
+    client.cookies.clear()
+    login(client, "analyst")
+    assert client.get("/cases/board").status_code == 403
+
+
+def test_case_page_shows_deadlines_and_cautions(
+    client: TestClient, make_user, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    officer = make_user("officer-a", Role.OFFICER)
+    ref = _case(database, officer.id, nationality="USA")
+    login(client, "officer-a")
+    page = client.get(f"/cases/{ref}")
+    assert page.status_code == 200
+    assert 'data-step="consulate-treaty"' in page.text
+    assert "unverified — awaiting legal officer" in page.text  # the 48 h report rule
+    assert 'data-testid="cautions"' in page.text and "CN-US" not in page.text
+    assert "Consular visits may not be refused after 2 days" in page.text
