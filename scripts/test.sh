@@ -7,7 +7,22 @@ BIN=.venv/bin
 bash scripts/system-deps.sh
 mkdir -p test-results
 $BIN/ruff check src tests scripts $([ -d bench ] && echo bench)
-$BIN/python -m pytest -q -p no:cacheprovider --junitxml=test-results/sqlite.xml "$@"
+# The two databases run side by side (one pytest process each, on a 2-core machine); each log is
+# printed when both have finished, and the script fails if either failed.
+$BIN/python -m pytest -q -p no:cacheprovider --junitxml=test-results/sqlite.xml "$@" \
+  > test-results/sqlite.log 2>&1 &
+sqlite_pid=$!
+pg_status=0
 bash scripts/pg-throwaway.sh \
-  $BIN/python -m pytest -q -p no:cacheprovider --junitxml=test-results/postgresql.xml "$@"
-$BIN/python scripts/test_summary.py test-results/sqlite.xml test-results/postgresql.xml
+  $BIN/python -m pytest -q -p no:cacheprovider --junitxml=test-results/postgresql.xml "$@" \
+  > test-results/postgresql.log 2>&1 || pg_status=$?
+sqlite_status=0
+wait "$sqlite_pid" || sqlite_status=$?
+echo "== SQLite (exit $sqlite_status)"; cat test-results/sqlite.log
+echo "== PostgreSQL (exit $pg_status)"; cat test-results/postgresql.log
+summary_status=0
+$BIN/python scripts/test_summary.py test-results/sqlite.xml test-results/postgresql.xml \
+  || summary_status=$?
+if [ "$sqlite_status" -ne 0 ] || [ "$pg_status" -ne 0 ] || [ "$summary_status" -ne 0 ]; then
+  exit 1
+fi

@@ -141,4 +141,5 @@ def test_translate_from_the_cli_and_the_human_path(accord_env) -> None:
     assert payload["back_translation"] and payload["ledger_seq"] == 9
     no_model = run(accord_env, "translate", "你好", "--from", "zh", "--to", "en",
                    "--user", "demo-officer")
-    assert no_model.returncode != 0 and "interpreter" in no_model.stderr
+    assert no_model.returncode == 4 and "interpreter" in no_model.stderr
+    assert "ledger entry 10" in no_model.stderr  # the no-model answer is ledgered too

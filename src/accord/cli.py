@@ -330,8 +330,14 @@ def translate(
                "decision_id": result.decision_id, "ledger_seq": result.ledger_seq}
     if as_json:
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        if payload.get("no_model"):
+            raise typer.Exit(4)  # answered and ledgered, but nothing was translated
         return
-    typer.echo(payload["translation"] or payload.get("message") or "")
+    if payload.get("no_model"):
+        # No engine for the pair: the answer is ledgered, the human path is the way on.
+        raise fail(f"{payload.get('message') or 'no model'} (ledger entry {result.ledger_seq})",
+                   4)
+    typer.echo(payload["translation"] or "")
     if payload.get("back_translation"):
         typer.echo(f"(back-translation: {payload['back_translation']})")
     typer.echo(f"[{result.explanation} · ledger entry {result.ledger_seq}]")
