@@ -304,12 +304,9 @@ def letter_pdf(
     """Render the letter; returns (pdf, languages used, language wanted)."""
     from fpdf import FPDF
 
-    from accord.governance.rights import FALLBACK_FONTS, FONT_CANDIDATES, PdfUnavailable
+    from accord.core.pdf import main_font, prepare_fonts
 
-    candidates = [font_path] if font_path else list(FONT_CANDIDATES)
-    main_font = next((p for p in candidates if p and Path(p).exists()), "")
-    if not main_font:
-        raise PdfUnavailable()
+    font = main_font(font_path)
     texts = letter_texts()
     languages, wanted = letter_languages(person.nationality)
     zone = ZoneInfo(tz)
@@ -319,21 +316,7 @@ def letter_pdf(
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(f"Consular notification {case.reference}")
-    pdf.set_creator("Accord")
-    pdf.add_font("main", "", main_font)
-    fallbacks = []
-    for number, path in enumerate(FALLBACK_FONTS):
-        if Path(path).exists():
-            pdf.add_font(f"fallback{number}", "", path)
-            fallbacks.append(f"fallback{number}")
-    if fallbacks:
-        pdf.set_fallback_fonts(fallbacks)
-    try:
-        import uharfbuzz  # noqa: F401
-
-        pdf.set_text_shaping(True)
-    except ImportError:  # pragma: no cover
-        pass
+    prepare_fonts(pdf, font)
 
     def line(text: str, size: float = 11, height: float = 6.5) -> None:
         pdf.set_font("main", size=size)

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from accord.cases.models import Case, Person
 from accord.cases.reports import ReportView, VersionView
-from accord.governance.rights import FALLBACK_FONTS, FONT_CANDIDATES, PdfUnavailable
+from accord.core.pdf import main_font, prepare_fonts
 from accord.interpret.langid import language_name
 
 PERSON_ROLES_FOR_LANGUAGE = ("victim", "reporter", "detainee")
@@ -124,19 +123,13 @@ def disclosure(case: Case, report: ReportView, officer: str, zone: str) -> Discl
     return Disclosure(chinese=text("zh"), other=text(other), other_language=other, note=note)
 
 
-def _font(candidates: list[str]) -> str:
-    return next((p for p in candidates if p and Path(p).exists()), "")
-
-
 class _ReportPdf:
     """fpdf2 document with the disclosure drawn in every page's footer."""
 
     def __init__(self, footer_lines: list[str], font_path: str) -> None:
         from fpdf import FPDF
 
-        main_font = _font([font_path] if font_path else list(FONT_CANDIDATES))
-        if not main_font:
-            raise PdfUnavailable()
+        font = main_font(font_path)
         lines = footer_lines
 
         class Document(FPDF):  # type: ignore[misc]
@@ -151,21 +144,7 @@ class _ReportPdf:
 
         pdf = Document(format="A4")
         pdf.set_auto_page_break(auto=True, margin=34)
-        pdf.set_creator("Accord")
-        pdf.add_font("main", "", main_font)
-        fallbacks = []
-        for number, path in enumerate(FALLBACK_FONTS):
-            if Path(path).exists():
-                pdf.add_font(f"fallback{number}", "", path)
-                fallbacks.append(f"fallback{number}")
-        if fallbacks:
-            pdf.set_fallback_fonts(fallbacks)
-        try:
-            import uharfbuzz  # noqa: F401
-
-            pdf.set_text_shaping(True)
-        except ImportError:  # pragma: no cover
-            pass
+        prepare_fonts(pdf, font)
         self.pdf = pdf
 
     def line(self, text: str, size: float = 10, height: float = 5.5) -> None:

@@ -68,6 +68,7 @@ from accord.core.gateway.models import Decision, Review
 from accord.core.gateway.service import Caller, GatewayService, normalise_document_number
 from accord.core.i18n import N_, normalise_language, translations
 from accord.core.ledger.store import LedgerService, digest
+from accord.core.pdf import PdfUnavailable, main_font, prepare_fonts
 from accord.governance.models import RightsEvent, RightsRequest
 from accord.governance.retention import RetentionRule, RetentionService
 
@@ -1088,24 +1089,6 @@ class RightsService:
 
 
 # -- the report as PDF ---------------------------------------------------------------------------
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
-#: Used for characters the CJK font lacks, when installed: DejaVu Sans (Latin, Cyrillic,
-#: Arabic …; Debian fonts-dejavu-core) and a Thai font (Debian fonts-thai-tlwg-ttf).
-FALLBACK_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                  "/usr/share/fonts/truetype/tlwg/Garuda.ttf",
-                  "/usr/share/fonts/truetype/tlwg/Loma.ttf")
-
-
-class PdfUnavailable(AccordError):
-    status = 503
-    message = N_("The PDF version is not available on this server (no font with Chinese "
-                 "characters is installed). Download the JSON version instead.")
-
-
 def report_pdf(report: dict[str, Any], language: str, font_path: str = "") -> bytes:
     """Render an access report as PDF (fpdf2, with an embedded CJK font subset).
 
@@ -1116,28 +1099,11 @@ def report_pdf(report: dict[str, Any], language: str, font_path: str = "") -> by
     from fpdf import FPDF
 
     gettext = translations(normalise_language(language)).gettext
-    candidates = [font_path] if font_path else list(FONT_CANDIDATES)
-    main_font = next((p for p in candidates if p and Path(p).exists()), "")
-    if not main_font:
-        raise PdfUnavailable()
+    font = main_font(font_path)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(f"Access report {report.get('reference', '')}")
-    pdf.set_creator("Accord")
-    pdf.add_font("main", "", main_font)
-    fallbacks = []
-    for number, path in enumerate(FALLBACK_FONTS):
-        if Path(path).exists():
-            pdf.add_font(f"fallback{number}", "", path)
-            fallbacks.append(f"fallback{number}")
-    if fallbacks:
-        pdf.set_fallback_fonts(fallbacks)
-    try:  # right-to-left and joined scripts (Arabic) need shaping; optional dependency
-        import uharfbuzz  # noqa: F401
-
-        pdf.set_text_shaping(True)
-    except ImportError:  # pragma: no cover - then Arabic shows as unjoined letters
-        pass
+    prepare_fonts(pdf, font)
     pdf.add_page()
     width = pdf.epw
 
