@@ -44,7 +44,7 @@ from accord.cases.vocab import (
 )
 from accord.core.accounts.models import User
 from accord.core.db import utcnow
-from accord.core.errors import AccordError, Conflict, NotFound, ValidationFailed
+from accord.core.errors import AccordError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import Decision
 from accord.core.i18n import N_
 from accord.core.roles import Role
@@ -274,6 +274,13 @@ class CaseService:
             case = self.session.scalar(select(Case).where(Case.reference == reference))
         if case is None:
             raise NotFound(N_("No case with reference %(reference)s."), reference=reference)
+        return case
+
+    def get_visible(self, reference: str, user: User) -> Case:
+        """The case, if ``user`` may open it (:meth:`can_view`); every case page goes here."""
+        case = self.get(reference)
+        if not self.can_view(case, user):
+            raise PermissionDenied(N_("Only the case officer and supervisors may open this case."))
         return case
 
     def list_cases(

@@ -42,8 +42,7 @@ from accord.cases.vocab import CASE_TYPES
 from accord.config import Settings
 from accord.core.accounts.models import User
 from accord.core.db import utcnow
-from accord.core.errors import AccordError, PermissionDenied, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.errors import AccordError, ValidationFailed
 from accord.core.roles import Role
 from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
 from accord.web.routes.governance import common_context
@@ -85,10 +84,7 @@ def _service(
 
 
 def _case_for(service: CaseService, reference: str, principal: Principal) -> Case:
-    case = service.get(reference)
-    if not service.can_view(case, principal.user):
-        raise PermissionDenied(N_("Only the case officer and supervisors may open this case."))
-    return case
+    return service.get_visible(reference, principal.user)
 
 
 def _zh(request: Request) -> bool:

@@ -16,9 +16,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.cases.blobs import BlobStore
 from accord.cases.models import Case
 from accord.cases.mrz_capability import (
     CAPABILITY_ID,
@@ -28,7 +28,8 @@ from accord.cases.mrz_capability import (
 )
 from accord.cases.service import CaseService
 from accord.cases.vocab import PERSON_ROLES
-from accord.core.errors import AccordError, NotFound, PermissionDenied
+from accord.config import get_settings
+from accord.core.errors import AccordError
 from accord.core.gateway.service import GatewayDenied
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
@@ -44,12 +45,8 @@ MAX_IMAGE_BYTES = 15 * 1024 * 1024
 
 
 def _case(session: Session, reference: str, principal: Principal) -> Case:
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise NotFound(N_("No case with reference %(reference)s."), reference=reference)
-    if not CaseService.can_view(case, principal.user):
-        raise PermissionDenied(N_("Only the case officer and supervisors may open this case."))
-    return case
+    return CaseService(session, BlobStore.for_state_dir(get_settings().state_dir)).get_visible(
+        reference, principal.user)
 
 
 def _page(

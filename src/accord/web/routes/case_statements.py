@@ -24,12 +24,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.cases.blobs import BlobStore
 from accord.cases.extract import ENTITY_KINDS
 from accord.cases.inconsistency import NOT_A_JUDGEMENT
 from accord.cases.models import Case, Statement
 from accord.cases.service import CaseService
 from accord.cases.vocab import CASE_TYPES
-from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
+from accord.config import get_settings
+from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.models import Decision, Review
 from accord.core.gateway.service import GatewayDenied, GatewayRequest
 from accord.core.governance import get_governance
@@ -65,12 +67,8 @@ NO_COMMON_LANGUAGE = N_("not comparable: different languages without a common tr
 
 
 def _case(session: Session, reference: str, principal: Principal) -> Case:
-    case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None:
-        raise NotFound(N_("No case with reference %(reference)s."), reference=reference)
-    if not CaseService.can_view(case, principal.user):
-        raise PermissionDenied(N_("Only the case officer and supervisors may open this case."))
-    return case
+    return CaseService(session, BlobStore.for_state_dir(get_settings().state_dir)).get_visible(
+        reference, principal.user)
 
 
 def _guess_language(text: str) -> str:

@@ -37,7 +37,7 @@ from accord.cases.vocab import (
 from accord.config import Settings
 from accord.core.accounts.models import User
 from accord.core.db import utcnow
-from accord.core.errors import AccordError, PermissionDenied, ValidationFailed
+from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ModelFailed
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
@@ -105,10 +105,7 @@ def _service(
 
 
 def _case_for(service: CaseService, reference: str, principal: Principal) -> Case:
-    case = service.get(reference)
-    if not service.can_view(case, principal.user):
-        raise PermissionDenied(N_("Only the case officer and supervisors may open this case."))
-    return case
+    return service.get_visible(reference, principal.user)
 
 
 # -- form parsing ---------------------------------------------------------------------------------
