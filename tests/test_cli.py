@@ -69,6 +69,9 @@ def test_demo_load_creates_one_user_per_role_and_is_idempotent(accord_env) -> No
     assert {u["username"] for u in users} == {
         "demo-officer", "demo-supervisor", "demo-interpreter", "demo-analyst", "demo-dpo",
         "demo-legal", "demo-auditor", "demo-admin"}
+    # Synthetic case files for demo-officer, made once (the second run adds none).
+    listed = json.loads(run(accord_env, "cases", "search", "passport", "--json").stdout)
+    assert listed, "demo cases are searchable"
     credentials = Path(accord_env["ACCORD_STATE_DIR"]) / "demo-credentials.json"
     assert oct(credentials.stat().st_mode & 0o777) == "0o600"
 

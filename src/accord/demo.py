@@ -121,7 +121,24 @@ def load_demo(database: Database, state_dir: Path) -> list[DemoLogin]:
                 created = True
             logins.append(DemoLogin(username, password, role, created))
     load_demo_interpreters(database)
+    load_demo_cases(database)
     return logins
+
+
+DEMO_CASES = 27  # three of each case type
+
+
+def load_demo_cases(database: Database) -> int:
+    """Synthetic case files (no real persons) for demo-officer, once; returns how many were made."""
+    from sqlalchemy import func, select
+
+    from accord.cases.generator import generate
+    from accord.cases.models import Case
+
+    with database.session() as session:
+        if session.scalar(select(func.count()).select_from(Case).where(Case.synthetic)):
+            return 0
+    return int(generate(database, DEMO_CASES, seed=2026, officer="demo-officer")["cases"])
 
 
 #: Invented roster entries (no real people or register numbers); the first is the
