@@ -166,6 +166,10 @@ def primary_language(tag: str) -> str:
     return tag.split("-")[0].lower()
 
 
+#: Guided-interview forms whose id differs from the case type they open.
+FORM_CASE_TYPES: dict[str, str] = {"theft-fraud": "theft-victim"}
+
+
 class CaseService:
     """Create and change case files. See the module docstring for the rules it keeps."""
 
@@ -275,6 +279,38 @@ class CaseService:
         if case is None:
             raise NotFound(N_("No case with reference %(reference)s."), reference=reference)
         return case
+
+    def open_from_report(self, report_reference: str, *, officer_id: int) -> tuple[Case, bool]:
+        """Open a draft case from a guided-interview report (public page or tablet).
+
+        The case summary is the report's Chinese summary (answers with Chinese labels, free
+        text verbatim), so the station reads it with no translation step. Opening twice returns
+        the case already opened; returns ``(case, created)``.
+        """
+        from accord.interpret.answers import chinese_summary
+        from accord.interpret.library import get_library
+        from accord.interpret.models import InterviewReport
+
+        existing = self.session.scalar(select(Case).where(Case.source_report == report_reference))
+        if existing is not None:
+            return existing, False
+        row = self.session.scalar(
+            select(InterviewReport).where(InterviewReport.reference == report_reference))
+        if row is None:
+            raise NotFound(N_("No report with reference %(reference)s."),
+                           reference=report_reference)
+        case_type = FORM_CASE_TYPES.get(row.form_id, row.form_id)
+        if case_type not in CASE_TYPES:
+            raise ValidationFailed(detail=f"form {row.form_id} has no matching case type")
+        form = get_library().form(row.form_id)
+        if form is None:
+            raise NotFound(N_("Unknown form: %(id)s"), id=row.form_id)
+        summary = chinese_summary(form, row.answers, row.language)
+        case = self.create_case(case_type=case_type, title=summary.title_zh[:200],
+                                summary=summary.as_text(), officer_id=officer_id,
+                                source_report=report_reference)
+        row.status = "case-opened"
+        return case, True
 
     def get_visible(self, reference: str, user: User) -> Case:
         """The case, if ``user`` may open it (:meth:`can_view`); every case page goes here."""

@@ -372,6 +372,18 @@ def new_case(
     return RedirectResponse(f"/cases/{case.reference}", status_code=303)
 
 
+@router.post("/from-report/{reference}")
+def case_from_report(
+    reference: str,
+    principal: Principal = Depends(access),
+    service: CaseService = Depends(_service),
+) -> Response:
+    """Open a draft case from a guided-interview report (or go to the one already opened)."""
+    case, _created = service.open_from_report(reference[:24], officer_id=principal.user.id)
+    service.session.commit()
+    return RedirectResponse(f"/cases/{case.reference}", status_code=303)
+
+
 # -- the case page --------------------------------------------------------------------------------
 @router.get("/{ref:caseref}")
 def case_page(

@@ -43,7 +43,7 @@ from accord.web.templating import render
 PUBLIC_CSRF_COOKIE = "accord_public_csrf"
 MAX_FORM_FIELDS = 120  # far more than any form has; more is not a browser
 CHANNEL_WORDS = {"public": N_("Public self-service"), "officer": N_("Officer's tablet")}
-STATUS_WORDS = {"draft": N_("draft")}
+STATUS_WORDS = {"draft": N_("draft"), "case-opened": N_("case opened")}
 TRANSLATION_STATUS_WORDS = {"maintainer-draft": N_("maintainer draft"),
                             "machine-draft": N_("machine draft"), "verified": N_("verified")}
 #: The order officers see the case types in; forms not listed follow, by id.
