@@ -124,3 +124,49 @@ def test_public_reports_expire_after_their_period(setup) -> None:
     assert certificates["public-reports"].count == 1
     with database.session() as session:
         assert session.scalars(select(InterviewReport)).all() == []
+
+
+def test_closed_case_files_expire_unless_held(accord_env, make_user) -> None:  # type: ignore[no-untyped-def]
+    from accord.cases.blobs import BlobStore
+    from accord.cases.models import Case, Person, Statement
+    from accord.cases.search import search_cases
+    from accord.cases.service import CaseService
+    from accord.config import get_settings
+
+    governance = get_governance()
+    database = governance.gateway.database
+    officer = make_user("case.keeper", Role.OFFICER)
+    dpo = make_user("case.dpo", Role.DPO)
+    with database.session() as session:
+        service = CaseService(session, BlobStore.for_state_dir(get_settings().state_dir))
+        refs = []
+        for name in ("Lucia Ferrante", "Pavel Orlov", "Mina Park"):
+            case = service.create_case(case_type="theft-victim", title=f"Theft from {name}",
+                                       officer_id=officer.id)
+            person = service.add_person(case, role="victim", full_name=name, nationality="ITA")
+            service.add_statement(case, person_id=person.id, language="en",
+                                  text=f"{name}: my wallet was taken on the metro.")
+            refs.append(case.reference)
+        session.commit()
+        for ref in refs[:2]:
+            service.set_status(service.get(ref), "closed", by_user=officer.id)
+        session.commit()
+    retention = RetentionService(database, governance.ledger)
+    retention.hold(refs[1], "appeal pending", dpo.id)
+
+    early = retention.run(now=utcnow() + timedelta(days=1824))
+    assert all(c.category != "closed-cases" for c in early)  # not yet five years closed
+    certificates = retention.run(now=utcnow() + timedelta(days=1826))
+    [closed] = [c for c in certificates if c.category == "closed-cases"]
+    assert (closed.count, closed.held_back) == (1, 1)
+    with database.session() as session:
+        left = set(session.scalars(select(Case.reference)))
+        assert left == {refs[1], refs[2]}  # the held case and the open one stay
+        assert not session.scalars(select(Person).where(Person.full_name == "Lucia Ferrante")).all()
+        assert not session.scalars(select(Statement).where(
+            Statement.text.like("Lucia Ferrante%"))).all()
+        assert search_cases(session, "Ferrante") == []  # gone from the search index too
+        entry = json.loads(session.get(LedgerEntry, closed.ledger_seq).body)
+    assert entry["kind"] == "deletion-certificate" and "Ferrante" not in json.dumps(entry)
+    governance.ledger.checkpoint()
+    assert governance.ledger.verify().ok

@@ -63,6 +63,11 @@ class Case(Base):
         back_populates="case", cascade="all, delete-orphan", order_by="Task.id"
     )
 
+    @property
+    def case_ref(self) -> str:
+        """The name legal holds and gateway decisions use for this case."""
+        return self.reference
+
 
 class Person(Base):
     __tablename__ = "case_persons"

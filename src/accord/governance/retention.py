@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from sqlalchemy import delete, select
 
+from accord.cases.models import Case
 from accord.core.accounts.models import LoginFailure
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
@@ -75,7 +76,7 @@ def load_rules(text: str | None = None) -> list[RetentionRule]:
                              f"action one of {', '.join(ACTIONS)}")
         rules.append(rule)
     known = {"ai-decision-content", "denied-request-details", "login-failures", "job-results",
-             "public-reports"}
+             "public-reports", "closed-cases"}
     unknown = {r.category for r in rules} - known
     if unknown:
         raise ValueError(f"retention rules name unknown categories: {', '.join(sorted(unknown))}")
@@ -134,13 +135,17 @@ class RetentionService:
             return select(LoginFailure).where(LoginFailure.at < cutoff)
         if rule.category == "public-reports":
             return select(InterviewReport).where(InterviewReport.created_at < cutoff)
+        if rule.category == "closed-cases":
+            return select(Case).where(Case.status == "closed", Case.closed_at.is_not(None),
+                                      Case.closed_at < cutoff)
         return select(Job).where(Job.result.is_not(None), Job.created_at < cutoff)
 
     def _created_column(self, rule: RetentionRule) -> Any:
         return {"ai-decision-content": Decision.created_at,
                 "denied-request-details": Decision.created_at,
                 "login-failures": LoginFailure.at,
-                "public-reports": InterviewReport.created_at}.get(rule.category, Job.created_at)
+                "public-reports": InterviewReport.created_at,
+                "closed-cases": Case.closed_at}.get(rule.category, Job.created_at)
 
     def upcoming(self, now: datetime | None = None) -> list[Expiry]:
         """For each rule: how many records are due now, held back, and when the next expires."""
@@ -202,6 +207,8 @@ class RetentionService:
             return f"login-failure:{record.id}"
         if isinstance(record, InterviewReport):
             return f"public-report:{record.reference}"
+        if isinstance(record, Case):
+            return f"case:{record.reference}"
         return f"job:{record.id}"
 
     @staticmethod
@@ -218,6 +225,13 @@ class RetentionService:
             session.execute(delete(LoginFailure).where(LoginFailure.id == record.id))
         elif isinstance(record, InterviewReport):
             session.execute(delete(InterviewReport).where(InterviewReport.id == record.id))
+        elif isinstance(record, Case):
+            # The ORM cascade removes persons, documents, events, statements, evidence records,
+            # custody and tasks; the search index rows go with the case.
+            from accord.cases.search import remove_case
+
+            remove_case(session, record.id)
+            session.delete(record)
         elif isinstance(record, Job):
             record.result = None
             record.message = "result erased under retention rule"
