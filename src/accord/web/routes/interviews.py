@@ -24,14 +24,15 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Form as FormField
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from accord.config import Settings
 from accord.core.db import Database
-from accord.core.errors import NotFound
-from accord.core.i18n import N_
+from accord.core.errors import AccordError, NotFound
+from accord.core.i18n import N_, gettext, set_language
 from accord.core.roles import Role
 from accord.interpret.answers import countries, validate_answers
 from accord.interpret.library import LANGUAGES, Form, Library, get_library, pick_language
@@ -241,6 +242,29 @@ def interviews_index(request: Request) -> Response:
     return render(request, "interpret/interviews/index.html", {
         **_officer_context(library), "forms": _ordered(library.forms.values()),
         "notices": list(library.notices.values())})
+
+
+@router.post("/detect-language")
+def detect_language(request: Request, text: str = FormField(""),
+                    principal: Principal = Depends(access)) -> Response:
+    """Suggest the person's language from a sentence they typed (a governed gateway call)."""
+    from accord.core.gateway.service import GatewayDenied, GatewayRequest
+    from accord.core.governance import get_governance
+    from accord.web.routes.governance import caller_of, language_of
+
+    context: dict[str, Any] = {"result": None, "error": "",
+                               "content_codes": [item.code for item in LANGUAGES.values()]}
+    try:
+        context["result"] = get_governance().gateway.invoke(caller_of(principal), GatewayRequest(
+            capability_id="interpret.langid", purpose="public-service",
+            legal_basis="police-law-art-2", inputs={"text": text}))
+    except GatewayDenied as denied:
+        context["error"] = denied.reasons_in(language_of(request))
+    except AccordError as error:
+        set_language(language_of(request))
+        context["error"] = gettext(error.message) % error.params if error.params \
+            else gettext(error.message)
+    return render(request, "interpret/interviews/_langid.html", context)
 
 
 @router.get("/reports")
