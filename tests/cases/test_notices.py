@@ -284,3 +284,20 @@ def test_case_page_shows_deadlines_and_cautions(
     assert "unverified — awaiting legal officer" in page.text  # the 48 h report rule
     assert 'data-testid="cautions"' in page.text and "CN-US" not in page.text
     assert "Consular visits may not be refused after 2 days" in page.text
+
+
+def test_a_handed_over_case_runs_no_clocks(
+    client: TestClient, make_user, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    officer = make_user("officer-h", Role.OFFICER)
+    reference = _case(database, officer.id, detained_hours_ago=30)
+    assert _states(database, reference)["questioning-24h"] == "overdue"
+    with database.session() as session:
+        service = CaseService(session, BlobStore.for_state_dir(get_settings().state_dir), TZ)
+        service.set_status(service.get(reference), "handed-over", by_user=officer.id)
+        session.commit()
+    states = _states(database, reference)
+    assert states["questioning-24h"] == "case-closed"
+    assert not {"overdue", "at-risk", "pending"} & set(states.values())
+    login(client, "officer-h")
+    assert reference not in client.get("/cases/board").text

@@ -29,7 +29,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,8 @@ SHOWN_STATUSES = (
     "confirmed-by-legal-officer",
     "disputed-by-legal-officer",
 )
-STATES = ("done", "overdue", "at-risk", "pending", "waiting-for-event", "not-applicable")
+STATES = ("done", "overdue", "at-risk", "pending", "waiting-for-event", "not-applicable",
+          "case-closed")
 STATE_LABELS: dict[str, str] = {
     "done": N_("done"),
     "overdue": N_("overdue"),
@@ -66,6 +67,7 @@ STATE_LABELS: dict[str, str] = {
     "pending": N_("pending"),
     "waiting-for-event": N_("waiting for the event that starts the clock"),
     "not-applicable": N_("not applicable"),
+    "case-closed": N_("not done — case closed"),
 }
 FACT_STATUS_LABELS: dict[str, str] = {
     "verified": N_("verified"),
@@ -972,7 +974,7 @@ def deadlines_for_case(case: Case, *, now: datetime, tz: str) -> list[DeadlineSt
     if person is not None and person.nationality and is_nationality(person.nationality):
         nationality = person.nationality.upper()
     confirmations = load_confirmations(session) if session is not None else {}
-    return evaluate(
+    steps = evaluate(
         case.case_type,
         now=now,
         tz=zone,
@@ -981,6 +983,15 @@ def deadlines_for_case(case: Case, *, now: datetime, tz: str) -> list[DeadlineSt
         events=case_events(case, session),
         confirmations=confirmations,
     )
+    if case.status == "open":
+        return steps
+    # A closed or handed-over case has no clocks running: what was not done stays visible as
+    # such, but nothing is "at risk" any more and nothing reaches the deadline board.
+    return [replace(step, state="case-closed") if step.state in OPEN_STATES else step
+            for step in steps]
+
+
+OPEN_STATES = frozenset({"overdue", "at-risk", "pending", "waiting-for-event"})
 
 
 # -- legal officers' confirmations ---------------------------------------------------------------
