@@ -46,7 +46,9 @@ PARTLY = N_(
     "the legal text."
 )
 STATUS_WORDS = {"maintainer-draft": N_("maintainer draft"), "machine-draft": N_("machine draft")}
-NO_TRANSLATION = N_("No %(language)s translation of this status note exists; it is shown in English.")
+NO_TRANSLATION = N_(
+    "No %(language)s translation of this status note exists; it is shown in English."
+)
 PAGE = N_("Page %(page)s of %(pages)s")
 
 _CACHE_SIZE = 128
@@ -96,8 +98,13 @@ def status_sentence(notice: Notice, code: str, locale: str) -> str:
     status = ", ".join(_catalog(locale, STATUS_WORDS.get(s, s)) for s in drafts)
     if verified:
         return _catalog(
-            locale, PARTLY, language=name, verified=len(verified), total=len(texts),
-            translators=who, status=status,
+            locale,
+            PARTLY,
+            language=name,
+            verified=len(verified),
+            total=len(texts),
+            translators=who,
+            status=status,
         )
     return _catalog(locale, DRAFT, language=name, status=status)
 
@@ -189,7 +196,9 @@ def _section(pdf: Any, notice: Notice, lang: str) -> None:
     language = LANGUAGES[lang]
     align = "R" if language.rtl else "L"
 
-    def block(text: str, size: float, height: float, colour: tuple[int, int, int] = (0, 0, 0)):
+    def block(
+        text: str, size: float, height: float, colour: tuple[int, int, int] = (0, 0, 0)
+    ) -> None:
         pdf.set_font("main", size=size)
         pdf.set_text_color(*colour)
         pdf.multi_cell(0, height, text, align=align, new_x="LMARGIN", new_y="NEXT")

@@ -36,6 +36,7 @@ from accord.core.i18n import N_, gettext, set_language
 from accord.core.roles import Role
 from accord.interpret.answers import countries, validate_answers
 from accord.interpret.library import LANGUAGES, Form, Library, get_library, pick_language
+from accord.interpret.notice_pdf import notice_language, notice_pdf
 from accord.interpret.reports import ReportService, TooManyReports, client_digest
 from accord.interpret.tts import QUALITY_NOTES, UnsupportedSpeechLanguage, cached_speech
 from accord.web.deps import Principal, get_database, get_settings_dep, require_roles
@@ -185,6 +186,17 @@ def public_notices(request: Request, lang: str = "") -> Response:
         None, request.headers.get("accept-language", "")) or "en"
     return _public_page(request, "public/notices.html", library, chosen,
                         {"notices": list(library.notices.values())})
+
+
+@public_router.get("/notices/{notice_id}.pdf")
+def public_notice_pdf(notice_id: str, lang: str = "") -> Response:
+    """Chinese + ``lang`` as a printable PDF; each text's status in every page's footer.
+    Declared before ``/notices/{notice_id}``, which would otherwise match ``….pdf``."""
+    data = notice_pdf(notice_id, lang)
+    return Response(data, media_type="application/pdf", headers={
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'inline; filename="notice-{notice_id}-{notice_language(lang)}.pdf"',
+    })
 
 
 @public_router.get("/notices/{notice_id}")
