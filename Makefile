@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test assets lint i18n-extract i18n-check bench clean
+.PHONY: run test install install-test system-deps assets lint i18n-extract i18n-check bench clean
 
 run: install assets
 	$(BIN)/accord db upgrade
@@ -31,7 +31,12 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-assets:
+# Debian packages the server uses (Apertium, tesseract, espeak-ng, fonts, npm); the test run adds
+# PostgreSQL and Chromium itself (scripts/test.sh).
+system-deps:
+	bash scripts/system-deps.sh
+
+assets: system-deps
 	bash scripts/vendor-assets.sh
 
 lint: install-test

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs, only when they are missing:
-# PostgreSQL (the production database) and Chromium (browser tests), plus npm for vendoring.
+# Installs the Debian packages Accord needs, only when they are missing.
+#   bash scripts/system-deps.sh          what the server uses (make run): npm for vendoring the
+#                                        web assets, espeak-ng, Apertium, tesseract, fonts
+#   bash scripts/system-deps.sh --test   also PostgreSQL (the production database, tests run on
+#                                        it) and Chromium (browser tests) (make test)
 set -euo pipefail
 need=()
-command -v chromium >/dev/null || need+=(chromium)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null || need+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+fi
 command -v npm >/dev/null || need+=(npm)
 command -v espeak-ng >/dev/null || need+=(espeak-ng)  # read-aloud of notices
 # Machine translation where a model exists (rule-based Apertium pairs, run as a program).

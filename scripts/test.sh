@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-bash scripts/system-deps.sh
+bash scripts/system-deps.sh --test
 mkdir -p test-results
 $BIN/ruff check src tests scripts $([ -d bench ] && echo bench)
 # The two databases run side by side (one pytest process each, on a 2-core machine); each log is
