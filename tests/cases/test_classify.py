@@ -55,8 +55,9 @@ def test_the_three_capabilities_are_registered_with_their_rules() -> None:
     extract_cap = registry.get("cases.extract")
     hints_cap = registry.get("cases.inconsistency")
     classify_cap = registry.get("cases.classify")
+    assert extract_cap.risk_tier is classify_cap.risk_tier is RiskTier.LIMITED
+    assert hints_cap.risk_tier is RiskTier.HIGH  # weighs testimony: DPO assessments first
     for capability in (extract_cap, hints_cap, classify_cap):
-        assert capability.risk_tier is RiskTier.LIMITED
         assert capability.roles == {"officer", "supervisor"}
         assert "case-handling" in capability.purposes
         assert (

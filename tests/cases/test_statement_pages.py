@@ -80,7 +80,7 @@ def test_suggest_type_partial(client: TestClient, make_user) -> None:  # type: i
 
 
 def test_hints_page_side_by_side_with_review_entry(  # type: ignore[no-untyped-def]
-    client: TestClient, make_user, database: Database, accord_env
+    client: TestClient, make_user, database: Database, accord_env, hints_cleared
 ) -> None:
     officer = make_user("officer-h", Role.OFFICER)
     make_user("other-officer", Role.OFFICER)
@@ -115,8 +115,23 @@ def test_hints_page_side_by_side_with_review_entry(  # type: ignore[no-untyped-d
     assert client.get(f"/cases/{ref}/hints").status_code == 403
 
 
-def test_hints_need_a_common_language(  # type: ignore[no-untyped-def]
+def test_hints_are_refused_until_the_dpo_approves_the_assessments(  # type: ignore[no-untyped-def]
     client: TestClient, make_user, database: Database, accord_env
+) -> None:
+    officer = make_user("officer-r", Role.OFFICER)
+    ref, _ids = _case_with_statements(
+        database, Path(accord_env["ACCORD_STATE_DIR"]), officer.id, [("en", A), ("en", B)]
+    )
+    login(client, "officer-r")
+    page = client.get(f"/cases/{ref}/hints")
+    assert page.status_code == 200 and 'data-testid="hint"' not in page.text
+    assert "assessment" in page.text.lower()  # the policy's reason, shown to the officer
+    assert _count(database, Review, capability_id="cases.inconsistency") == 0
+    assert _count(database, Decision, capability_id="cases.inconsistency") >= 1  # refusal ledgered
+
+
+def test_hints_need_a_common_language(  # type: ignore[no-untyped-def]
+    client: TestClient, make_user, database: Database, accord_env, hints_cleared
 ) -> None:
     officer = make_user("officer-l", Role.OFFICER)
     zh = "晚上十点，一个穿蓝色外套的男子拿走了我的手机。"
@@ -213,7 +228,7 @@ def test_interpreter_gets_no_statement_tools(  # type: ignore[no-untyped-def]
 
 
 # -- CLI --------------------------------------------------------------------------------------
-def test_cli_compare(tmp_path: Path, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_cli_compare(tmp_path: Path, make_user, hints_cleared) -> None:  # type: ignore[no-untyped-def]
     from accord.cli import app
 
     make_user("cli-officer", Role.OFFICER)

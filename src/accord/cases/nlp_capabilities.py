@@ -182,7 +182,10 @@ INCONSISTENCY_CAPABILITY = Capability(
     ),
     description_zh="指出同一案件两份陈述在时间、日期、地点、数量、颜色和身份细节上的差异，并并排显示两段原文。"
     "提示交由上级审核，绝不作为可信度或真实性判断。",
-    risk_tier=RiskTier.LIMITED,
+    # High risk: comparing testimonies bears on how evidence is weighed in an investigation
+    # (EU AI Act Annex III 6(c)), so the DPO's DPIA, fundamental-rights assessment and ethics
+    # review must be approved before any use, as for forecasting.
+    risk_tier=RiskTier.HIGH,
     purposes=PURPOSES,
     legal_bases=LEGAL_BASES,
     roles=ROLES,
