@@ -81,3 +81,21 @@ def test_serve_refuses_an_unmigrated_database(accord_env, tmp_path) -> None:
     result = run(env, "serve", "--port", "1")
     assert result.returncode != 0
     assert "accord db upgrade" in result.stderr
+
+
+def test_dpo_records_assessments_that_open_a_high_risk_capability(accord_env) -> None:
+    run(accord_env, "demo", "load")
+    listed = json.loads(run(accord_env, "assessments", "list", "--json").stdout)
+    assert {r["capability"]: r["cleared"] for r in listed}["cases.inconsistency"] is False
+    officer = run(accord_env, "assessments", "record", "cases.inconsistency", "--kind", "all",
+                  "--outcome", "approved", "--summary", "s", "--user", "demo-officer")
+    assert officer.returncode == 1 and "data-protection officer" in officer.stderr
+    bad = run(accord_env, "assessments", "record", "cases.inconsistency", "--kind", "dpia",
+              "--outcome", "maybe", "--summary", "s", "--user", "demo-dpo")
+    assert bad.returncode == 1 and "approved or rejected" in bad.stderr
+    done = run(accord_env, "assessments", "record", "cases.inconsistency", "--kind", "all",
+               "--outcome", "approved", "--summary", "Reviewed hints on test data",
+               "--user", "demo-dpo")
+    assert done.returncode == 0 and done.stdout.count("ledger entry") == 3
+    listed = json.loads(run(accord_env, "assessments", "list", "--json").stdout)
+    assert {r["capability"]: r["cleared"] for r in listed}["cases.inconsistency"] is True

@@ -33,6 +33,9 @@ app.add_typer(capabilities_app, name="capabilities")
 retention_app = typer.Typer(help="Retention of personal data and legal holds.",
                             no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+assessments_app = typer.Typer(help="The DPO's assessments that open high-risk capabilities.",
+                              no_args_is_help=True)
+app.add_typer(assessments_app, name="assessments")
 
 
 from accord.forecast.cli import forecast_app  # noqa: E402  (a capability's own commands)
@@ -497,6 +500,54 @@ def _require_dpo(user: str) -> Caller:
     if not ({"dpo", "admin"} & caller.roles):
         raise fail("only a data-protection officer or an admin may do this")
     return caller
+
+
+@assessments_app.command("record")
+def assessments_record(
+    capability_id: str,
+    kind: Annotated[str, typer.Option(help="dpia, fria or ethics-review; 'all' for the three.")],
+    outcome: Annotated[str, typer.Option(help="approved or rejected")],
+    summary: Annotated[str, typer.Option(help="What was assessed and concluded.")],
+    document_ref: Annotated[str, typer.Option(help="Where the full assessment is filed.")] = "",
+    user: UserOption = "",
+) -> None:
+    """Record a DPO assessment of a capability (ledgered); high-risk ones need all three."""
+    from accord.core.errors import AccordError
+    from accord.governance.dpo import ASSESSMENT_KINDS, DpoService
+
+    caller = _require_dpo(user)
+    kinds = ASSESSMENT_KINDS if kind == "all" else (kind,)
+    service = DpoService.from_governance()
+    for each in kinds:
+        try:
+            record = service.record_assessment(caller, capability_id=capability_id, kind=each,
+                                               outcome=outcome, summary=summary,
+                                               document_ref=document_ref)
+        except AccordError as error:
+            raise fail(f"{each}: {error}") from None
+        typer.echo(f"{capability_id} {each}: {outcome} (ledger entry {record.ledger_seq})")
+
+
+@assessments_app.command("list")
+def assessments_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Whether each high-risk capability is open, and why not."""
+    from accord.core.governance import get_governance
+    from accord.core.registry import RiskTier
+    from accord.governance.dpo import DpoService
+
+    service = DpoService.from_governance()
+    rows = []
+    for capability in get_governance().registry.all():
+        if capability.risk_tier is RiskTier.HIGH:
+            cleared, reason = service.assessment_gate(capability.id)
+            rows.append({"capability": capability.id, "version": capability.version,
+                         "cleared": cleared, "reason": reason})
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        state = "open" if row["cleared"] else f"refused: {row['reason']}"
+        typer.echo(f"{row['capability']:<24} v{row['version']:<8} {state}")
 
 
 @retention_app.command("status")
