@@ -170,3 +170,21 @@ def test_closed_case_files_expire_unless_held(accord_env, make_user) -> None:  #
     assert entry["kind"] == "deletion-certificate" and "Ferrante" not in json.dumps(entry)
     governance.ledger.checkpoint()
     assert governance.ledger.verify().ok
+
+
+def test_a_reviewers_corrected_output_expires_with_its_decision(setup) -> None:
+    from accord.core.gateway.models import Review
+
+    governance, retention, _ = setup
+    with governance.gateway.database.session() as session:
+        decision = session.scalars(select(Decision)).first()
+        session.add(Review(decision_id=decision.id, capability_id=decision.capability_id,
+                           required_role="supervisor", status="edited",
+                           reason="language corrected after asking the person",
+                           edited_output={"language": "it", "note": "Mario Rossi"}))
+        session.commit()
+    retention.run(now=utcnow() + timedelta(days=91))
+    with governance.gateway.database.session() as session:
+        review = session.scalars(select(Review)).one()
+        assert review.edited_output is None  # content gone
+        assert review.reason == "language corrected after asking the person"  # oversight kept

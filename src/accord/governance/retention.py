@@ -16,13 +16,13 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from accord.cases.models import Case
 from accord.core.accounts.models import LoginFailure
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
-from accord.core.gateway.models import Decision, LegalHold
+from accord.core.gateway.models import Decision, LegalHold, Review
 from accord.core.jobs.models import Job
 from accord.core.ledger.store import LedgerService
 from accord.interpret.models import InterviewReport
@@ -218,6 +218,10 @@ class RetentionService:
             record.inputs = None
             record.output = None
             record.salt = None  # the ledger's digests become unlinkable to any content
+            # A reviewer's corrected output is decision content too; their reason stays as
+            # the record of human oversight.
+            session.execute(update(Review).where(Review.decision_id == record.id)
+                            .values(edited_output=None))
             if record.status != "completed":
                 record.explanation = ""
             record.erased_at = now
