@@ -235,12 +235,12 @@ def test_letter_falls_back_to_english_and_says_so(
     client: TestClient, make_user, database: Database
 ) -> None:  # type: ignore[no-untyped-def]
     officer = make_user("officer-a", Role.OFFICER)
-    ref = _case(database, officer.id, nationality="RUS")
+    ref = _case(database, officer.id, nationality="CHL")  # no language recorded for Chile
     csrf = login(client, "officer-a")
     response = client.post(f"/cases/{ref}/consular-letter", data={"csrf_token": csrf})
     assert response.status_code == 200
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
-    assert "no template in the consulate's language (ru)" in text
+    assert "no template in the consulate's language (not recorded for CHL)" in text
     stateless = _case(database, officer.id, nationality="")
     refused = client.post(f"/cases/{stateless}/consular-letter", data={"csrf_token": csrf})
     assert refused.status_code == 422 and "nationality" in refused.text

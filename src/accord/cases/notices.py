@@ -62,8 +62,32 @@ SEND_CHANNELS: dict[str, str] = {
 #: Clock skew allowed when a time is entered "now" on another device.
 FUTURE_SLACK = timedelta(minutes=5)
 LETTER_FILE = GUIDANCE_DIR / "consular_letter.yaml"
-#: How the letter names the sender when no station name is configured.
-STATION_DEFAULT = {"zh": "公安机关", "en": "the police station"}
+#: How the letter names the sender when no station name is configured (maintainer drafts, like
+#: the templates in consular_letter.yaml).
+STATION_DEFAULT = {
+    "zh": "公安机关",
+    "en": "the police station",
+    "ru": "отдел полиции",
+    "fr": "commissariat de police",
+    "es": "comisaría de policía",
+    "de": "Polizeidienststelle",
+    "pt": "unidade policial",
+    "ja": "警察署",
+    "ko": "경찰서",
+    "ar": "مركز الشرطة",
+    "vi": "đồn công an",
+    "th": "สถานีตำรวจ",
+}
+#: Fills {language} of the English fallback sentence when the nationality has no language in
+#: consular_letter.yaml: the letter must not pretend English is the consulate's language.
+LANGUAGE_NOT_RECORDED = "not recorded for {nationality}"
+#: Thai puts spaces between phrases, not words: justified, its few spaces stretch wide.
+LEFT_ALIGNED = {"th": "L"}
+#: Right-to-left pages are set in a font that has Arabic itself (DejaVu Sans), with the CJK font
+#: as a fallback. With the CJK font as the main font, Arabic comes from a fallback font and
+#: fpdf2 2.8 then drops the Latin and neutral runs ("C-2026-0001).") of right-to-left lines
+#: (viewers report "No font in show"; py-pdf/fpdf2#1772 is a similar fallback-font bug).
+RTL_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 class NoticeNotFound(NotFound):
@@ -246,9 +270,10 @@ def letter_texts(path: Path = LETTER_FILE) -> LetterTexts:
 
 
 def letter_languages(nationality: str) -> tuple[list[str], str]:
-    """(["zh", lang], wanted) — ``lang`` is "en" when the wanted language has no template."""
+    """(["zh", lang], wanted) — ``lang`` is "en" when the wanted language has no template;
+    ``wanted`` is "" when no language is recorded for the nationality (English is used then)."""
     texts = letter_texts()
-    wanted = texts.languages.get(nationality.upper(), "en")
+    wanted = texts.languages.get(nationality.upper(), "")
     used = wanted if wanted in texts.templates else "en"
     return ["zh", used], wanted
 
@@ -277,7 +302,10 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 
 def _basis(case: Case, lang: str, tz: str) -> str:
-    """The consular steps of the case that apply, with their citations, in ``lang``."""
+    """The consular steps of the case that apply, with their citations, in ``lang``.
+
+    Step titles exist only in Chinese and English, so every language but Chinese gets English
+    here; the templates of other languages say that the basis is given in English."""
     steps = [
         s
         for s in deadlines_for_case(case, now=utcnow(), tz=tz)
@@ -298,6 +326,17 @@ def _basis(case: Case, lang: str, tz: str) -> str:
     return "; ".join(parts)
 
 
+def _rtl_family(pdf: Any) -> str:
+    """The font family for a right-to-left page (see :data:`RTL_FONT`); "main" without it."""
+    if "rtl" not in pdf.fonts:
+        if not Path(RTL_FONT).exists():
+            return "main"
+        fallbacks = [name for name in pdf.fonts if name.startswith("fallback")]
+        pdf.add_font("rtl", "", RTL_FONT)
+        pdf.set_fallback_fonts(["main", *fallbacks])
+    return "rtl"
+
+
 def letter_pdf(
     case: Case, person: Person, *, officer: str, station: str, tz: str, font_path: str = ""
 ) -> tuple[bytes, list[str], str]:
@@ -305,6 +344,7 @@ def letter_pdf(
     from fpdf import FPDF
 
     from accord.core.pdf import main_font, prepare_fonts
+    from accord.interpret.library import LANGUAGES as CONTENT_LANGUAGES
 
     font = main_font(font_path)
     texts = letter_texts()
@@ -317,12 +357,17 @@ def letter_pdf(
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(f"Consular notification {case.reference}")
     prepare_fonts(pdf, font)
+    align, family = "J", "main"
 
     def line(text: str, size: float = 11, height: float = 6.5) -> None:
-        pdf.set_font("main", size=size)
-        pdf.multi_cell(pdf.epw, height, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, size=size)
+        pdf.multi_cell(pdf.epw, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
 
     for lang in languages:
+        # Right-to-left languages (Arabic) are set flush right, as in notice_pdf.
+        known = CONTENT_LANGUAGES.get(lang)
+        rtl = known is not None and known.rtl
+        align, family = ("R", _rtl_family(pdf)) if rtl else (LEFT_ALIGNED.get(lang, "J"), "main")
         template = texts.templates[lang]
         values = {
             "country": country_name(person.nationality, lang),
@@ -344,7 +389,8 @@ def letter_pdf(
             pdf.set_text_color(0, 0, 0)
         line(template.title, size=16, height=9)
         if lang == languages[-1] and lang != wanted and template.fallback:
-            line(_fill(template.fallback, {"language": wanted}), size=9)
+            missing = wanted or LANGUAGE_NOT_RECORDED.format(nationality=person.nationality)
+            line(_fill(template.fallback, {"language": missing}), size=9)
         pdf.ln(2)
         line(_fill(template.salutation, values))
         for paragraph in template.body:
