@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -67,6 +67,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoint the WAL into the database every ~40 MB instead of every ~4 MB: each checkpoint
+    # fsyncs, and at the default (1000 pages) that cost ~40% of every small write transaction.
+    # Durability is unchanged (it is set by synchronous=NORMAL in WAL mode).
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
@@ -139,6 +143,19 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in a serialised write transaction, committed on success.
+
+        The same serialisation as :meth:`write_session` without the ORM's unit of work, for hot
+        paths that only run prebuilt statements (ledger appends, the gateway's decision row).
+        """
+        with self.engine.connect() as connection:
+            if self.dialect == "sqlite":
+                connection.execution_options(sqlite_immediate=True)
+            with connection.begin():
+                yield connection
 
     def ping(self) -> None:
         """Raise if the database cannot be reached (used by /readyz)."""

@@ -16,19 +16,28 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import CapabilityState, Decision, Review, UserCertificate
 from accord.core.i18n import N_
-from accord.core.ledger.canonical import canonical_json
-from accord.core.ledger.store import LedgerService, digest
+from accord.core.ledger.store import LedgerService, canonical_bytes, digest
 from accord.core.policy import PolicyDecision, PolicyEngine, PolicyReason, PolicyRequest
 from accord.core.registry import Capability, CapabilityRegistry, ModelOutput, RiskTier
 
 MAX_INPUT_BYTES = 64_000
+
+# Built once: these run on every call, and building a statement costs more than running it.
+# Certificates and the suspension state are read fresh on every call (never cached), so stop
+# control and a revoked certificate take effect on the very next call.
+_CERTIFICATES = select(UserCertificate.name, UserCertificate.expires_at).where(
+    UserCertificate.user_id == bindparam("user_id"))
+_SUSPENDED = select(CapabilityState.suspended).where(
+    CapabilityState.capability_id == bindparam("capability_id"))
+_INSERT_DECISION = insert(Decision)
+_INSERT_REVIEW = insert(Review)
 
 
 @dataclass(frozen=True)
@@ -192,7 +201,7 @@ class GatewayService:
 
     @staticmethod
     def _check_inputs(capability: Capability, inputs: Mapping[str, Any]) -> None:
-        if len(canonical_json(dict(inputs))) > MAX_INPUT_BYTES:
+        if len(canonical_bytes(dict(inputs))) > MAX_INPUT_BYTES:
             raise ValidationFailed(detail=f"inputs larger than {MAX_INPUT_BYTES} bytes")
         for name, spec in capability.inputs.items():
             value = inputs.get(name)
@@ -267,37 +276,43 @@ class GatewayService:
         decision_id = secrets.token_hex(8)
         salt = secrets.token_bytes(32)
         assert capability.model is not None
-        with self.database.write_session() as session:
-            fields = {
-                **self._base_fields(caller, request, capability),
-                "policy": self._policy_fields(decision),
-                "decision": decision_id,
-                "input_digest": digest(salt, inputs),
-                "output_digest": digest(salt, result.output),
-                "explanation": result.explanation,
-                "confidence": None if result.confidence is None else round(result.confidence, 4),
-                "review": {"required": capability.review_required,
-                           "role": capability.review_role if capability.review_required else ""},
-            }
-            seq = self.ledger.append(session, "decision", fields)
-            session.add(Decision(
-                id=decision_id, capability_id=capability.id,
-                capability_version=capability.version, model_version=capability.model.version,
-                actor_id=caller.user_id, actor_role=",".join(sorted(caller.roles)),
-                purpose=request.purpose, legal_basis=request.legal_basis,
-                case_ref=request.case_ref, subject_key=self.subject_key(request.subject_document),
-                status="completed", inputs=inputs,
-                output=result.output, explanation=result.explanation,
-                confidence=result.confidence, policy_version=decision.policy_version,
-                policy_reasons=list(decision.policy_ids),
-                review_status="pending" if capability.review_required else "not-required",
-                salt=salt.hex(), ledger_seq=seq,
-            ))
+        # Everything that needs no database is prepared before the write lock is taken.
+        fields = {
+            **self._base_fields(caller, request, capability),
+            "policy": self._policy_fields(decision),
+            "decision": decision_id,
+            "input_digest": digest(salt, inputs),
+            "output_digest": digest(salt, result.output),
+            "explanation": result.explanation,
+            "confidence": None if result.confidence is None else round(result.confidence, 4),
+            "review": {"required": capability.review_required,
+                       "role": capability.review_role if capability.review_required else ""},
+        }
+        row = {
+            "id": decision_id, "capability_id": capability.id,
+            "capability_version": capability.version,
+            "model_version": capability.model.version,
+            "actor_id": caller.user_id, "actor_role": ",".join(sorted(caller.roles)),
+            "purpose": request.purpose, "legal_basis": request.legal_basis,
+            "case_ref": request.case_ref,
+            "subject_key": self.subject_key(request.subject_document),
+            "status": "completed", "inputs": inputs, "output": result.output,
+            "explanation": result.explanation, "confidence": result.confidence,
+            "policy_version": decision.policy_version,
+            "policy_reasons": list(decision.policy_ids),
+            "review_status": "pending" if capability.review_required else "not-required",
+            "salt": salt.hex(), "created_at": utcnow(),
+        }
+        # One Core transaction: the ledger entry, the decision and its review commit together
+        # or not at all (no ORM unit of work on this path).
+        with self.database.write_connection() as connection:
+            seq = self.ledger.append(connection, "decision", fields)
+            connection.execute(_INSERT_DECISION, {**row, "ledger_seq": seq})
             if capability.review_required:
-                session.flush()
-                session.add(Review(decision_id=decision_id, capability_id=capability.id,
-                                   model_version=capability.model.version,
-                                   required_role=capability.review_role))
+                connection.execute(_INSERT_REVIEW, {
+                    "decision_id": decision_id, "capability_id": capability.id,
+                    "model_version": capability.model.version,
+                    "required_role": capability.review_role})
         return GatewayResult(
             decision_id=decision_id, ledger_seq=seq, capability=capability,
             output=result.output, explanation=result.explanation,
@@ -329,11 +344,19 @@ class GatewayService:
 
     # -- certificates and stop control -------------------------------------------------------
     def _policy_facts(self, user_id: int, capability_id: str) -> tuple[frozenset[str], bool]:
-        """The caller's valid certificates and whether the capability is suspended, read in one
-        session: this is on every call's path."""
-        with self.database.session() as session:
-            return (self._certificates(session, user_id),
-                    self._suspension(session, capability_id)[0])
+        """The caller's valid certificates and whether the capability is suspended, read afresh
+        on one connection with prebuilt statements: this is on every call's path."""
+        with self.database.engine.connect() as connection:
+            return (self._valid_certificates(connection, user_id),
+                    bool(connection.execute(_SUSPENDED,
+                                            {"capability_id": capability_id}).scalar()))
+
+    @staticmethod
+    def _valid_certificates(connection: Connection, user_id: int) -> frozenset[str]:
+        now = utcnow()
+        rows = connection.execute(_CERTIFICATES, {"user_id": user_id})
+        return frozenset(name for name, expires_at in rows
+                         if expires_at is None or expires_at > now)
 
     def certificates(self, user_id: int) -> frozenset[str]:
         with self.database.session() as session:

@@ -52,6 +52,8 @@ DEFAULT_DENY_ID = "default-deny"
 EVALUATION_ERROR_ID = "evaluation-error"
 
 _REQUIRED_ANNOTATIONS = ("id", "reason_en", "reason_zh")
+#: How many distinct requests' decisions one engine remembers (see PolicyEngine.authorize).
+_DECISION_CACHE_SIZE = 4096
 _RESERVED_IDS = frozenset({DEFAULT_DENY_ID, EVALUATION_ERROR_ID})
 _SET_FIELDS = (
     "roles",
@@ -232,6 +234,7 @@ class PolicyEngine:
         self._by_id = {info.id: info for info in self._policies}
         self._order = {info.id: index for index, info in enumerate(self._policies)}
         self._version = _version_of(contents)
+        self._decisions: dict[PolicyRequest, PolicyDecision] = {}
 
     def _load_file(self, name: str, text: str) -> list[tuple[PolicyInfo, dict[str, Any]]]:
         """Parse, schema-validate and annotation-check one policy file."""
@@ -307,7 +310,25 @@ class PolicyEngine:
         example the request does not match the schema), the answer is a denial. Cedar skips a
         policy whose evaluation errors, so an erroring ``forbid`` would otherwise be ignored and
         could let a permit through.
+
+        Decisions are remembered per request. That is exact, not a shortcut: the engine's
+        policies never change, Cedar is deterministic, and the request carries every fact the
+        decision depends on (the caller's current certificates, whether the capability is
+        suspended, …), which the gateway reads afresh for every call — a changed fact is a
+        different request. Only clean evaluations are remembered; errors are retried.
         """
+        cached = self._decisions.get(request)
+        if cached is not None:
+            return cached
+        decision = self._evaluate(request)
+        if not decision.errors:
+            if len(self._decisions) >= _DECISION_CACHE_SIZE:
+                self._decisions.clear()
+            self._decisions[request] = decision
+        return decision
+
+    def _evaluate(self, request: PolicyRequest) -> PolicyDecision:
+        """Ask Cedar (see :meth:`authorize`)."""
         cedar_request = {
             "principal": {"type": USER_TYPE, "id": request.user_id},
             "action": INVOKE_ACTION,

@@ -1,0 +1,105 @@
+"""The ledger's fast RFC 8785 encoder (``store.canonical_bytes``) must produce exactly the bytes
+of the reference ``canonical_json`` (and fail where it fails): leaf hashes depend on them."""
+
+from __future__ import annotations
+
+import random
+import struct
+import sys
+from typing import Any
+
+import pytest
+
+from accord.core.ledger.canonical import CanonicalJSONError, canonical_json
+from accord.core.ledger.store import canonical_bytes
+
+
+def test_every_code_point_is_escaped_as_rfc8785_does() -> None:
+    text = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    assert canonical_bytes(text) == canonical_json(text)
+    for c in range(0x80):  # each ASCII character alone, in keys and values
+        assert canonical_bytes({chr(c): chr(c)}) == canonical_json({chr(c): chr(c)})
+
+
+def test_floats_match_the_ecmascript_form() -> None:
+    rng = random.Random(5)
+    values = [struct.unpack("d", rng.randbytes(8))[0] for _ in range(20_000)]
+    values += [rng.uniform(-1e17, 1e17) for _ in range(5_000)]
+    values += [round(rng.random(), 4) for _ in range(5_000)]
+    values += [10.0**e for e in range(-12, 25)] + [-(10.0**e) for e in range(-12, 25)]
+    values += [0.0, -0.0, 1e-4, 9.999999999999999e-5, 1e16, 9999999999999998.0, 5e-324]
+    for value in values:
+        try:
+            expected = canonical_json(value)
+        except CanonicalJSONError:
+            with pytest.raises(CanonicalJSONError):
+                canonical_bytes(value)
+            continue
+        assert canonical_bytes(value) == expected, value
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    keys = ["a", "B", "seq", "é", "\u20ac", "\ufb01", "\U0001f600", "", "a\nb", "z" * 3]
+    kind = rng.randrange(9 if depth < 3 else 6)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:
+        return rng.choice([0, -1, 7, 2**53 - 1, -(2**53) + 1, rng.randrange(-(10**9), 10**9)])
+    if kind == 2:
+        return rng.uniform(-1e6, 1e6)
+    if kind in (3, 4, 5):
+        return "".join(
+            chr(
+                rng.choice(
+                    [
+                        rng.randrange(0x20, 0x7F),
+                        rng.randrange(0, 0x20),
+                        rng.randrange(0x80, 0xD800),
+                        rng.randrange(0xE000, 0x110000),
+                    ]
+                )
+            )
+            for _ in range(rng.randrange(12))
+        )
+    if kind in (6, 7):
+        return {
+            rng.choice(keys) + rng.choice(keys): _random_value(rng, depth + 1)
+            for _ in range(rng.randrange(6))
+        }
+    return [_random_value(rng, depth + 1) for _ in range(rng.randrange(5))]
+
+
+def test_random_documents_match_byte_for_byte() -> None:
+    rng = random.Random(11)
+    for _ in range(3_000):
+        value = {"seq": rng.randrange(10**6), "body": _random_value(rng)}
+        assert canonical_bytes(value) == canonical_json(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"x": float("nan")},
+        {"x": [float("inf")]},
+        {"x": "\ud800"},
+        {"\udfff": 1},
+        {"x": 2**53},
+        {"x": -(2**53)},
+        {1: "non-string key"},
+        {"x": object()},
+    ],
+)
+def test_what_the_reference_refuses_is_refused(value: Any) -> None:
+    with pytest.raises(CanonicalJSONError) as reference:
+        canonical_json(value)
+    with pytest.raises(CanonicalJSONError) as fast:
+        canonical_bytes(value)
+    assert str(fast.value) == str(reference.value)
+
+
+def test_subclasses_and_tuples_use_the_reference() -> None:
+    class Text(str):
+        pass
+
+    value = {"t": (1, "two"), "s": Text("x"), "b": [True, 1, 1.5]}
+    assert canonical_bytes(value) == canonical_json(value)
