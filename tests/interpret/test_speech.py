@@ -50,7 +50,7 @@ def _wav(samples: np.ndarray, rate: int, channels: int = 1, width: int = 2) -> b
 @pytest.fixture(scope="module")
 def spoken() -> bytes:
     """The sentence read by piper's English voice (22 050 Hz mono 16-bit)."""
-    return speak_neural_en(SENTENCE)
+    return speak_neural_en(SENTENCE, deterministic=True)
 
 
 def test_word_error_rate() -> None:

@@ -45,8 +45,12 @@ def voice_digest() -> str:
         return "sha256:" + hashlib.sha256(handle.read()).hexdigest()
 
 
-def speak_neural_en(text: str) -> bytes:
-    """``text`` read aloud in English by the Piper voice, as WAV bytes (16-bit mono 22 050 Hz)."""
+def speak_neural_en(text: str, *, deterministic: bool = False) -> bytes:
+    """``text`` read aloud in English by the Piper voice, as WAV bytes (16-bit mono 22 050 Hz).
+
+    Piper samples noise for natural prosody, so the same text gives different audio each time.
+    ``deterministic=True`` sets both noise scales to 0: the same bytes every time (tests and
+    benchmarks need that; a transcription of random audio is a flaky test)."""
     text = (text or "").strip()
     if not text:
         raise SpeechFailed(reason="empty text")
@@ -56,7 +60,13 @@ def speak_neural_en(text: str) -> bytes:
     with _lock:
         voice = _voice()
         with wave.open(buffer, "wb") as out:
-            voice.synthesize_wav(text, out)
+            if deterministic:
+                from piper import SynthesisConfig
+
+                config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+                voice.synthesize_wav(text, out, syn_config=config)
+            else:
+                voice.synthesize_wav(text, out)
     data = buffer.getvalue()
     if len(data) <= 44:
         raise SpeechFailed(reason="piper produced no audio")

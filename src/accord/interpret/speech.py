@@ -319,7 +319,7 @@ def measure(seconds_of_audio: float = 20.0) -> dict[str, Any]:
     index = 0
     while total_audio < seconds_of_audio:
         sentence = BENCH_SENTENCES[index % len(BENCH_SENTENCES)]
-        audio = load_wav(speak_neural_en(sentence))
+        audio = load_wav(speak_neural_en(sentence, deterministic=True))
         began, began_cpu = time.perf_counter(), time.thread_time()
         text = decode(audio)
         total_decode += time.perf_counter() - began
