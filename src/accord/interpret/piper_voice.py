@@ -45,12 +45,13 @@ def voice_digest() -> str:
         return "sha256:" + hashlib.sha256(handle.read()).hexdigest()
 
 
-def speak_neural_en(text: str, *, deterministic: bool = False) -> bytes:
+def speak_neural_en(text: str, *, deterministic: bool = True) -> bytes:
     """``text`` read aloud in English by the Piper voice, as WAV bytes (16-bit mono 22 050 Hz).
 
-    Piper samples noise for natural prosody, so the same text gives different audio each time.
-    ``deterministic=True`` sets both noise scales to 0: the same bytes every time (tests and
-    benchmarks need that; a transcription of random audio is a flaky test)."""
+    Piper samples noise for natural prosody, so the same text would give different audio each
+    time, now and then a less clear one. By default both noise scales are 0: the same, clear
+    audio every time (reproducible for officers, tests and benchmarks alike);
+    ``deterministic=False`` restores the sampled prosody."""
     text = (text or "").strip()
     if not text:
         raise SpeechFailed(reason="empty text")
