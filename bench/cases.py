@@ -168,6 +168,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     from fastapi.testclient import TestClient
 
+    from accord.assembly import create_app
     from accord.cases.generator import generate
     from accord.cases.models import Case
     from accord.cases.search import search_cases
@@ -176,7 +177,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from accord.core.accounts import AccountService
     from accord.core.roles import Role
     from accord.core.runtime import get_database, reset_runtime
-    from accord.web.app import create_app
 
     try:
         reset_settings_cache()

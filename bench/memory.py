@@ -62,7 +62,7 @@ def main() -> int:
 
     migrate.upgrade(get_settings().resolved_database_url)
 
-    from accord.web.app import create_app
+    from accord.assembly import create_app
 
     steps: list[tuple[str, Callable[[], object]]] = []
     steps.append(("web app (FastAPI, Cedar policies, registry)", create_app))

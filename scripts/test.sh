@@ -7,6 +7,8 @@ BIN=.venv/bin
 bash scripts/system-deps.sh --test
 mkdir -p test-results
 $BIN/ruff check src tests scripts $([ -d bench ] && echo bench)
+# The layers (docs/architecture.md): core imports no capability, capabilities no web or CLI.
+$BIN/lint-imports --no-cache
 # The two databases run side by side (one pytest process each, on a 2-core machine); each log is
 # printed when both have finished, and the script fails if either failed.
 $BIN/python -m pytest -q -p no:cacheprovider --junitxml=test-results/sqlite.xml "$@" \

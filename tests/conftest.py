@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import accord.assembly  # noqa: F401  (installs the capability packages, as every entry point does)
 from accord.config import reset_settings_cache
 from accord.core import migrate
 from accord.core.accounts import AccountService, User
@@ -122,7 +123,7 @@ def make_user(database: Database):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client(accord_env: dict[str, str]) -> Iterator[TestClient]:
-    from accord.web.app import create_app
+    from accord.assembly import create_app
 
     with TestClient(create_app(), base_url="http://testserver") as test_client:
         # Tests read English; the Chinese default is tested explicitly.

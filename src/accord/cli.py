@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from accord.core.accounts import User
-    from accord.core.gateway.service import Caller
-
 from accord.config import get_settings
+from accord.core.commandline import UserOption, caller_for, fail
 
 app = typer.Typer(help="Accord: governed AI for foreign-related police work.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -30,91 +27,6 @@ capabilities_app = typer.Typer(help="The capability registry and stop control.",
 app.add_typer(ledger_app, name="ledger")
 ledger_app.add_typer(proof_app, name="proof")
 app.add_typer(capabilities_app, name="capabilities")
-retention_app = typer.Typer(help="Retention of personal data and legal holds.",
-                            no_args_is_help=True)
-app.add_typer(retention_app, name="retention")
-assessments_app = typer.Typer(help="The DPO's assessments that open high-risk capabilities.",
-                              no_args_is_help=True)
-app.add_typer(assessments_app, name="assessments")
-
-
-from accord.forecast.cli import forecast_app  # noqa: E402  (a capability's own commands)
-
-app.add_typer(forecast_app, name="forecast", help="Place-based forecasting and backtests.")
-from accord.cases.cli import cases_app  # noqa: E402
-
-app.add_typer(cases_app, name="cases", help="Foreign-related case files.")
-from accord.cases.mrz_cli import mrz  # noqa: E402
-
-app.command("mrz")(mrz)
-from accord.interpret.models_cli import models_app  # noqa: E402
-
-app.add_typer(models_app, name="models")
-from accord.cases.statements_cli import statements_app  # noqa: E402
-
-app.add_typer(statements_app, name="statements")
-from accord.interpret.speech_cli import speak, transcribe  # noqa: E402
-
-app.command("speak")(speak)
-app.command("transcribe")(transcribe)
-
-
-@forecast_app.command("patrol")
-def forecast_patrol(
-    decision_id: str,
-    start: Annotated[str, typer.Option("--from", help="First day patrolled (YYYY-MM-DD).")],
-    stop: Annotated[str, typer.Option("--to", help="Day after the last day patrolled.")],
-    cells: Annotated[str, typer.Option(help="Comma-separated cell ids, e.g. r012c034.")],
-    user: UserOption = "",
-    note: Annotated[str, typer.Option()] = "",
-) -> None:
-    """Record that patrols followed forecast DECISION_ID in these cells and days."""
-    from datetime import date
-
-    from accord.core.errors import AccordError
-    from accord.core.runtime import get_database
-    from accord.forecast.patrols import PatrolService
-
-    _, caller = _caller(user)
-    if not ({"analyst", "supervisor"} & caller.roles):
-        raise fail("only an analyst or a supervisor may record forecast-driven patrols")
-    try:
-        first, after = date.fromisoformat(start), date.fromisoformat(stop)
-    except ValueError as error:
-        raise fail(f"dates must be YYYY-MM-DD: {error}") from None
-    try:
-        record = PatrolService(get_database()).record(
-            decision_id, first, after, cells.split(","), user_id=caller.user_id, note=note)
-    except AccordError as error:
-        raise fail(str(error)) from None
-    typer.echo(f"recorded patrol {record.id}: {len(record.cells)} cells, "
-               f"{record.start} to {record.stop} (exclusive), following {decision_id}")
-
-
-@forecast_app.command("patrols")
-def forecast_patrols(dataset: Annotated[str | None, typer.Option()] = None,
-                     as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List recorded forecast-driven patrols."""
-    from accord.core.runtime import get_database
-    from accord.forecast.patrols import PatrolService
-
-    rows = [{"id": r.id, "decision_id": r.decision_id, "dataset": r.dataset,
-             "start": r.start.isoformat(), "stop": r.stop.isoformat(), "cells": r.cells,
-             "method": r.method} for r in PatrolService(get_database()).list(dataset)]
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    for row in rows:
-        typer.echo(f"{row['id']:>4} {row['start']}..{row['stop']} {row['dataset']} "
-                   f"{len(row['cells'])} cells (forecast {row['decision_id']})")
-
-UserOption = Annotated[str, typer.Option("--user", envvar="ACCORD_USER",
-                                         help="Act as this user (default: ACCORD_USER).")]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 @db_app.command("upgrade")
@@ -230,120 +142,20 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     typer.echo(f"Accord is serving on http://{host}:{port}/", err=True)
-    uvicorn.run("accord.web.app:create_app", factory=True, host=host, port=port,
+    uvicorn.run("accord.assembly:create_app", factory=True, host=host, port=port,
                 proxy_headers=False, log_config=None, access_log=False)
 
 
 @app.command("worker")
 def worker(workers: Annotated[int, typer.Option()] = 2) -> None:
     """Run queue workers as a separate process (set ACCORD_EMBEDDED_WORKER=false on the server)."""
-    from accord.core.jobs import get_queue
+    from accord.core.jobs import get_queue, load_job_modules
     from accord.core.logging import configure_logging
-    from accord.handlers import load_job_handlers
 
     configure_logging(get_settings().log_level)
-    load_job_handlers()
+    load_job_modules()
     consumer = get_queue().huey.create_consumer(workers=workers, worker_type="thread")
     consumer.run()
-
-
-def _caller(username: str) -> tuple[User, Caller]:
-    """Resolve ``--user`` to an active account and a gateway Caller."""
-    from accord.core.accounts import AccountService
-    from accord.core.gateway.service import Caller
-    from accord.core.runtime import get_database
-
-    if not username:
-        raise fail("no user: pass --user NAME or set ACCORD_USER")
-    with get_database().session() as session:
-        user = AccountService(session).find_user(username)
-        if user is None or not user.active:
-            raise fail(f"no active user named {username!r}")
-        caller = Caller(user_id=user.id, username=user.username,
-                        roles=frozenset(str(r) for r in user.roles))
-        return user, caller
-
-
-@app.command("langid")
-def langid(
-    text: str,
-    user: UserOption = "",
-    purpose: Annotated[str | None, typer.Option(help="Default: the user's default purpose.")]
-    = None,
-    legal_basis: Annotated[str, typer.Option()] = "police-law-art-2",
-    case_ref: Annotated[str, typer.Option()] = "",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Identify the language of TEXT through the governed gateway (ledgered)."""
-    from accord.core.errors import AccordError
-    from accord.core.gateway.service import GatewayDenied, GatewayRequest
-    from accord.core.governance import get_governance
-
-    account, caller = _caller(user)
-    purpose = purpose or account.default_purpose
-    try:
-        result = get_governance().gateway.invoke(caller, GatewayRequest(
-            capability_id="interpret.langid", purpose=purpose, legal_basis=legal_basis,
-            inputs={"text": text}, case_ref=case_ref))
-    except GatewayDenied as denied:
-        raise fail(f"refused: {denied.reasons_in('en')} (ledger entry {denied.ledger_seq})",
-                   3) from None
-    except AccordError as error:
-        raise fail(str(error)) from None
-    payload = {"language": result.output["language"], "name": result.output["name"],
-               "confidence": result.confidence, "uncertain": result.output["uncertain"],
-               "candidates": result.output["candidates"], "explanation": result.explanation,
-               "decision_id": result.decision_id, "ledger_seq": result.ledger_seq}
-    if as_json:
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    flag = " (uncertain: confirm with the person)" if payload["uncertain"] else ""
-    typer.echo(f"{payload['language']} {payload['name']['en']} "
-               f"p={payload['confidence']:.2f}{flag} [ledger entry {result.ledger_seq}]")
-
-
-@app.command("translate")
-def translate(
-    text: str,
-    source: Annotated[str, typer.Option("--from", help="Source language, e.g. es.")],
-    target: Annotated[str, typer.Option("--to", help="Target language, e.g. en.")],
-    user: UserOption = "",
-    purpose: Annotated[str | None, typer.Option(help="Default: the user's default purpose.")]
-    = None,
-    legal_basis: Annotated[str, typer.Option()] = "police-law-art-2",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Machine-translate TEXT through the governed gateway (Apertium where a pair exists)."""
-    from accord.core.errors import AccordError
-    from accord.core.gateway.service import GatewayDenied, GatewayRequest
-    from accord.core.governance import get_governance
-
-    account, caller = _caller(user)
-    try:
-        result = get_governance().gateway.invoke(caller, GatewayRequest(
-            capability_id="interpret.translate", purpose=purpose or account.default_purpose,
-            legal_basis=legal_basis, inputs={"text": text, "source": source,
-                                             "target": target}))
-    except GatewayDenied as denied:
-        raise fail(f"refused: {denied.reasons_in('en')} (ledger entry {denied.ledger_seq})",
-                   3) from None
-    except AccordError as error:
-        raise fail(str(error)) from None
-    payload = {**result.output, "explanation": result.explanation,
-               "decision_id": result.decision_id, "ledger_seq": result.ledger_seq}
-    if as_json:
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        if payload.get("no_model"):
-            raise typer.Exit(4)  # answered and ledgered, but nothing was translated
-        return
-    if payload.get("no_model"):
-        # No engine for the pair: the answer is ledgered, the human path is the way on.
-        raise fail(f"{payload.get('message') or 'no model'} (ledger entry {result.ledger_seq})",
-                   4)
-    typer.echo(payload["translation"] or "")
-    if payload.get("back_translation"):
-        typer.echo(f"(back-translation: {payload['back_translation']})")
-    typer.echo(f"[{result.explanation} · ledger entry {result.ledger_seq}]")
 
 
 @capabilities_app.command("list")
@@ -370,7 +182,7 @@ def _set_suspended(capability_id: str, suspended: bool, user: str, reason: str) 
     from accord.core.errors import AccordError
     from accord.core.governance import get_governance
 
-    _, caller = _caller(user)
+    _, caller = caller_for(user)
     if not ({"supervisor", "admin"} & caller.roles):
         raise fail("only a supervisor or an admin may suspend or resume a capability")
     try:
@@ -438,7 +250,7 @@ def ledger_witness(user: UserOption = "") -> None:
     """Act as the oversight witness (DPO): cosign the latest checkpoint if consistent."""
     from accord.core.governance import get_governance
 
-    _, caller = _caller(user)
+    _, caller = caller_for(user)
     if "dpo" not in caller.roles:
         raise fail("only a data-protection officer (dpo) holds the witness key")
     governance = get_governance()
@@ -487,115 +299,11 @@ def ledger_export(directory: Path) -> None:
     typer.echo(f"exported to {path}; check it with: accord ledger verify --export {path}")
 
 
-def _retention():  # type: ignore[no-untyped-def]
-    from accord.core.governance import get_governance
-    from accord.governance.retention import RetentionService
+# The capability packages' own commands (``accord cases …``, ``accord forecast …``): added by
+# the assembly module, which lists the packages. Imported last: they build on the app above.
+from accord.assembly import attach_cli  # noqa: E402
 
-    governance = get_governance()
-    return RetentionService(governance.gateway.database, governance.ledger)
-
-
-def _require_dpo(user: str) -> Caller:
-    _, caller = _caller(user)
-    if not ({"dpo", "admin"} & caller.roles):
-        raise fail("only a data-protection officer or an admin may do this")
-    return caller
-
-
-@assessments_app.command("record")
-def assessments_record(
-    capability_id: str,
-    kind: Annotated[str, typer.Option(help="dpia, fria or ethics-review; 'all' for the three.")],
-    outcome: Annotated[str, typer.Option(help="approved or rejected")],
-    summary: Annotated[str, typer.Option(help="What was assessed and concluded.")],
-    document_ref: Annotated[str, typer.Option(help="Where the full assessment is filed.")] = "",
-    user: UserOption = "",
-) -> None:
-    """Record a DPO assessment of a capability (ledgered); high-risk ones need all three."""
-    from accord.core.errors import AccordError
-    from accord.governance.dpo import ASSESSMENT_KINDS, DpoService
-
-    caller = _require_dpo(user)
-    kinds = ASSESSMENT_KINDS if kind == "all" else (kind,)
-    service = DpoService.from_governance()
-    for each in kinds:
-        try:
-            record = service.record_assessment(caller, capability_id=capability_id, kind=each,
-                                               outcome=outcome, summary=summary,
-                                               document_ref=document_ref)
-        except AccordError as error:
-            raise fail(f"{each}: {error}") from None
-        typer.echo(f"{capability_id} {each}: {outcome} (ledger entry {record.ledger_seq})")
-
-
-@assessments_app.command("list")
-def assessments_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Whether each high-risk capability is open, and why not."""
-    from accord.core.governance import get_governance
-    from accord.core.registry import RiskTier
-    from accord.governance.dpo import DpoService
-
-    service = DpoService.from_governance()
-    rows = []
-    for capability in get_governance().registry.all():
-        if capability.risk_tier is RiskTier.HIGH:
-            cleared, reason = service.assessment_gate(capability.id)
-            rows.append({"capability": capability.id, "version": capability.version,
-                         "cleared": cleared, "reason": reason})
-    if as_json:
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    for row in rows:
-        state = "open" if row["cleared"] else f"refused: {row['reason']}"
-        typer.echo(f"{row['capability']:<24} v{row['version']:<8} {state}")
-
-
-@retention_app.command("status")
-def retention_status() -> None:
-    """What is due for erasure now, held back by legal holds, and what expires next."""
-    for expiry in _retention().upcoming():
-        nxt = expiry.next_expiry.strftime("%Y-%m-%d %H:%M UTC") if expiry.next_expiry else "—"
-        typer.echo(f"{expiry.rule.category:<24} keep {expiry.rule.days:>3} days  due now "
-                   f"{expiry.due_now:>5}  held {expiry.held_back:>4}  next expiry {nxt}")
-
-
-@retention_app.command("run")
-def retention_run(user: UserOption = "") -> None:
-    """Erase expired data now; each rule applied writes a deletion certificate to the ledger."""
-    caller = _require_dpo(user)
-    certificates = _retention().run(actor=f"user:{caller.user_id}")
-    if not certificates:
-        typer.echo("nothing has expired")
-    for cert in certificates:
-        typer.echo(f"{cert.category}: {cert.count} erased, {cert.held_back} held back "
-                   f"[deletion certificate: ledger entry {cert.ledger_seq}]")
-
-
-@retention_app.command("hold")
-def retention_hold(case_ref: str, reason: Annotated[str, typer.Option()],
-                   user: UserOption = "") -> None:
-    """Put a case under legal hold: its data is not erased until released."""
-    from accord.core.errors import AccordError
-
-    caller = _require_dpo(user)
-    try:
-        _retention().hold(case_ref, reason, caller.user_id)
-    except AccordError as error:
-        raise fail(str(error)) from None
-    typer.echo(f"case {case_ref} is under legal hold")
-
-
-@retention_app.command("release")
-def retention_release(case_ref: str, user: UserOption = "") -> None:
-    """Release a legal hold."""
-    from accord.core.errors import AccordError
-
-    caller = _require_dpo(user)
-    try:
-        _retention().release(case_ref, caller.user_id)
-    except AccordError as error:
-        raise fail(str(error)) from None
-    typer.echo(f"legal hold on case {case_ref} released")
+attach_cli(app)
 
 
 def main() -> None:

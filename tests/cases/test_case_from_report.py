@@ -12,7 +12,7 @@ from accord.cases.models import Case
 from accord.core.db import Database
 from accord.core.roles import Role
 from accord.interpret.models import InterviewReport
-from accord.web.routes import interviews
+from accord.interpret.routes import interviews
 from tests.helpers import login
 
 REFERENCE = re.compile(r'data-testid="reference">(RPT-[A-Z0-9]{10})<')

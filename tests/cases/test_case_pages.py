@@ -9,8 +9,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from accord.cases.blobs import BlobStore
 from accord.cases.models import Case, CaseEvent, Person, Statement
+from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.roles import Role
 from tests.helpers import login

@@ -49,9 +49,9 @@ def test_other_languages_are_declined() -> None:
 
 
 def test_the_three_capabilities_are_registered_with_their_rules() -> None:
-    from accord.core.registry import RiskTier, build_default_registry
+    from accord.core.registry import RiskTier, build_registry
 
-    registry = build_default_registry()
+    registry = build_registry()
     extract_cap = registry.get("cases.extract")
     hints_cap = registry.get("cases.inconsistency")
     classify_cap = registry.get("cases.classify")

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
-from accord.cases.blobs import BlobStore
 from accord.cases.guidance_models import ConsularLetter
 from accord.cases.notices import LetterTexts, generate_letter, letter_texts
 from accord.cases.service import CaseService
 from accord.config import get_settings
+from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.roles import Role
 

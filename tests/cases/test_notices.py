@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from accord.cases.blobs import BlobStore
 from accord.cases.guidance import deadlines_for_case
 from accord.cases.guidance_models import CaseNotice, ConsularLetter
 from accord.cases.models import Case, CaseEvent
 from accord.cases.service import CaseService
 from accord.config import get_settings
+from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.roles import Role
 from tests.helpers import login

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accord.cases.blobs import BlobStore
 from accord.cases.models import Case, CustodyEvent, Person, Statement
 from accord.cases.search import search_cases
 from accord.cases.service import CaseService, EvidenceTampered
 from accord.core.accounts.models import User
+from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.gateway.service import Caller, GatewayRequest

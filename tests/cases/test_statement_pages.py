@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from accord.cases.blobs import BlobStore
 from accord.cases.models import Case, Statement
 from accord.cases.service import CaseService
+from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.gateway.models import Decision, Review
 from accord.core.roles import Role

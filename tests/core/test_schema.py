@@ -9,8 +9,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import accord.core.models  # noqa: F401  (registers every table)
-from accord.core.db import Base, Database
+from accord.assembly import metadata
+from accord.core.db import Database
 
 
 def _meaningful(diff: object) -> bool:
@@ -34,7 +34,7 @@ def _search_ddl(diff: object) -> bool:
 def test_migrations_match_models(database: Database) -> None:
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
-        diffs = [d for d in compare_metadata(context, Base.metadata) if _meaningful(d)]
+        diffs = [d for d in compare_metadata(context, metadata()) if _meaningful(d)]
     # The full-text search tables and their indexes are created by DDL in
     # accord.cases.search (FTS5 / tsvector), not by models; they are allowed.
     diffs = [d for d in diffs if not _search_ddl(d)]

@@ -127,11 +127,11 @@ def test_public_reports_expire_after_their_period(setup) -> None:
 
 
 def test_closed_case_files_expire_unless_held(accord_env, make_user) -> None:  # type: ignore[no-untyped-def]
-    from accord.cases.blobs import BlobStore
     from accord.cases.models import Case, Person, Statement
     from accord.cases.search import search_cases
     from accord.cases.service import CaseService
     from accord.config import get_settings
+    from accord.core.blobs import BlobStore
 
     governance = get_governance()
     database = governance.gateway.database

@@ -22,9 +22,10 @@ from tests.governance.test_rights_support import client_for, create_tables, righ
 ROOT = Path(__file__).resolve().parents[2]
 PENDING = ROOT / "docs" / "i18n-pending"
 SOURCES = [ROOT / "src/accord/governance/rights.py", ROOT / "src/accord/governance/dpo.py",
-           ROOT / "src/accord/web/routes/rights.py", ROOT / "src/accord/web/routes/dpo.py",
-           *sorted((ROOT / "src/accord/web/templates/rights").glob("*.html")),
-           *sorted((ROOT / "src/accord/web/templates/dpo").glob("*.html"))]
+           ROOT / "src/accord/governance/routes/rights.py",
+           ROOT / "src/accord/governance/routes/dpo.py",
+           *sorted((ROOT / "src/accord/governance/templates/rights").glob("*.html")),
+           *sorted((ROOT / "src/accord/governance/templates/dpo").glob("*.html"))]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 

@@ -70,8 +70,8 @@ def service() -> RightsService:
 
 def rights_app() -> FastAPI:
     """create_app() with the rights and DPO routers, unless it already includes them."""
-    from accord.web.app import create_app
-    from accord.web.routes import dpo, rights
+    from accord.assembly import create_app
+    from accord.governance.routes import dpo, rights
 
     app = create_app()
     paths = {getattr(route, "path", "") for route in app.routes}

@@ -15,8 +15,8 @@ from accord.core.roles import Role
 
 @pytest.fixture
 def public_client(accord_env) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    from accord.web.app import create_app
-    from accord.web.routes import public
+    from accord.assembly import create_app
+    from accord.governance.routes import transparency as public
 
     app = create_app()
     if not any(getattr(r, "path", "") == "/transparency" for r in app.routes):

@@ -15,8 +15,8 @@ def create_report_table(database: Database) -> None:
 
 def interviews_app() -> FastAPI:
     """The app with the interview routers, whether or not create_app() includes them yet."""
-    from accord.web.app import create_app
-    from accord.web.routes import interviews
+    from accord.assembly import create_app
+    from accord.interpret.routes import interviews
 
     app = create_app()
     paths = {getattr(route, "path", "") for route in app.routes}

@@ -17,7 +17,7 @@ from accord.core.roles import Role
 from accord.interpret import reports
 from accord.interpret.library import CONTENT_DIR, load_library
 from accord.interpret.models import InterviewReport
-from accord.web.routes import interviews
+from accord.interpret.routes import interviews
 from tests.helpers import login
 
 REFERENCE = re.compile(r'data-testid="reference">(RPT-[A-Z0-9]{10})<')

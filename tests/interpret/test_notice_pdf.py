@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from accord.cases.blobs import BlobStore
 from accord.cases.service import CaseService
 from accord.config import get_settings
+from accord.core.blobs import BlobStore
 from accord.core.errors import NotFound, ValidationFailed
 from accord.core.i18n import translations
 from accord.core.roles import Role

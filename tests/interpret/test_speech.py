@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from accord.cases.blobs import BlobStore
 from accord.cases.models import Statement
 from accord.cases.service import CaseService
+from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.gateway.models import Decision, LedgerEntry
 from accord.core.gateway.service import Caller

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from accord.cases.blobs import BlobStore
 from accord.cases.models import Statement
 from accord.cases.service import CaseService
+from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.roles import Role
 from accord.interpret import speech

@@ -22,7 +22,7 @@ from accord.core.gateway.models import Decision, LedgerEntry, Review
 from accord.core.gateway.service import Caller
 from accord.core.i18n import LOCALE_DIR
 from accord.core.roles import Role
-from accord.web.routes import forecast
+from accord.forecast.routes import forecast
 from tests.helpers import login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ def approve_assessments(make_user, username: str = "dee.pio") -> list[int]:  # t
 @pytest.fixture
 def app_client(accord_env: dict[str, str], make_user) -> Iterator[TestClient]:
     """The app, with the forecast capability's impact assessments approved."""
-    from accord.web.app import create_app
+    from accord.assembly import create_app
 
     approve_assessments(make_user)
     with TestClient(create_app(), base_url="http://testserver") as client:
@@ -531,7 +531,7 @@ def test_every_new_string_has_a_pending_chinese_translation(tmp_path) -> None:
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F",
                     str(ROOT / "babel.cfg"), "-k", "N_", "-k", "_", "-o", str(pot), "."],
                    check=True, capture_output=True, cwd=ROOT)
-    mine = ("src/accord/web/routes/forecast.py", "src/accord/web/templates/forecast/")
+    mine = ("src/accord/forecast/routes/forecast.py", "src/accord/forecast/templates/forecast/")
     with pot.open("rb") as handle:
         wanted = {m.id for m in read_po(handle)
                   if m.id and any(str(where).startswith(mine) for where, _ in m.locations)}

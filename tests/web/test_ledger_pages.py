@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from accord.assembly import create_app
 from accord.core.gateway.models import LedgerEntry
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import get_governance
@@ -24,7 +25,6 @@ from accord.core.ledger.note import (
     verify_cosignature,
 )
 from accord.core.roles import Role
-from accord.web.app import create_app
 from accord.web.routes import ledger
 from tests.helpers import login
 

@@ -21,9 +21,9 @@ def test_healthz_and_readyz_are_public_json(client) -> None:
 def test_readyz_is_503_and_pages_are_friendly_when_database_is_unreachable(
     accord_env, monkeypatch
 ) -> None:
+    from accord.assembly import create_app
     from accord.config import reset_settings_cache
     from accord.core.runtime import reset_runtime
-    from accord.web.app import create_app
 
     bad = ("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"
            if "postgresql" in accord_env["ACCORD_DATABASE_URL"]

@@ -19,3 +19,13 @@ from accord.cases.demo_cli import demo, search  # noqa: E402
 
 cases_app.command("demo")(demo)
 cases_app.command("search")(search)
+
+
+def attach(app: typer.Typer) -> None:
+    """Add ``accord cases …``, ``accord mrz`` and ``accord statements …`` to the root command."""
+    from accord.cases.mrz_cli import mrz
+    from accord.cases.statements_cli import statements_app
+
+    app.add_typer(cases_app, name="cases", help="Foreign-related case files.")
+    app.command("mrz")(mrz)
+    app.add_typer(statements_app, name="statements")

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from accord.cases.blobs import BlobStore
 from accord.cases.mrz import MrzInconsistent, MrzResult
 from accord.config import get_settings
+from accord.core.blobs import BlobStore
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import Governance
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier

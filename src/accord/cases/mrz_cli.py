@@ -34,7 +34,8 @@ def mrz(
 ) -> None:
     """Read the MRZ of IMAGE (OCR + ICAO 9303 check digits), through the gateway (ledgered)."""
     from accord.cases.mrz_capability import MrzReadingInconsistent, read_passport
-    from accord.cli import _caller, fail
+    from accord.core.commandline import caller_for as _caller
+    from accord.core.commandline import fail
     from accord.core.errors import AccordError
     from accord.core.gateway.service import GatewayDenied
     from accord.core.governance import get_governance

@@ -26,7 +26,6 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.cases.blobs import BlobStore
 from accord.cases.guidance import (
     GUIDANCE_DIR,
     deadlines_for_case,
@@ -35,6 +34,7 @@ from accord.cases.guidance import (
 )
 from accord.cases.guidance_models import CaseNotice, ConsularLetter
 from accord.cases.models import Case, CaseEvent, Person
+from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.i18n import N_

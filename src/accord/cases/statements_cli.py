@@ -65,7 +65,7 @@ def _invoke(
     inputs: dict[str, Any],
     case_ref: str = "",
 ) -> dict[str, Any]:
-    from accord.cli import _caller
+    from accord.core.commandline import caller_for as _caller
     from accord.core.errors import AccordError
     from accord.core.gateway.service import GatewayDenied, GatewayRequest
     from accord.core.governance import get_governance

@@ -6,16 +6,18 @@ are shared), so the web app, the CLI and queue workers all use the same spine.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
 from accord.config import get_settings
+from accord.core.contract import assessment_cleared, installed
 from accord.core.gateway.review import ReviewService
 from accord.core.gateway.service import GatewayService
 from accord.core.ledger.note import CosignatureSigner
 from accord.core.ledger.store import LedgerService, load_log_signer, load_witness_signer
 from accord.core.policy import PolicyEngine
-from accord.core.registry import CapabilityRegistry, build_default_registry
+from accord.core.registry import CapabilityRegistry, build_registry
 from accord.core.runtime import get_database
 
 
@@ -32,13 +34,7 @@ class Governance:
         return load_witness_signer(settings.ensure_state_dir(), settings.witness_name)
 
 
-def _assessment_cleared(capability_id: str) -> bool:
-    """The DPO's assessment register decides (imported late: it builds on governance)."""
-    from accord.governance.dpo import capability_cleared
-
-    return capability_cleared(capability_id)
-
-
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _governance: Governance | None = None
 
@@ -47,9 +43,13 @@ def get_governance() -> Governance:
     global _governance
     with _lock:
         if _governance is None:
+            if not installed():
+                # The ledger works without capabilities; the registry then holds only the
+                # prohibited uses. Entry points import accord.assembly to install them.
+                log.warning("no capability packages installed: registry has prohibited uses only")
             settings = get_settings()
             database = get_database()
-            registry = build_default_registry()
+            registry = build_registry()
             policy = PolicyEngine()
             signer = load_log_signer(settings.ensure_state_dir(), settings.ledger_origin)
             ledger = LedgerService(database, signer, settings.ledger_origin)
@@ -57,7 +57,7 @@ def get_governance() -> Governance:
                 registry=registry, policy=policy, ledger=ledger,
                 gateway=GatewayService(database, registry, policy, ledger,
                                        settings.resolved_secret_key().encode(),
-                                       assessment_check=_assessment_cleared),
+                                       assessment_check=assessment_cleared),
                 reviews=ReviewService(database, ledger),
             )
         return _governance

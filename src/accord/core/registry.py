@@ -9,12 +9,15 @@ explanation instead of a 404 and the refusal is ledgered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from accord.core.contract import CapabilityPackage
 
 
 class RiskTier(StrEnum):
@@ -164,26 +167,15 @@ PROHIBITED_USES: tuple[Capability, ...] = (
 )
 
 
-def build_default_registry() -> CapabilityRegistry:
-    """The registry with every capability Accord ships, plus the prohibited uses."""
+def build_registry(packages: Iterable[CapabilityPackage] | None = None) -> CapabilityRegistry:
+    """The registry of the prohibited uses plus every capability the packages declare (by
+    default, the packages the assembly module installed)."""
+    from accord.core.contract import installed
+
     registry = CapabilityRegistry()
     for capability in PROHIBITED_USES:
         registry.register(capability)
-    from accord.cases import nlp_capabilities as cases_nlp
-    from accord.cases.mrz_capability import MRZ_CAPABILITY
-    from accord.cases.report_capability import DRAFT_REPORT_CAPABILITY
-    from accord.forecast.capability import FORECAST_CAPABILITY
-    from accord.interpret.langid import LANGID_CAPABILITY
-    from accord.interpret.transcribe_capability import TRANSCRIBE_CAPABILITY
-    from accord.interpret.translate import TRANSLATE_CAPABILITY
-
-    registry.register(LANGID_CAPABILITY)
-    registry.register(TRANSLATE_CAPABILITY)
-    registry.register(TRANSCRIBE_CAPABILITY)
-    registry.register(FORECAST_CAPABILITY)
-    registry.register(DRAFT_REPORT_CAPABILITY)
-    registry.register(MRZ_CAPABILITY)
-    registry.register(cases_nlp.EXTRACT_CAPABILITY)
-    registry.register(cases_nlp.INCONSISTENCY_CAPABILITY)
-    registry.register(cases_nlp.CLASSIFY_CAPABILITY)
+    for package in installed() if packages is None else packages:
+        for capability in package.capabilities():
+            registry.register(capability)
     return registry

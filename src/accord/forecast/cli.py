@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from accord.core.commandline import UserOption, caller_for, fail
 from accord.forecast.backtest import FREQS, METHODS
 from accord.forecast.data import ForecastInputError, import_events
 
@@ -134,3 +135,57 @@ def backtest_cmd(
                f"dropped, {summary['bad_total']} bad rows); {result['protocol']['window_count']}"
                f" {freq} windows from {result['protocol']['first_window']}")
     typer.echo(result["table"])
+
+
+@forecast_app.command("patrol")
+def forecast_patrol(
+    decision_id: str,
+    start: Annotated[str, typer.Option("--from", help="First day patrolled (YYYY-MM-DD).")],
+    stop: Annotated[str, typer.Option("--to", help="Day after the last day patrolled.")],
+    cells: Annotated[str, typer.Option(help="Comma-separated cell ids, e.g. r012c034.")],
+    user: UserOption = "",
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Record that patrols followed forecast DECISION_ID in these cells and days."""
+    from datetime import date
+
+    from accord.core.errors import AccordError
+    from accord.core.runtime import get_database
+    from accord.forecast.patrols import PatrolService
+
+    _, caller = caller_for(user)
+    if not ({"analyst", "supervisor"} & caller.roles):
+        raise fail("only an analyst or a supervisor may record forecast-driven patrols")
+    try:
+        first, after = date.fromisoformat(start), date.fromisoformat(stop)
+    except ValueError as error:
+        raise fail(f"dates must be YYYY-MM-DD: {error}") from None
+    try:
+        record = PatrolService(get_database()).record(
+            decision_id, first, after, cells.split(","), user_id=caller.user_id, note=note)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"recorded patrol {record.id}: {len(record.cells)} cells, "
+               f"{record.start} to {record.stop} (exclusive), following {decision_id}")
+
+
+@forecast_app.command("patrols")
+def forecast_patrols(dataset: Annotated[str | None, typer.Option()] = None,
+                     as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List recorded forecast-driven patrols."""
+    from accord.core.runtime import get_database
+    from accord.forecast.patrols import PatrolService
+
+    rows = [{"id": r.id, "decision_id": r.decision_id, "dataset": r.dataset,
+             "start": r.start.isoformat(), "stop": r.stop.isoformat(), "cells": r.cells,
+             "method": r.method} for r in PatrolService(get_database()).list(dataset)]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:>4} {row['start']}..{row['stop']} {row['dataset']} "
+                   f"{len(row['cells'])} cells (forecast {row['decision_id']})")
+
+
+def attach(app: typer.Typer) -> None:
+    app.add_typer(forecast_app, name="forecast", help="Place-based forecasting and backtests.")

@@ -12,31 +12,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib.resources import files
 from typing import Any
 
-import yaml
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
-from accord.cases.models import Case
-from accord.core.accounts.models import LoginFailure
+from accord.core.contract import RetentionClass, retention_classes
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
-from accord.core.gateway.models import Decision, LegalHold, Review
-from accord.core.jobs.models import Job
+from accord.core.gateway.models import LegalHold
 from accord.core.ledger.store import LedgerService
-from accord.interpret.models import InterviewReport
+from accord.core.retention import ACTIONS, RetentionRule
+from accord.core.retention import load_rules as _load_rules
 
-ACTIONS = ("erase", "delete")
+__all__ = ["ACTIONS", "Certificate", "Expiry", "RetentionRule", "RetentionService",
+           "load_rules"]
 
-
-@dataclass(frozen=True)
-class RetentionRule:
-    category: str
-    description: str
-    days: int
-    action: str
-    rule: str
 
 
 @dataclass(frozen=True)
@@ -59,28 +49,8 @@ class Certificate:
 
 
 def load_rules(text: str | None = None) -> list[RetentionRule]:
-    """Parse retention rules, failing loudly on anything malformed."""
-    if text is None:
-        text = (files("accord.governance") / "retention.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
-    rules = []
-    for number, raw in enumerate(data.get("rules", []), start=1):
-        try:
-            rule = RetentionRule(category=str(raw["category"]),
-                                 description=str(raw["description"]), days=int(raw["days"]),
-                                 action=str(raw["action"]), rule=str(raw["rule"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"retention rule {number}: missing or bad field {error}") from None
-        if rule.days < 1 or rule.action not in ACTIONS:
-            raise ValueError(f"retention rule {number} ({rule.category}): days must be ≥ 1 and "
-                             f"action one of {', '.join(ACTIONS)}")
-        rules.append(rule)
-    known = {"ai-decision-content", "denied-request-details", "login-failures", "job-results",
-             "public-reports", "closed-cases"}
-    unknown = {r.category for r in rules} - known
-    if unknown:
-        raise ValueError(f"retention rules name unknown categories: {', '.join(sorted(unknown))}")
-    return rules
+    """The retention rules, each naming a category that core or a package declares."""
+    return _load_rules(text, known=set(retention_classes()))
 
 
 class RetentionService:
@@ -88,7 +58,8 @@ class RetentionService:
                  rules: list[RetentionRule] | None = None) -> None:
         self.database = database
         self.ledger = ledger
-        self.rules = rules if rules is not None else load_rules()
+        self.classes: dict[str, RetentionClass] = retention_classes()
+        self.rules = rules if rules is not None else _load_rules(known=set(self.classes))
 
     # -- legal holds -------------------------------------------------------------------------
     def hold(self, case_ref: str, reason: str, user_id: int) -> None:
@@ -122,30 +93,17 @@ class RetentionService:
                                    .where(LegalHold.released_at.is_(None))))
 
     # -- what expires ------------------------------------------------------------------------
+    def _class(self, rule: RetentionRule) -> RetentionClass:
+        try:
+            return self.classes[rule.category]
+        except KeyError:
+            raise ValueError(f"no package declares retention class {rule.category!r}") from None
+
     def _candidates(self, session: Any, rule: RetentionRule, cutoff: datetime) -> Any:
-        if rule.category == "ai-decision-content":
-            return select(Decision).where(Decision.status == "completed",
-                                          Decision.erased_at.is_(None),
-                                          Decision.created_at < cutoff)
-        if rule.category == "denied-request-details":
-            return select(Decision).where(Decision.status != "completed",
-                                          Decision.erased_at.is_(None),
-                                          Decision.created_at < cutoff)
-        if rule.category == "login-failures":
-            return select(LoginFailure).where(LoginFailure.at < cutoff)
-        if rule.category == "public-reports":
-            return select(InterviewReport).where(InterviewReport.created_at < cutoff)
-        if rule.category == "closed-cases":
-            return select(Case).where(Case.status == "closed", Case.closed_at.is_not(None),
-                                      Case.closed_at < cutoff)
-        return select(Job).where(Job.result.is_not(None), Job.created_at < cutoff)
+        return self._class(rule).candidates(cutoff)
 
     def _created_column(self, rule: RetentionRule) -> Any:
-        return {"ai-decision-content": Decision.created_at,
-                "denied-request-details": Decision.created_at,
-                "login-failures": LoginFailure.at,
-                "public-reports": InterviewReport.created_at,
-                "closed-cases": Case.closed_at}.get(rule.category, Job.created_at)
+        return self._class(rule).created
 
     def upcoming(self, now: datetime | None = None) -> list[Expiry]:
         """For each rule: how many records are due now, held back, and when the next expires."""
@@ -199,43 +157,13 @@ class RetentionService:
             certificates.append(Certificate(rule.category, len(erased), len(kept), cutoff, seq))
         return certificates
 
-    @staticmethod
-    def _reference(record: Any) -> str:
-        if isinstance(record, Decision):
-            return f"decision:{record.id}"
-        if isinstance(record, LoginFailure):
-            return f"login-failure:{record.id}"
-        if isinstance(record, InterviewReport):
-            return f"public-report:{record.reference}"
-        if isinstance(record, Case):
-            return f"case:{record.reference}"
-        return f"job:{record.id}"
+    def _reference(self, record: Any) -> str:
+        for retention_class in self.classes.values():
+            if isinstance(record, retention_class.created.class_):
+                return retention_class.reference(record)
+        raise TypeError(f"no retention class for {type(record).__name__}")
 
-    @staticmethod
-    def erase_record(session: Any, rule: RetentionRule, record: Any, now: datetime) -> None:
+    def erase_record(self, session: Any, rule: RetentionRule, record: Any,
+                     now: datetime) -> None:
         """Erase or delete one expired record (shared with rights-request deletion)."""
-        if isinstance(record, Decision):
-            record.inputs = None
-            record.output = None
-            record.salt = None  # the ledger's digests become unlinkable to any content
-            # A reviewer's corrected output is decision content too; their reason stays as
-            # the record of human oversight.
-            session.execute(update(Review).where(Review.decision_id == record.id)
-                            .values(edited_output=None))
-            if record.status != "completed":
-                record.explanation = ""
-            record.erased_at = now
-        elif isinstance(record, LoginFailure):
-            session.execute(delete(LoginFailure).where(LoginFailure.id == record.id))
-        elif isinstance(record, InterviewReport):
-            session.execute(delete(InterviewReport).where(InterviewReport.id == record.id))
-        elif isinstance(record, Case):
-            # The ORM cascade removes persons, documents, events, statements, evidence records,
-            # custody and tasks; the search index rows go with the case.
-            from accord.cases.search import remove_case
-
-            remove_case(session, record.id)
-            session.delete(record)
-        elif isinstance(record, Job):
-            record.result = None
-            record.message = "result erased under retention rule"
+        self._class(rule).erase(session, record, now)

@@ -69,8 +69,9 @@ from accord.core.gateway.service import Caller, GatewayService, normalise_docume
 from accord.core.i18n import N_, normalise_language, translations
 from accord.core.ledger.store import LedgerService, digest
 from accord.core.pdf import PdfUnavailable, main_font, prepare_fonts
+from accord.core.retention import RetentionRule, erase_decision_content
 from accord.governance.models import RightsEvent, RightsRequest
-from accord.governance.retention import RetentionRule, RetentionService
+from accord.governance.retention import RetentionService
 
 # -- vocabulary ----------------------------------------------------------------------------------
 KINDS = ("access", "correction", "deletion", "objection", "appeal")
@@ -911,7 +912,7 @@ class RightsService:
         """Retention's erasure of one decision (inputs, outputs, salt), plus what a request to
         erase also needs: reviewers' edited outputs and reasons, and the link to the person."""
         if decision.erased_at is None:
-            RetentionService.erase_record(session, RIGHTS_ERASURE_RULE, decision, now)
+            erase_decision_content(session, decision, now)
         review = session.scalar(select(Review).where(Review.decision_id == decision.id))
         if review is not None:
             review.edited_output = None

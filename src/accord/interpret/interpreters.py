@@ -40,8 +40,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from accord.cases.models import Case, Person
 from accord.core.accounts.models import User
+from accord.core.contract import object_kind
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import Decision
@@ -218,6 +218,23 @@ def _text(value: str, field_name: str, limit: int, *, required: bool = False) ->
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
         raise _fail(field_name, "contains control characters")
     return value
+
+
+def _case_owner(session: Session, case_ref: str) -> int | None:
+    """The officer responsible for a case (None: no such case), asked of the package that
+    owns case files: interpretation does not depend on it."""
+    kind = object_kind("case")
+    return kind.owner(session, case_ref) if kind and kind.owner else None
+
+
+def _case_exists(session: Session, case_ref: str) -> bool:
+    kind = object_kind("case")
+    return bool(kind and kind.exists(session, case_ref))
+
+
+def _case_parties(session: Session, case_ref: str) -> list[tuple[str, str]]:
+    kind = object_kind("case")
+    return list(kind.parties(session, case_ref)) if kind and kind.parties else []
 
 
 def normalise_name(name: str) -> str:
@@ -498,11 +515,7 @@ class InterpreterService:
         for attempt in range(3):  # two officers may take the same next number at once
             try:
                 with self.database.write_session() as session:
-                    if (
-                        data.source_kind == "case"
-                        and session.scalar(select(Case.id).where(Case.reference == case_ref))
-                        is None
-                    ):
+                    if data.source_kind == "case" and not _case_exists(session, case_ref):
                         raise _fail("case_ref", f"no case {case_ref}")
                     row = InterpreterRequest(
                         reference=self._next_reference(session),
@@ -645,14 +658,8 @@ class InterpreterService:
         self, session: Session, row: InterpreterRequest, person: Interpreter
     ) -> dict[str, Any]:
         """The recusal check (CPL Art. 32): inputs, each check, and the result."""
-        case = None
-        if row.case_ref:
-            case = session.scalar(select(Case).where(Case.reference == row.case_ref))
-        case_persons = (
-            list(session.scalars(select(Person).where(Person.case_id == case.id)))
-            if case is not None
-            else []
-        )
+        officer_id = _case_owner(session, row.case_ref) if row.case_ref else None
+        case_persons = _case_parties(session, row.case_ref) if row.case_ref else []
         mine = normalise_name(person.name)
         checks: list[dict[str, Any]] = []
         conflicts: list[str] = []
@@ -668,18 +675,17 @@ class InterpreterService:
             not linked or person.user_id != row.requested_by,
             "the interpreter's account is the requesting officer's",
         )
-        officer_id = case.officer_id if case is not None else None
         check(
             "not-case-officer",
             not linked or officer_id is None or person.user_id != officer_id,
             f"the interpreter's account is the officer of case {row.case_ref}",
         )
-        for other in case_persons:
-            if normalise_name(other.full_name) == mine:
+        for other_name, other_role in case_persons:
+            if normalise_name(other_name) == mine:
                 check(
                     "not-a-case-person",
                     False,
-                    f"{person.name} is recorded in case {row.case_ref} as {other.role}",
+                    f"{person.name} is recorded in case {row.case_ref} as {other_role}",
                 )
         for party in row.parties:
             if normalise_name(party) == mine:
@@ -698,7 +704,7 @@ class InterpreterService:
                 "interpreter_user_id": person.user_id,
                 "requested_by": row.requested_by,
                 "case_ref": row.case_ref,
-                "case_found": case is not None,
+                "case_found": bool(row.case_ref) and _case_exists(session, row.case_ref),
                 "case_officer_id": officer_id,
                 "case_persons_checked": len(case_persons),
                 "parties_checked": len(row.parties),

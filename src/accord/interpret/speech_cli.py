@@ -58,7 +58,7 @@ def transcribe(
     legal_basis: Annotated[str, typer.Option()] = "police-law-art-2",
 ) -> None:
     """Transcribe an English recording through the governed gateway (ledgered; audio deleted)."""
-    from accord.cli import _caller
+    from accord.core.commandline import caller_for as _caller
     from accord.core.errors import AccordError
     from accord.core.gateway.service import GatewayDenied
     from accord.core.governance import get_governance

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from accord.cases.blobs import BlobStore
+from accord.core.blobs import BlobStore
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
+from accord.core.retention import retention_days
 from accord.interpret import speech
 
 CAPABILITY_ID = "interpret.transcribe"
@@ -56,10 +57,7 @@ def blob_store(state_dir: Path | None = None) -> BlobStore:
 
 def retention() -> dict[str, Any]:
     """The retention class of a transcript and its period from ``retention.yaml``."""
-    from accord.governance.retention import load_rules
-
-    days = next((r.days for r in load_rules() if r.category == RETENTION_CLASS), None)
-    return {"class": RETENTION_CLASS, "days": days}
+    return {"class": RETENTION_CLASS, "days": retention_days(RETENTION_CLASS)}
 
 
 # -- the capability ----------------------------------------------------------------------------
@@ -223,9 +221,7 @@ def unsaved_audio(data: bytes, state_dir: Path | None = None) -> Iterator[Unsave
 def sweep_unsaved(state_dir: Path | None = None, max_age: float = UNSAVED_MAX_AGE_SECONDS) -> int:
     """Delete recordings left unsaved by an interrupted call (older than ``max_age``), unless a
     case statement points at them. Returns how many were deleted."""
-    from sqlalchemy import select
-
-    from accord.cases.models import Statement
+    from accord.core.contract import blob_in_use
     from accord.core.runtime import get_database
 
     state = state_dir or _state_dir()
@@ -237,10 +233,8 @@ def sweep_unsaved(state_dir: Path | None = None, max_age: float = UNSAVED_MAX_AG
         if now - marker.stat().st_mtime < max_age or len(marker.name) != 64:
             continue
         with get_database().session() as session:
-            used = session.scalar(
-                select(Statement.id).where(Statement.audio_sha256 == marker.name).limit(1)
-            )
-        if used is None and store.delete(marker.name):
+            used = blob_in_use(session, marker.name)  # e.g. a case statement keeps it
+        if not used and store.delete(marker.name):
             removed += 1
         os.unlink(marker)
     return removed

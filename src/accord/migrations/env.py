@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-import accord.core.models  # noqa: F401  (imports every table so metadata is complete)
-from accord.core.db import Base, make_engine
+from accord.assembly import metadata
+from accord.core.db import make_engine
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()  # core's tables and every assembled package's
 
 
 def run_migrations_offline() -> None:

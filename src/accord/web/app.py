@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,38 +17,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from accord import __version__
 from accord.config import Settings, get_settings
+from accord.core.contract import CapabilityPackage, installed
 from accord.core.errors import AccordError, NotAuthenticated
 from accord.core.i18n import N_, gettext
-from accord.core.jobs import start_embedded_consumer
+from accord.core.jobs import load_job_modules, start_embedded_consumer
 from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
-from accord.handlers import load_job_handlers
 from accord.web.deps import request_language
 from accord.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
-from accord.web.routes import (
-    admin,
-    api,
-    auth,
-    case_guidance,
-    case_passport,
-    case_reports,
-    case_statements,
-    cases,
-    dpo,
-    forecast,
-    governance,
-    interpret,
-    interpreters,
-    interviews,
-    ledger,
-    ops,
-    pages,
-    public,
-    rights,
-    speech,
-    translation,
-)
-from accord.web.templating import render
+from accord.web.routes import admin, api, auth, governance, ledger, ops, pages
+from accord.web.templating import add_template_dirs, render
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -128,10 +106,14 @@ def install_error_handlers(app: FastAPI) -> None:
                                {"request_id": getattr(request.state, "request_id", "")})
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(packages: Sequence[CapabilityPackage] | None = None,
+               settings: Settings | None = None) -> FastAPI:
+    """The web application over core and the given capability packages (by default, those the
+    assembly module installed: see ``accord.assembly.create_app``)."""
     settings = settings or get_settings()
+    packages = tuple(installed() if packages is None else packages)
     configure_logging(settings.log_level)
-    load_job_handlers()
+    load_job_modules(packages)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -184,24 +166,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.admin_router)
     for router in governance.routers:
         app.include_router(router)
-    app.include_router(interpret.router)
-    app.include_router(interpret.api_router)
-    app.include_router(translation.router)
-    app.include_router(speech.router)
-    app.include_router(public.router)
     app.include_router(ledger.public_router)
     app.include_router(ledger.router)
-    app.include_router(interviews.public_router)
-    app.include_router(interviews.router)
-    app.include_router(interpreters.routes)
-    app.include_router(rights.public_router)
-    for router in dpo.routers:
-        app.include_router(router)
-    app.include_router(forecast.router)
-    app.include_router(forecast.gateway_router)
-    app.include_router(cases.router)
-    app.include_router(case_reports.router)
-    app.include_router(case_guidance.router)
-    app.include_router(case_statements.router)
-    app.include_router(case_passport.router)
+    for package in packages:
+        for router in package.routers():
+            app.include_router(router)
+    add_template_dirs([p.templates for p in packages if p.templates is not None])
     return app

@@ -1,13 +1,11 @@
-"""What the dashboard offers each role.
-
-Capabilities register here as they land; until then the dashboard says plainly what is not yet
-available instead of showing dead links.
-"""
+"""What the dashboard offers each role: the spine's cards here, each capability package's own
+cards from its declaration (``CapabilityPackage.dashboard``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accord.core.contract import installed
 from accord.core.i18n import N_
 from accord.core.roles import Role
 
@@ -21,15 +19,6 @@ class Card:
 
 
 CARDS: list[Card] = [
-    Card(N_("Interpretation"), N_("Guided interviews, notices and translation in many languages."),
-         "/interviews", frozenset({Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR})),
-    Card(N_("Case files"), N_("Foreign-related cases with legal deadlines and guidance."),
-         None, frozenset({Role.OFFICER, Role.SUPERVISOR})),
-    Card(N_("Prevention"), N_("Place-based forecasts with honest backtests and fairness audits."),
-         "/forecast", frozenset({Role.ANALYST, Role.SUPERVISOR})),
-    Card(N_("Language identification"),
-         N_("Suggests which language a text is in; the person confirms it."),
-         "/interpret/langid", frozenset({Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR})),
     Card(N_("Review queue"), N_("AI outputs waiting for a human decision."),
          "/reviews", frozenset({Role.SUPERVISOR})),
     Card(N_("Review monitor"),
@@ -51,4 +40,7 @@ CARDS: list[Card] = [
 
 
 def dashboard_cards(roles: frozenset[Role]) -> list[Card]:
-    return [card for card in CARDS if card.roles & roles]
+    """Each assembled package's cards first (its own work), then the spine's."""
+    cards = [Card(c.title, c.description, c.href, frozenset(Role(r) for r in c.roles))
+             for package in installed() for c in package.dashboard]
+    return [card for card in cards + CARDS if card.roles & roles]

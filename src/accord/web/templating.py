@@ -11,15 +11,18 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from accord import __version__
 from accord.core.i18n import LANGUAGES, gettext, ngettext, set_language
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
+# The web kit's own templates come first; each capability package adds its folder
+# (:func:`add_template_dirs`), keeping template names such as "cases/case.html" unchanged.
+_loader = ChoiceLoader([FileSystemLoader(TEMPLATE_DIR)])
 environment = Environment(
-    loader=FileSystemLoader(TEMPLATE_DIR),
+    loader=_loader,
     autoescape=select_autoescape(["html"]),
     extensions=["jinja2.ext.i18n"],
     trim_blocks=True,
@@ -27,6 +30,16 @@ environment = Environment(
 )
 environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 environment.globals.update(version=__version__, languages=LANGUAGES)
+
+
+def add_template_dirs(folders: list[Path]) -> None:
+    """Search these folders after the kit's own (once each; app factories may run repeatedly)."""
+    known = {tuple(loader.searchpath) for loader in _loader.loaders  # type: ignore[attr-defined]
+             }
+    for folder in folders:
+        if (str(folder),) not in known:
+            _loader.loaders.append(FileSystemLoader(folder))
+            known.add((str(folder),))
 
 
 def render(

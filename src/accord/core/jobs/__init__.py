@@ -5,7 +5,13 @@ its handler. Capabilities register handlers with :func:`job_handler`.
 """
 
 from accord.core.jobs.models import Job, JobStatus
-from accord.core.jobs.queue import build_queue, get_queue, reset_queue, start_embedded_consumer
+from accord.core.jobs.queue import (
+    build_queue,
+    get_queue,
+    load_job_modules,
+    reset_queue,
+    start_embedded_consumer,
+)
 from accord.core.jobs.service import JobContext, JobService, job_handler, registered_handlers
 
 __all__ = [
@@ -16,6 +22,7 @@ __all__ = [
     "build_queue",
     "get_queue",
     "job_handler",
+    "load_job_modules",
     "registered_handlers",
     "reset_queue",
     "start_embedded_consumer",

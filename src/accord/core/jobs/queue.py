@@ -8,14 +8,17 @@ whatever the queue backend.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from accord.config import Settings, get_settings
+from accord.core.contract import CapabilityPackage, installed
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +30,10 @@ class AccordQueue:
         # Sign a ledger checkpoint every minute when the ledger grew, so new decisions are
         # covered by a signed tree head soon after they are written.
         huey.periodic_task(crontab(minute="*"), name="accord.checkpoint")(_checkpoint)
-        # Apply retention rules every night; each rule applied is certified in the ledger.
-        huey.periodic_task(crontab(minute="30", hour="2"), name="accord.retention")(_retention)
+        # Periodic work the capability packages declare (e.g. governance's nightly retention).
+        for package in installed():
+            for name, schedule, function in package.periodic:
+                huey.periodic_task(crontab(**schedule), name=name)(function)
 
     def enqueue_job(self, job_id: str) -> None:
         self._run(job_id)
@@ -47,12 +52,14 @@ def _checkpoint() -> None:
     get_governance().ledger.checkpoint()
 
 
-def _retention() -> None:
-    from accord.core.governance import get_governance
-    from accord.governance.retention import RetentionService
-
-    governance = get_governance()
-    RetentionService(governance.gateway.database, governance.ledger).run()
+def load_job_modules(packages: Iterable[CapabilityPackage] | None = None) -> None:
+    """Import the modules that register job handlers: core's and each package's. Web app and
+    ``accord worker`` both call this, so they run the same handlers."""
+    modules = ["accord.core.accounts.jobs"]
+    for package in installed() if packages is None else packages:
+        modules.extend(package.job_modules)
+    for module in modules:
+        importlib.import_module(module)
 
 
 def build_queue(settings: Settings) -> AccordQueue:

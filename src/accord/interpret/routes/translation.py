@@ -20,9 +20,9 @@ from accord.core.roles import Role
 from accord.interpret import glossary
 from accord.interpret import translate as tr
 from accord.interpret.langid import language_name
+from accord.interpret.routes.langid import _denial
 from accord.web.deps import Principal, require_roles
 from accord.web.routes.governance import caller_of, common_context, language_of
-from accord.web.routes.interpret import _denial
 from accord.web.templating import render
 
 TRANSLATE = "interpret.translate"

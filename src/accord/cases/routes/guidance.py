@@ -23,9 +23,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-import accord.web.routes.cases  # noqa: F401 - registers the "caseref" path convertor
+import accord.cases.routes.cases  # noqa: F401 - registers the "caseref" path convertor
 from accord.cases import notices as notice_service
-from accord.cases.blobs import BlobStore
 from accord.cases.guidance import (
     FACT_STATUS_LABELS,
     STATE_LABELS,
@@ -41,6 +40,7 @@ from accord.cases.service import CaseService
 from accord.cases.vocab import CASE_TYPES
 from accord.config import Settings
 from accord.core.accounts.models import User
+from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.roles import Role

@@ -24,13 +24,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.cases.blobs import BlobStore
 from accord.cases.extract import ENTITY_KINDS
 from accord.cases.inconsistency import NOT_A_JUDGEMENT
 from accord.cases.models import Case, Statement
+from accord.cases.routes import cases as case_routes  # registers the {ref:caseref} convertor
 from accord.cases.service import CaseService
 from accord.cases.vocab import CASE_TYPES
 from accord.config import get_settings
+from accord.core.blobs import BlobStore
 from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.models import Decision, Review
 from accord.core.gateway.service import GatewayDenied, GatewayRequest
@@ -38,7 +39,6 @@ from accord.core.governance import get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
 from accord.web.deps import Principal, db_session, require_roles
-from accord.web.routes import cases as case_routes  # registers the {ref:caseref} convertor
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
 

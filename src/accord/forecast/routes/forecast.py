@@ -37,6 +37,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from accord.core.contract import assessment_status
 from accord.core.db import Database
 from accord.core.errors import AccordError, NotFound, PermissionDenied
 from accord.core.gateway.models import Decision, Review
@@ -771,12 +772,8 @@ def _map_page(request: Request, principal: Principal, database: Database,
 
 def _assessment_gate() -> tuple[bool, str]:
     """Whether the DPO has approved the capability's impact assessments (the gateway refuses
-    a high-risk capability until then); ``(True, "")`` where no such register exists."""
-    try:
-        from accord.governance.dpo import assessment_gate
-    except ImportError:
-        return True, ""
-    return assessment_gate(CAPABILITY)
+    a high-risk capability until then)."""
+    return assessment_status(CAPABILITY)
 
 
 #: Strings the map script shows, translated on the server and handed over as JSON.

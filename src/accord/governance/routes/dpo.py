@@ -42,9 +42,9 @@ from accord.governance.rights import (
     RightsSettings,
     normalise_reference,
 )
+from accord.governance.routes.rights import labels
 from accord.web.deps import Principal, require_roles
 from accord.web.routes.governance import caller_of, common_context
-from accord.web.routes.rights import labels
 from accord.web.templating import render
 
 access = require_roles(Role.DPO)

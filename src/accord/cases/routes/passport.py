@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from accord.cases.blobs import BlobStore
 from accord.cases.models import Case
 from accord.cases.mrz_capability import (
     CAPABILITY_ID,
@@ -26,16 +25,17 @@ from accord.cases.mrz_capability import (
     MrzReadingInconsistent,
     read_passport,
 )
+from accord.cases.routes import cases as case_routes  # noqa: F401  (the {ref:caseref} convertor)
 from accord.cases.service import CaseService
 from accord.cases.vocab import PERSON_ROLES
 from accord.config import get_settings
+from accord.core.blobs import BlobStore
 from accord.core.errors import AccordError
 from accord.core.gateway.service import GatewayDenied
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
 from accord.web.deps import Principal, db_session, require_roles
-from accord.web.routes import cases as case_routes  # noqa: F401  (the {ref:caseref} convertor)
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
 

@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
-from accord.cases.blobs import BlobStore
 from accord.cases.models import Case, EvidenceItem, Person, Statement, Task
 from accord.cases.service import CaseService, primary_language
 from accord.cases.vocab import (
@@ -36,6 +35,7 @@ from accord.cases.vocab import (
 )
 from accord.config import Settings
 from accord.core.accounts.models import User
+from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ModelFailed

@@ -1,0 +1,146 @@
+"""Case files: the capability package's declaration (see ``accord.core.contract``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind, RetentionClass
+from accord.core.i18n import N_
+from accord.core.registry import Capability
+
+HERE = Path(__file__).resolve().parent
+
+
+def _capabilities() -> Iterable[Capability]:
+    from accord.cases import nlp_capabilities as nlp
+    from accord.cases.mrz_capability import MRZ_CAPABILITY
+    from accord.cases.report_capability import DRAFT_REPORT_CAPABILITY
+
+    return (DRAFT_REPORT_CAPABILITY, MRZ_CAPABILITY, nlp.EXTRACT_CAPABILITY,
+            nlp.INCONSISTENCY_CAPABILITY, nlp.CLASSIFY_CAPABILITY)
+
+
+def _routers() -> Iterable[Any]:
+    from accord.cases.routes import cases, guidance, passport, reports, statements
+
+    # Order matters: fixed paths such as /cases/board come before /cases/{ref}.
+    return (cases.router, reports.router, guidance.router, statements.router, passport.router)
+
+
+def _cli(app: Any) -> None:
+    from accord.cases.cli import attach
+
+    attach(app)
+
+
+# -- retention -----------------------------------------------------------------------------------
+def _erase_case(session: Any, record: Any, now: datetime) -> None:
+    # The ORM cascade removes persons, documents, events, statements, evidence records, custody
+    # and tasks; the search index rows go with the case.
+    from accord.cases.search import remove_case
+
+    remove_case(session, record.id)
+    session.delete(record)
+
+
+def _retention_classes() -> Iterable[RetentionClass]:
+    from accord.cases.models import Case
+
+    return (RetentionClass(
+        category="closed-cases", created=Case.closed_at,
+        candidates=lambda cutoff: select(Case).where(
+            Case.status == "closed", Case.closed_at.is_not(None), Case.closed_at < cutoff),
+        erase=_erase_case, reference=lambda r: f"case:{r.reference}"),)
+
+
+# -- objects: the one access rule for a case ----------------------------------------------------
+def _case(session: Any, reference: str) -> Any:
+    from accord.cases.models import Case
+
+    reference = (reference or "").strip().upper()  # as CaseService.get reads it
+    return session.scalar(select(Case).where(Case.reference == reference))
+
+
+def _case_exists(session: Any, reference: str) -> bool:
+    return _case(session, reference) is not None
+
+
+def _case_access(session: Any, caller: Any, reference: str) -> bool | None:
+    from accord.cases.service import may_view_case
+
+    case = _case(session, reference)
+    return None if case is None else may_view_case(case, caller.user_id, caller.roles)
+
+
+def _case_owner(session: Any, reference: str) -> int | None:
+    case = _case(session, reference)
+    return None if case is None else case.officer_id
+
+
+def _case_parties(session: Any, reference: str) -> Sequence[tuple[str, str]]:
+    from accord.cases.models import Person
+
+    case = _case(session, reference)
+    if case is None:
+        return []
+    return [(p.full_name, p.role)
+            for p in session.scalars(select(Person).where(Person.case_id == case.id))]
+
+
+def _add_statement(session: Any, user_id: int, reference: str, text: str, language: str,
+                   origin: str, audio_sha256: str) -> int:
+    """A statement added to a case from another package (e.g. a saved transcript)."""
+    from accord.cases.service import CaseService
+    from accord.config import get_settings
+    from accord.core.blobs import BlobStore
+
+    settings = get_settings()
+    service = CaseService(session, BlobStore.for_state_dir(settings.state_dir),
+                          settings.station_timezone)
+    statement = service.add_statement(service.get(reference), person_id=None, language=language,
+                                      text=text, origin=origin, taken_by=user_id)
+    statement.audio_sha256 = audio_sha256
+    session.commit()
+    return statement.id
+
+
+def _objects() -> Iterable[ObjectKind]:
+    return (ObjectKind("case", exists=_case_exists, can_access=_case_access,
+                       parties=_case_parties, owner=_case_owner,
+                       add_statement=_add_statement),)
+
+
+def _blob_in_use(session: Any, sha256: str) -> bool:
+    """A case keeps a stored file while a statement, document, evidence item or letter points
+    at it."""
+    from accord.cases.guidance_models import ConsularLetter
+    from accord.cases.models import EvidenceItem, IdentityDocument, Statement
+
+    for column in (Statement.audio_sha256, IdentityDocument.image_sha256, EvidenceItem.sha256,
+                   ConsularLetter.pdf_sha256):
+        if session.scalar(select(column).where(column == sha256).limit(1)) is not None:
+            return True
+    return False
+
+
+PACKAGE = CapabilityPackage(
+    name="cases",
+    depends_on=("interpret",),
+    capabilities=_capabilities,
+    table_modules=("accord.cases.models", "accord.cases.guidance_models",
+                   "accord.cases.report_models"),
+    routers=_routers,
+    templates=HERE / "templates",
+    cli=_cli,
+    retention_classes=_retention_classes,
+    objects=_objects,
+    blob_in_use=_blob_in_use,
+    dashboard=(DashboardCard(
+        N_("Case files"), N_("Foreign-related cases with legal deadlines and guidance."),
+        "/cases", frozenset({"officer", "supervisor"})),),
+)

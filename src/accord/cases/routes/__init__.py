@@ -1,0 +1,1 @@
+"""Web routes of this capability package (the web adapter over its services)."""

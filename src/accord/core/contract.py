@@ -1,0 +1,174 @@
+"""The capability contract: what a capability package tells Accord about itself.
+
+Each capability package (``interpret``, ``cases``, ``forecast``, ``governance`` and those that
+follow) declares one :class:`CapabilityPackage` in its ``plugin`` module: its registry entries,
+its tables, its web routers and templates, its command-line commands, its queue jobs, its
+retention classes, how its outputs look in the review queue, its transparency entries and the
+objects it owns (for the one object-access rule). One assembly module outside ``core`` lists the
+packages; nothing in ``core`` imports a capability package. Core reaches a capability only
+through the hooks declared here, after :func:`install` has been called with the package list.
+
+The pattern is datasette's plugin hooks without the plugin manager: the set of packages is fixed
+at build time, so plain data and callables are enough.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from accord.core.registry import Capability
+
+
+@dataclass(frozen=True)
+class RetentionClass:
+    """One category of personal data and how to find and erase its expired records.
+
+    The period comes from the retention rules (``core/retention.yaml``); the owner of the data
+    says what a record is and how it is erased.
+    """
+
+    category: str
+    created: Any  # the column whose age counts (an SQLAlchemy column attribute)
+    candidates: Callable[[datetime], Any]  # a SELECT of records created before the cut-off
+    erase: Callable[[Any, Any, datetime], None]  # (session, record, now)
+    reference: Callable[[Any], str]  # "case:FR-2026-000001": digested into certificates
+
+
+@dataclass(frozen=True)
+class SubjectRecord:
+    """Something Accord holds about a data subject, for the rights portal and the DPO."""
+
+    kind: str  # "case-file", "interview-report", …
+    reference: str
+    title: str
+    created_at: datetime | None
+    withheld: bool = False  # shown as existing, its content withheld pending the DPO's decision
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """A kind of object a capability owns (a case, a statement, an interpreter request).
+
+    ``can_access(session, caller, reference)`` is the one object-access rule for that kind,
+    reused by the web routes, the CLI and the gateway's input check. It answers ``None`` when
+    the object does not exist.
+    """
+
+    kind: str
+    exists: Callable[[Any, str], bool]  # (session, reference)
+    can_access: Callable[[Any, Any, str], bool | None]  # (session, caller, reference)
+    # (name, role) of the persons recorded in the object, for recusal checks
+    parties: Callable[[Any, str], Sequence[tuple[str, str]]] | None = None
+    owner: Callable[[Any, str], int | None] | None = None  # the responsible officer's user id
+    # Adds a statement (a transcript, a typed text) to the object: (session, user_id, reference,
+    # text, language, origin, audio_sha256) → statement id. Only kinds that hold statements.
+    add_statement: Callable[[Any, int, str, str, str, str, str], int] | None = None
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    title: str  # gettext msgid
+    description: str  # gettext msgid
+    href: str | None
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CapabilityPackage:
+    """Everything one capability package contributes. Only ``name`` is required."""
+
+    name: str
+    depends_on: tuple[str, ...] = ()  # other packages this one may import (checked in CI)
+    capabilities: Callable[[], Iterable[Capability]] = tuple  # registry entries
+    table_modules: tuple[str, ...] = ()  # modules that define its tables (for Alembic)
+    routers: Callable[[], Iterable[Any]] = tuple  # FastAPI routers, imported lazily
+    templates: Path | None = None  # folder added to the template search path
+    cli: Callable[[Any], None] | None = None  # adds commands to the root Typer app
+    job_modules: tuple[str, ...] = ()  # modules that register queue job handlers
+    periodic: tuple[tuple[str, Mapping[str, str], Callable[[], None]], ...] = ()
+    retention_classes: Callable[[], Iterable[RetentionClass]] = tuple
+    review_renderers: Mapping[str, str] = field(default_factory=dict)  # capability → template
+    transparency: Callable[[], Iterable[Mapping[str, Any]]] = tuple
+    subject_records: Callable[[Any, str], Iterable[SubjectRecord]] | None = None
+    objects: Callable[[], Iterable[ObjectKind]] = tuple
+    blob_in_use: Callable[[Any, str], bool] | None = None  # (session, sha256)
+    # (ok, reason): does the DPO's register let this high-risk capability run?
+    assessment_gate: Callable[[str], tuple[bool, str]] | None = None
+    dashboard: tuple[DashboardCard, ...] = ()
+
+
+_lock = threading.Lock()
+_installed: tuple[CapabilityPackage, ...] = ()
+
+
+def install(packages: Sequence[CapabilityPackage]) -> None:
+    """Make the assembled packages known to core (called by the assembly module)."""
+    global _installed
+    names = [p.name for p in packages]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a capability package is listed twice: {names}")
+    for package in packages:
+        missing = set(package.depends_on) - set(names)
+        if missing:
+            raise ValueError(f"{package.name} depends on {', '.join(sorted(missing))}, "
+                             "which is not assembled")
+    with _lock:
+        _installed = tuple(packages)
+
+
+def installed() -> tuple[CapabilityPackage, ...]:
+    """The assembled packages; empty until the assembly module installs them."""
+    return _installed
+
+
+def object_kind(kind: str) -> ObjectKind | None:
+    for package in _installed:
+        for candidate in package.objects():
+            if candidate.kind == kind:
+                return candidate
+    return None
+
+
+def blob_in_use(session: Any, sha256: str) -> bool:
+    """Whether any package still points at a stored blob (so a sweep must keep it)."""
+    return any(p.blob_in_use(session, sha256) for p in _installed if p.blob_in_use)
+
+
+def assessment_status(capability_id: str) -> tuple[bool, str]:
+    """``(ok, reason)`` from the DPO's assessment register for a high-risk capability. With no
+    package that keeps such a register, high-risk capabilities stay closed."""
+    for package in _installed:
+        if package.assessment_gate is not None:
+            return package.assessment_gate(capability_id)
+    return False, "no assessment register is installed"
+
+
+def assessment_cleared(capability_id: str) -> bool:
+    return assessment_status(capability_id)[0]
+
+
+def retention_classes() -> dict[str, RetentionClass]:
+    from accord.core.retention import core_retention_classes
+
+    classes = {c.category: c for c in core_retention_classes()}
+    for package in _installed:
+        for retention_class in package.retention_classes():
+            if retention_class.category in classes:
+                raise ValueError(f"retention class {retention_class.category!r} declared twice")
+            classes[retention_class.category] = retention_class
+    return classes
+
+
+def subject_records(session: Any, key: str) -> list[SubjectRecord]:
+    records: list[SubjectRecord] = []
+    for package in _installed:
+        if package.subject_records is not None:
+            records.extend(package.subject_records(session, key))
+    return records

@@ -1,0 +1,73 @@
+"""Interpretation: the capability package's declaration (see ``accord.core.contract``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from accord.core.contract import CapabilityPackage, DashboardCard, RetentionClass
+from accord.core.i18n import N_
+from accord.core.registry import Capability
+
+HERE = Path(__file__).resolve().parent
+
+
+def _capabilities() -> Iterable[Capability]:
+    from accord.interpret.langid import LANGID_CAPABILITY
+    from accord.interpret.transcribe_capability import TRANSCRIBE_CAPABILITY
+    from accord.interpret.translate import TRANSLATE_CAPABILITY
+
+    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY)
+
+
+def _routers() -> Iterable[Any]:
+    from accord.interpret.routes import interpreters, interviews, langid, speech, translation
+
+    return (langid.router, langid.api_router, translation.router, speech.router,
+            interviews.public_router, interviews.router, interpreters.routes)
+
+
+def _cli(app: Any) -> None:
+    from accord.interpret.cli import attach
+
+    attach(app)
+
+
+def _delete_report(session: Any, record: Any, now: datetime) -> None:
+    from accord.interpret.models import InterviewReport
+
+    session.execute(delete(InterviewReport).where(InterviewReport.id == record.id))
+
+
+def _retention_classes() -> Iterable[RetentionClass]:
+    from accord.interpret.models import InterviewReport
+
+    return (RetentionClass(
+        category="public-reports", created=InterviewReport.created_at,
+        candidates=lambda cutoff: select(InterviewReport).where(
+            InterviewReport.created_at < cutoff),
+        erase=_delete_report, reference=lambda r: f"public-report:{r.reference}"),)
+
+
+PACKAGE = CapabilityPackage(
+    name="interpret",
+    capabilities=_capabilities,
+    table_modules=("accord.interpret.models", "accord.interpret.interpreter_models",
+                   "accord.interpret.pack_models"),
+    routers=_routers,
+    templates=HERE / "templates",
+    cli=_cli,
+    retention_classes=_retention_classes,
+    dashboard=(
+        DashboardCard(N_("Interpretation"),
+                      N_("Guided interviews, notices and translation in many languages."),
+                      "/interviews", frozenset({"officer", "interpreter", "supervisor"})),
+        DashboardCard(N_("Language identification"),
+                      N_("Suggests which language a text is in; the person confirms it."),
+                      "/interpret/langid", frozenset({"officer", "interpreter", "supervisor"})),
+    ),
+)
