@@ -4,8 +4,15 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# Every install comes from these pinned, hashed lock files (`make lock` regenerates them).
+LOCK := requirements/lock.txt
+LOCK_TEST := requirements/lock-test.txt
+PIP_TOOLS := pip-tools==7.7.0
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+  --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
 
-.PHONY: run test install install-test system-deps assets lint i18n-extract i18n-check bench clean
+.PHONY: run test install install-test lock lock-check system-deps assets lint i18n-extract \
+  i18n-check bench clean
 
 run: install assets
 	$(BIN)/accord db upgrade
@@ -23,13 +30,25 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml $(VENV)/bin/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: $(LOCK) pyproject.toml $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(LOCK_TEST) $(VENV)/.installed
+	$(BIN)/pip install --quiet -r $(LOCK_TEST)
 	touch $@
+
+# Re-lock after changing dependencies in pyproject.toml. Keeps every existing pin that still
+# fits; `make lock UPGRADE=1` moves everything to the newest allowed versions (needs PyPI).
+lock: $(VENV)/bin/python
+	$(BIN)/pip install --quiet '$(PIP_TOOLS)'
+	$(PIP_COMPILE) -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra test -o $(LOCK_TEST) pyproject.toml
+
+# Offline: pyproject.toml's requirements are all pinned in the locks (also part of make test).
+lock-check: install-test
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_lock.py
 
 # Debian packages the server uses (Apertium, tesseract, espeak-ng, fonts, npm); the test run adds
 # PostgreSQL and Chromium itself (scripts/test.sh).
