@@ -49,7 +49,8 @@ HANDLER_REFUSALS: dict[tuple[str, str], set[str]] = {
     # Declared for any signed-in user (the gateway decides); the handler refuses everyone
     # but analysts and supervisors.
     ("POST", "/forecast/map/run"): {"officer", "interpreter", "dpo", "auditor", "legal", "admin"},
-    # The governed gateway refuses a draft without purpose and legal basis (403, with reasons).
+    # The governed gateway refuses the draft this empty form asks for (GatewayDenied: 403 with
+    # the gateway's reasons), not a role check.
     ("POST", "/cases/{ref}/report/draft"): {"officer", "supervisor"},
     # "Only officers and supervisors request interpreters", though the router admits
     # interpreters and admins.
