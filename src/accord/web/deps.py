@@ -150,6 +150,9 @@ def require_roles(*roles: Role) -> Callable[..., Principal]:
             raise PermissionDenied()
         return principal
 
+    # Introspectable for tests and tooling: the roles this check admits (empty: any signed-in
+    # user). See tests/web/routes_access.py.
+    check.accord_roles = allowed  # type: ignore[attr-defined]
     return check
 
 
