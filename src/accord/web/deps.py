@@ -73,6 +73,7 @@ def account_service(
         session,
         max_failures=settings.login_max_failures,
         window_seconds=settings.login_window_seconds,
+        max_delay_seconds=settings.login_max_delay_seconds,
         session_hours=settings.session_hours,
     )
 
