@@ -30,6 +30,7 @@ from accord.core.errors import (
 )
 from accord.core.i18n import N_
 from accord.core.roles import Role
+from accord.core.text import clean_line
 
 SUPPORTED_LANGUAGES = ("zh_Hans", "en")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -100,7 +101,8 @@ class AccountService:
         language: str = "zh_Hans",
         default_purpose: str = "",
     ) -> User:
-        username = username.strip().lower()
+        username = clean_line(username, "user name").lower()
+        display_name = clean_line(display_name, "display name")
         if not USERNAME_RE.match(username):
             raise ValidationFailed(detail="user name: 2–64 of a-z, 0-9, '.', '_', '-'")
         self._check_password(password)
@@ -112,7 +114,7 @@ class AccountService:
             raise Conflict(detail=f"user name {username!r} is taken")
         user = User(
             username=username,
-            display_name=display_name.strip()[:128] or username,
+            display_name=display_name[:128] or username,
             password_hash=_hasher.hash(password),
             language=language,
             default_purpose=default_purpose,
