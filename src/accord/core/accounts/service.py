@@ -55,6 +55,7 @@ class LoginThrottled(TooManyFailedLogins):
         if retry_after < 120:
             self.message = self.seconds_message
             self.params = {"seconds": retry_after}
+            self.args = (self.message % self.params,)  # what the CLI and logs print
 
 
 def _digest(token: str) -> str:
