@@ -78,6 +78,23 @@ def users_create(
         raise fail(str(error)) from None
 
 
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """Clear log-in throttling for USERNAME on every client (e.g. after an attack)."""
+    import logging
+
+    from accord.core.accounts import AccountService
+    from accord.core.runtime import get_database
+
+    name = username.strip().lower()
+    with get_database().session() as session:
+        cleared = AccountService(session).unlock(name)
+    # No audit trail exists for user administration; the log records the unlock.
+    logging.getLogger("accord.accounts").info(
+        "log-in throttling cleared", extra={"actor": "cli", "username": name, "cleared": cleared})
+    typer.echo(f"cleared {cleared} failed log-ins for {name}")
+
+
 @users_app.command("list")
 def users_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List users and their roles."""

@@ -34,8 +34,13 @@ class Settings(BaseSettings):
     session_hours: int = 12
     secure_cookies: bool = Field(default=False, description="Set true behind HTTPS.")
     max_body_bytes: int = 1_000_000
-    login_max_failures: int = 5
-    login_window_seconds: int = 900
+    login_max_failures: int = Field(default=5, description="Failed log-ins from one client "
+                                    "for one user name before each further attempt is delayed "
+                                    "(4x this per client across all names).")
+    login_window_seconds: int = Field(default=900, description="How long a failed log-in "
+                                      "counts towards the delay.")
+    login_max_delay_seconds: int = Field(default=900, description="Cap on the delay, which "
+                                         "doubles with every failure past the threshold.")
     queue: str = Field(default="sqlite", description="'sqlite' (embedded Huey) or 'redis'.")
     redis_url: str = "redis://127.0.0.1:6379/0"
     queue_workers: int = 2

@@ -48,6 +48,7 @@ from accord.core.errors import AccordError, Conflict, NotFound, PermissionDenied
 from accord.core.gateway.models import Decision
 from accord.core.i18n import N_
 from accord.core.roles import Role
+from accord.core.text import clean_line
 
 #: Codes ICAO Doc 9303 (Part 3) uses in the MRZ that are not ISO 3166-1 alpha-3 country codes:
 #: British nationality categories, the EU, UN bodies and agencies, stateless persons and refugees,
@@ -233,7 +234,7 @@ class CaseService:
         synthetic: bool = False,
     ) -> Case:
         case_type = _choice("case_type", (case_type or "").strip(), CASE_TYPES)
-        title = _text("title", title, 200, required=True)
+        title = _text("title", clean_line(title, "title"), 200, required=True)
         place = _text("place", place, 200)
         summary = _text("summary", summary, 20_000)
         source_report = _text("source_report", source_report, 24)
@@ -364,6 +365,7 @@ class CaseService:
         place: str | None = None,
     ) -> Case:
         """Change the searchable text of a case (title, summary, place)."""
+        title = None if title is None else clean_line(title, "title")
         new_title = case.title if title is None else _text("title", title, 200, required=True)
         new_summary = case.summary if summary is None else _text("summary", summary, 20_000)
         new_place = case.place if place is None else _text("place", place, 200)
@@ -419,7 +421,7 @@ class CaseService:
         contact: str,
     ) -> Person:
         role = _choice("role", (role or "").strip(), PERSON_ROLES)
-        full_name = _text("full_name", full_name, 200, required=True)
+        full_name = _text("full_name", clean_line(full_name, "full_name"), 200, required=True)
         nationality = normalise_state_code("nationality", nationality)
         if isinstance(languages, str):
             languages = [part for part in languages.split(",")]

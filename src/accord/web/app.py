@@ -13,7 +13,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope
 
 from accord import __version__
 from accord.config import Settings, get_settings
@@ -23,8 +25,12 @@ from accord.core.i18n import N_, gettext
 from accord.core.jobs import load_job_modules, start_embedded_consumer
 from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
-from accord.web.deps import request_language
-from accord.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from accord.web.deps import request_language, resolve_for_error_page
+from accord.web.middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    TextHygieneMiddleware,
+)
 from accord.web.routes import admin, api, auth, governance, ledger, ops, pages
 from accord.web.templating import add_template_dirs, render
 
@@ -56,6 +62,13 @@ def _error_response(request: Request, status: int, message: str,
     return render(request, "error.html", {"status": status, "message": message,
                                           "params": params or {}},
                   status_code=status, headers=headers)
+
+
+async def _text_refused(scope: Scope, receive: Receive, problem: str) -> Response:
+    """The 422 for NUL, lone surrogates or invalid UTF-8, in the app's usual error format."""
+    request = Request(scope, receive)
+    await run_in_threadpool(resolve_for_error_page, request)
+    return _error_response(request, 422, N_("Invalid input: %(detail)s"), {"detail": problem})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -140,6 +153,8 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
     settings.resolved_secret_key()
 
     install_error_handlers(app)
+    # Added first, so it runs inside the body size limit that bounds what it reads.
+    app.add_middleware(TextHygieneMiddleware, refuse=_text_refused)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes,
                        upload_max_bytes=settings.upload_max_bytes,
                        upload_suffixes=UPLOAD_SUFFIXES)

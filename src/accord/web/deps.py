@@ -73,6 +73,7 @@ def account_service(
         session,
         max_failures=settings.login_max_failures,
         window_seconds=settings.login_window_seconds,
+        max_delay_seconds=settings.login_max_delay_seconds,
         session_hours=settings.session_hours,
     )
 
@@ -107,6 +108,30 @@ def request_language(request: Request, principal: Principal | None) -> str:
     accept = request.headers.get("accept-language", "")
     first = accept.split(",")[0].split(";")[0].strip()
     return normalise_language(first or None)
+
+
+def resolve_for_error_page(request: Request) -> None:
+    """Set the language (and signed-in user) of a request refused before routing.
+
+    Middleware refusals happen before any dependency ran, so ``optional_principal`` did not
+    set them; without this a signed-in officer would get the error page in the browser's
+    language instead of their own. Session cookies only (API clients get JSON); never raises,
+    as it only decorates an error.
+    """
+    principal: Principal | None = None
+    token = request.cookies.get(SESSION_COOKIE, "")
+    database = getattr(request.app.state, "database", None)
+    if token and database is not None:
+        try:
+            with database.sessions() as session:
+                record = AccountService(session).resolve_session(token)
+                if record is not None:
+                    principal = Principal(user=record.user, via="session",
+                                          csrf_token=record.csrf_token)
+        except Exception:  # database down: fall back to the browser's language
+            principal = None
+    request.state.principal = principal
+    request.state.language = request_language(request, principal)
 
 
 def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:

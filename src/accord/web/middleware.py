@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids with access logs, and the request body size limit."""
+"""ASGI middleware: request ids with access logs, the request body size limit, and text hygiene."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.core.logging import request_id_var
+from accord.core.text import text_problem
 
 log = logging.getLogger("accord.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -123,3 +128,235 @@ class BodySizeLimitMiddleware:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(data)).encode())]})
         await send({"type": "http.response.body", "body": data})
+
+
+#: Builds the refusal in the app's own error format (JSON or the HTML page) for a problem.
+Refuser = Callable[[Scope, Receive, str], Awaitable[Response]]
+
+
+class TextHygieneMiddleware:
+    """Refuse NUL, unpaired surrogates and invalid UTF-8 before any route sees the request.
+
+    Checked: the path, the query string, urlencoded and multipart form fields (names and
+    values, not file contents) and JSON bodies (every key and string, so that the escapes
+    ``"\\u0000"`` and ``"\\ud800"`` are caught). One place instead of every route: such
+    values cannot be stored (PostgreSQL refuses NUL, UTF-8 cannot encode a lone surrogate) and
+    used to surface as 500 or 503 from deep inside a service, after part of the work was done.
+    Invalid UTF-8 is refused rather than silently replaced, as it is how a surrogate arrives
+    in a form.
+
+    Bodies of those content types are read in full before the app runs and then replayed, so
+    this must sit inside :class:`BodySizeLimitMiddleware`, which bounds them.
+    """
+
+    def __init__(self, app: ASGIApp, refuse: Refuser) -> None:
+        self.app = app
+        self.refuse = refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        problem = _path_problem(scope.get("path", "")) or _urlencoded_problem(
+            scope.get("query_string", b""), "query string")
+        kind, content_type = _body_kind(scope)
+        if problem:
+            await self._answer(scope, receive, send, problem)
+            return
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client went away, or the size limit already answered 413
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if kind == "json":
+            problem = _json_problem(body)
+        elif kind == "urlencoded":
+            problem = _urlencoded_problem(body, "form")
+        else:
+            problem = _multipart_problem(body, content_type)
+        if problem:
+            await self._answer(scope, receive, send, problem)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, problem: str) -> None:
+        response = await self.refuse(scope, receive, problem)
+        await response(scope, receive, send)
+
+
+def _body_kind(scope: Scope) -> tuple[str | None, bytes]:
+    content_type = b""
+    for name, value in scope.get("headers") or []:
+        if name == b"content-type":
+            content_type = value
+            break
+    media = content_type.split(b";", 1)[0].strip().lower()
+    if media == b"application/x-www-form-urlencoded":
+        return "urlencoded", content_type
+    if media == b"multipart/form-data":
+        return "multipart", content_type
+    # FastAPI parses a body without a content type as JSON, so it is checked as JSON too.
+    if media in (b"", b"application/json") or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    ):
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS") and not content_type:
+            return None, content_type
+        return "json", content_type
+    return None, content_type
+
+
+def _path_problem(path: str) -> str | None:
+    problem = text_problem(path)
+    return f"path: {problem}" if problem else None
+
+
+def _urlencoded_problem(data: bytes, where: str) -> str | None:
+    """Check each name and value of a query string or urlencoded form, naming the field."""
+    for pair in data.split(b"&"):
+        if not pair:
+            continue
+        raw_name, _, raw_value = pair.partition(b"=")
+        name = _unquote(raw_name)
+        value = _unquote(raw_value)
+        if name is None:
+            return f"{where}: not valid UTF-8"
+        problem = text_problem(name)
+        if problem:
+            return f"{where}: {problem}"
+        label = name or where
+        if value is None:
+            return f"{label}: not valid UTF-8"
+        problem = text_problem(value)
+        if problem:
+            return f"{label}: {problem}"
+    return None
+
+
+def _unquote(raw: bytes) -> str | None:
+    """Percent-decode like a form parser does, but None for invalid UTF-8 instead of U+FFFD."""
+    try:
+        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _json_problem(body: bytes) -> str | None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "JSON body: not valid UTF-8"
+    if b"\\u" not in body:
+        return None  # no escapes: strict UTF-8 has no NUL inside strings nor any surrogate
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the app's own parsing answers with its usual error
+    stack: list[tuple[str, Any]] = [("body", document)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return f"{where}: {problem}"
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                problem = text_problem(key)
+                if problem:
+                    return f"{where}: {problem}"
+                stack.append((key, value))
+        elif isinstance(item, list):
+            stack.extend((where, value) for value in item)
+    return None
+
+
+def _multipart_problem(body: bytes, content_type: bytes) -> str | None:
+    """Check the form fields of a multipart body; file parts are skipped unread."""
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if not boundary:
+        return None  # the app refuses it as before
+    header_name = b""
+    header_value = b""
+    disposition = b""
+    data: list[bytes] = []
+    is_file = False
+    name = ""
+    problems: list[str] = []
+
+    def on_part_begin() -> None:
+        nonlocal disposition, is_file, name
+        disposition, is_file, name = b"", False, ""
+        data.clear()
+
+    def on_header_field(chunk: bytes, start: int, end: int) -> None:
+        nonlocal header_name
+        header_name += chunk[start:end]
+
+    def on_header_value(chunk: bytes, start: int, end: int) -> None:
+        nonlocal header_value
+        header_value += chunk[start:end]
+
+    def on_header_end() -> None:
+        nonlocal header_name, header_value, disposition
+        if header_name.lower() == b"content-disposition":
+            disposition = header_value
+        header_name = header_value = b""
+
+    def on_headers_finished() -> None:
+        nonlocal is_file, name
+        _, options = parse_options_header(disposition)
+        is_file = b"filename" in options
+        try:
+            name = options.get(b"name", b"").decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append("form field name: not valid UTF-8")
+            return
+        problem = text_problem(name)
+        if problem:
+            problems.append(f"form field name: {problem}")
+
+    def on_part_data(chunk: bytes, start: int, end: int) -> None:
+        if not is_file:
+            data.append(chunk[start:end])
+
+    def on_part_end() -> None:
+        if is_file:
+            return
+        try:
+            value = b"".join(data).decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(f"{name or 'form'}: not valid UTF-8")
+            return
+        problem = text_problem(value)
+        if problem:
+            problems.append(f"{name or 'form'}: {problem}")
+
+    callbacks: Any = {
+        "on_part_begin": on_part_begin, "on_header_field": on_header_field,
+        "on_header_value": on_header_value, "on_header_end": on_header_end,
+        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
+        "on_part_end": on_part_end,
+    }
+    try:
+        parser = MultipartParser(boundary, callbacks)
+        parser.write(body)
+        parser.finalize()
+    except Exception:  # malformed multipart: the app answers as it always did
+        return problems[0] if problems else None
+    return problems[0] if problems else None

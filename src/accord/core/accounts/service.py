@@ -7,14 +7,16 @@ hold everywhere.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from accord.core.accounts.models import ApiToken, LoginFailure, User, UserRole, WebSession
@@ -26,17 +28,34 @@ from accord.core.errors import (
     TooManyFailedLogins,
     ValidationFailed,
 )
+from accord.core.i18n import N_
 from accord.core.roles import Role
+from accord.core.text import clean_line
 
 SUPPORTED_LANGUAGES = ("zh_Hans", "en")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "acc_"  # noqa: S105 (a public marker, not a secret)
+#: One client may fail this many times more often (across all names) than for one name.
+CLIENT_FAILURE_FACTOR = 4
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a log-in with an unknown user name close to one with
 # a known name, so timing does not reveal which accounts exist.
 _DUMMY_HASH = _hasher.hash("accord-timing-equaliser")
+
+
+class LoginThrottled(TooManyFailedLogins):
+    """A log-in refused while the growing delay runs; says seconds when that is short."""
+
+    seconds_message = N_("Too many failed log-in attempts. Try again in %(seconds)d seconds.")
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        if retry_after < 120:
+            self.message = self.seconds_message
+            self.params = {"seconds": retry_after}
+            self.args = (self.message % self.params,)  # what the CLI and logs print
 
 
 def _digest(token: str) -> str:
@@ -63,11 +82,13 @@ class AccountService:
         *,
         max_failures: int = 5,
         window_seconds: int = 900,
+        max_delay_seconds: int = 900,
         session_hours: int = 12,
     ) -> None:
         self.session = session
-        self.max_failures = max_failures
+        self.max_failures = max(1, max_failures)
         self.window = timedelta(seconds=window_seconds)
+        self.max_delay = timedelta(seconds=max(1, max_delay_seconds))
         self.session_lifetime = timedelta(hours=session_hours)
 
     # -- users -----------------------------------------------------------------------------
@@ -81,7 +102,8 @@ class AccountService:
         language: str = "zh_Hans",
         default_purpose: str = "",
     ) -> User:
-        username = username.strip().lower()
+        username = clean_line(username, "user name").lower()
+        display_name = clean_line(display_name, "display name")
         if not USERNAME_RE.match(username):
             raise ValidationFailed(detail="user name: 2–64 of a-z, 0-9, '.', '_', '-'")
         self._check_password(password)
@@ -93,7 +115,7 @@ class AccountService:
             raise Conflict(detail=f"user name {username!r} is taken")
         user = User(
             username=username,
-            display_name=display_name.strip()[:128] or username,
+            display_name=display_name[:128] or username,
             password_hash=_hasher.hash(password),
             language=language,
             default_purpose=default_purpose,
@@ -163,10 +185,11 @@ class AccountService:
 
     # -- log-in ----------------------------------------------------------------------------
     def authenticate(self, username: str, password: str, *, client: str = "") -> User:
-        """Check a password, with throttling per user name and per client address.
+        """Check a password, with a growing delay per client and per user name on that client.
 
-        Raises ``TooManyFailedLogins`` before even checking the password once the limit is
-        reached, and ``InvalidCredentials`` with one generic message for every other failure.
+        Raises ``TooManyFailedLogins`` (``LoginThrottled``) before even checking the password
+        while a delay runs, and ``InvalidCredentials`` with one generic message for every
+        other failure.
         """
         username = username.strip().lower()[:64]
         client = client[:64]
@@ -179,12 +202,20 @@ class AccountService:
             valid = self._verify(user.password_hash, password) and user.active
         if not valid:
             self.session.add(LoginFailure(username=username, client=client))
+            # Failures older than the window no longer count; drop them so the table stays
+            # small even when many addresses try many names.
+            self.session.execute(
+                delete(LoginFailure).where(LoginFailure.at < utcnow() - self.window)
+            )
             self.session.flush()
             raise InvalidCredentials()
         assert user is not None
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-        self.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
+        # Only this client's failures for this name: a success elsewhere must not reset the
+        # delay of someone guessing from another address.
+        self.session.execute(delete(LoginFailure).where(LoginFailure.username == username,
+                                                        LoginFailure.client == client))
         self.session.flush()
         return user
 
@@ -195,27 +226,64 @@ class AccountService:
         except (VerificationError, InvalidHashError):
             return False
 
+    def _throttle_scopes(self, username: str, client: str) -> list[tuple[Any, int]]:
+        """The failure counters that can delay this attempt, each with its threshold.
+
+        Per user name *on this client*, and per client across all names (wider, so a shared
+        station PC is not slowed down by a few typos while a script trying many names is).
+        Never per user name alone: then anyone who knows a name could keep its officer out.
+        Without a client address (CLI, some proxies) the name alone is all there is.
+        """
+        if not client:
+            return [(LoginFailure.username == username, self.max_failures)]
+        return [
+            (and_(LoginFailure.username == username, LoginFailure.client == client),
+             self.max_failures),
+            (LoginFailure.client == client, self.max_failures * CLIENT_FAILURE_FACTOR),
+        ]
+
     def _check_throttle(self, username: str, client: str) -> None:
-        # Per client address the limit is wider, so a shared station PC is not locked out by
-        # one user's typos, while a guessing script that tries many names still is.
-        checks = ((LoginFailure.username, username, self.max_failures),
-                  (LoginFailure.client, client, self.max_failures * 4))
-        since = utcnow() - self.window
-        for column, value, limit in checks:
-            if not value:
+        """Refuse the attempt while the growing delay since the latest failure runs.
+
+        After ``k >= threshold`` failures within the window, the next attempt must wait
+        ``min(2 ** (k - threshold), max_delay)`` seconds after the latest of them. The state
+        is read from the database, so every app process sees the same delay.
+        """
+        now = utcnow()
+        wait = 0.0
+        for condition, threshold in self._throttle_scopes(username, client):
+            count, latest = self.session.execute(
+                select(func.count(), func.max(LoginFailure.at))
+                .where(condition, LoginFailure.at >= now - self.window)
+            ).one()
+            if not count or count < threshold or latest is None:
                 continue
-            recent = list(
-                self.session.scalars(
-                    select(LoginFailure.at)
-                    .where(column == value, LoginFailure.at >= since)
-                    .order_by(LoginFailure.at.desc())
-                    .limit(limit)
-                )
-            )
-            if len(recent) >= limit:
-                # Locked until the oldest of the last `limit` failures leaves the window.
-                retry = int((recent[-1] + self.window - utcnow()).total_seconds()) + 1
-                raise TooManyFailedLogins(retry_after=max(1, retry))
+            delay = min(2.0 ** min(count - threshold, 62), self.max_delay.total_seconds())
+            wait = max(wait, (latest - now).total_seconds() + delay)
+        if wait > 0:
+            raise LoginThrottled(retry_after=max(1, math.ceil(wait)))
+
+    def unlock(self, username: str) -> int:
+        """Forget every recorded failure for ``username`` (all clients); returns how many.
+
+        For an admin who has checked that the officer is who they say: the delay is then
+        gone on every client at once.
+        """
+        username = username.strip().lower()[:64]
+        result = self.session.execute(
+            delete(LoginFailure).where(LoginFailure.username == username)
+        )
+        self.session.flush()
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def recent_failures(self) -> dict[str, int]:
+        """Failed log-ins per user name within the window (for the admin's users page)."""
+        rows = self.session.execute(
+            select(LoginFailure.username, func.count())
+            .where(LoginFailure.at >= utcnow() - self.window)
+            .group_by(LoginFailure.username)
+        )
+        return {name: int(count) for name, count in rows}
 
     def start_session(self, user: User) -> AuthenticatedSession:
         token = secrets.token_urlsafe(32)

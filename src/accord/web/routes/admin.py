@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -13,6 +15,7 @@ from accord.core.roles import ROLE_DESCRIPTIONS, Role, parse_roles
 from accord.web.deps import Principal, account_service, get_database, require_roles
 from accord.web.templating import render
 
+log = logging.getLogger("accord.accounts")
 access = require_roles(Role.ADMIN)
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(access)])
 
@@ -21,6 +24,7 @@ def _users_page(request: Request, accounts: AccountService, *, error: AccordErro
                 form: dict[str, object] | None = None, status: int = 200) -> Response:
     return render(request, "admin/users.html", {
         "users": accounts.list_users(),
+        "failed_logins": accounts.recent_failures(),
         "roles": list(Role),
         "role_descriptions": ROLE_DESCRIPTIONS,
         "error": error,
@@ -71,6 +75,22 @@ def update_user(user_id: int, request: Request, roles: list[str] = Form([]),
     except AccordError as error:
         accounts.session.rollback()
         return _users_page(request, accounts, error=error, status=error.status)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock_user(user_id: int, principal: Principal = Depends(access),
+                accounts: AccountService = Depends(account_service)) -> Response:
+    """Clear log-in throttling for a user name, e.g. after the officer called the admin.
+
+    User administration has no audit trail of its own (role changes are not ledgered
+    either), so the unlock goes to the application log with who did it.
+    """
+    user = accounts.get_user(user_id)
+    cleared = accounts.unlock(user.username)
+    accounts.session.commit()
+    log.info("log-in throttling cleared", extra={
+        "actor": principal.user.username, "username": user.username, "cleared": cleared})
     return RedirectResponse("/admin/users", status_code=303)
 
 
