@@ -38,19 +38,31 @@ def command(script: str, argv: list[str]) -> str:
     return " ".join(["python", f"bench/{script}", *kept])
 
 
+def _code_state() -> tuple[str, bool]:
+    """The commit and whether ``src``/``bench`` differ from it."""
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "--", "src", "bench"))
+    return _git("rev-parse", "HEAD"), dirty
+
+
+# Taken when the bench starts (it imports this module first with --write), not when it ends:
+# the code measured is the code at the start of the run.
+STARTED = _code_state()
+
+
 def write(name: str, script: str, argv: list[str], figures: dict[str, Any]) -> Path:
     """Write the results file for bench ``name``; returns its path."""
     try:
         version = metadata.version("accord")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "--", "src", "bench"))
+    commit, dirty_at_start = STARTED
+    dirty = dirty_at_start or _code_state() != STARTED
     data = {
         "bench": name,
         "command": command(script, argv),
         "date": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "accord_version": version,
-        "git_commit": _git("rev-parse", "HEAD"),
+        "git_commit": commit,
         "git_dirty": dirty,
         "python": sys.version.split()[0],
         "figures": figures,

@@ -224,6 +224,8 @@ def main(argv: list[str]) -> int:
                         help="write the figures to bench/results/cases_nlp.json")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     n_statements, n_pairs = (60, 40) if args.quick else (300, 200)
 
     before = rss_mb()
@@ -258,8 +260,6 @@ def main(argv: list[str]) -> int:
         "hints": hints,
     }
     if args.write:
-        from _results import write
-
         write("cases_nlp", "cases_nlp.py", argv, report)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))

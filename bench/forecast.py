@@ -39,6 +39,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--write", action="store_true",
                         help="write the figures to bench/results/forecast.json")
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     loaded = time.perf_counter()
     imported = load_sf()
     import_seconds = time.perf_counter() - loaded
@@ -78,8 +80,6 @@ def main(argv: list[str]) -> int:
                           if "vs_naive" in m["summary"]["5%"]},
     }
     if args.write:
-        from _results import write
-
         write("forecast", "forecast.py", argv, summary)
     if args.json:
         print(json.dumps(summary, indent=2))

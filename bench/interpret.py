@@ -100,6 +100,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--write", action="store_true",
                         help="write the figures to bench/results/interpret.json")
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     langid_n, mt_n, spawn_n, quality_n = (50, 40, 10, 50) if args.quick else (200, 200, 40, 200)
 
     langid = bench_langid(langid_n)
@@ -122,8 +124,6 @@ def main(argv: list[str]) -> int:
     result["quality_by_pair"] = {f"{row['source']}-{row['target']}": row for row in quality}
     tr.WARM.close()
     if args.write:
-        from _results import write
-
         write("interpret", "interpret.py", argv, result)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -37,6 +37,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--write", action="store_true",
                         help="write the figures to bench/results/langid.json")
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     limit = 100 if args.quick else None
     rows = []
     total = correct = 0
@@ -59,8 +61,6 @@ def main(argv: list[str]) -> int:
               "by_language": {row["language"]: row["accuracy"] for row in rows},
               "language_count": len(rows)}
     if args.write:
-        from _results import write
-
         write("langid", "langid.py", argv, result)
     if args.json:
         print(json.dumps(result, indent=2))

@@ -73,10 +73,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--write", action="store_true",
                         help="write the figures to bench/results/mrz.json")
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     result = measure(args.n)
     if args.write:
-        from _results import write
-
         write("mrz", "mrz.py", argv, result)
     if args.json:
         print(json.dumps(result, indent=2))
