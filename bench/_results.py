@@ -40,7 +40,8 @@ def command(script: str, argv: list[str]) -> str:
 
 def _code_state() -> tuple[str, bool]:
     """The commit and whether ``src``/``bench`` differ from it."""
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "--", "src", "bench"))
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "--", "src", "bench",
+                      ":!bench/results"))  # earlier results files are not code
     return _git("rev-parse", "HEAD"), dirty
 
 
