@@ -220,8 +220,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="60 statements, 40 pairs")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", action="store_true",
+                        help="write the figures to bench/results/cases_nlp.json")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     n_statements, n_pairs = (60, 40) if args.quick else (300, 200)
 
     before = rss_mb()
@@ -255,6 +259,8 @@ def main(argv: list[str]) -> int:
         "classification_hand_written": hard,
         "hints": hints,
     }
+    if args.write:
+        write("cases_nlp", "cases_nlp.py", argv, report)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0

@@ -36,7 +36,11 @@ def main(argv: list[str]) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 windows instead of 9")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", action="store_true",
+                        help="write the figures to bench/results/forecast.json")
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     loaded = time.perf_counter()
     imported = load_sf()
     import_seconds = time.perf_counter() - loaded
@@ -71,7 +75,12 @@ def main(argv: list[str]) -> int:
         "pei": {name: {cov: m["summary"][cov]["pei"] for cov in ("1%", "2%", "5%", "10%")}
                 for name, m in result.methods.items()},
         "seconds_per_method": {name: m["seconds"] for name, m in result.methods.items()},
+        "vs_naive_5pct": {name: m["summary"]["5%"]["vs_naive"]
+                          for name, m in result.methods.items()
+                          if "vs_naive" in m["summary"]["5%"]},
     }
+    if args.write:
+        write("forecast", "forecast.py", argv, summary)
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0

@@ -97,7 +97,11 @@ def main(argv: list[str]) -> int:
         help="fewer sentences (langid 50/language, MT 40 warm / 10 spawned, quality 50)",
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", action="store_true",
+                        help="write the figures to bench/results/interpret.json")
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     langid_n, mt_n, spawn_n, quality_n = (50, 40, 10, 50) if args.quick else (200, 200, 40, 200)
 
     langid = bench_langid(langid_n)
@@ -116,7 +120,11 @@ def main(argv: list[str]) -> int:
         "peak_rss_mb": peak_mb,
         "quick": args.quick,
     }
+    # Keyed by direction ("en-es") so model cards and tests can name one figure.
+    result["quality_by_pair"] = {f"{row['source']}-{row['target']}": row for row in quality}
     tr.WARM.close()
+    if args.write:
+        write("interpret", "interpret.py", argv, result)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0

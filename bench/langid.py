@@ -34,7 +34,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100 sentences per language")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", action="store_true",
+                        help="write the figures to bench/results/langid.json")
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     limit = 100 if args.quick else None
     rows = []
     total = correct = 0
@@ -53,7 +57,11 @@ def main(argv: list[str]) -> int:
         total += len(sentences)
         correct += hits
     result = {"sentences": total, "accuracy": round(correct / total, 4),
-              "langid_per_s": round(total / elapsed, 1), "languages": rows}
+              "langid_per_s": round(total / elapsed, 1), "languages": rows,
+              "by_language": {row["language"]: row["accuracy"] for row in rows},
+              "language_count": len(rows)}
+    if args.write:
+        write("langid", "langid.py", argv, result)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

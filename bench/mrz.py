@@ -70,8 +70,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=12)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", action="store_true",
+                        help="write the figures to bench/results/mrz.json")
     args = parser.parse_args(argv)
+    if args.write:  # records the commit before anything is measured
+        from _results import write
     result = measure(args.n)
+    if args.write:
+        write("mrz", "mrz.py", argv, result)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import itertools
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pypdf
 import pytest
@@ -30,7 +32,7 @@ from accord.core.db import Database
 from accord.core.gateway.service import Caller
 from accord.core.governance import get_governance
 from accord.core.ledger.store import LedgerService
-from tests.cases.report_fixtures import STATEMENT_ES, TRANSLATION_ZH, make_case
+from tests.cases.report_fixtures import STATEMENT_EN, STATEMENT_ES, TRANSLATION_ZH, make_case
 
 ZONE = "Asia/Shanghai"
 ASSESSMENT_ZH = "〔待补充：办案民警对案情的分析与处理意见〕"
@@ -51,31 +53,81 @@ def _caller(user_id: int) -> Caller:
     return Caller(user_id=user_id, username="officer", roles=frozenset({"officer"}))
 
 
+# The statements' sentences, written out by hand (not split by the code under test), and the
+# reviewed Chinese translation sentence by sentence.
+ES_SENTENCES = (
+    "Estaba cenando en un restaurante de Sanlitun.",
+    "Un hombre se llevó mi bolso de la silla.",
+    "Dentro estaban mi pasaporte y mi teléfono.",
+)
+ZH_SENTENCES = ("我在三里屯的一家餐馆吃饭。", "一名男子从椅子上拿走了我的包。",
+                "包里有我的护照和手机。")
+EN_SENTENCES = ("I saw a man in a red jacket running towards the metro.", "He had a brown bag.")
+
+
+def _expected_citations(text: str, sentences: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in the statement, found by plain search."""
+    spans = [(text.index(s), text.index(s) + len(s)) for s in sentences]
+    assert "".join(text[a:b] for a, b in spans).replace(" ", "") == text.replace(" ", "")
+    return spans
+
+
 def test_every_statement_citation_points_to_the_quoted_passage(database, make_user) -> None:
     officer = make_user("officer1")
     make_case(database, officer.id, reviewed_by=officer.id)
     case = _case(database)
-    statements = {s.id: s for s in case.statements}
+    s_es, s_en = (s.id for s in case.statements)
+    assert "".join(ZH_SENTENCES) == TRANSLATION_ZH
+    es_spans = _expected_citations(STATEMENT_ES, ES_SENTENCES)
+    en_spans = _expected_citations(STATEMENT_EN, EN_SENTENCES)
     for language in ("zh", "en"):
         draft = draft_report(case, language, zone=ZONE)
-        cited = [m for m in CITATION_RE.finditer(draft.text) if m.group(2)]
-        assert len(cited) == 5  # 3 sentences of the Spanish statement, 2 of the English
-        for match in cited:
-            statement = statements[int(match.group(2))]
-            start, end = int(match.group(3)), int(match.group(4))
-            passage = statement.text[start:end]
-            assert passage and passage in statement.text
-            quoted = draft.text[: match.start()].rsplit("“", 1)[1].rstrip().rstrip("”")
-            if language == "zh" and statement.language == "es":
-                # The reviewed Chinese translation is quoted; the citation names the original.
-                assert quoted in TRANSLATION_ZH
-            else:
-                assert quoted == passage
+        cited = []
+        for match in CITATION_RE.finditer(draft.text):
+            if match.group(2):
+                quoted = draft.text[: match.start()].rsplit("“", 1)[1].rstrip().rstrip("”")
+                cited.append((int(match.group(2)), int(match.group(3)), int(match.group(4)),
+                              quoted))
+        # The Chinese report quotes the reviewed translation; the citation names the original.
+        es_quotes = ZH_SENTENCES if language == "zh" else ES_SENTENCES
+        expected = [(s_es, a, b, q) for (a, b), q in zip(es_spans, es_quotes, strict=True)]
+        expected += [(s_en, a, b, q) for (a, b), q in zip(en_spans, EN_SENTENCES, strict=True)]
+        assert cited == expected
     zh = draft_report(case, "zh", zone=ZONE)
     assert "“一名男子从椅子上拿走了我的包。”" in zh.text
     assert "机器翻译（人工智能），经人工审核" in zh.text
-    assert STATEMENT_ES[46:86] == "Un hombre se llevó mi bolso de la silla."
     assert "2026-11-20 21:30" in zh.text  # UTC 13:30 shown in station time
+
+
+def test_report_states_the_case_facts_from_the_case_data(database, make_user) -> None:
+    """People, time and place come from the case's records, in the report's language."""
+    officer = make_user("officer1")
+    make_case(database, officer.id, reviewed_by=officer.id)
+    case = _case(database)
+    station = ZoneInfo(ZONE)
+    incident = datetime(2026, 11, 20, 13, 30, tzinfo=UTC).astimezone(station)
+    reported = datetime(2026, 11, 20, 13, 50, tzinfo=UTC).astimezone(station)
+    s_es, s_en = (s.id for s in case.statements)
+    en = draft_report(case, "en", zone=ZONE).text
+    for expected in (
+        f"the incident occurred at {incident:%Y-%m-%d %H:%M} ({ZONE})",
+        "The place of the incident is 三里屯太古里南区",
+        "The victim: Maria GARCÍA, nationality ESP, speaks Spanish",
+        "The witness: John SMITH, nationality GBR, speaks English",
+        f"At {reported:%Y-%m-%d %H:%M}, the case was reported to police",
+        f"[[TO COMPLETE: translation of statement S{s_es} into English]]",
+    ):
+        assert expected in en, expected
+    zh = draft_report(case, "zh", zone=ZONE).text
+    for expected in (
+        f"案发时间为{incident:%Y-%m-%d %H:%M}（{ZONE}）",
+        "案发地点为三里屯太古里南区",
+        "被害人：Maria GARCÍA，国籍ESP，使用西班牙语",
+        "证人：John SMITH，国籍GBR，使用英语",
+        f"〔待补充：陈述 S{s_en} 的中文译文〕",
+    ):
+        assert expected in zh, expected
+    assert f"〔待补充：陈述 S{s_es} 的中文译文〕" not in zh  # reviewed translation exists
 
 
 def test_every_sentence_is_cited_or_a_placeholder(database, make_user) -> None:

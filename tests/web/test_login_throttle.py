@@ -28,7 +28,7 @@ OFFICER_PC = ("10.20.30.40", 40000)
 @pytest.fixture
 def clients(accord_env: dict[str, str]) -> Iterator[dict[str, TestClient]]:
     """Two browsers on different addresses talking to the same app."""
-    from accord.web.app import create_app
+    from accord.assembly import create_app
 
     app = create_app()
     with TestClient(app, client=ATTACKER) as attacker, \
@@ -168,7 +168,7 @@ def test_cli_unlock_clears_throttling(accord_env, clients, make_user, database) 
 
 def test_two_app_instances_on_one_database_agree(accord_env, make_user) -> None:
     """Like two server processes: separate engines and pools, one database."""
-    from accord.web.app import create_app
+    from accord.assembly import create_app
 
     make_user("li.wei", Role.OFFICER)
     first, second = create_app(), create_app()

@@ -27,10 +27,10 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from accord.cases.blobs import BlobStore
 from accord.cases.service import CaseService
 from accord.config import get_settings
 from accord.core.accounts import User
+from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.errors import PermissionDenied
 from accord.core.jobs.service import JobService

@@ -19,6 +19,7 @@ from accord.cases.classify import classify
 from accord.cases.extract import base_language, extract, jieba_digest, spacy_digest
 from accord.cases.inconsistency import NOT_A_JUDGEMENT, compare
 from accord.core.errors import ValidationFailed
+from accord.core.figures import measured_or_missing as measured
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.interpret.langid import LANGUAGE_NAMES
 
@@ -32,8 +33,8 @@ ROLES = frozenset({"officer", "supervisor"})
 MAX_STATEMENT = 20_000
 EVAL_NOTE = (
     "Measured on a labelled synthetic set (accord.cases.evalset, seeds apart from the "
-    "demo data; `python bench/cases_nlp.py`, 2026-11-23). Synthetic templates are "
-    "cleaner than real statements: expect lower figures on real text."
+    "demo data). Synthetic templates are cleaner than real statements: expect lower figures "
+    "on real text."
 )
 
 
@@ -106,23 +107,36 @@ _SPACY_JIEBA = ModelCard(
     known_limitations=(),
 )
 
-EXTRACT_ACCURACY = (
-    "Entities (kind, overlapping span and normalised value all right) on 300 statements, seed "
-    "2: English P 0.990 / R 0.993, Chinese P 1.000 / R 0.994. Weakest: English places P 0.935 "
-    "(a country after 'from' is read as a place, not a nationality), English nationality "
-    "R 0.953, Chinese places R 0.944 (a place name without 在/到 before it), English colours "
-    "P 0.962 ('ran a red light'). " + EVAL_NOTE
+EXTRACT_ACCURACY = measured(
+    "cases_nlp",
+    "Entities (kind, overlapping span and normalised value all right) on {statements} "
+    "statements, seed {seed}: English P {extraction[per_language][en][all][precision]:.3f} / R "
+    "{extraction[per_language][en][all][recall]:.3f}, Chinese P "
+    "{extraction[per_language][zh][all][precision]:.3f} / R "
+    "{extraction[per_language][zh][all][recall]:.3f}. English places P "
+    "{extraction[per_language][en][place][precision]:.3f} (a country after 'from' is read as a "
+    "place, not a nationality), English nationality R "
+    "{extraction[per_language][en][nationality][recall]:.3f}, Chinese places R "
+    "{extraction[per_language][zh][place][recall]:.3f} (a place name without 在/到 before it), "
+    "English colours P {extraction[per_language][en][colour][precision]:.3f} ('ran a red "
+    "light'). " + EVAL_NOTE,
 )
-INCONSISTENCY_ACCURACY = (
-    "Hints (kind and both values right) on 200 statement pairs, seed 2: P 1.000 / R 0.994 "
-    "(155 of 156 gold differences found, no false hint); no hint on any of the 84 pairs that "
-    "differ in wording only. A development run on seed 1 had P 0.987 / R 0.987. " + EVAL_NOTE
+INCONSISTENCY_ACCURACY = measured(
+    "cases_nlp",
+    "Hints (kind and both values right) on {pairs} statement pairs, seed {seed}: P "
+    "{hints[per_kind][all][precision]:.3f} / R {hints[per_kind][all][recall]:.3f} "
+    "({hints[per_kind][all][tp]} gold differences found, {hints[per_kind][all][fn]} missed, "
+    "{hints[per_kind][all][fp]} false hints); {hints[hints_on_wording_only_pairs]} hints on the "
+    "{hints[wording_only_pairs]} pairs that differ in wording only. " + EVAL_NOTE,
 )
-CLASSIFY_ACCURACY = (
-    "Templated descriptions (300, seed 2): accuracy 1.000, which only shows the cues cover the "
-    "templates. 54 hand-written plain descriptions without obvious cue words (en 27, zh 27): "
-    "a suggestion was made for 15% of them and 7 of those 8 were right (0.875); for the other "
-    "85% it said 'no confident suggestion'. " + EVAL_NOTE
+CLASSIFY_ACCURACY = measured(
+    "cases_nlp",
+    "Templated descriptions ({statements}, seed {seed}): accuracy "
+    "{classification[accuracy]:.3f}, which only shows the cues cover the templates. "
+    "{classification_hand_written[n]} hand-written plain descriptions without obvious cue "
+    "words: a suggestion was made for {classification_hand_written[suggestion_rate]:.0%} of them "
+    "and {classification_hand_written[accuracy_when_suggested]:.3f} of those were right; for the "
+    "others it said 'no confident suggestion'. " + EVAL_NOTE,
 )
 
 EXTRACT_CAPABILITY = Capability(

@@ -11,20 +11,27 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from accord.core.figures import measured_or_missing as measured
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.forecast.backtest import FREQS, METHODS
 from accord.forecast.data import ForecastInputError
 from accord.forecast.service import ForecastService
 
 VERSION = "1.0.0"
-# From `python bench/forecast.py` (full run); see docs/forecast.md.
-MEASURED_ACCURACY = (
-    "San Francisco 2012 H2 (CC0), weekly rolling origin, 9 windows from 2012-10-29, 150 m grid "
-    "over the data's bounding box: mean PAI at 5% of area — kde 8.06 [95% bootstrap 7.75, "
-    "8.35], sepp 8.06 (identical: EM found no self-excitation), prospective 7.61 [7.23, 7.98], "
-    "naive 5.44 [5.18, 5.68] (open_cp, same protocol: best 7.95, naive 5.49); hit rate at 5%: "
-    "kde 40.3% vs naive 27.2%. All four methods backtested in 7 s on 2 cores "
-    "(`python bench/forecast.py`, 2026-11-23)."
+# From bench/results/forecast.json (`python bench/forecast.py --write`); see docs/forecast.md.
+MEASURED_ACCURACY = measured(
+    "forecast",
+    "San Francisco 2012 H2 (CC0), weekly rolling origin, {protocol[window_count]} windows from "
+    "{protocol[first_window]}, 150 m grid over the data's bounding box: mean PAI at 5% of area "
+    "— kde {pai[kde][5%][mean]:.2f} [95% bootstrap {pai[kde][5%][low]:.2f}, "
+    "{pai[kde][5%][high]:.2f}], sepp {pai[sepp][5%][mean]:.2f}, prospective "
+    "{pai[prospective][5%][mean]:.2f} [{pai[prospective][5%][low]:.2f}, "
+    "{pai[prospective][5%][high]:.2f}], naive {pai[naive][5%][mean]:.2f} "
+    "[{pai[naive][5%][low]:.2f}, {pai[naive][5%][high]:.2f}] (open_cp, same protocol: sepp "
+    "{open_cp_reference_pai_5pct[sepp (Mohler 2015 grid)]:.2f}, naive "
+    "{open_cp_reference_pai_5pct[naive (last 7 days)]:.2f}); hit rate at 5%: kde "
+    "{hit_rate[kde][5%][mean]:.1%} vs naive {hit_rate[naive][5%][mean]:.1%}. All four methods "
+    "backtested in {backtest_seconds:.0f} s on {cpus} cores",
 )
 
 

