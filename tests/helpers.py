@@ -20,3 +20,15 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     marker = 'name="csrf-token" content="'
     start = dashboard.text.index(marker) + len(marker)
     return dashboard.text[start:dashboard.text.index('"', start)]
+
+
+def add_case(database, reference: str, officer_id: int) -> str:  # type: ignore[no-untyped-def]
+    """A bare case file owned by ``officer_id``: the gateway checks that a call's ``case_ref``
+    names a case the caller may open, so tests that file calls under a case need a real one."""
+    from accord.cases.models import Case
+
+    with database.session() as session:
+        session.add(Case(reference=reference, case_type="lost-passport", title="Test case",
+                         officer_id=officer_id))
+        session.commit()
+    return reference

@@ -15,6 +15,7 @@ from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import get_governance
 from accord.core.roles import Role
 from accord.governance.retention import RetentionService, load_rules
+from tests.helpers import add_case
 
 
 @pytest.fixture
@@ -22,7 +23,9 @@ def setup(accord_env, make_user):  # type: ignore[no-untyped-def]
     governance = get_governance()
     officer = make_user("li.wei", Role.OFFICER)
     caller = Caller(officer.id, officer.username, frozenset({"officer"}))
-    for case in ("case-1", "case-2", "case-2"):
+    for reference in ("CASE-1", "CASE-2"):
+        add_case(governance.gateway.database, reference, officer.id)
+    for case in ("CASE-1", "CASE-2", "CASE-2"):
         governance.gateway.invoke(caller, GatewayRequest(
             "interpret.langid", "victim-assistance", "police-law-art-2",
             {"text": "Mi chiamo Mario Rossi, ho perso il passaporto"}, case_ref=case))
@@ -58,20 +61,20 @@ def test_expired_content_is_erased_certified_and_the_ledger_still_verifies(setup
 
 def test_legal_hold_blocks_deletion_until_released(setup) -> None:
     governance, retention, dpo = setup
-    retention.hold("case-2", "appeal pending", dpo.id)
+    retention.hold("CASE-2", "appeal pending", dpo.id)
     with pytest.raises(Conflict):
-        retention.hold("case-2", "again", dpo.id)
+        retention.hold("CASE-2", "again", dpo.id)
     [certificate] = retention.run(now=utcnow() + timedelta(days=91))
     assert (certificate.count, certificate.held_back) == (1, 2)
     with governance.gateway.database.session() as session:
         kept = [d.case_ref for d in session.scalars(select(Decision)) if d.inputs]
-    assert kept == ["case-2", "case-2"]
+    assert kept == ["CASE-2", "CASE-2"]
     [expiry] = [e for e in retention.upcoming(now=utcnow() + timedelta(days=91))
                 if e.rule.category == "ai-decision-content"]
     assert expiry.held_back == 2 and expiry.due_now == 0
-    retention.release("case-2", dpo.id)
+    retention.release("CASE-2", dpo.id)
     with pytest.raises(NotFound):
-        retention.release("case-2", dpo.id)
+        retention.release("CASE-2", dpo.id)
     [certificate] = retention.run(now=utcnow() + timedelta(days=91))
     assert certificate.count == 2
 
@@ -87,7 +90,7 @@ def test_upcoming_shows_when_data_expires_next(setup) -> None:
 def test_hold_needs_a_reason(setup) -> None:
     _, retention, dpo = setup
     with pytest.raises(ValidationFailed):
-        retention.hold("case-1", "  ", dpo.id)
+        retention.hold("CASE-1", "  ", dpo.id)
 
 
 @pytest.mark.parametrize("text, message", [

@@ -43,6 +43,7 @@ from tests.governance.test_rights_support import (
     latest_code,
     messages,
 )
+from tests.helpers import add_case
 
 DOC = "E1234 5678"
 OTHER = "G7654321"
@@ -314,9 +315,10 @@ def test_only_the_dpo_releases_and_only_after_verification(env) -> None:
 def test_deletion_erases_certifies_and_the_ledger_still_verifies(env, make_user) -> None:
     mine = [langid(env.officer, "Bonjour, j'ai perdu mon passeport", document=DOC),
             langid(env.officer, "Me robaron el pasaporte", document="e1234-5678")]
-    held = langid(env.officer, "Mi hanno rubato la borsa", document=DOC, case_ref="case-9")
+    add_case(env.database, "CASE-9", env.officer.id)
+    held = langid(env.officer, "Mi hanno rubato la borsa", document=DOC, case_ref="CASE-9")
     theirs = langid(env.officer, "Ich habe meinen Pass verloren", document=OTHER)
-    RetentionService(env.database, env.governance.ledger).hold("case-9", "investigation",
+    RetentionService(env.database, env.governance.ledger).hold("CASE-9", "investigation",
                                                                env.dpo.user_id)
     access = _verified(env.rights)
     env.rights.release_access_report(access.reference, env.dpo)

@@ -19,7 +19,7 @@ from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import get_governance
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.core.roles import Role
-from tests.helpers import login
+from tests.helpers import add_case, login
 
 SPANISH = "Me robaron el pasaporte en el metro esta mañana"
 LANGID_FORM = {"purpose": "victim-assistance", "legal_basis": "police-law-art-2"}
@@ -199,12 +199,13 @@ def test_unregistered_purpose_is_refused_on_the_page_with_reasons(client, make_u
 
 # -- the JSON API --------------------------------------------------------------------------------
 def test_officer_identifies_spanish_through_the_api(client, make_user, database) -> None:
-    make_user("li.wei", Role.OFFICER)
+    officer = make_user("li.wei", Role.OFFICER)
+    add_case(database, "CASE:2026-0001", officer.id)
     csrf = login(client, "li.wei")
     # A browser session needs its CSRF token for the API too.
     assert client.post("/api/v1/gateway/interpret.langid", json=LANGID_BODY).status_code == 403
     response = client.post("/api/v1/gateway/interpret.langid",
-                           json={**LANGID_BODY, "case_ref": "case:2026-0001"},
+                           json={**LANGID_BODY, "case_ref": "CASE:2026-0001"},
                            headers={"X-CSRF-Token": csrf})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -214,7 +215,7 @@ def test_officer_identifies_spanish_through_the_api(client, make_user, database)
     assert body["review_required"] is False
     assert body["policy_version"] == get_governance().policy.version
     entry = _entry(database, body["ledger_seq"])
-    assert entry["decision"] == body["decision_id"] and entry["case_ref"] == "case:2026-0001"
+    assert entry["decision"] == body["decision_id"] and entry["case_ref"] == "CASE:2026-0001"
 
 
 def test_api_token_calls_the_gateway_without_a_session(client, make_user, database) -> None:

@@ -77,6 +77,40 @@ def _case_access(session: Any, caller: Any, reference: str) -> bool | None:
     return None if case is None else may_view_case(case, caller.user_id, caller.roles)
 
 
+def _sees_all_cases(caller: Any) -> bool:
+    from accord.core.roles import Role
+
+    return Role.SUPERVISOR.value in caller.roles
+
+
+def _part_of_case(model_name: str) -> tuple[Any, Any]:
+    """``exists`` and ``can_access`` for a record of a case (statement, person, evidence item),
+    referenced by its id: access to the record is access to its case."""
+
+    def record(session: Any, reference: str) -> Any:
+        from accord.cases import models
+
+        text = (reference or "").strip()
+        if not text.isdigit() or len(text) > 18:
+            return None
+        return session.get(getattr(models, model_name), int(text))
+
+    def exists(session: Any, reference: str) -> bool:
+        return record(session, reference) is not None
+
+    def can_access(session: Any, caller: Any, reference: str) -> bool | None:
+        from accord.cases.models import Case
+        from accord.cases.service import may_view_case
+
+        found = record(session, reference)
+        if found is None:
+            return None
+        case = session.get(Case, found.case_id)
+        return case is not None and may_view_case(case, caller.user_id, caller.roles)
+
+    return exists, can_access
+
+
 def _case_owner(session: Any, reference: str) -> int | None:
     case = _case(session, reference)
     return None if case is None else case.officer_id
@@ -110,9 +144,12 @@ def _add_statement(session: Any, user_id: int, reference: str, text: str, langua
 
 
 def _objects() -> Iterable[ObjectKind]:
+    parts = [ObjectKind(kind, *_part_of_case(model), sees_all=_sees_all_cases)
+             for kind, model in (("statement", "Statement"), ("person", "Person"),
+                                 ("evidence", "EvidenceItem"))]
     return (ObjectKind("case", exists=_case_exists, can_access=_case_access,
                        parties=_case_parties, owner=_case_owner,
-                       add_statement=_add_statement),)
+                       add_statement=_add_statement, sees_all=_sees_all_cases), *parts)
 
 
 def _blob_in_use(session: Any, sha256: str) -> bool:

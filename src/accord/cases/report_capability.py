@@ -89,12 +89,15 @@ DRAFT_REPORT_CAPABILITY = Capability(
     review_required=False,  # the officer's attestation before submission is the human check
     inputs={
         "case_ref": InputSpec(
-            kind="text", max_length=24, description="Reference of the case to draft a report for."
+            kind="text", max_length=24, object_kind="case",
+            description="Reference of the case to draft a report for.",
         ),
         "statement_ids": InputSpec(
             kind="text",
             required=False,
             max_length=500,
+            object_kind="statement",
+            many=True,
             description="Comma-separated statement ids to use; empty: all statements of the case.",
         ),
         "language": InputSpec(

@@ -58,7 +58,9 @@ class ObjectKind:
 
     ``can_access(session, caller, reference)`` is the one object-access rule for that kind,
     reused by the web routes, the CLI and the gateway's input check. It answers ``None`` when
-    the object does not exist.
+    the object does not exist. ``sees_all(caller)``: whether the caller may open every object of
+    the kind (a supervisor), and so may be told plainly that a reference does not exist; to
+    anyone else a missing object and someone else's look the same.
     """
 
     kind: str
@@ -70,6 +72,7 @@ class ObjectKind:
     # Adds a statement (a transcript, a typed text) to the object: (session, user_id, reference,
     # text, language, origin, audio_sha256) → statement id. Only kinds that hold statements.
     add_statement: Callable[[Any, int, str, str, str, str, str], int] | None = None
+    sees_all: Callable[[Any], bool] | None = None  # (caller)
 
 
 @dataclass(frozen=True)

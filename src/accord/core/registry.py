@@ -36,6 +36,11 @@ class InputSpec:
     max_length: int = 5000
     choices: tuple[str, ...] = ()
     description: str = ""
+    # The kind of object the value refers to ("case", "statement", …): the gateway checks the
+    # caller's access to it (``ObjectKind.can_access``) before the model runs. ``many``: the
+    # value is a comma-separated list of such references, each checked.
+    object_kind: str = ""
+    many: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,20 @@ def build_registry(packages: Iterable[CapabilityPackage] | None = None) -> Capab
     registry = CapabilityRegistry()
     for capability in PROHIBITED_USES:
         registry.register(capability)
-    for package in installed() if packages is None else packages:
+    packages = installed() if packages is None else tuple(packages)
+    kinds: set[str] = set()
+    for package in packages:
+        for kind in package.objects():
+            if kind.kind in kinds:
+                raise ValueError(f"object kind {kind.kind!r} is declared twice")
+            kinds.add(kind.kind)
+    for package in packages:
         for capability in package.capabilities():
+            for name, spec in capability.inputs.items():
+                # A configuration error, found when the registry is built, not at call time: an
+                # input whose object nobody owns could never be checked.
+                if spec.object_kind and spec.object_kind not in kinds:
+                    raise ValueError(f"{capability.id}: input {name!r} refers to object kind "
+                                     f"{spec.object_kind!r}, which no package declares")
             registry.register(capability)
     return registry

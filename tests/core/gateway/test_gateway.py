@@ -18,6 +18,7 @@ from accord.core.gateway.service import (
     ReviewPending,
     ReviewRejected,
 )
+from tests.helpers import add_case
 
 
 def _langid(text: str, purpose: str = "victim-assistance", **extra) -> GatewayRequest:
@@ -32,7 +33,8 @@ def _entry(db, seq: int) -> dict:
 
 def test_officer_identifies_language_through_the_gateway(gateway, officer, db) -> None:
     text = "Me robaron el pasaporte en el metro esta mañana"
-    result = gateway.invoke(officer, _langid(text, case_ref="case:2026-0001"))
+    add_case(db, "CASE:2026-0001", officer.user_id)
+    result = gateway.invoke(officer, _langid(text, case_ref="CASE:2026-0001"))
     assert result.output["language"] == "es"
     assert result.confidence is not None and result.confidence > 0.9
     assert "es" in result.explanation
@@ -41,7 +43,7 @@ def test_officer_identifies_language_through_the_gateway(gateway, officer, db) -
     assert entry["capability"] == {"id": "interpret.langid", "version": "1.0.0"}
     assert entry["model"]["digest"].startswith("sha256:")
     assert entry["policy"]["decision"] == "allow" and entry["policy"]["version"]
-    assert entry["actor"] == f"user:{officer.user_id}" and entry["case_ref"] == "case:2026-0001"
+    assert entry["actor"] == f"user:{officer.user_id}" and entry["case_ref"] == "CASE:2026-0001"
     # No personal data in the ledger: the text appears only as a salted digest.
     raw = json.dumps(entry, ensure_ascii=False)
     assert "pasaporte" not in raw and "li.wei" not in raw

@@ -1,7 +1,8 @@
 """GatewayService: authenticate → check purpose and inputs → policy → run the model with limits →
 store result and ledger entry atomically → return result, entry and explanation.
 
-Denials (policy, prohibited uses, suspended capabilities, undeclared inputs) are ledgered too.
+Denials (policy, prohibited uses, suspended capabilities, undeclared inputs, objects the caller
+may not access) are ledgered too.
 Nothing in Accord calls a model except through :meth:`GatewayService.invoke`.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from accord.core.contract import object_kind
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import CapabilityState, Decision, Review, UserCertificate
@@ -28,6 +30,7 @@ from accord.core.policy import PolicyDecision, PolicyEngine, PolicyReason, Polic
 from accord.core.registry import Capability, CapabilityRegistry, ModelOutput, RiskTier
 
 MAX_INPUT_BYTES = 64_000
+OBJECT_ACCESS = "object-access"  # the reason recorded when the object-access check refuses
 
 # Built once: these run on every call, and building a statement costs more than running it.
 # Certificates and the suspension state are read fresh on every call (never cached), so stop
@@ -153,6 +156,7 @@ class GatewayService:
                                        f"(minimum necessary data): {', '.join(undeclared)}; "
                                        f"refusal recorded as ledger entry {seq}")
             self._check_inputs(capability, request.inputs)
+            self._check_objects(caller, request, capability)
         decision = self.authorize(caller, request, capability)
         if not decision.allowed:
             seq = self._ledger_denial(caller, request, capability, decision, "")
@@ -217,6 +221,53 @@ class GatewayService:
                                            f"characters (got {len(value)})")
             elif spec.kind == "choice" and value not in spec.choices:
                 raise ValidationFailed(detail=f"{name}: one of {', '.join(spec.choices)}")
+
+    def _check_objects(self, caller: Caller, request: GatewayRequest,
+                       capability: Capability) -> None:
+        """The object-access check: every referenced object (declared inputs with an
+        ``object_kind``, and the request's ``case_ref``) must be one the caller may access, by
+        the owning package's one rule (``ObjectKind.can_access``). Runs before the model; a
+        refusal is ledgered. To a caller without access, a missing object and someone else's
+        object look the same; a caller who sees every object of the kind (a supervisor) is told
+        plainly that it does not exist."""
+        wanted: list[tuple[str, str, str]] = []  # (input name, kind, reference)
+        for name, spec in capability.inputs.items():
+            value = request.inputs.get(name)
+            if not spec.object_kind or value is None or not str(value).strip():
+                continue
+            parts = str(value).split(",") if spec.many else [str(value)]
+            wanted.extend((name, spec.object_kind, part.strip()) for part in parts
+                          if part.strip())
+        # The case a call is filed under: without a case package there are no cases to reach,
+        # and the reference is only a label.
+        if request.case_ref.strip() and object_kind("case") is not None:
+            wanted.append(("case_ref", "case", request.case_ref.strip()))
+        if not wanted:
+            return
+        with self.database.session() as session:
+            for name, kind_name, reference in wanted:
+                kind = object_kind(kind_name)
+                if kind is None:  # build_registry refuses this; never reached at call time
+                    raise RuntimeError(f"object kind {kind_name!r} is not installed")
+                allowed = kind.can_access(session, caller, reference)
+                if allowed:
+                    continue
+                if allowed is None and kind.sees_all is not None and kind.sees_all(caller):
+                    detail = f"{name}: there is no {kind_name} {reference}"
+                    seq = self._ledger_denial(caller, request, capability,
+                                              self._object_denial(detail), detail)
+                    raise ValidationFailed(detail=f"{detail} (ledger entry {seq})")
+                reason_en = f"No access to {kind_name} {reference}, or it does not exist."
+                reason_zh = f"无权访问{kind_name} {reference}，或该对象不存在。"
+                refusal = self._object_denial(reason_en, reason_zh)
+                seq = self._ledger_denial(caller, request, capability, refusal,
+                                          f"object access: {reason_en}")
+                raise GatewayDenied(refusal.reasons, seq)
+
+    def _object_denial(self, reason_en: str, reason_zh: str = "") -> PolicyDecision:
+        return PolicyDecision(False, (PolicyReason(OBJECT_ACCESS, "forbid", reason_en,
+                                                   reason_zh or reason_en),),
+                              self.policy.version)
 
     # -- storing -----------------------------------------------------------------------------
     def _base_fields(self, caller: Caller, request: GatewayRequest,
