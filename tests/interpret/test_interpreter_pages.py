@@ -171,12 +171,13 @@ def test_request_to_close_through_the_pages(client: TestClient, database, make_u
     assert 'data-testid="independence"' in page and "not-a-case-person" in page
 
     csrf = _switch(client, "dina")
-    assert client.get(f"/interpreters/requests/{reference}").status_code == 403
+    # Not hers: answered like a request that does not exist (no probing of references).
+    assert client.get(f"/interpreters/requests/{reference}").status_code == 404
     assert (
         client.post(
             f"/interpreters/requests/{reference}/join", data={"csrf_token": csrf}
         ).status_code
-        == 403
+        == 404
     )
     csrf = _switch(client, "amal")
     mine = client.get("/interpreters/requests")

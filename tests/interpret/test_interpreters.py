@@ -176,7 +176,6 @@ def test_request_input_is_validated(service, make_user) -> None:
         RequestInput(language="ar", mode="pigeon", source_kind="conversation"),
         RequestInput(language="ar", mode="phone", source_kind="rumour"),
         RequestInput(language="ar", mode="phone", source_kind="case"),  # no case_ref
-        RequestInput(language="ar", mode="phone", source_kind="case", case_ref="FR-NOPE"),
         RequestInput(
             language="ar",
             mode="phone",
@@ -193,6 +192,18 @@ def test_request_input_is_validated(service, make_user) -> None:
             RequestInput(language="ar", mode="phone", source_kind="conversation"),
             _actor(make_user("terp", Role.INTERPRETER)),
         )
+    # A case the officer cannot open, or that does not exist: the same refusal.
+    with pytest.raises(PermissionDenied, match="or it does not exist"):
+        service.create_request(
+            RequestInput(language="ar", mode="phone", source_kind="case", case_ref="FR-NOPE"),
+            _actor(officer),
+        )
+    # A supervisor, who may open every case, is told plainly.
+    with pytest.raises(ValidationFailed, match="no case FR-NOPE"):
+        service.create_request(
+            RequestInput(language="ar", mode="phone", source_kind="case", case_ref="FR-NOPE"),
+            _actor(make_user("sup", Role.SUPERVISOR)),
+        )
     assert service.requests(_actor(officer)) == []
 
 
@@ -205,7 +216,8 @@ def test_names_compare_without_case_accents_or_word_order() -> None:
 def test_independence_check_blocks_a_conflicted_interpreter_and_names_the_conflict(
     service, database, make_user
 ) -> None:
-    officer = make_user("officer.li", Role.OFFICER)
+    # A supervisor asks for the interpreter: an officer may name only a case they may open.
+    officer = make_user("sergeant.li", Role.SUPERVISOR)
     case_officer = make_user("officer.zhao", Role.OFFICER, Role.INTERPRETER)
     _case(database, "FR-2026-000001", case_officer, "José García", "Anna Petrova")
     garcia = service.add_interpreter(_entry("Jose GARCIA", "R-10", "es; ; 5"))
@@ -265,6 +277,8 @@ def test_corrections_sit_beside_the_machine_translation(service, database, make_
     officer = make_user("officer.li", Role.OFFICER)
     terp = make_user("elena", Role.INTERPRETER)
     elena = service.add_interpreter(_entry("Elena Ruiz", "R-30", "es; ; 5", username="elena"))
+    _case(database, "FR-2026-000077", officer)
+    _case(database, "FR-2026-000078", officer)
     governance = get_governance()
     caller = Caller(user_id=officer.id, username=officer.username, roles=frozenset({"officer"}))
     result = governance.gateway.invoke(
@@ -283,7 +297,7 @@ def test_corrections_sit_beside_the_machine_translation(service, database, make_
             capability_id="interpret.translate",
             purpose="victim-assistance",
             legal_basis="police-law-art-2",
-            case_ref="other-case",
+            case_ref="FR-2026-000078",
             inputs={"text": "Good morning.", "source": "en", "target": "es"},
         ),
     )

@@ -237,6 +237,54 @@ def _case_parties(session: Session, case_ref: str) -> list[tuple[str, str]]:
     return list(kind.parties(session, case_ref)) if kind and kind.parties else []
 
 
+def _case_access(session: Session, actor: Actor, case_ref: str) -> bool | None:
+    """The case package's one rule for a case (None: no such case). Without a case package
+    there are no cases, so no one has access through one."""
+    kind = object_kind("case")
+    return kind.can_access(session, actor, case_ref) if kind else None
+
+
+def may_access_request(session: Session, row: InterpreterRequest, actor: Actor) -> bool:
+    """The one access rule for an interpreter request (parties, notes, case reference, and the
+    case's machine translations once the interpreter joins). Minimum necessary:
+
+    * supervisors: every request;
+    * officers: requests they made, and requests naming a case they may open (its officer);
+    * interpreters: requests assigned to their roster entry (assigned, joined, or closed);
+    * nobody else: the roster administrator manages the roster, not the requests.
+    """
+    if actor.has(Role.SUPERVISOR):
+        return True
+    if actor.has(Role.OFFICER):
+        if row.requested_by == actor.user_id:
+            return True
+        if row.case_ref and _case_access(session, actor, row.case_ref):
+            return True
+    if actor.has(Role.INTERPRETER) and row.interpreter_id is not None:
+        person = session.get(Interpreter, row.interpreter_id)
+        if person is not None and person.user_id == actor.user_id:
+            return True
+    return False
+
+
+def request_access(session: Session, caller: Any, reference: str) -> bool | None:
+    """``ObjectKind.can_access`` for "interpreter-request" (None: no such request)."""
+    reference = (reference or "").strip().upper()
+    if not _REFERENCE.match(reference):
+        return None
+    row = session.scalar(select(InterpreterRequest)
+                         .where(InterpreterRequest.reference == reference))
+    if row is None:
+        return None
+    return may_access_request(session, row, Actor(caller.user_id, frozenset(caller.roles)))
+
+
+def request_exists(session: Session, reference: str) -> bool:
+    reference = (reference or "").strip().upper()
+    return bool(_REFERENCE.match(reference)) and session.scalar(
+        select(InterpreterRequest.id).where(InterpreterRequest.reference == reference)) is not None
+
+
 def normalise_name(name: str) -> str:
     """Case-, accent-, punctuation- and word-order-insensitive form of a person's name."""
     decomposed = unicodedata.normalize("NFKD", name or "")
@@ -515,8 +563,8 @@ class InterpreterService:
         for attempt in range(3):  # two officers may take the same next number at once
             try:
                 with self.database.write_session() as session:
-                    if data.source_kind == "case" and not _case_exists(session, case_ref):
-                        raise _fail("case_ref", f"no case {case_ref}")
+                    if case_ref:
+                        self._check_case(session, case_ref, actor)
                     row = InterpreterRequest(
                         reference=self._next_reference(session),
                         language=language,
@@ -558,20 +606,48 @@ class InterpreterService:
         number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
         return f"{prefix}{number:04d}"
 
+    @staticmethod
+    def _check_case(session: Session, case_ref: str, actor: Actor) -> None:
+        """A request naming a case is made only by someone who may open that case: otherwise
+        the request would be a way into the case's statements and translations. To others a
+        missing case and someone else's look the same; a supervisor is told it is missing."""
+        allowed = _case_access(session, actor, case_ref)
+        if allowed:
+            return
+        if allowed is None and actor.has(Role.SUPERVISOR):
+            raise _fail("case_ref", f"no case {case_ref}")
+        raise PermissionDenied(N_("No access to case %(reference)s, or it does not exist."),
+                               reference=case_ref)
+
     def requests(self, actor: Actor, *, status: str = "") -> list[InterpreterRequest]:
-        """Officers and supervisors see every request; an interpreter sees their own."""
+        """The requests ``actor`` may open (:func:`may_access_request`), newest first."""
         if status and status not in REQUEST_STATUSES:
             raise _fail("status", f"one of {', '.join(REQUEST_STATUSES)}")
         with self.database.session() as session:
-            query = select(InterpreterRequest).order_by(InterpreterRequest.id.desc()).limit(500)
+            query = select(InterpreterRequest).order_by(InterpreterRequest.id.desc())
             if status:
                 query = query.where(InterpreterRequest.status == status)
-            if not actor.has(Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
+            if not actor.has(Role.SUPERVISOR):
+                # Narrow in SQL to the rows the rule could admit; the rule decides each.
                 own = session.scalar(
                     select(Interpreter.id).where(Interpreter.user_id == actor.user_id)
                 )
-                query = query.where(InterpreterRequest.interpreter_id == (own or -1))
-            rows = list(session.scalars(query))
+                could = [InterpreterRequest.interpreter_id == (own or -1)]
+                if actor.has(Role.OFFICER):
+                    could += [InterpreterRequest.requested_by == actor.user_id,
+                              InterpreterRequest.case_ref != ""]
+                query = query.where(or_(*could))
+            rows: list[InterpreterRequest] = []
+            last_id: int | None = None
+            while len(rows) < 500:  # pages, newest first, until 500 admitted or none left
+                page_query = query if last_id is None else query.where(
+                    InterpreterRequest.id < last_id)
+                page = list(session.scalars(page_query.limit(500)))
+                if not page:
+                    break
+                last_id = page[-1].id
+                rows.extend(r for r in page if may_access_request(session, r, actor))
+            rows = rows[:500]
             for row in rows:
                 session.expunge(row)
             return rows
@@ -594,15 +670,17 @@ class InterpreterService:
             session.expunge(row)
             return row
 
+    def _request_for(self, session: Session, reference: str, actor: Actor) -> InterpreterRequest:
+        """The request, if ``actor`` may open it. A request they may not open answers like a
+        missing one (404), so references cannot be probed; supervisors see every request."""
+        row = self._request(session, reference)
+        self._may_view(session, row, actor)
+        return row
+
     @staticmethod
     def _may_view(session: Session, row: InterpreterRequest, actor: Actor) -> None:
-        if actor.has(Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
-            return
-        if row.interpreter_id is not None:
-            mine = session.get(Interpreter, row.interpreter_id)
-            if mine is not None and mine.user_id == actor.user_id:
-                return
-        raise PermissionDenied(N_("This request is not assigned to you."))
+        if not may_access_request(session, row, actor):
+            raise NotFound(N_("No interpreter request with this reference."))
 
     @staticmethod
     def _transition(row: InterpreterRequest, action: str) -> None:
@@ -716,7 +794,7 @@ class InterpreterService:
         if not actor.has(Role.OFFICER, Role.SUPERVISOR):
             raise PermissionDenied(N_("Only officers and supervisors assign interpreters."))
         with self.database.write_session() as session:
-            row = self._request(session, reference)
+            row = self._request_for(session, reference, actor)
             self._transition(row, "assign")
             person = session.get(Interpreter, interpreter_id)
             if person is None or not person.active:
@@ -755,7 +833,7 @@ class InterpreterService:
     def close(self, reference: str, actor: Actor, note: str) -> InterpreterRequest:
         note = _text(note, "note", MAX_NOTE, required=True)
         with self.database.write_session() as session:
-            row = self._request(session, reference)
+            row = self._request_for(session, reference, actor)
             self._own_or_staff(session, row, actor)
             self._transition(row, "close")
             row.status = "closed"
@@ -770,7 +848,7 @@ class InterpreterService:
             raise PermissionDenied(N_("Only officers and supervisors cancel requests."))
         note = _text(note, "note", MAX_NOTE, required=True)
         with self.database.write_session() as session:
-            row = self._request(session, reference)
+            row = self._request_for(session, reference, actor)
             self._transition(row, "cancel")
             row.status = "cancelled"
             row.closed_at = utcnow()

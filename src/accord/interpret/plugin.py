@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from accord.core.contract import CapabilityPackage, DashboardCard, RetentionClass
+from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind, RetentionClass
 from accord.core.i18n import N_
 from accord.core.registry import Capability
 
@@ -53,6 +53,28 @@ def _retention_classes() -> Iterable[RetentionClass]:
         erase=_delete_report, reference=lambda r: f"public-report:{r.reference}"),)
 
 
+def _request_exists(session: Any, reference: str) -> bool:
+    from accord.interpret.interpreters import request_exists
+
+    return request_exists(session, reference)
+
+
+def _request_access(session: Any, caller: Any, reference: str) -> bool | None:
+    from accord.interpret.interpreters import request_access
+
+    return request_access(session, caller, reference)
+
+
+def _sees_all_requests(caller: Any) -> bool:
+    return "supervisor" in caller.roles
+
+
+def _objects() -> Iterable[ObjectKind]:
+    # An interpreter request: who may open it is decided by interpreters.may_access_request.
+    return (ObjectKind("interpreter-request", exists=_request_exists,
+                       can_access=_request_access, sees_all=_sees_all_requests),)
+
+
 PACKAGE = CapabilityPackage(
     name="interpret",
     capabilities=_capabilities,
@@ -62,6 +84,7 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     retention_classes=_retention_classes,
+    objects=_objects,
     dashboard=(
         DashboardCard(N_("Interpretation"),
                       N_("Guided interviews, notices and translation in many languages."),
