@@ -53,8 +53,10 @@ class Settings(BaseSettings):
                               "witness key's name (held for the data-protection officer).")
     station_timezone: str = Field(default="Asia/Shanghai", description="IANA time zone in "
                                   "which case times are entered and deadlines are shown.")
-    upload_max_bytes: int = Field(default=20_000_000, description="Largest file accepted by "
-                                  "upload routes that allow it (evidence, passport images).")
+    upload_max_bytes: int = Field(default=20_000_000, description="Request-body limit of the "
+                                  "routes that accept files and declare it with "
+                                  "accord.web.uploads.accepts_files() (evidence, passport images, "
+                                  "audio).")
     log_level: str = "INFO"
 
     @property

@@ -36,9 +36,6 @@ from accord.web.templating import add_template_dirs, render
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# Routes that take files get ACCORD_UPLOAD_MAX_BYTES instead of ACCORD_MAX_BODY_BYTES. A route
-# that accepts a file names its path so that it ends with one of these.
-UPLOAD_SUFFIXES = ("/upload", "/evidence", "/passport", "/audio", "/install")
 
 
 def _wants_json(request: Request) -> bool:
@@ -156,8 +153,7 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
     # Added first, so it runs inside the body size limit that bounds what it reads.
     app.add_middleware(TextHygieneMiddleware, refuse=_text_refused)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes,
-                       upload_max_bytes=settings.upload_max_bytes,
-                       upload_suffixes=UPLOAD_SUFFIXES)
+                       upload_max_bytes=settings.upload_max_bytes)  # per route: web.uploads
     app.add_middleware(RequestIdMiddleware)
 
     @app.middleware("http")

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.core.logging import request_id_var
 from accord.core.text import text_problem
+from accord.web.uploads import Declared, declared_limits, limit_in
 
 log = logging.getLogger("accord.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -66,25 +67,29 @@ class RequestIdMiddleware:
 class BodySizeLimitMiddleware:
     """Answer 413 to bodies over the limit, whether announced by Content-Length or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int = 0,
-                 upload_suffixes: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        # File-upload routes (evidence, passport images, audio, datasets) end with one of these
-        # path suffixes and get the larger limit; every other route keeps the small one.
+        # Routes that accept files declare their own limit (accord.web.uploads); "upload" there
+        # means this one (ACCORD_UPLOAD_MAX_BYTES). Every other route keeps max_bytes.
         self.upload_max_bytes = max(upload_max_bytes, max_bytes)
-        self.upload_suffixes = upload_suffixes
+        self._app: Any = None
+        self._declared: list[Declared] = []
 
-    def limit_for(self, path: str) -> int:
-        if self.upload_suffixes and path.endswith(self.upload_suffixes):
-            return self.upload_max_bytes
-        return self.max_bytes
+    def limit_for(self, scope: Scope) -> int:
+        # This runs before routing: Starlette puts the application in the scope, and the routes
+        # that declare a limit are read from it once (the routes are fixed once it serves).
+        app = scope.get("app")
+        if app is not self._app:
+            self._declared, self._app = declared_limits(app), app
+        declared = limit_in(self._declared, scope, self.upload_max_bytes)
+        return self.max_bytes if declared is None else declared
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.limit_for(scope.get("path", ""))
+        max_bytes = self.limit_for(scope)
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > max_bytes:

@@ -42,6 +42,7 @@ from accord.core.gateway.service import GatewayDenied, GatewayRequest, ModelFail
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
+from accord.web import uploads
 from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
 from accord.web.routes.governance import (
     LEGAL_BASIS_LABELS,
@@ -781,7 +782,7 @@ def review_statement(
     return _back(case, f"statement-{statement_id}")
 
 
-@router.post("/{ref:caseref}/evidence")
+@router.post("/{ref:caseref}/evidence", openapi_extra=uploads.accepts_files())
 async def add_evidence(
     request: Request,
     ref: str,

@@ -35,6 +35,7 @@ from accord.core.gateway.service import GatewayDenied
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
+from accord.web import uploads
 from accord.web.deps import Principal, db_session, require_roles
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
@@ -94,7 +95,7 @@ def passport_form(
     return _page(request, _case(session, ref, principal), principal)
 
 
-@router.post("/{ref:caseref}/passport")
+@router.post("/{ref:caseref}/passport", openapi_extra=uploads.accepts_files())
 async def passport_read(
     request: Request,
     ref: str,

@@ -30,6 +30,7 @@ from accord.interpret import transcribe_capability as tc
 from accord.interpret.langid import language_name
 from accord.interpret.piper_voice import ENGINES, read_aloud
 from accord.interpret.routes.langid import _denial
+from accord.web import uploads
 from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
@@ -106,7 +107,7 @@ def speech_page(
     return _page(request, principal, governance)
 
 
-@router.post("/speech/audio")
+@router.post("/speech/audio", openapi_extra=uploads.accepts_files())
 async def speech_audio(
     request: Request,
     audio: UploadFile | None = File(None),
