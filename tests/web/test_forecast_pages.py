@@ -546,3 +546,24 @@ def test_every_new_string_has_a_pending_chinese_translation(tmp_path) -> None:
         assert re.search(r"[\u4e00-\u9fff]", text), msgid
         assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", text))
         assert msgid.count("%%") == text.count("%%"), msgid
+
+
+def test_review_queue_shows_a_forecast_as_a_table_of_top_cells(app_client, analyst, make_user,
+                                                               database) -> None:
+    """The forecast package renders its own outputs for review (declared in its plugin): the
+    window, the flagged cells and the top cells, with the stored JSON folded away."""
+    body = _run(app_client, analyst).json()
+    make_user("sup.review", Role.SUPERVISOR)
+    _switch(app_client, analyst, "sup.review")
+    queue = app_client.get("/reviews")
+    assert queue.status_code == 200
+    table = queue.text.index('data-testid="review-top-cells"')
+    with database.session() as session:
+        output = session.get(Decision, body["decision"]["id"]).output
+    hottest = output["top_cells"][0]["cell"]
+    assert queue.text.index(f"<code>{hottest}</code>", table) < queue.text.index(
+        'data-testid="review-confirm"')
+    assert f"{body['window']['start']} – {body['window']['end']}" in queue.text
+    # The raw JSON is still there for the record, inside a closed <details>.
+    raw = queue.text.index('data-testid="ai-output"')
+    assert queue.text.rindex("<details>", 0, raw) > table

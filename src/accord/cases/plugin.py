@@ -140,6 +140,7 @@ PACKAGE = CapabilityPackage(
     retention_classes=_retention_classes,
     objects=_objects,
     blob_in_use=_blob_in_use,
+    review_renderers={"cases.inconsistency": "cases/_review_hints.html"},
     dashboard=(DashboardCard(
         N_("Case files"), N_("Foreign-related cases with legal deadlines and guidance."),
         "/cases", frozenset({"officer", "supervisor"})),),
