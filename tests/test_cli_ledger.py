@@ -195,7 +195,7 @@ def test_edited_decision_row_fails_verify(accord_env, database, values, named) -
 
 @pytest.mark.parametrize(("values", "named"), [
     ({"explanation": "allowed after all"}, "content"),
-    ({"purpose": "victim-assistance"}, "its purpose no longer match"),
+    ({"purpose": "intelligence-gathering"}, "its purpose no longer match"),
     ({"status": "completed"}, "its status no longer match"),
 ], ids=["explanation", "purpose", "status"])
 def test_edited_denial_row_fails_verify(accord_env, database, values, named) -> None:
