@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     default_language: str = "zh_Hans"
     ledger_origin: str = Field(default="accord.local/ledger", description="The log's name in "
                                "signed checkpoints; set it to the service's own domain.")
+    ledger_checkpoint_every: int = Field(default=256, ge=1, description="Sign a ledger "
+                                         "checkpoint as soon as this many entries are not "
+                                         "covered by one (besides the minute job), so at most "
+                                         "this many newest entries are ever unsigned.")
     witness_name: str = Field(default="accord.local/dpo-witness", description="The oversight "
                               "witness key's name (held for the data-protection officer).")
     station_timezone: str = Field(default="Asia/Shanghai", description="IANA time zone in "

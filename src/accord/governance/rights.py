@@ -895,6 +895,7 @@ class RightsService:
                 "held_back": len(kept),
                 "references_digest": "sha256:" + hashlib.sha256("\n".join(
                     sorted(f"decision:{d.id}" for d in erased)).encode()).hexdigest(),
+                "decisions": sorted(d.id for d in erased),  # for `accord ledger verify`
             })
             request.state, request.answered_at = "answered", now
             request.outcome_ledger_seq = seq

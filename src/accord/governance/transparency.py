@@ -164,6 +164,7 @@ def build_register(governance: Governance, now: datetime | None = None) -> dict[
     """The whole register as plain data (served as JSON and rendered as HTML)."""
     capabilities = governance.registry.all()
     latest = governance.ledger.checkpoint()
+    witnessed = governance.ledger.witnessed(governance.witness_signer().name)
     return {
         "generated_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "software": f"Accord {__version__}",
@@ -180,6 +181,10 @@ def build_register(governance: Governance, now: datetime | None = None) -> dict[
         "ledger": {
             "latest_checkpoint": latest.note if latest else None,
             "tree_size": latest.size if latest else 0,
+            # The witness's memory, published so that anyone who keeps a copy can later hold
+            # the log (and its exports) to it: `accord ledger verify --export DIR --checkpoint`.
+            "witnessed_checkpoint": witnessed.note if witnessed else None,
+            "witnessed_size": witnessed.size if witnessed else 0,
             "public_key": governance.ledger.public_key,
             "witness_key": governance.witness_signer().verifier_key(),
             "how_to_verify": list(VERIFY_STEPS),

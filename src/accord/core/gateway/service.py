@@ -23,7 +23,7 @@ from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import CapabilityState, Decision, Review, UserCertificate
 from accord.core.i18n import N_
-from accord.core.ledger.store import LedgerService, canonical_bytes, digest
+from accord.core.ledger.store import LedgerService, canonical_bytes, decision_binding, digest
 from accord.core.policy import PolicyDecision, PolicyEngine, PolicyReason, PolicyRequest
 from accord.core.registry import Capability, CapabilityRegistry, ModelOutput, RiskTier
 
@@ -245,21 +245,26 @@ class GatewayService:
     def _ledger_denial(self, caller: Caller, request: GatewayRequest, capability: Capability,
                        decision: PolicyDecision | None, detail: str) -> int:
         decision_id = secrets.token_hex(8)
+        salt = secrets.token_bytes(32)
+        row: dict[str, Any] = {
+            "id": decision_id, "capability_id": capability.id,
+            "capability_version": capability.version, "model_version": "",
+            "actor_id": caller.user_id, "actor_role": ",".join(sorted(caller.roles)),
+            "purpose": request.purpose[:64], "legal_basis": request.legal_basis[:64],
+            "case_ref": request.case_ref[:64], "subject_key": "", "status": "denied",
+            "inputs": None, "output": None, "explanation": detail, "confidence": None,
+            "policy_version": decision.policy_version if decision else "",
+            "policy_reasons": list(decision.policy_ids) if decision else ["undeclared-input"],
+            "salt": salt.hex(),
+        }
         with self.database.write_session() as session:
             fields = {**self._base_fields(caller, request, capability),
                       "policy": self._policy_fields(decision), "decision": decision_id,
-                      "explanation": detail or "refused by policy"}
+                      "explanation": detail or "refused by policy",
+                      **decision_binding(salt, row)}  # binds the row: verify recomputes it
             seq = self.ledger.append(session, "denial", fields)
-            session.add(Decision(
-                id=decision_id, capability_id=capability.id,
-                capability_version=capability.version, actor_id=caller.user_id,
-                actor_role=",".join(sorted(caller.roles)), purpose=request.purpose[:64],
-                legal_basis=request.legal_basis[:64], case_ref=request.case_ref[:64],
-                status="denied", explanation=detail,
-                policy_version=decision.policy_version if decision else "",
-                policy_reasons=list(decision.policy_ids) if decision else ["undeclared-input"],
-                ledger_seq=seq,
-            ))
+            session.add(Decision(**row, ledger_seq=seq))
+        self.ledger.checkpoint_if_due(seq)
         return seq
 
     def _ledger_failure(self, caller: Caller, request: GatewayRequest, capability: Capability,
@@ -303,6 +308,7 @@ class GatewayService:
             "review_status": "pending" if capability.review_required else "not-required",
             "salt": salt.hex(), "created_at": utcnow(),
         }
+        fields.update(decision_binding(salt, row))  # binds the row: verify recomputes it
         # One Core transaction: the ledger entry, the decision and its review commit together
         # or not at all (no ORM unit of work on this path).
         with self.database.write_connection() as connection:
@@ -313,6 +319,7 @@ class GatewayService:
                     "decision_id": decision_id, "capability_id": capability.id,
                     "model_version": capability.model.version,
                     "required_role": capability.review_role})
+        self.ledger.checkpoint_if_due(seq)
         return GatewayResult(
             decision_id=decision_id, ledger_seq=seq, capability=capability,
             output=result.output, explanation=result.explanation,
