@@ -19,7 +19,7 @@ from sqlalchemy import select
 from accord.core.contract import RetentionClass, retention_classes
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
-from accord.core.gateway.models import LegalHold
+from accord.core.gateway.models import Decision, LegalHold
 from accord.core.ledger.store import LedgerService
 from accord.core.retention import ACTIONS, RetentionRule
 from accord.core.retention import load_rules as _load_rules
