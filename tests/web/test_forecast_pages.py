@@ -337,7 +337,7 @@ def test_explain_returns_the_contributing_events_with_weights(app_client, analys
     assert answer.status_code == 200, answer.text
     why = answer.json()
     assert why["cell"] == hottest["cell"] and why["rank"] == 1
-    assert why["matches_decision"] is True
+    assert why["recorded"] is True
     assert why["expected_events"] == pytest.approx(hottest["expected_events"], abs=1e-3)
     assert why["ledger_seq"] == body["decision"]["ledger_seq"]
     contributors = why["contributors"]
@@ -492,16 +492,34 @@ def test_forecasts_are_refused_until_the_dpo_approves_the_assessments(app_client
 
 
 # -- fairness and staffing -----------------------------------------------------------------------
-def test_fairness_page_shows_exposure_audit_and_feedback_simulation(app_client,
-                                                                    analyst) -> None:
-    page = app_client.get("/forecast/fairness", params={
-        "dataset": "sf-2012h2", "method": "kde", "date": "2013-01-01", "coverage": "5"})
+AUDIT = {"dataset": "sf-2012h2", "method": "kde", "date": "2013-01-01", "coverage": "5",
+         "purpose": "patrol-planning", "legal_basis": "police-law-art-2"}
+
+
+def test_fairness_page_shows_exposure_audit_and_feedback_simulation(app_client, analyst,
+                                                                    database) -> None:
+    # Showing the page runs nothing: the audit runs when the form is submitted.
+    before = _count(database, LedgerEntry)
+    form = app_client.get("/forecast/fairness")
+    assert form.status_code == 200 and 'data-testid="exposure-table"' not in form.text
+    assert _count(database, LedgerEntry) == before
+    page = app_client.post("/forecast/fairness", data={"csrf_token": analyst, **AUDIT})
     assert page.status_code == 200, page.text
     html = page.text
     assert '<tr data-district="SOUTHERN" data-status="over-exposed">' in html
     assert '<tr data-district="TENDERLOIN" data-status="over-exposed">' in html
     assert '<tr data-district="RICHMOND" data-status="under-served">' in html
     assert 'data-testid="concentration-flag"' in html
+    # A run of the forecast capability: ledgered, its audit in the decision's output.
+    assert _count(database, LedgerEntry) == before + 1
+    seq = int(_testid(html, "ledger-seq"))
+    with database.session() as session:
+        entry = session.get(LedgerEntry, seq)
+        assert entry.kind == "decision" and entry.capability_id == "forecast.hotspots"
+        record = session.scalar(select(Decision).where(Decision.ledger_seq == seq))
+        assert record.inputs["audit"] == "exposure" and record.purpose == "patrol-planning"
+        assert {r["district"] for r in record.output["exposure_audit"]["districts"]} >= {
+            "SOUTHERN", "TENDERLOIN", "RICHMOND"}
     scenarios = re.findall(r'<tr data-scenario="([^"]+)">(.*?)</tr>', html, re.S)
     assert [s for s, _ in scenarios] == ["none", "citizen-reported only",
                                          "cap 2 periods in a row", "both"]
@@ -510,8 +528,43 @@ def test_fairness_page_shows_exposure_audit_and_feedback_simulation(app_client,
                        "cap 2 periods in a row": False, "both": False}
     assert "it learns its own patrols, not crime" in _testid(html, "feedback-explanation")
     assert html.count("<polyline") == 4
-    bad = app_client.get("/forecast/fairness", params={"coverage": "90"})
+    bad = app_client.post("/forecast/fairness",
+                          data={"csrf_token": analyst, **AUDIT, "coverage": "90"})
     assert bad.status_code == 422 and "Coverage" in _testid(bad.text, "form-error")
+    assert _count(database, LedgerEntry) == before + 1
+
+
+def test_fairness_and_explanations_are_refused_while_forecasting_is_refused(
+        app_client, analyst, make_user, database) -> None:
+    from accord.governance.dpo import DpoService
+
+    recorded = _run(app_client, analyst).json()
+    hottest = recorded["features"][0]["properties"]["cell"]
+    service = DpoService.from_governance()
+    for assessment in service.assessments("forecast.hotspots"):
+        service.revoke_assessment(assessment.id, Caller(assessment.decided_by, "dee.pio",
+                                                        frozenset({"dpo"})))
+    before = _count(database, LedgerEntry)
+    page = app_client.post("/forecast/fairness", data={"csrf_token": analyst, **AUDIT})
+    assert page.status_code == 403
+    assert 'data-testid="exposure-table"' not in page.text
+    assert "forbid-high-risk-without-assessment" in page.text
+    assert 'data-testid="assessment-gate"' in page.text and 'data-testid="denial"' in page.text
+    assert _count(database, LedgerEntry) == before + 1  # the refusal is ledgered
+    assert 'data-testid="assessment-gate"' in app_client.get("/forecast/fairness").text
+    # No new forecast can be made, so no new explanation; a recorded forecast's explanation
+    # is read from its decision (made while approved) and refits nothing.
+    refused = _run(app_client, analyst)
+    assert refused.status_code == 403
+    why = app_client.get(f"/forecast/decisions/{recorded['decision']['id']}/explain",
+                         params={"cell": hottest})
+    assert why.status_code == 200 and why.json()["recorded"] is True
+    assert _count(database, LedgerEntry) == before + 2
+    approve_assessments(make_user, "dee.pio2")
+    approved = _count(database, LedgerEntry)  # the approvals are ledgered too
+    assert app_client.post("/forecast/fairness",
+                           data={"csrf_token": analyst, **AUDIT}).status_code == 200
+    assert _count(database, LedgerEntry) == approved + 1
 
 
 def test_staffing_page_is_labelled_synthetic(app_client, analyst) -> None:

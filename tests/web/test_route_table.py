@@ -139,6 +139,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/forecast/decisions/{decision_id}/explain', 'GET', FORECAST_VIEW),
     ('/forecast/districts.geojson', 'GET', FORECAST_VIEW),
     ('/forecast/fairness', 'GET', FORECAST_VIEW),
+    ('/forecast/fairness', 'POST', FORECAST_VIEW),
     ('/forecast/staffing', 'GET', FORECAST_VIEW),
     ('/forecast/map/run', 'POST', SIGNED_IN),
     ('/cases', 'GET', CASE_STAFF),

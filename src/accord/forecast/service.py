@@ -144,9 +144,10 @@ class ForecastService:
 
     def forecast(self, dataset: str | EventSet, *, method: str = "kde", on: str | None = None,
                  freq: str = "week", cell: float = DEFAULT_CELL_SIZE, coverage: float = 5.0,
-                 top: int = 20, explain_top: int = 3) -> dict[str, Any]:
+                 top: int = 20, explain_top: int = 3, audit: bool = False) -> dict[str, Any]:
         """The forecast for the window starting ``on``: the flagged cells (top ``coverage``
-        percent of the area), the ``top`` hottest with why they are hot, and a model card."""
+        percent of the area), the ``top`` hottest with why they are hot, and a model card;
+        with ``audit``, also the exposure audit of this same forecast by district."""
         if not 0 < coverage <= 100:
             raise ForecastInputError("coverage is a percentage of the area, in (0, 100]")
         if not 1 <= top <= 500:
@@ -169,7 +170,12 @@ class ForecastService:
             })
         total = float(expected.sum())
         in_flagged = float(expected[flagged].sum())
+        extra: dict[str, Any] = {}
+        if audit:
+            extra["exposure_audit"] = exposure_audit(expected, grid, fitted.train,
+                                                     coverage=coverage)
         return {
+            **extra,
             "method": method,
             "window": {"start": day_to_iso(start), "end": day_to_iso(stop - 1e-9),
                        "freq": freq},

@@ -18,10 +18,11 @@ HERE = Path(__file__).resolve().parent
 
 def _capabilities() -> Iterable[Capability]:
     from accord.interpret.langid import LANGID_CAPABILITY
+    from accord.interpret.speak_capability import SPEAK_CAPABILITY
     from accord.interpret.transcribe_capability import TRANSCRIBE_CAPABILITY
     from accord.interpret.translate import TRANSLATE_CAPABILITY
 
-    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY)
+    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY, SPEAK_CAPABILITY)
 
 
 def _routers() -> Iterable[Any]:

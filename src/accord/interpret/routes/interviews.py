@@ -14,7 +14,9 @@ Two routers, one access rule each:
 
 No AI model is involved: answers are structured, so choices map to Chinese labels and dates,
 times and numbers are language-neutral. Free text is kept verbatim and flagged for an
-interpreter. The read-aloud audio is espeak-ng, a rule-based synthesiser.
+interpreter. The read-aloud audio is espeak-ng, a rule-based synthesiser, run through the
+governed gateway (``interpret.speak``) when staff prepare it (``accord speak-notices``); the
+public pages only serve the prepared files and run no model for an anonymous visitor.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from accord.interpret.answers import countries, validate_answers
 from accord.interpret.library import LANGUAGES, Form, Library, get_library, pick_language
 from accord.interpret.notice_pdf import notice_language, notice_pdf
 from accord.interpret.reports import ReportService, TooManyReports, client_digest
-from accord.interpret.tts import QUALITY_NOTES, UnsupportedSpeechLanguage, cached_speech
+from accord.interpret.speak_capability import NOTICE_CACHE_DIR, prepared_notice_audio
+from accord.interpret.tts import QUALITY_NOTES, UnsupportedSpeechLanguage
 from accord.web.deps import Principal, get_database, get_settings_dep, require_roles
 from accord.web.templating import render
 
@@ -199,8 +202,13 @@ def public_notice_pdf(notice_id: str, lang: str = "") -> Response:
     })
 
 
+def _notice_audio(settings: Settings, text: str, lang: str) -> bytes | None:
+    return prepared_notice_audio(settings.state_dir / NOTICE_CACHE_DIR, text, lang)
+
+
 @public_router.get("/notices/{notice_id}")
-def public_notice(request: Request, notice_id: str, lang: str = "") -> Response:
+def public_notice(request: Request, notice_id: str, lang: str = "",
+                  settings: Settings = Depends(get_settings_dep)) -> Response:
     library = get_library()
     chosen = pick_language(lang) or pick_language(
         None, request.headers.get("accept-language", "")) or "en"
@@ -214,20 +222,24 @@ def public_notice(request: Request, notice_id: str, lang: str = "") -> Response:
         "notice": notice, "verified": verified, "translators": translators,
         "zh_verified": notice.verified("zh"),
         "zh_warning": library.text("draft_warning", "zh"),
+        "audio_ready": _notice_audio(settings, notice.speech(chosen), chosen) is not None,
     })
 
 
 @public_router.get("/notices/{notice_id}/audio")
 def public_notice_audio(notice_id: str, lang: str = "",
                         settings: Settings = Depends(get_settings_dep)) -> Response:
-    """The notice read aloud; made once per notice text and language, then served from disk."""
+    """The notice read aloud, as prepared through the gateway by staff (``accord
+    speak-notices``); 404 until it has been prepared. No model runs here."""
     if lang not in LANGUAGES:
         raise UnsupportedSpeechLanguage(language=lang[:16] or "—",
                                         supported=", ".join(LANGUAGES))
     notice = get_library().notice(notice_id)
     if notice is None:
         raise NotFound()
-    audio = cached_speech(notice.speech(lang), lang, settings.ensure_state_dir() / "tts-cache")
+    audio = _notice_audio(settings, notice.speech(lang), lang)
+    if audio is None:
+        raise NotFound()
     return Response(audio, media_type="audio/wav", headers={
         "Cache-Control": "public, max-age=3600",
         "Content-Disposition": f'inline; filename="{notice.id}-{lang}.wav"',
