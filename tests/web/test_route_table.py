@@ -40,6 +40,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/admin/users', 'GET', {'admin'}),
     ('/admin/users', 'POST', {'admin'}),
     ('/admin/users/{user_id}', 'POST', {'admin'}),
+    ('/admin/users/{user_id}/unlock', 'POST', {'admin'}),
     ('/admin/users-export', 'POST', {'admin'}),
     ('/admin/users-export/{job_id}.csv', 'GET', {'admin'}),
     ('/openapi.json', 'GET', SIGNED_IN),
