@@ -65,11 +65,12 @@ from accord.config import get_settings
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, Conflict, NotFound, PermissionDenied
 from accord.core.gateway.models import Decision, Review
-from accord.core.gateway.service import Caller, GatewayService, normalise_document_number
+from accord.core.gateway.service import Caller, GatewayService
 from accord.core.i18n import N_, normalise_language, translations
 from accord.core.ledger.store import LedgerService, digest
 from accord.core.pdf import PdfUnavailable, main_font, prepare_fonts
 from accord.core.retention import RetentionRule, erase_decision_content
+from accord.core.subjects import normalise_document_number
 from accord.governance.models import RightsEvent, RightsRequest
 from accord.governance.retention import RetentionService
 
