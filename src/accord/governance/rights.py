@@ -747,6 +747,16 @@ class RightsService:
             request = self._load(session, reference)
             return self._decisions_of(session, request.subject_key)
 
+    def subject_holdings(self, reference: str) -> list[SubjectRecord]:
+        """The records the capability packages hold about the requester (the hooks)."""
+        with self.database.session() as session:
+            request = self._load(session, reference)
+            return self._records_of(session, request.subject_key)
+
+    def decision_concerns(self, decision_id: str, subject_key: str) -> bool:
+        with self.database.session() as session:
+            return self.concerns(session, decision_id, subject_key)
+
     @staticmethod
     def _decisions_of(session: Session, *subject_keys: str) -> list[Decision]:
         """The decisions linked to any of these keys (``decision_subjects``)."""
