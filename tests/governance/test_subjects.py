@@ -48,6 +48,15 @@ def test_keys_normalise_document_name_date_and_nationality() -> None:
     assert subject_key_for(secret, document=NUMBER) != subject_key_for(b"t" * 32, document=NUMBER)
 
 
+def test_keys_are_stable() -> None:
+    """Stored keys must keep matching after an upgrade: known answers, computed once."""
+    assert subject_key(b"k" * 32, "e 1234-5678") == \
+        "8d3c994c8ebb7e7303e73b58e9c40a6d8f3707ec472f640912bbd7ec240cd74a"
+    assert subject_key_for(b"k" * 32, name="Anna Maria ERIKSSON", birth_date="1974-08-12",
+                           nationality="SE") == \
+        "481a37d3a2d72eb5d1d0ca7484103707a50b08b88b14bbdf5d8458243e99cd47"
+
+
 def _run(*args: str):  # type: ignore[no-untyped-def]
     from accord.cli import app
 
