@@ -118,6 +118,8 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/counter/rights', 'POST', {'dpo', 'officer'}),
     ('/dpo/audit', 'GET', {'auditor', 'dpo'}),
     ('/dpo/audit-export', 'GET', {'auditor', 'dpo'}),
+    ('/dpo/subjects', 'GET', {'dpo'}),
+    ('/dpo/subjects', 'POST', {'dpo'}),
     ('/dpo', 'GET', {'dpo'}),
     ('/dpo/requests/{reference}', 'GET', {'dpo'}),
     ('/dpo/requests/{reference}', 'POST', {'dpo'}),

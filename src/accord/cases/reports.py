@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from accord.cases.models import Case, Person, Statement
 from accord.cases.report_models import CaseReport, CaseReportVersion
+from accord.cases.subjects import case_subjects
 from accord.config import get_settings
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, Conflict, NotFound, ValidationFailed
@@ -644,6 +645,7 @@ class CaseReportService:
             report = self._report(session, case)
             if report is not None and report.status == "submitted":
                 raise ReportSubmitted()
+            subjects = case_subjects(session, case.reference)  # the report is about them all
         result = self.gateway.invoke(
             caller,
             GatewayRequest(
@@ -651,6 +653,7 @@ class CaseReportService:
                 purpose=purpose,
                 legal_basis=legal_basis,
                 case_ref=reference,
+                subjects=subjects,
                 inputs={
                     "case_ref": reference,
                     "language": language,

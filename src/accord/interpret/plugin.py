@@ -54,6 +54,12 @@ def _retention_classes() -> Iterable[RetentionClass]:
         erase=_delete_report, reference=lambda r: f"public-report:{r.reference}"),)
 
 
+def _subject_records(session: Any, key: str) -> Iterable[Any]:
+    from accord.interpret.subjects import subject_records
+
+    return subject_records(session, key)
+
+
 PACKAGE = CapabilityPackage(
     name="interpret",
     capabilities=_capabilities,
@@ -63,6 +69,7 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     retention_classes=_retention_classes,
+    subject_records=_subject_records,
     dashboard=(
         DashboardCard(N_("Interpretation"),
                       N_("Guided interviews, notices and translation in many languages."),

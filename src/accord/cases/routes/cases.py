@@ -24,6 +24,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from accord.cases.models import Case, EvidenceItem, Person, Statement, Task
 from accord.cases.service import CaseService, primary_language
+from accord.cases.subjects import statement_subjects
 from accord.cases.vocab import (
     CASE_STATUSES,
     CASE_TYPES,
@@ -640,6 +641,7 @@ def _machine_translate(
                 legal_basis=legal_basis,
                 inputs={"text": statement.text, "source": source, "target": target},
                 case_ref=case.reference,
+                subjects=statement_subjects(service.session, [statement]),
             ),
         )
     except GatewayDenied as error:

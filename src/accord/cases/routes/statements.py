@@ -29,6 +29,7 @@ from accord.cases.inconsistency import NOT_A_JUDGEMENT
 from accord.cases.models import Case, Statement
 from accord.cases.routes import cases as case_routes  # registers the {ref:caseref} convertor
 from accord.cases.service import CaseService
+from accord.cases.subjects import statement_subjects
 from accord.cases.vocab import CASE_TYPES
 from accord.config import get_settings
 from accord.core.blobs import BlobStore
@@ -38,6 +39,7 @@ from accord.core.gateway.service import GatewayDenied, GatewayRequest
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
+from accord.core.subjects import Subject
 from accord.web.deps import Principal, db_session, require_roles
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
@@ -99,7 +101,11 @@ def _legal_basis(case: Case) -> str:
 
 
 def _invoke(
-    principal: Principal, case: Case, capability_id: str, inputs: dict[str, Any]
+    principal: Principal,
+    case: Case,
+    capability_id: str,
+    inputs: dict[str, Any],
+    subjects: tuple[Subject, ...] = (),
 ) -> tuple[str, dict[str, Any]]:
     result = get_governance().gateway.invoke(
         caller_of(principal),
@@ -109,6 +115,7 @@ def _invoke(
             legal_basis=_legal_basis(case),
             inputs=inputs,
             case_ref=case.reference,
+            subjects=subjects,
         ),
     )
     return result.decision_id, result.output
@@ -199,7 +206,9 @@ def hints_page(
         stored = _stored_decision(session, INCONSISTENCY, case.reference, inputs)
         try:
             if stored is None:
-                decision_id, _output = _invoke(principal, case, INCONSISTENCY, inputs)
+                decision_id, _output = _invoke(
+                    principal, case, INCONSISTENCY, inputs, statement_subjects(session, [a, b])
+                )
                 session.commit()  # end the read snapshot so the new decision is visible
                 stored = session.get(Decision, decision_id)
         except GatewayDenied as denied:
@@ -259,7 +268,9 @@ def _entities_page(
     try:
         stored = _stored_decision(session, EXTRACT, case.reference, inputs)
         if stored is None:
-            decision_id, suggestion = _invoke(principal, case, EXTRACT, inputs)
+            decision_id, suggestion = _invoke(
+                principal, case, EXTRACT, inputs, statement_subjects(session, [statement])
+            )
         else:
             decision_id, suggestion = stored.id, dict(stored.output or {})
     except GatewayDenied as denied:

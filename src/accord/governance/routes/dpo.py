@@ -40,6 +40,7 @@ from accord.governance.rights import (
     InvalidField,
     RightsService,
     RightsSettings,
+    SubjectLookup,
     normalise_reference,
 )
 from accord.governance.routes.rights import labels
@@ -95,6 +96,33 @@ def _context(request: Request, principal: Principal, **values: Any) -> dict[str,
             "appeal_outcomes": APPEAL_OUTCOMES, **values}
 
 
+# -- what Accord holds about a person -----------------------------------------------------------
+@router.get("/subjects")
+def subjects_form(request: Request, principal: Principal = Depends(access)) -> Response:
+    return render(request, "dpo/subjects.html", _context(request, principal, report=None,
+                                                         form={}, error=None),
+                  headers={"Cache-Control": "no-store"})
+
+
+@router.post("/subjects")
+def subjects_report(request: Request, document_number: str = Form(""), name: str = Form(""),
+                    birth_date: str = Form(""), nationality: str = Form(""),
+                    principal: Principal = Depends(access),
+                    rights: RightsService = Depends(_rights)) -> Response:
+    """The same look-up as ``accord rights report`` (POST: the number stays out of URLs)."""
+    report, error, status = None, None, 200
+    try:
+        report = rights.subject_report(caller_of(principal), SubjectLookup(
+            document=document_number, name=name, birth_date=birth_date,
+            nationality=nationality))
+    except AccordError as failed:
+        error, status = failed, failed.status
+    return render(request, "dpo/subjects.html", _context(
+        request, principal, report=report, error=error, error_field=getattr(error, "field", ""),
+        form={"name": name, "birth_date": birth_date, "nationality": nationality}),
+        status_code=status, headers={"Cache-Control": "no-store"})
+
+
 # -- the queue and a request ---------------------------------------------------------------------
 @router.get("")
 def queue(request: Request, all: str = "", principal: Principal = Depends(access),
@@ -110,6 +138,7 @@ def _request_page(request: Request, principal: Principal, reference: str,
                   = None, status: int = 200) -> Response:
     record = rights.get(reference)
     decisions = rights.subject_decisions(record.reference)
+    records = rights.subject_holdings(record.reference)
     items = []
     for decision in decisions:
         capability = (governance.registry.get(decision.capability_id)
@@ -128,11 +157,12 @@ def _request_page(request: Request, principal: Principal, reference: str,
     match = ""
     if appealed is not None:
         match = ("unknown" if not appealed.subject_key
-                 else "yes" if appealed.subject_key == record.subject_key else "no")
+                 else "yes" if rights.decision_concerns(appealed.id, record.subject_key)
+                 else "no")
     item = rights.deadline_item(record, utcnow())
     return render(request, "dpo/request.html", _context(
         request, principal, record=record, item=item, events=rights.events(record.reference),
-        decisions=items, appealed=appealed, subject_match=match, error=error,
+        decisions=items, records=records, appealed=appealed, subject_match=match, error=error,
         error_field=getattr(error, "field", ""), done=DONE.get(done, ""), form=form or {},
         appealed_json=json.dumps(appealed.output or {}, ensure_ascii=False, indent=2,
                                  sort_keys=True) if appealed is not None else "",
