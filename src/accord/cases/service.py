@@ -294,6 +294,7 @@ class CaseService:
         text verbatim), so the station reads it with no translation step. Opening twice returns
         the case already opened; returns ``(case, created)``.
         """
+        from accord.cases.prefill import prefill_case
         from accord.interpret.answers import chinese_summary
         from accord.interpret.library import get_library
         from accord.interpret.models import InterviewReport
@@ -316,7 +317,10 @@ class CaseService:
         case = self.create_case(case_type=case_type, title=summary.title_zh[:200],
                                 summary=summary.as_text(), officer_id=officer_id,
                                 source_report=report_reference)
+        # The person, their passport and the place, from the answers, for the officer to confirm.
+        prefill_case(self, case, row.form_id, row.language, row.answers or {})
         row.status = "case-opened"
+        row.case_reference = case.reference  # the report now follows this case's access rule
         return case, True
 
     def get_visible(self, reference: str, user: User) -> Case:

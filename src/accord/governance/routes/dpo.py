@@ -15,6 +15,7 @@ One access rule per router:
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -46,7 +47,7 @@ from accord.governance.rights import (
 from accord.governance.routes.rights import labels
 from accord.web.deps import Principal, require_roles
 from accord.web.routes.governance import caller_of, common_context
-from accord.web.templating import render
+from accord.web.templating import render, station_zone
 
 access = require_roles(Role.DPO)
 overview_access = require_roles(Role.DPO, Role.ADMIN)
@@ -269,6 +270,16 @@ def breaches(request: Request, principal: Principal = Depends(access),
     return _breaches_page(request, principal, dpo)
 
 
+def _station_input(value: str) -> str | datetime:
+    """A form's ``datetime-local`` value is station time (as every page shows times); the
+    service stores UTC. What does not parse goes on as it is, for the service to refuse."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=station_zone())
+
+
 @router.post("/breaches")
 def record_breach(request: Request, title: str = Form(""), description: str = Form(""),
                   severity: str = Form("medium"), affected_count: str = Form(""),
@@ -286,7 +297,7 @@ def record_breach(request: Request, title: str = Form(""), description: str = Fo
             count = int(affected_count.strip())
         dpo.record_breach(caller_of(principal), title=title, description=description,
                           severity=severity, affected_count=count, measures=measures,
-                          detected_at=detected_at)
+                          detected_at=_station_input(detected_at))
     except AccordError as error:
         return _breaches_page(request, principal, dpo, error=error, form=form,
                               status=error.status)
@@ -300,7 +311,7 @@ def breach_notified(request: Request, breach_id: int, authority: str = Form(""),
                     dpo: DpoService = Depends(_dpo)) -> Response:
     try:
         dpo.mark_notified(breach_id, caller_of(principal), authority=authority,
-                          notified_at=notified_at, late_reason=late_reason)
+                          notified_at=_station_input(notified_at), late_reason=late_reason)
     except AccordError as error:
         return _breaches_page(request, principal, dpo, error=error, error_for=breach_id,
                               status=error.status)
