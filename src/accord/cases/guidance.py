@@ -1063,13 +1063,10 @@ class LegalFactService:
         self, fact_id: str, status: str, *, digest: str, note: str, user_id: int | None
     ) -> LegalFactConfirmation:
         """A legal officer's verdict (see :meth:`record`) as one transaction: stored and
-        committed, or, if refused, nothing stored and the session ready to show the page."""
-        try:
+        committed, or, if refused, nothing stored (a savepoint) and the page still readable."""
+        with self.session.begin_nested():
             row = self.record(fact_id, status, digest=digest, note=note, user_id=user_id)
-            self.session.commit()
-        except BaseException:
-            self.session.rollback()
-            raise
+        self.session.commit()
         return row
 
 

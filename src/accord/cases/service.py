@@ -878,16 +878,17 @@ class CaseService:
     # and no page or command has to remember to commit.
     @contextmanager
     def use_case(self, case: Case | None, user: User) -> Iterator[None]:
-        """One use case, one transaction (also for the package's other services: notices)."""
-        try:
-            if case is not None and not self.can_edit(case, user):
-                raise PermissionDenied(N_("Only the case officer and supervisors may change "
-                                          "this case."))
+        """One use case, one transaction (also for the package's other services: notices).
+
+        The change runs in a savepoint: a refusal undoes it and expires only what it touched,
+        so the signed-in user loaded by the same session stays readable for the error page.
+        """
+        if case is not None and not self.can_edit(case, user):
+            raise PermissionDenied(N_("Only the case officer and supervisors may change "
+                                      "this case."))
+        with self.session.begin_nested():
             yield
-            self.session.commit()
-        except BaseException:
-            self.session.rollback()
-            raise
+        self.session.commit()
 
     def open_case(
         self,
