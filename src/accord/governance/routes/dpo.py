@@ -149,17 +149,7 @@ def _request_page(request: Request, principal: Principal, reference: str,
                                                 indent=2, sort_keys=True),
                       "inputs_json": json.dumps(decision.inputs or {}, ensure_ascii=False,
                                                 indent=2, sort_keys=True)})
-    appealed = None
-    if record.decision_ref:
-        from accord.core.gateway.models import Decision
-
-        with governance.gateway.database.session() as session:
-            appealed = session.get(Decision, record.decision_ref)
-    match = ""
-    if appealed is not None:
-        match = ("unknown" if not appealed.subject_key
-                 else "yes" if rights.decision_concerns(appealed.id, record.subject_key)
-                 else "no")
+    appealed, match = DpoService.from_governance(governance).appealed_decision(record)
     item = rights.deadline_item(record, utcnow())
     return render(request, "dpo/request.html", _context(
         request, principal, record=record, item=item, events=rights.events(record.reference),
