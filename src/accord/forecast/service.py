@@ -68,18 +68,21 @@ class ForecastService:
                    lat: str | None = None, x: str | None = None, y: str | None = None,
                    crs: str | None = None, type_col: str | None = None,
                    district_col: str | None = None, time_format: str | None = None,
-                   store: bool = True) -> dict[str, Any]:
+                   store: bool = True, id_col: str | None = None,
+                   dedupe_without_id: bool = False) -> dict[str, Any]:
         """Import a CSV through a column mapping; returns the counts (incl. bad rows by
         reason) and, when stored, the dataset id to use with the other calls (``None`` when
         no row was usable: nothing is stored then)."""
         result = import_events(path, time=time, lon=lon, lat=lat, x=x, y=y, crs=crs,
                                type_col=type_col, district_col=district_col,
-                               time_format=time_format)
+                               time_format=time_format, id_col=id_col,
+                               dedupe_without_id=dedupe_without_id)
         summary = result.summary()
         summary["dataset_id"] = None
         if store and len(result.events) > 0:
             digest = hashlib.sha256(Path(path).read_bytes())
-            digest.update(json.dumps(summary["columns"], sort_keys=True).encode())
+            digest.update(json.dumps([summary["columns"], dedupe_without_id],
+                                     sort_keys=True).encode())
             dataset_id = digest.hexdigest()[:16]
             result.events.save(self.root / f"{dataset_id}.npz")
             (self.root / f"{dataset_id}.json").write_text(json.dumps(
