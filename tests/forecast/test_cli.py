@@ -69,7 +69,7 @@ def test_backtest_json_has_every_method_and_coverage(state: Path, csv_file: Path
         "--freq", "week", "--cell", "150", "--windows", "2", "--method", "kde", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data["methods"]) == {"naive", "kde"}
+    assert set(data["methods"]) == {"naive", "history", "kde"}
     for method in data["methods"].values():
         for coverage in ("1%", "2%", "5%", "10%"):
             assert {"hit_rate", "pai", "pei"} <= set(method["summary"][coverage])

@@ -85,3 +85,119 @@ def test_a_zero_event_import_names_the_reason(tmp_path: Path) -> None:
 def load_plain(path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
     return import_events(path, time="Month", lon="Longitude", lat="Latitude",
                          **kwargs)  # type: ignore[arg-type]
+
+
+# -- the backtest on monthly data ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def monthly_events(monthly_csv: Path):  # type: ignore[no-untyped-def]
+    return load(monthly_csv).events
+
+
+def test_a_weekly_window_on_monthly_data_is_refused_with_the_reason(monthly_events) -> None:  # type: ignore[no-untyped-def]
+    from accord.forecast.backtest import backtest
+    from accord.forecast.data import ForecastInputError
+
+    for freq in ("week", "day"):
+        with pytest.raises(ForecastInputError, match=f"a {freq} window is finer than the data: "
+                           "they are monthly.*--freq month"):
+            backtest(monthly_events, methods=("kde",), freq=freq, windows=2)
+
+
+@pytest.fixture(scope="module")
+def monthly_backtest(monthly_events):  # type: ignore[no-untyped-def]
+    from accord.forecast.backtest import backtest
+
+    return backtest(monthly_events, methods=("kde", "prospective"), cell=150.0,
+                    start="2017-01-01", bootstrap_reps=300)
+
+
+def test_monthly_backtest_scores_every_month_including_the_last(monthly_backtest) -> None:  # type: ignore[no-untyped-def]
+    protocol = monthly_backtest.protocol
+    assert protocol["freq"] == "month" and "default for monthly data" in protocol["freq_reason"]
+    assert protocol["window_count"] == 12
+    assert protocol["windows"][-1] == ["2017-12-01", "2017-12-31"]
+    assert protocol["unscored_days_at_end"] == 0
+    # Every method forecasts something in every month (look-backs are whole months).
+    for name, m in monthly_backtest.methods.items():
+        assert m["summary"]["windows_flagging_nothing"] == 0, name
+        assert all(w["events"] > 0 for w in m["windows"])
+
+
+def test_monthly_backtest_recovers_the_hotspots(monthly_backtest, monthly_events) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from accord.forecast.backtest import make_method
+    from accord.forecast.data import iso_to_day
+    from accord.forecast.grid import Grid
+    from accord.forecast.metrics import flagged_cells
+    from tests.forecast.monthly import HOT_POINTS
+
+    grid = Grid.covering(monthly_events, 150.0)
+    # Cells of the hot street points, found from the events themselves (the busiest points).
+    pairs, counts = np.unique(np.column_stack([monthly_events.x, monthly_events.y]), axis=0,
+                              return_counts=True)
+    hot = pairs[np.argsort(-counts)[:len(HOT_POINTS)]]
+    hot_cells = set(grid.cell_of(hot[:, 0], hot[:, 1]).tolist())
+    until = iso_to_day("2017-12-01")
+    for name in ("kde", "prospective", "history"):
+        fitted = make_method(name).fit(monthly_events, grid, until, 31.0)
+        top = set(flagged_cells(fitted.predict(until, until + 31.0), 2.0).tolist())
+        assert hot_cells <= top, name
+    for name in ("kde", "prospective"):
+        assert monthly_backtest.methods[name]["summary"]["5%"]["vs_naive"]["mean"] > 0
+
+
+def test_a_method_that_forecasts_nothing_is_never_better_than_the_baseline(
+        monthly_events, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Flagging the "top 5%" of an all-zero forecast would share the places among tied cells
+    and score PAI 1.0 in expectation; here it is a failure (PAI 0), counted, and left out of
+    the paired comparison, so it can never be called significantly better."""
+    import numpy as np
+
+    from accord.forecast import backtest as bt
+    from accord.forecast.methods import NaiveFit
+
+    class BlankFit(NaiveFit):
+        def _predict(self, start: float, stop: float) -> np.ndarray:
+            return np.zeros(self.grid.size)
+
+    class Blank(bt.Naive):
+        name = "blank"
+
+        def build(self, train, grid, until, horizon, params):  # type: ignore[no-untyped-def]
+            return BlankFit(self.name, grid, train, until, horizon, {"lookback_days": None})
+
+    monkeypatch.setitem(bt.METHODS, "blank", Blank)
+    result = bt.backtest(monthly_events, methods=("blank",), start="2017-07-01",
+                         bootstrap_reps=200)
+    blank = result.methods["blank"]["summary"]
+    assert blank["windows_flagging_nothing"] == 6
+    for cov in ("1%", "5%", "10%"):
+        assert blank[cov]["pai"]["mean"] == 0.0
+        assert blank[cov]["vs_baseline"]["windows_compared"] == 0
+        assert not blank[cov]["vs_baseline"]["significant"]
+    assert result.best() != "blank"
+    assert "forecast nothing in 6 of 6 windows (scored as PAI 0)" in result.table()
+
+
+def test_the_cli_refuses_a_weekly_window_and_defaults_to_months(
+        monthly_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from accord.config import reset_settings_cache
+    from accord.forecast.cli import forecast_app
+
+    monkeypatch.setenv("ACCORD_STATE_DIR", str(tmp_path / "var"))
+    reset_settings_cache()
+    args = ["backtest", str(monthly_csv), "--time", "Month", "--lon", "Longitude", "--lat",
+            "Latitude", "--method", "naive", "--start", "2017-10-01"]
+    refused = CliRunner().invoke(forecast_app, [*args, "--freq", "week"])
+    assert refused.exit_code == 1
+    assert "a week window is finer than the data" in refused.stderr
+    ok = CliRunner().invoke(forecast_app, args)
+    assert ok.exit_code == 0, ok.output
+    assert "3 month windows from 2017-10-01 to 2017-12-31" in ok.stdout
+    assert "monthly data" in ok.stdout
+    reset_settings_cache()

@@ -110,8 +110,10 @@ def backtest_cmd(
     csv: CsvArg, time: TimeOpt, lon: LonOpt = None, lat: LatOpt = None, x: XOpt = None,
     y: YOpt = None, crs: CrsOpt = None, type_col: TypeOpt = None,
     district: DistrictOpt = None, time_format: FormatOpt = None,
-    freq: Annotated[str, typer.Option("--freq", help="Forecast window: day, week or month.")]
-    = "week",
+    freq: Annotated[str | None, typer.Option(
+        "--freq", help="Forecast window: day, week or month (default: week, or month on "
+        "monthly data; never finer than the data).")] = None,
+    id_col: IdOpt = None, dedupe_without_id: DedupeOpt = False,
     cell: Annotated[float, typer.Option("--cell", help="Grid cell size in metres.")] = 150.0,
     start: Annotated[str | None, typer.Option("--start", help="First window, YYYY-MM-DD "
                                               "(default: after 40% of the data).")] = None,
@@ -122,7 +124,7 @@ def backtest_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin backtest of every method: hit rate, PAI and PEI at 1/2/5/10% of area."""
-    if freq not in FREQS:
+    if freq is not None and freq not in FREQS:
         raise _fail(f"--freq must be one of {', '.join(FREQS)}, not {freq!r}")
     unknown = [m for m in method or [] if m not in METHODS]
     if unknown:
@@ -132,8 +134,11 @@ def backtest_cmd(
     try:
         imported = import_events(csv, time=time, lon=lon, lat=lat, x=x, y=y, crs=crs,
                                  type_col=type_col, district_col=district,
-                                 time_format=time_format)
+                                 time_format=time_format, id_col=id_col,
+                                 dedupe_without_id=dedupe_without_id)
         summary = imported.summary()
+        if summary["no_events_reason"]:
+            raise ForecastInputError(f"nothing to backtest: {summary['no_events_reason']}")
         result = _service().backtest(imported.events, methods=method or tuple(METHODS),
                                      freq=freq, start=start, windows=windows, cell=cell)
     except ForecastInputError as error:
@@ -141,19 +146,25 @@ def backtest_cmd(
     if as_json:
         compact = {
             "import": {k: summary[k] for k in ("rows_read", "rows_kept", "duplicates_dropped",
-                                               "bad_rows")},
+                                               "duplicates_without_id_kept", "bad_rows",
+                                               "time_resolution", "location_resolution")},
             "protocol": result["protocol"],
             "backtest_seconds": result["backtest_seconds"],
             "best_method": result["best_method"], "best_pai_5pct": result["best_pai_5pct"],
             "naive_pai_5pct": result["naive_pai_5pct"],
+            "history_pai_5pct": result["history_pai_5pct"],
+            "strongest_baseline_5pct": result["strongest_baseline_5pct"],
             "methods": {name: {"seconds": m["seconds"], "summary": m["summary"]}
                         for name, m in result["methods"].items()},
         }
         typer.echo(json.dumps(compact, indent=2))
         return
+    protocol = result["protocol"]
     typer.echo(f"{summary['rows_kept']} events ({summary['duplicates_dropped']} duplicates "
-               f"dropped, {summary['bad_total']} bad rows); {result['protocol']['window_count']}"
-               f" {freq} windows from {result['protocol']['first_window']}")
+               f"dropped, {summary['bad_total']} bad rows; {summary['time_resolution']} data); "
+               f"{protocol['window_count']} {protocol['freq']} windows from "
+               f"{protocol['first_window']} to {protocol['last_window_ends']} "
+               f"(window: {protocol['freq_reason']})")
     typer.echo(result["table"])
 
 

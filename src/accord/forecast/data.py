@@ -196,6 +196,34 @@ class ImportResult:
         }
 
 
+def month_index(t: float) -> int:
+    """Months since year 0 of the day ``t`` falls on (year * 12 + month - 1)."""
+    d = date.fromordinal(EPOCH.toordinal() + math.floor(t))
+    return d.year * 12 + d.month - 1
+
+
+def month_start(index: int) -> float:
+    """Day number of the 1st of the month ``index`` (see :func:`month_index`)."""
+    return float((date(index // 12, index % 12 + 1, 1) - EPOCH.date()).days)
+
+
+def months_before(until: float) -> int:
+    """Index of the first month that starts at or after ``until``: the months before it are
+    the whole months of data before ``until``."""
+    index = month_index(until)
+    return index if month_start(index) >= until - 1e-9 else index + 1
+
+
+def lookback_start(until: float, days: float, resolution: str) -> float:
+    """Start of a look-back of about ``days`` ending at ``until``, in whole units of the data's
+    time resolution: whole calendar months (at least one) on monthly data, where every event
+    sits on the 1st and a 28-day look-back would usually hold nothing; ``days`` otherwise."""
+    if resolution == "monthly":
+        months = max(1, round(days / 30.4375))
+        return month_start(months_before(until) - months)
+    return until - days
+
+
 def day_to_iso(t: float) -> str:
     return date.fromordinal(EPOCH.toordinal() + math.floor(t)).isoformat()
 

@@ -26,6 +26,7 @@ from accord.forecast.backtest import (
     backtest,
     data_end,
     make_method,
+    resolve_freq,
     windows_for,
 )
 from accord.forecast.base import Fitted
@@ -111,11 +112,14 @@ class ForecastService:
 
     # -- backtests ----------------------------------------------------------------------------
     def backtest(self, dataset: str | EventSet, *, methods: Sequence[str] = tuple(METHODS),
-                 freq: str = "week", start: str | None = None, windows: int | None = None,
-                 cell: float = DEFAULT_CELL_SIZE, progress: Progress | None = None
-                 ) -> dict[str, Any]:
-        """Rolling-origin backtest; ``progress(percent, message)`` as it goes (Huey jobs)."""
-        _check_freq(freq)
+                 freq: str | None = None, start: str | None = None,
+                 windows: int | None = None, cell: float = DEFAULT_CELL_SIZE,
+                 progress: Progress | None = None) -> dict[str, Any]:
+        """Rolling-origin backtest; ``progress(percent, message)`` as it goes (Huey jobs).
+        ``freq=None``: the default window for the data's time resolution (month on monthly
+        data, else week); a window finer than the data is refused."""
+        if freq is not None:
+            _check_freq(freq)
         _check_cell(cell)
         events = self.events(dataset)
         if progress is not None:
@@ -128,15 +132,18 @@ class ForecastService:
 
     # -- forecasts ----------------------------------------------------------------------------
     def fit(self, dataset: str | EventSet, *, method: str = "kde", on: str | None = None,
-            freq: str = "week", cell: float = DEFAULT_CELL_SIZE
+            freq: str | None = "week", cell: float = DEFAULT_CELL_SIZE
             ) -> tuple[Fitted, float, float]:
         """Fit ``method`` on everything before ``on`` (default: the day after the data) and
-        return it with the forecast window."""
-        _check_freq(freq)
+        return it with the forecast window. A window finer than the data's time resolution
+        (a week on monthly data) is refused; ``freq=None`` picks the default."""
+        if freq is not None:
+            _check_freq(freq)
         _check_cell(cell)
         events = self.events(dataset)
         if len(events) == 0:
             raise ForecastInputError("the dataset has no events")
+        freq, _ = resolve_freq(events, freq)
         start = iso_to_day(on) if on else data_end(events)
         start = float(math.floor(start)) if events.day_resolution else start
         spans = windows_for(freq, start, math.inf, 1)
