@@ -201,3 +201,33 @@ def test_the_cli_refuses_a_weekly_window_and_defaults_to_months(
     assert "3 month windows from 2017-10-01 to 2017-12-31" in ok.stdout
     assert "monthly data" in ok.stdout
     reset_settings_cache()
+
+
+def test_default_geocode_cells_are_flagged_and_can_be_excluded() -> None:
+    """A station forecourt: 60 events on one exact point among uniform background. Its cell
+    is the top forecast cell, flagged, listed in the output and the model card, and left out
+    of the flagged cells when the analyst asks."""
+    import numpy as np
+
+    from accord.forecast.data import EventSet
+    from accord.forecast.service import ForecastService
+
+    rng = np.random.default_rng(3)
+    n = 900
+    t = np.concatenate([rng.integers(0, 120, n), rng.integers(0, 120, 60)]).astype(float)
+    x = np.concatenate([rng.uniform(0, 3000, n), np.full(60, 1520.0)])
+    y = np.concatenate([rng.uniform(0, 3000, n), np.full(60, 1530.0)])
+    events = EventSet.from_arrays(t, x, y, day_resolution=True)
+    service = ForecastService()
+    out = service.forecast(events, method="history", cell=150.0, top=5)
+    top = out["top_cells"][0]
+    assert top["default_geocode"] and [c["cell"] for c in out["default_geocode_cells"]] \
+        == [top["cell"]]
+    assert not any(c["default_geocode"] for c in out["top_cells"][1:])
+    assert out["model_card"]["data_quality"]["default_geocode_cells"][0]["point_events"] == 60
+    excluded = service.forecast(events, method="history", cell=150.0, top=5,
+                                exclude_default_geocode=True)
+    assert excluded["default_geocode_excluded"]
+    assert top["cell"] not in excluded["flagged_cell_ids"]
+    assert len(excluded["flagged_cell_ids"]) == len(out["flagged_cell_ids"])
+    assert excluded["top_cells"][0]["cell"] != top["cell"]

@@ -41,6 +41,7 @@ from accord.forecast.data import (
 )
 from accord.forecast.fairness import exposure_audit
 from accord.forecast.feedback import FeedbackConfig, PatrolLog, compare_mitigations
+from accord.forecast.geocode import default_geocode_cells, rule_text
 from accord.forecast.grid import DEFAULT_CELL_SIZE, Grid
 from accord.forecast.metrics import flagged_cells
 from accord.forecast.modelcard import model_card
@@ -154,17 +155,27 @@ class ForecastService:
 
     def forecast(self, dataset: str | EventSet, *, method: str = "kde", on: str | None = None,
                  freq: str = "week", cell: float = DEFAULT_CELL_SIZE, coverage: float = 5.0,
-                 top: int = 20, explain_top: int = 3) -> dict[str, Any]:
+                 top: int = 20, explain_top: int = 3,
+                 exclude_default_geocode: bool = False) -> dict[str, Any]:
         """The forecast for the window starting ``on``: the flagged cells (top ``coverage``
-        percent of the area), the ``top`` hottest with why they are hot, and a model card."""
+        percent of the area), the ``top`` hottest with why they are hot, and a model card.
+
+        Cells whose events concentrate on one exact point (likely a default geocode such as
+        the police station, see :mod:`accord.forecast.geocode`) are marked
+        ``default_geocode`` and listed; ``exclude_default_geocode=True`` leaves them out of the
+        flagged cells (the next cells move up), for patrol plans."""
         if not 0 < coverage <= 100:
             raise ForecastInputError("coverage is a percentage of the area, in (0, 100]")
         if not 1 <= top <= 500:
             raise ForecastInputError("top must be between 1 and 500")
         fitted, start, stop = self.fit(dataset, method=method, on=on, freq=freq, cell=cell)
         expected = fitted.predict(start, stop)
-        flagged = flagged_cells(expected, coverage)
         grid = fitted.grid
+        geocodes = default_geocode_cells(fitted.train, grid)
+        ranking = expected.copy()
+        if exclude_default_geocode and geocodes:
+            ranking[list(geocodes)] = -np.inf
+        flagged = flagged_cells(ranking, coverage)
         lon, lat = grid.centre_lonlat(flagged[:top])
         cells = []
         for rank, (cell_index, clon, clat) in enumerate(zip(flagged[:top], lon, lat,
@@ -174,11 +185,19 @@ class ForecastService:
                 "rank": rank, "cell": grid.cell_id(int(cell_index)),
                 "centre": {"lon": _round(clon, 5), "lat": _round(clat, 5)},
                 "expected_events": round(float(expected[cell_index]), 3),
+                "default_geocode": int(cell_index) in geocodes,
                 "why": fitted.summary_of_why(int(cell_index), start, stop),
                 "top_contributors": [c.as_dict(grid) for c in why],
             })
         total = float(expected.sum())
         in_flagged = float(expected[flagged].sum())
+        geocode_list = [{"cell": grid.cell_id(c), **info,
+                         "expected_events": round(float(expected[c]), 3)}
+                        for c, info in sorted(geocodes.items(), key=lambda kv: -expected[kv[0]])]
+        card = model_card(fitted)
+        card["data_quality"] = {"default_geocode_rule": rule_text(),
+                                "default_geocode_cells": geocode_list,
+                                "excluded_from_flagged": exclude_default_geocode}
         return {
             "method": method,
             "window": {"start": day_to_iso(start), "end": day_to_iso(stop - 1e-9),
@@ -190,7 +209,10 @@ class ForecastService:
             "expected_events_total": round(total, 2),
             "expected_share_in_flagged": round(in_flagged / total, 4) if total else 0.0,
             "top_cells": cells,
-            "model_card": model_card(fitted),
+            "default_geocode_cells": geocode_list,
+            "default_geocode_rule": rule_text(),
+            "default_geocode_excluded": exclude_default_geocode,
+            "model_card": card,
         }
 
     def explain(self, dataset: str | EventSet, cell_id: str, *, method: str = "kde",
