@@ -144,9 +144,10 @@ def test_analyst_imports_a_csv_and_sees_counts_with_bad_rows_by_reason(app_clien
     assert response.status_code == 200, response.text
     html = response.text
     assert _testid(html, "rows-read") == "34"
-    assert _testid(html, "duplicates-dropped") == "1"
+    # The form has no id column, so the repeated row counts as a second incident (kept).
+    assert _testid(html, "duplicates-dropped") == "0"
     assert _testid(html, "bad-total") == "3"
-    assert _testid(html, "rows-kept") == "30"
+    assert _testid(html, "rows-kept") == "31"
     table = html[html.index('data-testid="bad-rows"'):]
     table = table[:table.index("</table>")]
     assert "unparsable time" in table and "missing coordinate" in table
@@ -229,7 +230,8 @@ def test_backtest_job_runs_and_shows_pai_per_method_with_csv_export(app_client, 
             assert pai and float(pai.group(2)) <= float(pai.group(1)) <= float(pai.group(3))
             assert float(pai.group(1)) > 1.0  # better than flagging cells at random
     assert 'data-testid="sepp"' not in html and 'data-method="sepp"' not in html
-    assert html.count('<g data-method="') == 3  # one line per method in the PAI chart
+    # One line per method in the PAI chart, the all-history baseline included.
+    assert html.count('<g data-method="') == 4
     assert "2012-10-29" in html and "2012-11-05" in html
     # The progress fragment (what htmx polls) stops polling once done.
     fragment = app_client.get(f"/forecast/backtest/{job_id}/status", headers={"HX-Request": "true"})
@@ -241,7 +243,7 @@ def test_backtest_job_runs_and_shows_pai_per_method_with_csv_export(app_client, 
     rows = list(csv.DictReader(io.StringIO(export.text)))
     means = [r for r in rows if r["window"] == "mean"]
     assert {(r["method"], r["coverage_percent"]) for r in means} == {
-        (m, c) for m in ("naive", "kde", "prospective") for c in ("1", "2", "5", "10")}
+        (m, c) for m in ("naive", "history", "kde", "prospective") for c in ("1", "2", "5", "10")}
     kde5 = next(r for r in means if r["method"] == "kde" and r["coverage_percent"] == "5")
     assert float(kde5["pai_low95"]) <= float(kde5["pai"]) <= float(kde5["pai_high95"])
     assert kde5["pai_minus_naive"] != ""
