@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import delete, insert, select, update
 
-from accord.core.gateway.models import LedgerEntry
+from accord.core.gateway.models import (
+    Decision,
+    LedgerCheckpoint,
+    LedgerEntry,
+    Review,
+    WitnessEvent,
+)
+from accord.core.ledger.canonical import canonical_json
+from accord.core.ledger.merkle import leaf_hash
 from tests.test_cli import run
 
 
@@ -143,3 +153,252 @@ def test_translate_from_the_cli_and_the_human_path(accord_env) -> None:
                    "--user", "demo-officer")
     assert no_model.returncode == 4 and "interpreter" in no_model.stderr
     assert "ledger entry 10" in no_model.stderr  # the no-model answer is ledgered too
+
+
+# -- every direct database edit fails `accord ledger verify`, naming the problem ---------------
+def _verify_fails(env: dict[str, str], *expected: str) -> str:
+    result = run(env, "ledger", "verify")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ledger verification FAILED" in result.stderr
+    for text in expected:
+        assert text in result.stderr, result.stderr
+    return result.stderr
+
+
+def _decision_id(database, seq: int) -> str:  # type: ignore[no-untyped-def]
+    with database.session() as session:
+        return session.scalar(select(Decision.id).where(Decision.ledger_seq == seq))
+
+
+def _set_decision(database, seq: int, **values: object) -> str:  # type: ignore[no-untyped-def]
+    decision_id = _decision_id(database, seq)
+    with database.session() as session:
+        session.execute(update(Decision).where(Decision.id == decision_id).values(**values))
+    return decision_id
+
+
+@pytest.mark.parametrize(("values", "named"), [
+    ({"output": {"language": "xx", "probability": 0.99}}, "content"),
+    ({"purpose": "intelligence-gathering"}, "its purpose no longer match"),
+    ({"legal_basis": "none"}, "its legal_basis no longer match"),
+    ({"capability_id": "vision.face-match"}, "its capability no longer match"),
+    ({"actor_id": 2}, "its actor no longer match"),
+    ({"model_version": "other-model"}, "record_digest"),
+    ({"subject_key": "0" * 64}, "content"),
+], ids=["output", "purpose", "legal_basis", "capability", "actor", "model", "subject"])
+def test_edited_decision_row_fails_verify(accord_env, database, values, named) -> None:
+    _demo(accord_env)
+    decision_id = _set_decision(database, 2, **values)
+    _verify_fails(accord_env, f"decision {decision_id} (entry 2) was altered", named,
+                  "first bad entry: 2")
+
+
+@pytest.mark.parametrize(("values", "named"), [
+    ({"explanation": "allowed after all"}, "content"),
+    ({"purpose": "intelligence-gathering"}, "its purpose no longer match"),
+    ({"status": "completed"}, "its status no longer match"),
+], ids=["explanation", "purpose", "status"])
+def test_edited_denial_row_fails_verify(accord_env, database, values, named) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        assert session.scalar(select(Decision.status).where(Decision.ledger_seq == 7)) == "denied"
+    decision_id = _set_decision(database, 7, **values)
+    _verify_fails(accord_env, f"decision {decision_id} (entry 7) was altered", named)
+
+
+def test_deleted_decision_row_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    decision_id = _decision_id(database, 4)
+    with database.session() as session:
+        session.execute(delete(Review).where(Review.decision_id == decision_id))
+        session.execute(delete(Decision).where(Decision.id == decision_id))
+    _verify_fails(accord_env, f"entry 4 records decision {decision_id}, but its decision row "
+                  "is gone", "first bad entry: 4")
+
+
+def test_inserted_decision_row_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        row = session.get(Decision, _decision_id(database, 3))
+        forged = {c.key: getattr(row, c.key) for c in Decision.__table__.columns}
+        session.execute(insert(Decision).values({**forged, "id": "f" * 16}))
+    _verify_fails(accord_env, "claims", "f" * 16)
+
+
+def test_content_removed_without_a_deletion_certificate_fails_verify(accord_env,
+                                                                    database) -> None:
+    _demo(accord_env)
+    decision_id = _set_decision(database, 1, inputs=None, output=None, salt=None,
+                                erased_at=datetime.now(UTC))
+    _verify_fails(accord_env, f"decision {decision_id} (entry 1) has its content erased, but "
+                  "no deletion certificate")
+
+
+def test_retention_erasure_still_verifies(accord_env, database) -> None:
+    from accord.core.governance import get_governance
+    from accord.governance.retention import RetentionService
+
+    _demo(accord_env)
+    governance = get_governance()
+    certificates = RetentionService(database, governance.ledger).run(
+        now=datetime.now(UTC) + timedelta(days=3650))
+    assert sum(c.count for c in certificates if "decision" in c.category
+               or "denied" in c.category) == 9
+    with database.session() as session:
+        assert session.scalars(select(Decision.id).where(Decision.salt.is_not(None))
+                               ).all() == []
+    result = run(accord_env, "ledger", "verify")
+    assert result.returncode == 0, result.stderr
+    assert "ledger OK" in result.stdout
+
+
+def _rewrite_entry(database, seq: int, change) -> None:  # type: ignore[no-untyped-def]
+    """Rewrite an entry's body as a capable attacker would: canonical, leaf hash recomputed."""
+    with database.session() as session:
+        entry = json.loads(session.get(LedgerEntry, seq).body)
+        change(entry)
+        body = canonical_json(entry)
+        session.execute(update(LedgerEntry).where(LedgerEntry.seq == seq).values(
+            body=body.decode(), leaf_hash=leaf_hash(body).hex()))
+
+
+def test_entry_rewritten_before_the_last_checkpoint_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    _rewrite_entry(database, 3, lambda e: e.update(purpose="intelligence-gathering"))
+    _verify_fails(accord_env, "do not match signed checkpoint 9", "first bad entry: 0")
+
+
+def test_entry_rewritten_after_the_last_checkpoint_fails_on_its_decision_row(
+        accord_env, database) -> None:
+    """Not yet covered by a checkpoint: the entry no longer matches its decision row."""
+    _demo(accord_env)
+    assert run(accord_env, "langid", "Bonjour", "--user", "demo-officer").returncode == 0
+    _rewrite_entry(database, 9, lambda e: e.update(legal_basis="none"))
+    _verify_fails(accord_env, "(entry 9) was altered: its legal_basis", "first bad entry: 9")
+
+
+def test_entry_rewritten_with_its_row_is_caught_by_the_automatic_checkpoint(
+        accord_env, database) -> None:
+    """Entry and row rewritten together: only a signature catches that, and with
+    ACCORD_LEDGER_CHECKPOINT_EVERY=1 the gateway signed one right after the call."""
+    env = {**accord_env, "ACCORD_LEDGER_CHECKPOINT_EVERY": "1"}
+    _demo(env)
+    assert run(env, "langid", "Bonjour", "--user", "demo-officer").returncode == 0
+    with database.session() as session:
+        assert session.get(LedgerCheckpoint, 10) is not None  # signed on the append path
+    _rewrite_entry(database, 9, lambda e: e.update(legal_basis="none"))
+    _set_decision(database, 9, legal_basis="none")
+    _verify_fails(env, "do not match signed checkpoint 10")
+
+
+def test_deleted_entry_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        session.execute(delete(LedgerEntry).where(LedgerEntry.seq == 5))
+    _verify_fails(accord_env, "entry 5 is missing", "first bad entry: 5")
+
+
+def test_reordered_entries_fail_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        two, five = session.get(LedgerEntry, 2), session.get(LedgerEntry, 5)
+        swapped = {2: (five.body, five.leaf_hash), 5: (two.body, two.leaf_hash)}
+        for seq, (body, hash_hex) in swapped.items():
+            session.execute(update(LedgerEntry).where(LedgerEntry.seq == seq)
+                            .values(body=body, leaf_hash=hash_hex))
+    _verify_fails(accord_env, "entry 2 carries a different sequence number")
+
+
+def _witness_a_newer_checkpoint(env: dict[str, str]) -> None:
+    assert run(env, "langid", "Bonjour", "--user", "demo-officer").returncode == 0
+    witnessed = run(env, "ledger", "witness", "--user", "demo-dpo")
+    assert "cosigned checkpoint 10" in witnessed.stdout, witnessed.stderr
+
+
+def test_latest_checkpoint_deleted_with_its_entries_fails_verify(accord_env, database) -> None:
+    """The attacker removes the newest checkpoint, its entries and their decision rows: the
+    witness remembers size 10."""
+    _demo(accord_env)
+    _witness_a_newer_checkpoint(accord_env)
+    with database.session() as session:
+        session.execute(delete(LedgerCheckpoint).where(LedgerCheckpoint.size == 10))
+        session.execute(delete(LedgerEntry).where(LedgerEntry.seq == 9))
+        session.execute(delete(Decision).where(Decision.ledger_seq == 9))
+    _verify_fails(accord_env, "cosigned checkpoint 10, but the ledger holds only 9 entries")
+
+
+def test_edited_checkpoint_note_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        row = session.get(LedgerCheckpoint, 9)
+        lines = row.note.split("\n")
+        lines[1] = "10"  # claim a larger tree under the old signature
+        session.execute(update(LedgerCheckpoint).where(LedgerCheckpoint.size == 9)
+                        .values(note="\n".join(lines)))
+    _verify_fails(accord_env, "checkpoint 9 has no valid log signature")
+
+
+def test_edited_checkpoint_root_column_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        session.execute(update(LedgerCheckpoint).where(LedgerCheckpoint.size == 9)
+                        .values(root_hash="0" * 64))
+    _verify_fails(accord_env, "checkpoint 9: the unsigned size or root_hash columns differ")
+
+
+def test_deleted_witness_record_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        session.execute(delete(WitnessEvent))
+    _verify_fails(accord_env, "checkpoint 9 carries a cosignature", "no witness record")
+
+
+def test_edited_witness_record_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        session.execute(update(WitnessEvent).values(root_hash="0" * 64))
+    _verify_fails(accord_env, "cosigned checkpoint 9 with another root")
+
+
+def test_edited_witness_cosignature_fails_verify(accord_env, database) -> None:
+    _demo(accord_env)
+    with database.session() as session:
+        row = session.get(LedgerCheckpoint, 9)
+        witness = row.note.rstrip("\n").split("\n")[-1]
+        name, _, signature = witness.rpartition(" ")
+        flipped = "A" if signature[-10] != "A" else "B"
+        forged = signature[:-10] + flipped + signature[-9:]  # a bit of the Ed25519 signature
+        session.execute(update(LedgerCheckpoint).where(LedgerCheckpoint.size == 9).values(
+            note=row.note.replace(witness, f"{name} {forged}")))
+    _verify_fails(accord_env, "checkpoint 9", "cosignature")
+
+
+def test_export_cut_after_the_witnessed_checkpoint_fails(accord_env, database,
+                                                        tmp_path: Path) -> None:
+    """The last checkpoint block removed and entries.jsonl truncated: self-consistent, but the
+    witness (database reachable) or the auditor's --witnessed-size knows better."""
+    _demo(accord_env)
+    assert run(accord_env, "ledger", "checkpoint").returncode == 0
+    _witness_a_newer_checkpoint(accord_env)
+    out = tmp_path / "audit"
+    assert run(accord_env, "ledger", "export", str(out)).returncode == 0
+    blocks = (out / "checkpoints.txt").read_text().split("---\n")
+    assert len(blocks) == 2
+    (out / "checkpoints.txt").write_text(blocks[0])
+    lines = (out / "entries.jsonl").read_text().splitlines(keepends=True)
+    (out / "entries.jsonl").write_text("".join(lines[:9]))
+    offline = {"ACCORD_DATABASE_URL": "sqlite:////nonexistent/none.sqlite3",
+               "ACCORD_STATE_DIR": str(tmp_path / "empty")}
+    unaware = run(offline, "ledger", "verify", "--export", str(out))
+    assert unaware.returncode == 0  # nothing in the export itself shows the cut
+    told = run(offline, "ledger", "verify", "--export", str(out), "--witnessed-size", "10")
+    assert told.returncode == 1 and "witnessed size 10 is larger than this export" in told.stdout
+    witness_db = run(accord_env, "ledger", "verify", "--export", str(out))
+    assert witness_db.returncode == 1, witness_db.stdout
+    assert "known checkpoint (size 10) is larger than this export" in witness_db.stdout
+    published = tmp_path / "published.txt"
+    with database.session() as session:
+        published.write_text(session.get(LedgerCheckpoint, 10).note)
+    auditor = run(offline, "ledger", "verify", "--export", str(out), "--checkpoint",
+                  str(published))
+    assert auditor.returncode == 1 and "size 10" in auditor.stdout

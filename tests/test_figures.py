@@ -22,6 +22,8 @@ NOT_BENCHMARKED = {
     "cases.draft-report": "not a statistical model: a tested property, stated as such",
     "interpret.transcribe": "measured by accord.interpret.speech.measure(); no bench writes "
                             "results for it yet",
+    "interpret.speak": "its card cites the transcription check of the Piper voice (WER of "
+                       "interpret.transcribe); espeak-ng is rule-based and not measured",
 }
 
 

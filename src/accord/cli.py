@@ -230,17 +230,22 @@ def ledger_verify(
     export: Annotated[Path | None, typer.Option(
         "--export", help="Verify an export directory offline (no database), as an auditor.")]
     = None,
+    witnessed_size: Annotated[int | None, typer.Option(
+        "--witnessed-size", help="With --export: the tree size the witness is known to have "
+        "cosigned; an export holding less fails.")] = None,
+    known_checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", help="With --export: a checkpoint note published earlier (e.g. saved "
+        "from /ledger/checkpoint); the export must contain it.")] = None,
 ) -> None:
-    """Recompute the whole ledger and check every signed checkpoint; non-zero on tampering."""
+    """Recompute the whole ledger, check every signed checkpoint, the witness's memory and every
+    decision row against its entry; non-zero on tampering."""
     if export is not None:
-        from accord.core.ledger.export import verify_export
-
-        report = verify_export(export)
-        typer.echo(report.summary())
-        raise typer.Exit(0 if report.ok else 1)
+        _verify_export(export, witnessed_size, known_checkpoint)
+        return
     from accord.core.governance import get_governance
 
-    result = get_governance().ledger.verify()
+    governance = get_governance()
+    result = governance.ledger.verify(governance.witness_signer().verifier())
     if not result.ok:
         where = ("" if result.first_bad_seq is None
                  else f" (first bad entry: {result.first_bad_seq})")
@@ -249,6 +254,43 @@ def ledger_verify(
                f"verified in {result.seconds:.2f} s")
     for warning in result.warnings:
         typer.echo(f"note: {warning}")
+
+
+def _verify_export(export: Path, witnessed_size: int | None,
+                   known_checkpoint: Path | None) -> None:
+    """Offline verification, held to what is known from outside the export: the auditor's
+    published checkpoint or size, and — when this machine's database is reachable and holds
+    the same log — the checkpoints it signed and the witness cosigned."""
+    from accord.core.ledger.export import PUBLIC_KEY_FILE, verify_export
+    from accord.core.ledger.note import NoteError, NoteVerifier, open_note
+
+    known: list[str] = []
+    if known_checkpoint is not None:
+        known.append(known_checkpoint.read_text(encoding="utf-8"))
+    notes: list[str] = []
+    try:
+        from accord.core.ledger.store import known_checkpoint_notes
+        from accord.core.runtime import get_database
+
+        notes, remembered = known_checkpoint_notes(get_database())
+    except Exception:  # no database here: the auditor's case
+        notes, remembered = [], None
+    try:
+        log_key = NoteVerifier((export / PUBLIC_KEY_FILE).read_text().split("\n", 1)[0])
+    except (OSError, NoteError):
+        log_key = None
+    for note in notes:
+        try:
+            if log_key is not None:
+                open_note(note, [log_key])
+                known.append(note)  # the same log: the export must hold what it signed
+        except NoteError:
+            pass  # the database here belongs to another log
+    if notes and len(known) > (known_checkpoint is not None) and remembered is not None:
+        witnessed_size = max(witnessed_size or 0, remembered)  # the witness's memory
+    report = verify_export(export, known=known, witnessed_size=witnessed_size)
+    typer.echo(report.summary())
+    raise typer.Exit(0 if report.ok else 1)
 
 
 @ledger_app.command("checkpoint")

@@ -49,10 +49,23 @@ class Settings(BaseSettings):
     default_language: str = "zh_Hans"
     ledger_origin: str = Field(default="accord.local/ledger", description="The log's name in "
                                "signed checkpoints; set it to the service's own domain.")
+    ledger_checkpoint_every: int = Field(default=256, ge=1, description="Sign a ledger "
+                                         "checkpoint as soon as this many entries are not "
+                                         "covered by one (besides the minute job), so at most "
+                                         "this many newest entries are ever unsigned.")
     witness_name: str = Field(default="accord.local/dpo-witness", description="The oversight "
                               "witness key's name (held for the data-protection officer).")
     station_timezone: str = Field(default="Asia/Shanghai", description="IANA time zone in "
                                   "which case times are entered and deadlines are shown.")
+    operator_contact: str = Field(
+        default="Demo police station, 1 Example Road · +86 10 0000 0000 · "
+                "transparency@police.example",
+        description="How the public reaches the operator (the police service running this "
+                    "installation); named on the transparency register.")
+    dpo_contact: str = Field(
+        default="Data-protection officer · dpo@police.example",
+        description="How the public reaches the data-protection officer; named on the "
+                    "transparency register.")
     upload_max_bytes: int = Field(default=20_000_000, description="Request-body limit of the "
                                   "routes that accept files and declare it with "
                                   "accord.web.uploads.accepts_files() (evidence, passport images, "

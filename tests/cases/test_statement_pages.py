@@ -109,6 +109,11 @@ def test_hints_page_side_by_side_with_review_entry(  # type: ignore[no-untyped-d
     assert client.get(f"/cases/{ref}/hints").status_code == 200
     queue = client.get("/reviews")
     assert "cases.inconsistency" in queue.text or "Inconsistency hints" in queue.text
+    # The cases package's own review view: both passages side by side, before the buttons.
+    assert 'data-testid="review-hints"' in queue.text
+    view = queue.text.index('data-testid="review-hints"')
+    assert view < queue.text.index("<mark>21:30</mark>") < queue.text.index(
+        "<mark>22:15</mark>") < queue.text.index('data-testid="review-confirm"')
     # Another officer may not open the case.
     client.cookies.clear()
     login(client, "other-officer")

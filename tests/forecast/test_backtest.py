@@ -29,9 +29,9 @@ def test_backtest_scores_every_method_against_the_naive_baseline() -> None:
     result = backtest(events, methods=("kde", "prospective"), freq="week", start=63.0,
                       windows=4, grid=GRID, progress=lambda p, m: seen.append((p, m)),
                       bootstrap_reps=200)
-    assert list(result.methods) == ["naive", "kde", "prospective"]
+    assert list(result.methods) == ["naive", "history", "kde", "prospective"]
     assert [p for p, _ in seen] == sorted(p for p, _ in seen) and seen[-1][0] == 100
-    assert len(seen) == 3 * 4
+    assert len(seen) == 4 * 4
     for name in ("kde", "prospective"):
         summary = result.methods[name]["summary"]["5%"]
         assert summary["pai"]["low"] <= summary["pai"]["mean"] <= summary["pai"]["high"]
@@ -48,7 +48,7 @@ def test_backtest_scores_every_method_against_the_naive_baseline() -> None:
     assert {r["district"] for r in card["fairness"]["exposure_audit"]["districts"]} == \
         {"EAST", "WEST"}
     assert card["limitations"]
-    assert "PAI minus naive PAI" in result.table()
+    assert "PAI minus the strongest baseline" in result.table()
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -66,8 +66,11 @@ def test_kde_beats_naive_on_stable_hotspots_by_a_margin_the_interval_confirms(
     result = backtest(events, methods=("kde",), freq="week", start=63.0, windows=8, grid=GRID,
                       bootstrap_reps=500)
     kde, naive = result.methods["kde"]["summary"]["5%"], result.methods["naive"]["summary"]["5%"]
-    assert result.best() == "kde"
-    assert kde["vs_naive"]["low"] > 1.0
+    # On hotspots that never move the all-history baseline is as good as it gets: KDE must
+    # come out level with it (the best, or within noise of it), and naive far behind both.
+    assert result.best() in {"kde", "history"}
+    assert not (kde["vs_baseline"]["significant"] and kde["vs_baseline"]["mean"] < 0)
+    assert kde["vs_naive"]["low"] > 1.0 and kde["vs_naive"]["significant"]
     assert kde["pai"]["mean"] - naive["pai"]["mean"] > 1.5
     # Why it wins: the KDE fitted for the last window flags every planted hotspot at 5%.
     fitted = make_method("kde").fit(events, GRID, 112.0, 7.0)

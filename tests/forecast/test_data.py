@@ -34,7 +34,7 @@ def write(tmp_path: Path, rows: list[str], header: str = HEADER) -> Path:
 
 def test_bad_rows_are_counted_by_reason_and_duplicates_dropped(tmp_path: Path) -> None:
     result = import_events(write(tmp_path, ROWS), time="when", lon="lon", lat="lat",
-                           type_col="kind", district_col="district")
+                           type_col="kind", district_col="district", id_col="id")
     assert result.rows_read == 12
     assert result.duplicates_dropped == 2
     assert result.bad_rows == {

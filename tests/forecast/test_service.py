@@ -59,7 +59,7 @@ def test_backtest_reports_progress(service: ForecastService, dataset: str) -> No
     result = service.backtest(dataset, methods=("kde",), windows=2,
                               progress=lambda p, m: calls.append(p))
     assert calls[0] == 0 and calls[-1] == 100
-    assert set(result["methods"]) == {"naive", "kde"}
+    assert set(result["methods"]) == {"naive", "history", "kde"}
     assert "table" in result
 
 

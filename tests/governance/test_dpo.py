@@ -242,3 +242,21 @@ def test_the_audit_export_verifies_offline_and_holds_no_personal_data(env, tmp_p
     assert breaches[0]["title"] == "Printer left unlocked" and breaches[0]["late"] is False
     # The export is itself on the record.
     assert _ledger_kinds(env.database)[-1] == "audit-export"
+
+
+def test_the_appealed_decision_says_whether_it_concerns_the_requester(env) -> None:
+    """Before the DPO reads an appealed decision, the service says whose it is."""
+    with_key = langid(env.officer, "Salam, saya kehilangan paspor saya", document="K1234567")
+    without_key = langid(env.officer, "Salam, saya kehilangan paspor saya")
+    decision, match = env.service.appealed_decision(
+        SimpleNamespace(decision_ref=with_key, subject_key=""))
+    assert decision is not None and decision.id == with_key and decision.subject_key
+    mine = SimpleNamespace(decision_ref=with_key, subject_key=decision.subject_key)
+    assert env.service.appealed_decision(mine)[1] == "yes"
+    assert match == "no"
+    assert env.service.appealed_decision(
+        SimpleNamespace(decision_ref=without_key, subject_key="x"))[1] == "unknown"
+    assert env.service.appealed_decision(
+        SimpleNamespace(decision_ref="", subject_key="x")) == (None, "")
+    assert env.service.appealed_decision(
+        SimpleNamespace(decision_ref="no-such-decision", subject_key="x")) == (None, "")

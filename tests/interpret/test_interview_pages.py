@@ -287,7 +287,6 @@ def test_notices_list_and_printable_page(web: TestClient) -> None:
     assert 'data-testid="draft-warning">مسودة ترجمة' in page.text
     assert 'data-verified="no"' in page.text
     assert "领事通知权" in page.text  # the Chinese text beside it for the officer
-    assert 'src="/public/notices/consular-notification/audio?lang=ar"' in page.text
     assert "@media print" in page.text
     assert web.get("/public/notices/no-such-notice?lang=en").status_code == 404
 
@@ -311,12 +310,47 @@ def test_a_verified_notice_is_presented_without_the_warning(
     assert 'data-verified="no"' in french.text and "Traduction provisoire" in french.text
 
 
-def test_notice_audio_is_a_wav_in_the_right_language(web: TestClient) -> None:
+def test_notice_audio_is_prepared_through_the_gateway_then_served(  # type: ignore[no-untyped-def]
+        web: TestClient, make_user, database, accord_env) -> None:
+    from sqlalchemy import func
+
+    from accord.core.gateway.models import Decision, LedgerEntry
+    from accord.core.gateway.service import Caller
+    from accord.core.governance import get_governance
+    from accord.interpret.library import get_library
+    from accord.interpret.speak_capability import NOTICE_CACHE_DIR, prepare_notice_audio
+
+    # Not prepared yet: no player on the page and no audio; nothing runs for the visitor.
+    assert 'data-testid="audio"' not in web.get("/public/notices/interpreter?lang=zh").text
+    assert web.get("/public/notices/interpreter/audio?lang=zh").status_code == 404
+
+    def ledger() -> int:
+        with database.session() as session:
+            return int(session.scalar(select(func.count()).select_from(LedgerEntry)))
+
+    officer = make_user("notice.officer", Role.OFFICER)
+    caller = Caller(officer.id, officer.username, frozenset({"officer"}))
+    directory = Path(accord_env["ACCORD_STATE_DIR"]) / NOTICE_CACHE_DIR
+    texts = [(get_library().notice("interpreter").speech("zh"), "zh")]
+    before = ledger()
+    made = prepare_notice_audio(get_governance().gateway, caller, texts, directory)
+    assert [language for language, _ in made] == ["zh"] and ledger() == before + 1
+    with database.session() as session:
+        record = session.scalar(select(Decision).where(Decision.ledger_seq == made[0][1]))
+        assert record.capability_id == "interpret.speak" and record.purpose == "public-service"
+        assert record.actor_id == officer.id and record.output["engine"] == "espeak-ng"
+    # Prepared once: a second run makes nothing and ledgers nothing.
+    assert prepare_notice_audio(get_governance().gateway, caller, texts, directory) == []
+    assert ledger() == before + 1
+    page = web.get("/public/notices/interpreter?lang=zh")
+    assert 'src="/public/notices/interpreter/audio?lang=zh"' in page.text
     response = web.get("/public/notices/interpreter/audio?lang=zh")
     assert response.status_code == 200
     assert response.headers["content-type"] == "audio/wav"
     with wave.open(io.BytesIO(response.content)) as wav:
         assert wav.getnframes() / wav.getframerate() > 5
+    assert ledger() == before + 1  # serving the prepared audio is not a model call
+    assert web.get("/public/notices/interpreter/audio?lang=fr").status_code == 404
     assert web.get("/public/notices/interpreter/audio?lang=tlh").status_code == 422
     assert web.get("/public/notices/interpreter/audio").status_code == 422
     assert web.get("/public/notices/nothing/audio?lang=en").status_code == 404

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import wave
 from pathlib import Path
 
@@ -282,11 +283,13 @@ def test_cli_speak_and_transcribe(make_user, tmp_path: Path) -> None:  # type: i
     make_user("sp.cli", Role.OFFICER)
     runner = CliRunner()
     out = tmp_path / "en.wav"
-    done = runner.invoke(app, ["speak", "--lang", "en", SENTENCE, "-o", str(out)])
+    as_officer = ["--user", "sp.cli", "--purpose", "victim-assistance"]
+    done = runner.invoke(app, ["speak", "--lang", "en", SENTENCE, "-o", str(out), *as_officer])
     assert done.exit_code == 0, done.output
     assert "piper" in done.output and out.read_bytes()[:4] == b"RIFF"
+    assert re.search(r"ledger entry \d+", done.output)
     french = runner.invoke(
-        app, ["speak", "--lang", "fr", "Bonjour.", "-o", str(tmp_path / "fr.wav")]
+        app, ["speak", "--lang", "fr", "Bonjour.", "-o", str(tmp_path / "fr.wav"), *as_officer]
     )
     assert french.exit_code == 0 and "espeak-ng" in french.output
     heard = runner.invoke(
@@ -318,5 +321,46 @@ def test_cli_speak_and_transcribe(make_user, tmp_path: Path) -> None:  # type: i
     junk.write_bytes(b"not audio")
     bad = runner.invoke(app, ["transcribe", str(junk), "--user", "sp.cli"])
     assert bad.exit_code == 1 and "error: Not a WAV file" in bad.output
-    missing = runner.invoke(app, ["speak", "--lang", "xx", "Hi", "-o", str(tmp_path / "x.wav")])
+    missing = runner.invoke(
+        app, ["speak", "--lang", "xx", "Hi", "-o", str(tmp_path / "x.wav"), *as_officer]
+    )
     assert missing.exit_code == 1 and "error: No voice for language xx" in missing.output
+
+
+def test_cli_speak_is_ledgered_and_refused_when_suspended(  # type: ignore[no-untyped-def]
+    make_user, database: Database, tmp_path: Path
+) -> None:
+    from sqlalchemy import func
+
+    from accord.cli import app
+
+    def ledger() -> int:
+        with database.session() as session:
+            return int(session.scalar(select(func.count()).select_from(LedgerEntry)))
+
+    make_user("sp.admin", Role.ADMIN)
+    make_user("sp.speaker", Role.OFFICER)
+    runner = CliRunner()
+    out = tmp_path / "out.wav"
+    args = ["speak", "--lang", "de", "Bitte warten.", "-o", str(out), "--user", "sp.speaker",
+            "--purpose", "public-service"]
+    anonymous = runner.invoke(app, args[:6])
+    assert anonymous.exit_code != 0 and "no user" in anonymous.output
+    before = ledger()
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    seq = int(re.search(r"ledger entry (\d+)", done.output).group(1))
+    assert ledger() == before + 1
+    with database.session() as session:
+        record = session.scalar(select(Decision).where(Decision.ledger_seq == seq))
+        assert record.capability_id == "interpret.speak" and record.purpose == "public-service"
+        assert "audio" not in json.dumps(record.inputs)  # the text, language and engine only
+    suspended = runner.invoke(app, ["capabilities", "suspend", "interpret.speak", "--reason",
+                                    "voice under review", "--user", "sp.admin"])
+    assert suspended.exit_code == 0, suspended.output
+    out.unlink()
+    before = ledger()
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 3
+    assert "refused: " in refused.output and "suspended: voice under review" in refused.output
+    assert not out.exists() and ledger() == before + 1  # the refusal is ledgered

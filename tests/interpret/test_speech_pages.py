@@ -167,25 +167,82 @@ def test_csrf_and_roles(client: TestClient, make_user, spoken: bytes) -> None:  
     assert client.get("/interpret/speech").status_code == 403
 
 
-def test_read_aloud_returns_wav_or_names_the_problem(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+def _ledger_size(database: Database) -> int:
+    from sqlalchemy import func
+
+    from accord.core.gateway.models import LedgerEntry
+
+    with database.session() as session:
+        return int(session.scalar(select(func.count()).select_from(LedgerEntry)))
+
+
+def test_read_aloud_returns_wav_or_names_the_problem(  # type: ignore[no-untyped-def]
+    client: TestClient, make_user, database: Database, accord_env: dict[str, str]
+) -> None:
+    from accord.core.gateway.models import Decision, LedgerEntry
+
     make_user("spp.tts", Role.OFFICER)
     csrf = login(client, "spp.tts")
+    speak = {"csrf_token": csrf, "speak_purpose": "victim-assistance"}
+    before = _ledger_size(database)
     english = client.post(
         "/interpret/speech/speak",
-        data={"csrf_token": csrf, "speak_text": "Please wait here.", "speak_lang": "en"},
+        data={**speak, "speak_text": "Please wait here.", "speak_lang": "en"},
     )
     assert english.status_code == 200 and english.headers["content-type"] == "audio/wav"
     assert english.headers["x-speech-engine"] == "piper" and english.content[:4] == b"RIFF"
+    # Through the gateway: one ledger entry, a decision of interpret.speak holding the audio's
+    # digest and length, never the audio; the audio itself is not kept in the blob store.
+    assert _ledger_size(database) == before + 1
+    seq = int(english.headers["x-ledger-seq"])
+    with database.session() as session:
+        entry = session.get(LedgerEntry, seq)
+        assert entry.kind == "decision" and entry.capability_id == "interpret.speak"
+        record = session.scalar(select(Decision).where(Decision.ledger_seq == seq))
+        assert record.capability_id == "interpret.speak" and record.purpose == "victim-assistance"
+        assert record.output["engine"] == "piper" and record.output["seconds"] > 0.3
+        import hashlib
+
+        assert record.output["audio_sha256"] == hashlib.sha256(english.content).hexdigest()
+    assert _blob_files(Path(accord_env["ACCORD_STATE_DIR"])) == []
     chinese = client.post(
         "/interpret/speech/speak",
-        data={"csrf_token": csrf, "speak_text": "请在这里等候。", "speak_lang": "zh"},
+        data={**speak, "speak_text": "请在这里等候。", "speak_lang": "zh"},
     )
     assert chinese.status_code == 200 and chinese.headers["x-speech-engine"] == "espeak-ng"
     empty = client.post(
-        "/interpret/speech/speak", data={"csrf_token": csrf, "speak_text": " ", "speak_lang": "en"}
+        "/interpret/speech/speak", data={**speak, "speak_text": " ", "speak_lang": "en"}
     )
     assert empty.status_code == 422 and "speak_text: type the text" in html.unescape(empty.text)
     unknown = client.post(
-        "/interpret/speech/speak", data={"csrf_token": csrf, "speak_text": "Hi", "speak_lang": "xx"}
+        "/interpret/speech/speak", data={**speak, "speak_text": "Hi", "speak_lang": "xx"}
     )
     assert unknown.status_code == 422 and "No voice for language xx" in unknown.text
+    # A purpose not registered for reading aloud is refused by policy, and the refusal ledgered.
+    wrong = client.post(
+        "/interpret/speech/speak",
+        data={**speak, "speak_text": "Hi", "speak_lang": "en", "speak_purpose": "patrol-planning"},
+    )
+    assert wrong.status_code == 403 and 'data-testid="denial"' in wrong.text
+    assert _ledger_size(database) == before + 3
+
+
+def test_read_aloud_refuses_while_suspended(  # type: ignore[no-untyped-def]
+    client: TestClient, make_user, database: Database
+) -> None:
+    from accord.core.gateway.service import Caller
+    from accord.core.governance import get_governance
+
+    admin = make_user("spp.admin", Role.ADMIN)
+    gateway = get_governance().gateway
+    gateway.set_suspended("interpret.speak", True,
+                          Caller(admin.id, admin.username, frozenset({"admin"})), "voice fault")
+    make_user("spp.susp", Role.OFFICER)
+    csrf = login(client, "spp.susp")
+    before = _ledger_size(database)
+    refused = client.post("/interpret/speech/speak", data={
+        "csrf_token": csrf, "speak_purpose": "victim-assistance", "speak_text": "Please wait.",
+        "speak_lang": "en"})
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    assert "is suspended: voice fault" in html.unescape(refused.text)
+    assert _ledger_size(database) == before + 1  # the refusal is ledgered

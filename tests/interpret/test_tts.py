@@ -93,23 +93,6 @@ def test_missing_program_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
         speak("hello", "en")
 
 
-def test_notice_audio_is_made_once_then_read_from_disk(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    calls: list[str] = []
-    real = tts.speak
-
-    def counting(text: str, lang: str, **kwargs: object) -> bytes:
-        calls.append(lang)
-        return real(text, lang)
-
-    monkeypatch.setattr(tts, "speak", counting)
-    first = tts.cached_speech("您有权要求翻译。", "zh", tmp_path / "cache")
-    second = tts.cached_speech("您有权要求翻译。", "zh", tmp_path / "cache")
-    assert first == second and calls == ["zh"]
-    assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".wav"]
-    with pytest.raises(UnsupportedSpeechLanguage):
-        tts.cached_speech("hello", "xx", tmp_path / "cache")
-
-
 def test_busy_synthesisers_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tts, "QUEUE_SECONDS", 0.05)
     assert tts._concurrency.acquire(timeout=1) and tts._concurrency.acquire(timeout=1)

@@ -144,9 +144,10 @@ def test_analyst_imports_a_csv_and_sees_counts_with_bad_rows_by_reason(app_clien
     assert response.status_code == 200, response.text
     html = response.text
     assert _testid(html, "rows-read") == "34"
-    assert _testid(html, "duplicates-dropped") == "1"
+    # The form has no id column, so the repeated row counts as a second incident (kept).
+    assert _testid(html, "duplicates-dropped") == "0"
     assert _testid(html, "bad-total") == "3"
-    assert _testid(html, "rows-kept") == "30"
+    assert _testid(html, "rows-kept") == "31"
     table = html[html.index('data-testid="bad-rows"'):]
     table = table[:table.index("</table>")]
     assert "unparsable time" in table and "missing coordinate" in table
@@ -229,7 +230,8 @@ def test_backtest_job_runs_and_shows_pai_per_method_with_csv_export(app_client, 
             assert pai and float(pai.group(2)) <= float(pai.group(1)) <= float(pai.group(3))
             assert float(pai.group(1)) > 1.0  # better than flagging cells at random
     assert 'data-testid="sepp"' not in html and 'data-method="sepp"' not in html
-    assert html.count('<g data-method="') == 3  # one line per method in the PAI chart
+    # One line per method in the PAI chart, the all-history baseline included.
+    assert html.count('<g data-method="') == 4
     assert "2012-10-29" in html and "2012-11-05" in html
     # The progress fragment (what htmx polls) stops polling once done.
     fragment = app_client.get(f"/forecast/backtest/{job_id}/status", headers={"HX-Request": "true"})
@@ -241,7 +243,7 @@ def test_backtest_job_runs_and_shows_pai_per_method_with_csv_export(app_client, 
     rows = list(csv.DictReader(io.StringIO(export.text)))
     means = [r for r in rows if r["window"] == "mean"]
     assert {(r["method"], r["coverage_percent"]) for r in means} == {
-        (m, c) for m in ("naive", "kde", "prospective") for c in ("1", "2", "5", "10")}
+        (m, c) for m in ("naive", "history", "kde", "prospective") for c in ("1", "2", "5", "10")}
     kde5 = next(r for r in means if r["method"] == "kde" and r["coverage_percent"] == "5")
     assert float(kde5["pai_low95"]) <= float(kde5["pai"]) <= float(kde5["pai_high95"])
     assert kde5["pai_minus_naive"] != ""
@@ -337,7 +339,7 @@ def test_explain_returns_the_contributing_events_with_weights(app_client, analys
     assert answer.status_code == 200, answer.text
     why = answer.json()
     assert why["cell"] == hottest["cell"] and why["rank"] == 1
-    assert why["matches_decision"] is True
+    assert why["recorded"] is True
     assert why["expected_events"] == pytest.approx(hottest["expected_events"], abs=1e-3)
     assert why["ledger_seq"] == body["decision"]["ledger_seq"]
     contributors = why["contributors"]
@@ -492,16 +494,34 @@ def test_forecasts_are_refused_until_the_dpo_approves_the_assessments(app_client
 
 
 # -- fairness and staffing -----------------------------------------------------------------------
-def test_fairness_page_shows_exposure_audit_and_feedback_simulation(app_client,
-                                                                    analyst) -> None:
-    page = app_client.get("/forecast/fairness", params={
-        "dataset": "sf-2012h2", "method": "kde", "date": "2013-01-01", "coverage": "5"})
+AUDIT = {"dataset": "sf-2012h2", "method": "kde", "date": "2013-01-01", "coverage": "5",
+         "purpose": "patrol-planning", "legal_basis": "police-law-art-2"}
+
+
+def test_fairness_page_shows_exposure_audit_and_feedback_simulation(app_client, analyst,
+                                                                    database) -> None:
+    # Showing the page runs nothing: the audit runs when the form is submitted.
+    before = _count(database, LedgerEntry)
+    form = app_client.get("/forecast/fairness")
+    assert form.status_code == 200 and 'data-testid="exposure-table"' not in form.text
+    assert _count(database, LedgerEntry) == before
+    page = app_client.post("/forecast/fairness", data={"csrf_token": analyst, **AUDIT})
     assert page.status_code == 200, page.text
     html = page.text
     assert '<tr data-district="SOUTHERN" data-status="over-exposed">' in html
     assert '<tr data-district="TENDERLOIN" data-status="over-exposed">' in html
     assert '<tr data-district="RICHMOND" data-status="under-served">' in html
     assert 'data-testid="concentration-flag"' in html
+    # A run of the forecast capability: ledgered, its audit in the decision's output.
+    assert _count(database, LedgerEntry) == before + 1
+    seq = int(_testid(html, "ledger-seq"))
+    with database.session() as session:
+        entry = session.get(LedgerEntry, seq)
+        assert entry.kind == "decision" and entry.capability_id == "forecast.hotspots"
+        record = session.scalar(select(Decision).where(Decision.ledger_seq == seq))
+        assert record.inputs["audit"] == "exposure" and record.purpose == "patrol-planning"
+        assert {r["district"] for r in record.output["exposure_audit"]["districts"]} >= {
+            "SOUTHERN", "TENDERLOIN", "RICHMOND"}
     scenarios = re.findall(r'<tr data-scenario="([^"]+)">(.*?)</tr>', html, re.S)
     assert [s for s, _ in scenarios] == ["none", "citizen-reported only",
                                          "cap 2 periods in a row", "both"]
@@ -510,8 +530,43 @@ def test_fairness_page_shows_exposure_audit_and_feedback_simulation(app_client,
                        "cap 2 periods in a row": False, "both": False}
     assert "it learns its own patrols, not crime" in _testid(html, "feedback-explanation")
     assert html.count("<polyline") == 4
-    bad = app_client.get("/forecast/fairness", params={"coverage": "90"})
+    bad = app_client.post("/forecast/fairness",
+                          data={"csrf_token": analyst, **AUDIT, "coverage": "90"})
     assert bad.status_code == 422 and "Coverage" in _testid(bad.text, "form-error")
+    assert _count(database, LedgerEntry) == before + 1
+
+
+def test_fairness_and_explanations_are_refused_while_forecasting_is_refused(
+        app_client, analyst, make_user, database) -> None:
+    from accord.governance.dpo import DpoService
+
+    recorded = _run(app_client, analyst).json()
+    hottest = recorded["features"][0]["properties"]["cell"]
+    service = DpoService.from_governance()
+    for assessment in service.assessments("forecast.hotspots"):
+        service.revoke_assessment(assessment.id, Caller(assessment.decided_by, "dee.pio",
+                                                        frozenset({"dpo"})))
+    before = _count(database, LedgerEntry)
+    page = app_client.post("/forecast/fairness", data={"csrf_token": analyst, **AUDIT})
+    assert page.status_code == 403
+    assert 'data-testid="exposure-table"' not in page.text
+    assert "forbid-high-risk-without-assessment" in page.text
+    assert 'data-testid="assessment-gate"' in page.text and 'data-testid="denial"' in page.text
+    assert _count(database, LedgerEntry) == before + 1  # the refusal is ledgered
+    assert 'data-testid="assessment-gate"' in app_client.get("/forecast/fairness").text
+    # No new forecast can be made, so no new explanation; a recorded forecast's explanation
+    # is read from its decision (made while approved) and refits nothing.
+    refused = _run(app_client, analyst)
+    assert refused.status_code == 403
+    why = app_client.get(f"/forecast/decisions/{recorded['decision']['id']}/explain",
+                         params={"cell": hottest})
+    assert why.status_code == 200 and why.json()["recorded"] is True
+    assert _count(database, LedgerEntry) == before + 2
+    approve_assessments(make_user, "dee.pio2")
+    approved = _count(database, LedgerEntry)  # the approvals are ledgered too
+    assert app_client.post("/forecast/fairness",
+                           data={"csrf_token": analyst, **AUDIT}).status_code == 200
+    assert _count(database, LedgerEntry) == approved + 1
 
 
 def test_staffing_page_is_labelled_synthetic(app_client, analyst) -> None:
@@ -546,3 +601,24 @@ def test_every_new_string_has_a_pending_chinese_translation(tmp_path) -> None:
         assert re.search(r"[\u4e00-\u9fff]", text), msgid
         assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", text))
         assert msgid.count("%%") == text.count("%%"), msgid
+
+
+def test_review_queue_shows_a_forecast_as_a_table_of_top_cells(app_client, analyst, make_user,
+                                                               database) -> None:
+    """The forecast package renders its own outputs for review (declared in its plugin): the
+    window, the flagged cells and the top cells, with the stored JSON folded away."""
+    body = _run(app_client, analyst).json()
+    make_user("sup.review", Role.SUPERVISOR)
+    _switch(app_client, analyst, "sup.review")
+    queue = app_client.get("/reviews")
+    assert queue.status_code == 200
+    table = queue.text.index('data-testid="review-top-cells"')
+    with database.session() as session:
+        output = session.get(Decision, body["decision"]["id"]).output
+    hottest = output["top_cells"][0]["cell"]
+    assert queue.text.index(f"<code>{hottest}</code>", table) < queue.text.index(
+        'data-testid="review-confirm"')
+    assert f"{body['window']['start']} – {body['window']['end']}" in queue.text
+    # The raw JSON is still there for the record, inside a closed <details>.
+    raw = queue.text.index('data-testid="ai-output"')
+    assert queue.text.rindex("<details>", 0, raw) > table

@@ -482,7 +482,7 @@ def test_supervisor_confirms_edits_and_rejects_reviews(client, make_user, databa
     assert queue.status_code == 200
     assert queue.text.count('data-testid="review-item"') == 3
     for expected in ("Echo (reviewed)", "test.echo-reviewed", "t1", "Victim assistance",
-                     "upper-cased the text", "&#34;upper&#34;: &#34;UNO&#34;", "0.90", " UTC"):
+                     "upper-cased the text", "&#34;upper&#34;: &#34;UNO&#34;", "0.90", " +08:00"):
         assert expected in queue.text, expected
 
     confirm = client.post(f"/reviews/{_review_id(database, first)}",

@@ -1059,6 +1059,16 @@ class LegalFactService:
         self.session.flush()
         return row
 
+    def confirm(
+        self, fact_id: str, status: str, *, digest: str, note: str, user_id: int | None
+    ) -> LegalFactConfirmation:
+        """A legal officer's verdict (see :meth:`record`) as one transaction: stored and
+        committed, or, if refused, nothing stored (a savepoint) and the page still readable."""
+        with self.session.begin_nested():
+            row = self.record(fact_id, status, digest=digest, note=note, user_id=user_id)
+        self.session.commit()
+        return row
+
 
 __all__ = [
     "GUIDANCE_DIR",

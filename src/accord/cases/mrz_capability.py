@@ -23,6 +23,7 @@ from accord.core.figures import measured_or_missing as measured
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import Governance
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
+from accord.core.subjects import Subject
 
 CAPABILITY_ID = "cases.mrz"
 TESSDATA_GLOB = "/usr/share/tesseract-ocr/*/tessdata/eng.traineddata"
@@ -71,6 +72,18 @@ def run_mrz(inputs: Mapping[str, Any]) -> ModelOutput:
     )
 
 
+def read_subjects(output: Mapping[str, Any]) -> tuple[Subject, ...]:
+    """The holder of the document read: the decision is about them (their number, and name +
+    date of birth + nationality as read), even when a check digit failed."""
+    subject = Subject(
+        document=str(output.get("document_number") or ""),
+        name=str(output.get("full_name") or ""),
+        birth_date=output.get("birth_date") or None,
+        nationality=str(output.get("nationality") or ""),
+    )
+    return (subject,) if subject else ()
+
+
 MRZ_CAPABILITY = Capability(
     id=CAPABILITY_ID,
     version="1.0.0",
@@ -95,6 +108,7 @@ MRZ_CAPABILITY = Capability(
         "identity document image and data (name, nationality, date of birth, sex, document number)",
     ),
     review_required=False,
+    output_subjects=read_subjects,
     inputs={
         "image_sha256": InputSpec(
             kind="text",

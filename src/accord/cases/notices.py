@@ -34,6 +34,8 @@ from accord.cases.guidance import (
 )
 from accord.cases.guidance_models import CaseNotice, ConsularLetter
 from accord.cases.models import Case, CaseEvent, Person
+from accord.cases.service import CaseService
+from accord.core.accounts.models import User
 from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
@@ -496,6 +498,91 @@ def record_sent(
     session.flush()
     session.expire(case, ["events"])
     return letter
+
+
+# -- use cases of the notices page: one transaction each -----------------------------------------
+class NoticeService:
+    """The notices and consular letters of a case as the pages and commands use them.
+
+    The functions above flush and leave the transaction to the caller; each method here is one
+    use case: it checks that the user may change the case (:meth:`CaseService.can_edit`), does
+    the change and commits it, or undoes all of it, so a refused form stores nothing.
+    """
+
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+        self.session = cases.session
+
+    def notices(self, case: Case) -> list[CaseNotice]:
+        """The notices given in the case, in the order they were given."""
+        return notices_of(self.session, case)
+
+    def letters(self, case: Case) -> list[ConsularLetter]:
+        """The consular letters generated for the case, oldest first."""
+        return letters_of(self.session, case)
+
+    def letter(self, case: Case, letter_id: int) -> ConsularLetter:
+        """Letter ``letter_id`` of this case (404 otherwise)."""
+        return get_letter(self.session, case, letter_id)
+
+    def give_notice(
+        self,
+        case: Case,
+        user: User,
+        *,
+        notice_id: str,
+        language: str,
+        given_at: datetime,
+        mode: str,
+        person_id: int | None = None,
+        interpreter_name: str = "",
+        interpreter_register_id: str = "",
+        note: str = "",
+    ) -> CaseNotice:
+        """Record that ``user`` gave a rights notice (and the case event it stands for): the
+        record the deadline board and a court read to see that the person was told."""
+        with self.cases.use_case(case, user):
+            return record_notice(
+                self.session, case, notice_id=notice_id, language=language, given_at=given_at,
+                mode=mode, given_by=user.id, person_id=person_id,
+                interpreter_name=interpreter_name,
+                interpreter_register_id=interpreter_register_id, note=note,
+            )
+
+    def write_consular_letter(
+        self,
+        case: Case,
+        user: User,
+        *,
+        person_id: int | None,
+        tz: str,
+        consulate: str = "",
+        font_path: str = "",
+    ) -> tuple[ConsularLetter, bytes]:
+        """Generate and keep the consular notification letter for a foreign national of the
+        case, signed with ``user``'s name; returns the record and the PDF."""
+        with self.cases.use_case(case, user):
+            return generate_letter(
+                self.session, case, person_id=person_id, user_id=user.id,
+                officer=user.display_name or user.username, station="", tz=tz,
+                blobs=self.cases.blobs, consulate=consulate, font_path=font_path,
+            )
+
+    def letter_sent(
+        self,
+        case: Case,
+        letter_id: int,
+        user: User,
+        *,
+        sent_at: datetime,
+        via: str,
+        reference: str = "",
+    ) -> ConsularLetter:
+        """Record when and how a letter went out (and the consulate-notified event), once."""
+        with self.cases.use_case(case, user):
+            letter = get_letter(self.session, case, letter_id)
+            return record_sent(self.session, case, letter, sent_at=sent_at, via=via,
+                               reference=reference, user_id=user.id)
 
 
 def as_dict(letter: ConsularLetter) -> dict[str, Any]:

@@ -165,6 +165,12 @@ def _blob_in_use(session: Any, sha256: str) -> bool:
     return False
 
 
+def _subject_records(session: Any, key: str) -> Iterable[Any]:
+    from accord.cases.subjects import subject_records
+
+    return subject_records(session, key)
+
+
 PACKAGE = CapabilityPackage(
     name="cases",
     depends_on=("interpret",),
@@ -177,6 +183,8 @@ PACKAGE = CapabilityPackage(
     retention_classes=_retention_classes,
     objects=_objects,
     blob_in_use=_blob_in_use,
+    review_renderers={"cases.inconsistency": "cases/_review_hints.html"},
+    subject_records=_subject_records,
     dashboard=(DashboardCard(
         N_("Case files"), N_("Foreign-related cases with legal deadlines and guidance."),
         "/cases", frozenset({"officer", "supervisor"})),),

@@ -37,9 +37,17 @@ from sqlalchemy.orm import Session
 
 from accord.cases.models import Case, Person, Statement
 from accord.cases.report_models import CaseReport, CaseReportVersion
+from accord.cases.subjects import case_subjects
 from accord.config import get_settings
+from accord.core.accounts.models import User
 from accord.core.db import Database, utcnow
-from accord.core.errors import AccordError, Conflict, NotFound, ValidationFailed
+from accord.core.errors import (
+    AccordError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from accord.core.gateway.service import Caller, GatewayRequest, GatewayService
 from accord.core.i18n import N_
 from accord.core.ledger.store import LedgerService
@@ -628,6 +636,57 @@ class CaseReportService:
             report = self._report(session, case)
             return _view(case, report) if report is not None and report.versions else None
 
+    def check_visible(self, reference: str, user: User) -> None:
+        """Refuse a user who may not open the case (:meth:`CaseService.can_view`): a report
+        shows the statements of the case, so it has the case's access rule."""
+        from accord.cases.service import CaseService
+
+        with self.database.session() as session:
+            case = self.load_case(session, reference)
+            if not CaseService.can_view(case, user):
+                raise PermissionDenied(
+                    N_("Only the case officer and supervisors may open this case."))
+
+    def statement_texts(self, reference: str) -> list[dict[str, Any]]:
+        """The case's statements (original and translation) the report page shows next to
+        the report, so that every citation can be checked against its source."""
+        with self.database.session() as session:
+            case = self.load_case(session, reference)
+            return [
+                {
+                    "id": s.id,
+                    "language": s.language,
+                    "text": s.text,
+                    "translation": s.translation,
+                    "translation_language": s.translation_language,
+                    "translation_source": s.translation_source,
+                }
+                for s in case.statements
+            ]
+
+    def author_names(self, report: ReportView | None) -> dict[int, str]:
+        """The names of the people who wrote a version or submitted the report, by user id."""
+        from accord.cases.report_pdf import officer_name
+
+        if report is None:
+            return {}
+        ids = {v.author_id for v in report.versions} | {report.submitted_by}
+        ids.discard(None)
+        with self.database.session() as session:
+            users = session.scalars(select(User).where(User.id.in_(ids)))
+            return {u.id: officer_name(u) for u in users}
+
+    def pdf(self, reference: str, report: ReportView, zone: str) -> bytes:
+        """The report's current version as a PDF, signed with the submitting officer's name."""
+        from accord.cases.report_pdf import case_report_pdf, officer_name
+
+        with self.database.session() as session:
+            case = self.load_case(session, reference)
+            officer = session.get(User, report.submitted_by) if report.submitted_by else None
+            return case_report_pdf(
+                case, report, report.current, officer=officer_name(officer), zone=zone
+            )
+
     def draft(
         self,
         reference: str,
@@ -644,6 +703,7 @@ class CaseReportService:
             report = self._report(session, case)
             if report is not None and report.status == "submitted":
                 raise ReportSubmitted()
+            subjects = case_subjects(session, case.reference)  # the report is about them all
         result = self.gateway.invoke(
             caller,
             GatewayRequest(
@@ -651,6 +711,7 @@ class CaseReportService:
                 purpose=purpose,
                 legal_basis=legal_basis,
                 case_ref=reference,
+                subjects=subjects,
                 inputs={
                     "case_ref": reference,
                     "language": language,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,7 +21,7 @@ import langcodes
 import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from accord.cases.models import (
     Case,
@@ -45,7 +46,7 @@ from accord.core.accounts.models import User
 from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, Conflict, NotFound, PermissionDenied, ValidationFailed
-from accord.core.gateway.models import Decision
+from accord.core.gateway.models import Decision, Review
 from accord.core.i18n import N_
 from accord.core.roles import Role
 from accord.core.text import clean_line
@@ -294,6 +295,7 @@ class CaseService:
         text verbatim), so the station reads it with no translation step. Opening twice returns
         the case already opened; returns ``(case, created)``.
         """
+        from accord.cases.prefill import prefill_case
         from accord.interpret.answers import chinese_summary
         from accord.interpret.library import get_library
         from accord.interpret.models import InterviewReport
@@ -316,7 +318,10 @@ class CaseService:
         case = self.create_case(case_type=case_type, title=summary.title_zh[:200],
                                 summary=summary.as_text(), officer_id=officer_id,
                                 source_report=report_reference)
+        # The person, their passport and the place, from the answers, for the officer to confirm.
+        prefill_case(self, case, row.form_id, row.language, row.answers or {})
         row.status = "case-opened"
+        row.case_reference = case.reference  # the report now follows this case's access rule
         return case, True
 
     def get_visible(self, reference: str, user: User) -> Case:
@@ -868,6 +873,238 @@ class CaseService:
                 what=f"{field} {item_id}",
             )
         return row
+
+    # -- use cases: one transaction each ----------------------------------------------------------
+    # The methods above flush and leave the transaction to the caller (the demo generator and
+    # the report importer build many changes into one). The methods below are the use cases of
+    # the web pages and commands: each checks that the user may change the case, does the one
+    # change, and commits it, or undoes all of it on any error, so a refused form stores nothing
+    # and no page or command has to remember to commit.
+    @contextmanager
+    def use_case(self, case: Case | None, user: User) -> Iterator[None]:
+        """One use case, one transaction (also for the package's other services: notices).
+
+        The change runs in a savepoint: a refusal undoes it and expires only what it touched,
+        so the signed-in user loaded by the same session stays readable for the error page.
+        """
+        if case is not None and not self.can_edit(case, user):
+            raise PermissionDenied(N_("Only the case officer and supervisors may change "
+                                      "this case."))
+        with self.session.begin_nested():
+            yield
+        self.session.commit()
+
+    def open_case(
+        self,
+        user: User,
+        *,
+        case_type: str,
+        title: str,
+        place: str = "",
+        summary: str = "",
+        opened_at: datetime | None = None,
+    ) -> Case:
+        """A new case filed by ``user``, who becomes its officer (the new-case form)."""
+        with self.use_case(None, user):
+            return self.create_case(case_type=case_type, title=title, place=place,
+                                    summary=summary, officer_id=user.id, opened_at=opened_at)
+
+    def open_case_for_report(self, report_reference: str, user: User) -> Case:
+        """The draft case of a guided-interview report, opened once (see
+        :meth:`open_from_report`); opening it again goes to the case already opened."""
+        with self.use_case(None, user):
+            case, _created = self.open_from_report(report_reference, officer_id=user.id)
+            return case
+
+    def change_status(self, case: Case, status: str, user: User) -> Case:
+        """Move a case to another status (open, closed, ...); closing stamps the time."""
+        with self.use_case(case, user):
+            return self.set_status(case, status, user)
+
+    def record_person(
+        self,
+        case: Case,
+        user: User,
+        *,
+        person: dict[str, object],
+        document: dict[str, object] | None = None,
+    ) -> Person:
+        """A person of the case, with their identity document if one was given: both are
+        validated before either is stored (see :meth:`add_person_with_document`)."""
+        with self.use_case(case, user):
+            if document is not None:
+                return self.add_person_with_document(case, person=person, document=document)
+            return self.add_person(case, **person)  # type: ignore[arg-type]
+
+    def record_document(
+        self, person: Person, user: User, *, kind: str, number: str, issuing_state: str = "",
+        expiry: date | None = None, mrz_verified: bool = False, mrz_decision_id: str = "",
+        image_sha256: str = "",
+    ) -> IdentityDocument:
+        """A further identity document of a person already in the case."""
+        with self.use_case(person.case, user):
+            return self.add_document(
+                person, kind=kind, number=number, issuing_state=issuing_state, expiry=expiry,
+                mrz_verified=mrz_verified, mrz_decision_id=mrz_decision_id,
+                image_sha256=image_sha256,
+            )
+
+    def record_event(
+        self, case: Case, user: User, *, kind: str, occurred_at: datetime, place: str = "",
+        note: str = "", person_id: int | None = None,
+    ) -> CaseEvent:
+        """Something that happened in the case, recorded by ``user`` in station time."""
+        with self.use_case(case, user):
+            return self.add_event(case, kind=kind, occurred_at=occurred_at, place=place,
+                                  note=note, person_id=person_id, recorded_by=user)
+
+    def take_statement(
+        self, case: Case, user: User, *, person_id: int | None, language: str, text: str,
+        translation: str = "", translation_language: str = "", translation_source: str = "",
+        interpreter: str = "",
+    ) -> Statement:
+        """A statement taken by ``user``, stored verbatim with any human translation. It is
+        committed on its own: a machine translation asked for with it is a second step (the
+        gateway writes its ledger entry in its own transaction) and may fail without losing
+        the statement."""
+        with self.use_case(case, user):
+            return self.add_statement(
+                case, person_id=person_id, language=language, text=text,
+                translation=translation, translation_language=translation_language,
+                translation_source=translation_source, interpreter=interpreter, taken_by=user,
+            )
+
+    def attach_machine_translation(
+        self, statement: Statement, user: User, *, translation: str, translation_language: str,
+        decision_id: str,
+    ) -> Statement:
+        """Store the machine translation the gateway made (decision ``decision_id``) with the
+        statement; it stays labelled until a person reviews it."""
+        with self.use_case(statement.case, user):
+            return self.set_machine_translation(
+                statement, translation=translation, translation_language=translation_language,
+                decision_id=decision_id,
+            )
+
+    def confirm_translation(
+        self, statement: Statement, user: User, corrected: str | None = None
+    ) -> Statement:
+        """``user`` confirms (or corrects) a machine translation, which then loses its label."""
+        with self.use_case(statement.case, user):
+            return self.review_translation(statement, reviewer_id=user, corrected=corrected)
+
+    def confirm_entities(
+        self, statement: Statement, user: User, entities: list[dict[str, object]]
+    ) -> Statement:
+        """The entities the officer ticked and checked become part of the statement; nothing
+        a model suggested is written before this confirmation."""
+        with self.use_case(statement.case, user):
+            statement.entities = entities
+            statement.entities_confirmed_by = user.id
+            self.session.flush()
+            return statement
+
+    def collect_evidence(
+        self, case: Case, user: User, *, description: str, data: bytes | None,
+        filename: str = "", media_type: str = "",
+    ) -> EvidenceItem:
+        """An evidence item collected by ``user``; a file is stored and hashed on the way in."""
+        with self.use_case(case, user):
+            return self.add_evidence(case, description=description, data=data,
+                                     filename=filename, media_type=media_type,
+                                     collected_by=user)
+
+    def custody_step(
+        self, item: EvidenceItem, user: User, *, action: str, from_holder: str = "",
+        to_holder: str = "", note: str = "",
+    ) -> CustodyEvent:
+        """A step in the chain of custody of an item; the stored file is re-hashed at it."""
+        with self.use_case(item.case, user):
+            return self.record_custody(item, action=action, from_holder=from_holder,
+                                       to_holder=to_holder, note=note, by_user=user)
+
+    def plan_task(
+        self, case: Case, user: User, *, title: str, due_at: datetime | None = None
+    ) -> Task:
+        """A task on the case, with a due time in station time."""
+        with self.use_case(case, user):
+            return self.add_task(case, title=title, due_at=due_at)
+
+    def finish_task(self, task: Task, user: User) -> Task:
+        """Mark a task done by ``user``; a task is finished once."""
+        with self.use_case(task.case, user):
+            return self.complete_task(task, by_user=user)
+
+    # -- reads for pages and commands ---------------------------------------------------------
+    def stored_decision(
+        self, capability_id: str, case_ref: str, inputs: dict[str, object]
+    ) -> Decision | None:
+        """The latest completed decision of a capability on exactly these inputs in this case,
+        if any: a page shows it instead of calling the model again, so that viewing a page
+        does not add a decision (and a review-queue entry) each time."""
+        rows = self.session.scalars(
+            select(Decision)
+            .where(
+                Decision.capability_id == capability_id,
+                Decision.case_ref == case_ref,
+                Decision.status == "completed",
+            )
+            .order_by(Decision.created_at.desc())
+        )
+        return next((row for row in rows if (row.inputs or {}) == inputs), None)
+
+    def fresh_decision(self, decision_id: str) -> Decision | None:
+        """A decision the gateway has just written in its own transaction: this session's
+        read snapshot is ended first (nothing is pending in it), so the new row is visible."""
+        self.session.commit()
+        return self.session.get(Decision, decision_id)
+
+    def review_of(self, decision: Decision) -> Review | None:
+        """The human review of a decision, if the review queue holds one."""
+        return self.session.scalar(select(Review).where(Review.decision_id == decision.id))
+
+    def reload(self, reference: str) -> Case:
+        """The case as stored, after dropping anything this session has not committed (what a
+        refused form shows again)."""
+        self.session.rollback()
+        return self.get(reference)
+
+    def person_of(self, case: Case, person_id: int) -> Person:
+        """Person ``person_id`` of this case (404 otherwise)."""
+        return self.item(case, Person, person_id, "person")  # type: ignore[return-value]
+
+    def statement_of(self, case: Case, statement_id: int) -> Statement:
+        """Statement ``statement_id`` of this case (404 otherwise)."""
+        return self.item(case, Statement, statement_id, "statement")  # type: ignore[return-value]
+
+    def evidence_of(self, case: Case, item_id: int) -> EvidenceItem:
+        """Evidence item ``item_id`` of this case (404 otherwise)."""
+        return self.item(case, EvidenceItem, item_id, "evidence")  # type: ignore[return-value]
+
+    def task_of(self, case: Case, task_id: int) -> Task:
+        """Task ``task_id`` of this case (404 otherwise)."""
+        return self.item(case, Task, task_id, "task")  # type: ignore[return-value]
+
+    def users_by_id(self, ids: Iterable[int | None]) -> dict[int, User]:
+        """The users behind the ids a page shows (officers, recorders, reviewers), by id."""
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        return {u.id: u for u in self.session.scalars(select(User).where(User.id.in_(wanted)))}
+
+    def open_cases_for(self, user: User, *, limit: int = 2000) -> list[Case]:
+        """The open (not closed) cases ``user`` may see, oldest first, with the persons and
+        events their deadlines are computed from: the deadline board's cases."""
+        query = (
+            select(Case)
+            .where(Case.status != "closed")
+            .options(selectinload(Case.persons), selectinload(Case.events))
+            .order_by(Case.opened_at)
+            .limit(limit)
+        )
+        if Role.SUPERVISOR not in user.roles:
+            query = query.where(Case.officer_id == user.id)
+        return [c for c in self.session.scalars(query) if self.can_view(c, user)]
 
     # -- internals ------------------------------------------------------------------------------
     def _check_decision(self, field: str, decision_id: str) -> None:

@@ -3,7 +3,7 @@
 Each capability package (``interpret``, ``cases``, ``forecast``, ``governance`` and those that
 follow) declares one :class:`CapabilityPackage` in its ``plugin`` module: its registry entries,
 its tables, its web routers and templates, its command-line commands, its queue jobs, its
-retention classes, how its outputs look in the review queue, its transparency entries and the
+retention classes, how its outputs look in the review queue and the
 objects it owns (for the one object-access rule). One assembly module outside ``core`` lists the
 packages; nothing in ``core`` imports a capability package. Core reaches a capability only
 through the hooks declared here, after :func:`install` has been called with the package list.
@@ -98,7 +98,6 @@ class CapabilityPackage:
     periodic: tuple[tuple[str, Mapping[str, str], Callable[[], None]], ...] = ()
     retention_classes: Callable[[], Iterable[RetentionClass]] = tuple
     review_renderers: Mapping[str, str] = field(default_factory=dict)  # capability → template
-    transparency: Callable[[], Iterable[Mapping[str, Any]]] = tuple
     subject_records: Callable[[Any, str], Iterable[SubjectRecord]] | None = None
     objects: Callable[[], Iterable[ObjectKind]] = tuple
     blob_in_use: Callable[[Any, str], bool] | None = None  # (session, sha256)

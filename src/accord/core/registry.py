@@ -18,6 +18,7 @@ from accord.core.errors import NotFound
 
 if TYPE_CHECKING:
     from accord.core.contract import CapabilityPackage
+    from accord.core.subjects import Subject
 
 
 class RiskTier(StrEnum):
@@ -91,6 +92,9 @@ class Capability:
     refusal_en: str = ""  # for prohibited uses: why Accord does not do this
     refusal_zh: str = ""
     prohibited_use: str = ""  # the policy context value for prohibited uses
+    # The persons an output names (an MRZ read names the document's holder): the gateway links
+    # the decision to their subject keys, with those the caller gave in the request.
+    output_subjects: Callable[[Mapping[str, Any]], Iterable[Subject]] | None = None
 
     @property
     def prohibited(self) -> bool:

@@ -1,8 +1,19 @@
 """Rolling-origin backtests: for each window, train on everything before it, forecast it, score.
 
-Every method is scored on exactly the same windows, grid and events, next to the naive
-baseline from the same run; intervals are percentile bootstraps over windows (the windows are
-the unit of replication, not the events, because events in a week are not independent).
+Every method is scored on exactly the same windows, grid and events, next to two baselines
+from the same run (naive: last period's counts; history: all past counts); intervals are
+percentile bootstraps over windows (the windows are the unit of replication, not the events,
+because events in a week are not independent).
+
+Honesty rules:
+
+* the forecast window is never finer than the data's time resolution (monthly data: month
+  windows only), and every whole window up to the end of the data is scored, the last included;
+* a window in which a method forecasts nothing anywhere counts as a failure (hit rate, PAI and
+  PEI 0), never as the PAI 1.0 that sharing the flagged places among tied cells would give;
+* a difference between two methods is called significant only when the 95% paired bootstrap
+  interval excludes zero over the windows where *both* forecast something, and only with at
+  least :data:`MIN_WINDOWS_FOR_SIGNIFICANCE` of them; the count is reported beside it.
 """
 
 from __future__ import annotations
@@ -17,10 +28,18 @@ from typing import Any
 import numpy as np
 
 from accord.forecast.base import Fitted, Method
-from accord.forecast.data import EPOCH, EventSet, ForecastInputError, day_to_iso, iso_to_day
+from accord.forecast.data import (
+    EPOCH,
+    EventSet,
+    ForecastInputError,
+    day_to_iso,
+    iso_to_day,
+    month_index,
+    month_start,
+)
 from accord.forecast.fairness import exposure_audit
 from accord.forecast.grid import DEFAULT_CELL_SIZE, Grid
-from accord.forecast.methods import Naive, Prospective, RetrospectiveKDE
+from accord.forecast.methods import History, Naive, Prospective, RetrospectiveKDE
 from accord.forecast.metrics import COVERAGES, bootstrap_mean, paired_bootstrap, score
 from accord.forecast.modelcard import model_card
 from accord.forecast.sepp import SEPP
@@ -29,12 +48,37 @@ Progress = Callable[[int, str], None]
 
 METHODS: dict[str, type[Method]] = {
     "naive": Naive,
+    "history": History,
     "kde": RetrospectiveKDE,
     "prospective": Prospective,
     "sepp": SEPP,
 }
-FREQS = ("day", "week", "month")
+FREQS = ("day", "week", "month")  # finest first
 BASELINE = "naive"
+BASELINES = ("naive", "history")
+# The finest window each time resolution supports, and the default window.
+FINEST_FREQ = {"sub-daily": "day", "daily": "day", "monthly": "month"}
+DEFAULT_FREQ = {"sub-daily": "week", "daily": "week", "monthly": "month"}
+MIN_WINDOWS_FOR_SIGNIFICANCE = 4
+
+
+def resolve_freq(events: EventSet, freq: str | None) -> tuple[str, str]:
+    """The forecast window to use and why. ``None`` picks the default for the data's time
+    resolution; a window finer than the data is refused with the reason."""
+    resolution = events.resolution
+    if freq is None:
+        chosen = DEFAULT_FREQ[resolution]
+        return chosen, f"{chosen}: the default for {resolution} data"
+    if freq not in FREQS:
+        raise ForecastInputError(f"--freq must be one of {', '.join(FREQS)}, not {freq!r}")
+    finest = FINEST_FREQ[resolution]
+    if FREQS.index(freq) < FREQS.index(finest):
+        raise ForecastInputError(
+            f"a {freq} window is finer than the data: they are {resolution} (every event is "
+            f"dated to the 1st of its month), so most {freq}s hold no events and a {freq}ly "
+            f"forecast can neither be trained nor scored honestly. Use --freq {finest} (or leave "
+            f"--freq out for the default, {DEFAULT_FREQ[resolution]}).")
+    return freq, "as asked"
 
 
 def make_method(name: str, **options: Any) -> Method:
@@ -48,6 +92,8 @@ def make_method(name: str, **options: Any) -> Method:
 def data_end(events: EventSet) -> float:
     """First instant after the data: the day after the last event for day-resolution data."""
     last = float(events.t.max())
+    if events.resolution == "monthly":  # the last month is whole: it ends on the next 1st
+        return month_start(month_index(last) + 1)
     return math.floor(last) + 1.0 if events.day_resolution else last
 
 
@@ -98,13 +144,21 @@ class BacktestResult:
     def best(self, coverage: float = 5.0) -> str:
         return max(self.methods, key=lambda m: self.mean_pai(m, coverage))
 
+    def strongest_baseline(self, coverage: float = 5.0) -> str:
+        present = [b for b in BASELINES if b in self.methods]
+        return max(present, key=lambda m: self.mean_pai(m, coverage))
+
     def as_dict(self) -> dict[str, Any]:
         best = self.best()
+        strongest = self.strongest_baseline()
         return {"protocol": self.protocol, "methods": self.methods,
                 "backtest_seconds": round(self.seconds, 2),
                 "best_method": best, "best_pai_5pct": round(self.mean_pai(best), 3),
                 "naive_pai_5pct": round(self.mean_pai(BASELINE), 3)
-                if BASELINE in self.methods else None}
+                if BASELINE in self.methods else None,
+                "history_pai_5pct": round(self.mean_pai("history"), 3)
+                if "history" in self.methods else None,
+                "strongest_baseline_5pct": strongest}
 
     def table(self) -> str:
         """A plain-text table: mean [95% interval] per method and coverage."""
@@ -120,18 +174,24 @@ class BacktestResult:
                     f"{name:<12}{cov:>4g}% "
                     f"{_ci(s['hit_rate'], pct=True):>22} {_ci(s['pai']):>22} {_ci(s['pei']):>20}")
             ll = m["summary"]["loglik_per_event"]
+            empty = m["summary"]["windows_flagging_nothing"]
             lines.append(f"{'':<12}{'':>5} log-lik/event {ll['mean']:.3f}   "
-                         f"fit+predict {m['seconds']:.1f} s")
+                         f"fit+predict {m['seconds']:.1f} s"
+                         + (f"   forecast nothing in {empty} of {len(m['windows'])} windows "
+                            "(scored as PAI 0)" if empty else ""))
         lines.append("")
-        lines.append("PAI minus naive PAI (same windows, paired bootstrap):")
+        lines.append("PAI minus the strongest baseline's PAI at each coverage (paired bootstrap "
+                     "over the windows where both forecast something):")
         for name, m in self.methods.items():
             if name == BASELINE:
                 continue
             parts = []
             for cov in covs:
-                d = m["summary"][f"{cov:g}%"]["vs_naive"]
-                parts.append(f"{cov:g}%: {d['mean']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]")
-            lines.append(f"  {name:<12} " + "  ".join(parts))
+                d = m["summary"][f"{cov:g}%"]["vs_baseline"]
+                parts.append(f"{cov:g}%: {d['mean']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}] "
+                             f"vs {d['baseline']}, {d['windows_compared']} windows, "
+                             f"{'significant' if d['significant'] else 'not significant'}")
+            lines.append(f"  {name:<12} " + "; ".join(parts))
         lines.append(f"backtest: {self.seconds:.1f} s for {len(self.methods)} methods x "
                      f"{len(self.protocol['windows'])} windows")
         return "\n".join(lines)
@@ -142,16 +202,19 @@ def _ci(stat: dict[str, float], pct: bool = False) -> str:
     return f"{stat['mean'] * f:.2f} [{stat['low'] * f:.2f}, {stat['high'] * f:.2f}]"
 
 
-def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS), freq: str = "week",
+def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
+             freq: str | None = None,
              start: str | float | None = None, windows: int | None = None,
              cell: float = DEFAULT_CELL_SIZE, coverages: Sequence[float] = COVERAGES,
              grid: Grid | None = None, progress: Progress | None = None,
              bootstrap_reps: int = 2000, seed: int = 0,
              method_options: dict[str, dict[str, Any]] | None = None) -> BacktestResult:
-    """Rolling-origin backtest of ``methods`` (the naive baseline is always included)."""
+    """Rolling-origin backtest of ``methods`` (both baselines are always included).
+    ``freq=None``: the default window for the data's time resolution."""
     if len(events) == 0:
         raise ForecastInputError("no events to backtest")
-    names = list(dict.fromkeys([BASELINE, *methods]))
+    freq, freq_reason = resolve_freq(events, freq)
+    names = list(dict.fromkeys([*BASELINES, *methods]))
     for name in names:
         if name not in METHODS:
             raise ForecastInputError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
@@ -159,7 +222,8 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS), freq:
     first = iso_to_day(start) if isinstance(start, str) else start
     if first is None:
         first = default_start(events, freq)
-    spans = windows_for(freq, float(first), data_end(events), windows)
+    end = data_end(events)
+    spans = windows_for(freq, float(first), end, windows)
     if not spans:
         raise ForecastInputError("no whole forecast window fits between the start date and the "
                                  "end of the data")
@@ -180,6 +244,11 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS), freq:
             fitted = method.fit(events, grid, a, b - a)
             expected = fitted.predict(a, b)
             row = score(expected, counts, coverages)
+            row["flags_nothing"] = not bool(np.any(expected > 0))
+            if row["flags_nothing"]:
+                # Flagging "the top 5%" of an all-zero forecast is a random draw: a failure.
+                for entry in row["coverage"].values():
+                    entry.update(hits=0.0, hit_rate=0.0, pai=0.0, pei=0.0)
             row["start"] = day_to_iso(a)
             row["params"] = fitted.describe()["params"]
             rows.append(row)
@@ -190,13 +259,22 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS), freq:
         results[name] = {"title": method.title, "seconds": round(time.perf_counter() - clock, 3),
                          "windows": rows}
     seconds = time.perf_counter() - started
+    baselines = {b: results[b]["windows"] for b in BASELINES}
     for name in names:
-        results[name]["summary"] = _summarise(results[name]["windows"],
-                                              results[BASELINE]["windows"], coverages,
-                                              compare=name != BASELINE, reps=bootstrap_reps,
-                                              seed=seed)
+        results[name]["summary"] = _summarise(name, results[name]["windows"], baselines,
+                                              coverages, reps=bootstrap_reps, seed=seed)
+    unscored = end - spans[-1][1]
     protocol: dict[str, Any] = {
-        "freq": freq, "windows": [[day_to_iso(a), day_to_iso(b - 1)] for a, b in spans],
+        "freq": freq, "freq_reason": freq_reason, "time_resolution": events.resolution,
+        "last_window_ends": day_to_iso(spans[-1][1] - 1),
+        "unscored_days_at_end": round(unscored, 2),
+        "empty_forecasts": "a window where a method forecasts nothing anywhere scores hit "
+                           "rate, PAI and PEI 0 (a failure), and is left out of paired "
+                           "comparisons (their window counts are shown)",
+        "significance": f"95% paired bootstrap interval excludes 0, over >= "
+                        f"{MIN_WINDOWS_FOR_SIGNIFICANCE} windows where both methods forecast",
+        "baselines": list(BASELINES),
+        "windows": [[day_to_iso(a), day_to_iso(b - 1)] for a, b in spans],
         "first_window": day_to_iso(spans[0][0]), "window_count": len(spans),
         "training": "all events before each window (rolling origin)",
         "grid": grid.describe(), "coverages": list(coverages), "events_scored":
@@ -220,25 +298,52 @@ def _stat(values: list[float], reps: int, seed: int) -> dict[str, float]:
     return {"mean": round(mean, 4), "low": round(low, 4), "high": round(high, 4)}
 
 
-def _summarise(rows: list[dict[str, Any]], baseline: list[dict[str, Any]],
-               coverages: Sequence[float], *, compare: bool, reps: int,
-               seed: int) -> dict[str, Any]:
+def compare(rows: list[dict[str, Any]], other: list[dict[str, Any]], key: str, *,
+            reps: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """PAI difference (rows - other) at coverage ``key`` over the windows where both forecast
+    something, with its paired bootstrap interval and whether it is significant."""
+    both = [i for i, (r, o) in enumerate(zip(rows, other, strict=True))
+            if not r.get("flags_nothing") and not o.get("flags_nothing")]
+    a = [rows[i]["coverage"][key]["pai"] for i in both]
+    b = [other[i]["coverage"][key]["pai"] for i in both]
+    mean, low, high = paired_bootstrap(a, b, reps=reps, seed=seed)
+    compared = int(sum(1 for x, y in zip(a, b, strict=True)
+                       if not (math.isnan(x) or math.isnan(y))))
+    significant = (compared >= MIN_WINDOWS_FOR_SIGNIFICANCE
+                   and (low > 0 or high < 0))
+    return {"metric": "pai difference", "mean": round(mean, 4), "low": round(low, 4),
+            "high": round(high, 4), "windows_compared": compared,
+            "windows_left_out": len(rows) - len(both), "significant": bool(significant)}
+
+
+def _mean_pai(rows: list[dict[str, Any]], key: str) -> float:
+    values = [r["coverage"][key]["pai"] for r in rows if not math.isnan(r["coverage"][key]["pai"])]
+    return float(np.mean(values)) if values else float("-inf")
+
+
+def _summarise(name: str, rows: list[dict[str, Any]],
+               baselines: dict[str, list[dict[str, Any]]], coverages: Sequence[float], *,
+               reps: int, seed: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    naive = baselines[BASELINE]
     for cov in coverages:
         key = f"{cov:g}%"
         entry: dict[str, Any] = {}
         for metric in ("hit_rate", "pai", "pei"):
             entry[metric] = _stat([r["coverage"][key][metric] for r in rows], reps, seed)
-            entry[f"naive_{metric}"] = _stat([r["coverage"][key][metric] for r in baseline],
+            entry[f"naive_{metric}"] = _stat([r["coverage"][key][metric] for r in naive],
                                              reps, seed)
-        if compare:
-            mean, low, high = paired_bootstrap([r["coverage"][key]["pai"] for r in rows],
-                                               [r["coverage"][key]["pai"] for r in baseline],
-                                               reps=reps, seed=seed)
-            entry["vs_naive"] = {"metric": "pai difference", "mean": round(mean, 4),
-                                 "low": round(low, 4), "high": round(high, 4)}
+        if name != BASELINE:
+            entry["vs_naive"] = compare(rows, naive, key, reps=reps, seed=seed)
+            # The strongest baseline (by mean PAI at this coverage), other than itself.
+            others = {b: r for b, r in baselines.items() if b != name}
+            strongest = max(others, key=lambda b: _mean_pai(others[b], key))
+            entry["vs_baseline"] = {"baseline": strongest,
+                                    **compare(rows, others[strongest], key, reps=reps,
+                                              seed=seed)}
         out[key] = entry
+    out["windows_flagging_nothing"] = sum(1 for r in rows if r.get("flags_nothing"))
     out["loglik_per_event"] = _stat([r["loglik_per_event"] for r in rows], reps, seed)
-    out["naive_loglik_per_event"] = _stat([r["loglik_per_event"] for r in baseline], reps, seed)
+    out["naive_loglik_per_event"] = _stat([r["loglik_per_event"] for r in naive], reps, seed)
     return out
 

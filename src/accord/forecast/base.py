@@ -18,7 +18,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from accord.forecast.data import EventSet, ForecastInputError, day_to_iso
+from accord.forecast.data import (
+    EventSet,
+    ForecastInputError,
+    day_to_iso,
+    lookback_start,
+    month_start,
+    months_before,
+)
 from accord.forecast.grid import Grid
 from accord.forecast.metrics import COVERAGES, cells_for_coverage, poisson_loglik, selection
 
@@ -172,24 +179,36 @@ class Method(ABC):
                              "candidates": len(candidates)}
         return fitted
 
-    def validation_starts(self, train: EventSet, until: float, horizon: float) -> list[float]:
+    def validation_spans(self, train: EventSet, until: float,
+                         horizon: float) -> list[tuple[float, float]]:
+        """The validation windows before ``until``: ``horizon``-long, or whole calendar
+        months on monthly data (a 31-day window from the 1st of February would also hold the
+        events dated 1 March)."""
         n = self.validation_windows or max(3, min(8, math.ceil(28.0 / horizon)))
         first = float(train.t.min()) if len(train) else until
-        starts = [until - k * horizon for k in range(n, 0, -1)]
+        if train.resolution == "monthly":
+            end = months_before(until)
+            spans = [(month_start(end - k), month_start(end - k + 1)) for k in range(n, 0, -1)]
+        else:
+            spans = [(until - k * horizon, until - (k - 1) * horizon) for k in range(n, 0, -1)]
         # Each validation window needs at least two horizons (and 28 days) of history.
-        return [s for s in starts if s - first >= max(2 * horizon, 28.0)]
+        return [(a, b) for a, b in spans if a - first >= max(2 * horizon, 28.0) - 1e-9]
+
+    def validation_starts(self, train: EventSet, until: float, horizon: float) -> list[float]:
+        return [a for a, _ in self.validation_spans(train, until, horizon)]
 
     def validate(self, train: EventSet, grid: Grid, until: float, horizon: float,
                  candidates: Sequence[dict[str, Any]]) -> tuple[np.ndarray, list[float]]:
-        starts = self.validation_starts(train, until, horizon)
+        spans = self.validation_spans(train, until, horizon)
         scores = np.zeros(len(candidates))
-        for start in starts:
+        for start, stop in spans:
             past = train.before(start)
-            actual = grid.counts(train.between(start, start + horizon))
+            actual = grid.counts(train.between(start, stop))
             for i, params in enumerate(candidates):
-                expected = self.build(past, grid, start, horizon, params).predict()
+                expected = self.build(past, grid, start, stop - start, params).predict(start,
+                                                                                       stop)
                 scores[i] += self.criterion_score(expected, actual)
-        return scores / max(1, len(starts)), starts
+        return scores / max(1, len(spans)), [a for a, _ in spans]
 
     def criterion_score(self, expected: np.ndarray, actual: np.ndarray) -> float:
         return criterion_score(self.criterion, expected, actual)
@@ -212,8 +231,10 @@ def scale_to_level(surface: np.ndarray, train: EventSet, until: float, start: fl
     total = float(surface.sum())
     if total <= 0:
         return np.zeros_like(surface)
-    recent = train.between(until - LEVEL_DAYS, until)
-    span = min(LEVEL_DAYS, until - float(train.t.min())) if len(train) else LEVEL_DAYS
+    # The recent rate, over whole units of the data's resolution (last month on monthly data).
+    first = lookback_start(until, LEVEL_DAYS, train.resolution)
+    recent = train.between(first, until)
+    span = until - max(first, math.floor(float(train.t.min()))) if len(train) else LEVEL_DAYS
     rate = len(recent) / max(span, 1.0)
     return surface / total * rate * (stop - start)
 

@@ -18,6 +18,7 @@ from accord.forecast.data import ForecastInputError
 from accord.forecast.service import ForecastService
 
 VERSION = "1.0.0"
+EXPLAIN_TOP = 10  # past events kept per explained cell (the map shows them)
 # From bench/results/forecast.json (`python bench/forecast.py --write`); see docs/forecast.md.
 MEASURED_ACCURACY = measured(
     "forecast",
@@ -57,6 +58,10 @@ def run_forecast(inputs: Mapping[str, Any]) -> ModelOutput:
         freq=freq, cell=_number(inputs, "cell_size", 150.0, 50.0, 1000.0),
         coverage=_number(inputs, "coverage", 5.0, 0.5, 20.0),
         top=int(_number(inputs, "top", 20.0, 1.0, 100.0)),
+        # The explanation of each explained cell is computed here, with the forecast, and kept
+        # in the decision's output: the map's "why is this cell hot" reads it from there.
+        explain_top=EXPLAIN_TOP,
+        audit=inputs.get("audit") == "exposure",
     )
     card = result.pop("model_card")
     output = {**result, "model": {"method": card["method"], "parameters": card["parameters"],
@@ -72,7 +77,7 @@ def run_forecast(inputs: Mapping[str, Any]) -> ModelOutput:
     )
     if top is not None:
         why = top["why"]
-        latest = "; ".join(f"{c['day']} ({c['weight']:.1%})" for c in top["top_contributors"])
+        latest = "; ".join(f"{c['day']} ({c['weight']:.1%})" for c in top["top_contributors"][:3])
         explanation += (
             f" Hottest cell {top['cell']}: {top['expected_events']:.2f} expected events, built "
             f"from {why.get('events', 0)} past events between {why.get('first_day')} and "
@@ -124,6 +129,9 @@ FORECAST_CAPABILITY = Capability(
                               description="Share of the area to flag, percent (default 5)."),
         "top": InputSpec(kind="number", required=False,
                          description="How many hottest cells to explain (default 20)."),
+        "audit": InputSpec(kind="choice", required=False, choices=("exposure",),
+                           description="exposure: also audit the forecast's exposure by "
+                                       "district (the fairness page)."),
     },
     model=ModelCard(
         name="Accord place-based forecasters (naive, multi-scale KDE, prospective, grid SEPP)",

@@ -33,6 +33,11 @@ DistrictOpt = Annotated[str | None, typer.Option("--district",
 FormatOpt = Annotated[str | None, typer.Option("--time-format",
                                                help="strptime format, e.g. %m/%d/%Y.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+IdOpt = Annotated[str | None, typer.Option(
+    "--id", help="Record id column: only identical rows WITH an id are dropped as duplicates.")]
+DedupeOpt = Annotated[bool, typer.Option(
+    "--dedupe-without-id", help="Also drop identical rows that have no id (off by default: "
+    "in anonymised data they are usually separate incidents).")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -48,21 +53,25 @@ def _service() -> Any:
 
 def _read(csv: Path, time: str, lon: str | None, lat: str | None, x: str | None,
           y: str | None, crs: str | None, type_col: str | None, district: str | None,
-          time_format: str | None, store: bool) -> dict[str, Any]:
+          time_format: str | None, store: bool, id_col: str | None = None,
+          dedupe_without_id: bool = False) -> dict[str, Any]:
     return _service().import_csv(csv, time=time, lon=lon, lat=lat, x=x, y=y, crs=crs,
                                  type_col=type_col, district_col=district,
-                                 time_format=time_format, store=store)
+                                 time_format=time_format, store=store, id_col=id_col,
+                                 dedupe_without_id=dedupe_without_id)
 
 
 @forecast_app.command("import")
 def import_cmd(csv: CsvArg, time: TimeOpt, lon: LonOpt = None, lat: LatOpt = None,
                x: XOpt = None, y: YOpt = None, crs: CrsOpt = None, type_col: TypeOpt = None,
                district: DistrictOpt = None, time_format: FormatOpt = None,
+               id_col: IdOpt = None, dedupe_without_id: DedupeOpt = False,
                as_json: JsonOpt = False) -> None:
-    """Import a CSV: counts rows kept, exact duplicates dropped and bad rows by reason."""
+    """Import a CSV: rows kept, duplicates dropped, bad rows by reason, and the time and
+    location resolution of the data."""
     try:
         summary = _read(csv, time, lon, lat, x, y, crs, type_col, district, time_format,
-                        store=True)
+                        store=True, id_col=id_col, dedupe_without_id=dedupe_without_id)
     except ForecastInputError as error:
         raise _fail(error.detail) from None
     if as_json:
@@ -70,7 +79,7 @@ def import_cmd(csv: CsvArg, time: TimeOpt, lon: LonOpt = None, lat: LatOpt = Non
     else:
         _print_import(summary)
     if summary["dataset_id"] is None:
-        raise _fail("no usable rows: nothing was stored (see the bad rows by reason)")
+        raise _fail(f"no usable rows, nothing was stored: {summary['no_events_reason']}")
 
 
 def _print_import(summary: dict[str, Any]) -> None:
@@ -78,7 +87,18 @@ def _print_import(summary: dict[str, Any]) -> None:
     typer.echo(f"{name}: {summary['rows_kept']} events kept of "
                f"{summary['rows_read']} rows ({summary['first']} to {summary['last']}, "
                f"{summary['time_resolution']} resolution, projected to {summary['crs']})")
-    typer.echo(f"  exact duplicates dropped: {summary['duplicates_dropped']}")
+    tr, loc = summary["time_resolution_detail"], summary["location_resolution"]
+    typer.echo(f"  time resolution: {summary['time_resolution']} "
+               f"({tr['share_at_midnight']:.0%} of events at midnight, "
+               f"{tr['share_on_first_of_month']:.0%} on the 1st of a month)")
+    typer.echo(f"  locations: {loc['distinct_points']} distinct points, "
+               f"{loc['share_on_repeated_points']:.0%} of events on a point shared with another "
+               f"event" + (" — snapped to a fixed set of points" if loc["snapped"] else ""))
+    typer.echo(f"  exact duplicates dropped: {summary['duplicates_dropped']} "
+               f"({summary['duplicate_rule']})")
+    if summary["duplicates_without_id_kept"]:
+        typer.echo(f"  identical rows without an id kept: {summary['duplicates_without_id_kept']}"
+                   " (--dedupe-without-id drops them)")
     typer.echo(f"  bad rows: {summary['bad_total']}")
     for reason, count in summary["bad_rows"].items():
         lines = ", ".join(str(n) for n in summary["bad_examples_line_numbers"].get(reason, []))
@@ -90,8 +110,10 @@ def backtest_cmd(
     csv: CsvArg, time: TimeOpt, lon: LonOpt = None, lat: LatOpt = None, x: XOpt = None,
     y: YOpt = None, crs: CrsOpt = None, type_col: TypeOpt = None,
     district: DistrictOpt = None, time_format: FormatOpt = None,
-    freq: Annotated[str, typer.Option("--freq", help="Forecast window: day, week or month.")]
-    = "week",
+    freq: Annotated[str | None, typer.Option(
+        "--freq", help="Forecast window: day, week or month (default: week, or month on "
+        "monthly data; never finer than the data).")] = None,
+    id_col: IdOpt = None, dedupe_without_id: DedupeOpt = False,
     cell: Annotated[float, typer.Option("--cell", help="Grid cell size in metres.")] = 150.0,
     start: Annotated[str | None, typer.Option("--start", help="First window, YYYY-MM-DD "
                                               "(default: after 40% of the data).")] = None,
@@ -102,7 +124,7 @@ def backtest_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin backtest of every method: hit rate, PAI and PEI at 1/2/5/10% of area."""
-    if freq not in FREQS:
+    if freq is not None and freq not in FREQS:
         raise _fail(f"--freq must be one of {', '.join(FREQS)}, not {freq!r}")
     unknown = [m for m in method or [] if m not in METHODS]
     if unknown:
@@ -112,8 +134,11 @@ def backtest_cmd(
     try:
         imported = import_events(csv, time=time, lon=lon, lat=lat, x=x, y=y, crs=crs,
                                  type_col=type_col, district_col=district,
-                                 time_format=time_format)
+                                 time_format=time_format, id_col=id_col,
+                                 dedupe_without_id=dedupe_without_id)
         summary = imported.summary()
+        if summary["no_events_reason"]:
+            raise ForecastInputError(f"nothing to backtest: {summary['no_events_reason']}")
         result = _service().backtest(imported.events, methods=method or tuple(METHODS),
                                      freq=freq, start=start, windows=windows, cell=cell)
     except ForecastInputError as error:
@@ -121,19 +146,25 @@ def backtest_cmd(
     if as_json:
         compact = {
             "import": {k: summary[k] for k in ("rows_read", "rows_kept", "duplicates_dropped",
-                                               "bad_rows")},
+                                               "duplicates_without_id_kept", "bad_rows",
+                                               "time_resolution", "location_resolution")},
             "protocol": result["protocol"],
             "backtest_seconds": result["backtest_seconds"],
             "best_method": result["best_method"], "best_pai_5pct": result["best_pai_5pct"],
             "naive_pai_5pct": result["naive_pai_5pct"],
+            "history_pai_5pct": result["history_pai_5pct"],
+            "strongest_baseline_5pct": result["strongest_baseline_5pct"],
             "methods": {name: {"seconds": m["seconds"], "summary": m["summary"]}
                         for name, m in result["methods"].items()},
         }
         typer.echo(json.dumps(compact, indent=2))
         return
+    protocol = result["protocol"]
     typer.echo(f"{summary['rows_kept']} events ({summary['duplicates_dropped']} duplicates "
-               f"dropped, {summary['bad_total']} bad rows); {result['protocol']['window_count']}"
-               f" {freq} windows from {result['protocol']['first_window']}")
+               f"dropped, {summary['bad_total']} bad rows; {summary['time_resolution']} data); "
+               f"{protocol['window_count']} {protocol['freq']} windows from "
+               f"{protocol['first_window']} to {protocol['last_window_ends']} "
+               f"(window: {protocol['freq_reason']})")
     typer.echo(result["table"])
 
 

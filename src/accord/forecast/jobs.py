@@ -16,5 +16,5 @@ def run_backtest(context: JobContext) -> dict[str, Any]:
     p = context.params
     return ForecastService().backtest(
         p["dataset"], methods=p.get("methods") or ("naive", "kde", "prospective", "sepp"),
-        freq=p.get("freq", "week"), start=p.get("start"), windows=p.get("windows"),
+        freq=p.get("freq"), start=p.get("start"), windows=p.get("windows"),
         cell=float(p.get("cell", 150.0)), progress=context.progress)

@@ -9,7 +9,13 @@ import numpy as np
 from scipy.ndimage import correlate
 
 from accord.forecast.base import Fitted, Method, scale_to_level
-from accord.forecast.data import EventSet, ForecastInputError, day_to_iso
+from accord.forecast.data import (
+    EventSet,
+    ForecastInputError,
+    day_to_iso,
+    lookback_start,
+    months_before,
+)
 from accord.forecast.grid import Grid
 from accord.forecast.smoothing import (
     Component,
@@ -25,20 +31,52 @@ from accord.forecast.smoothing import (
 
 @dataclass
 class NaiveFit(Fitted):
-    def _recent(self, length: float) -> np.ndarray:
-        return np.flatnonzero(self.train.t >= self.until - length)
+    def _lookback(self, start: float, stop: float) -> tuple[float, float]:
+        """(first instant of the look-back, its length): the last period as long as the
+        window, in whole months on monthly data."""
+        length = float(self.params["lookback_days"] or (stop - start))
+        first = lookback_start(self.until, length, self.train.resolution)
+        return first, self.until - first
+
+    def _recent(self, first: float) -> np.ndarray:
+        return np.flatnonzero(self.train.t >= first)
 
     def _predict(self, start: float, stop: float) -> np.ndarray:
-        length = float(self.params["lookback_days"] or (stop - start))
-        recent = self.train.subset(self.train.t >= self.until - length)
+        first, length = self._lookback(start, stop)
+        recent = self.train.subset(self.train.t >= first)
         return self.grid.counts(recent) * ((stop - start) / length)
 
     def _contributions(self, cell: int, start: float,
                        stop: float) -> tuple[np.ndarray, np.ndarray, float]:
-        length = float(self.params["lookback_days"] or (stop - start))
-        index = self._recent(length)
+        first, length = self._lookback(start, stop)
+        index = self._recent(first)
         inside = self.grid.cell_of(self.train.x[index], self.train.y[index]) == cell
         return index[inside], np.full(int(inside.sum()), (stop - start) / length), 0.0
+
+
+@dataclass
+class HistoryFit(Fitted):
+    def _predict(self, start: float, stop: float) -> np.ndarray:
+        return scale_to_level(self.grid.counts(self.train), self.train, self.until, start, stop)
+
+    def _contributions(self, cell: int, start: float,
+                       stop: float) -> tuple[np.ndarray, np.ndarray, float]:
+        index = np.flatnonzero(self.grid.cell_of(self.train.x, self.train.y) == cell)
+        scale = float(scale_to_level(np.array([1.0]), self.train, self.until, start, stop)[0])
+        return index, np.full(index.size, scale / max(len(self.train), 1)), 0.0
+
+
+class History(Method):
+    """Each cell is forecast in proportion to all its past events (at the recent overall
+    rate). The second baseline: on stable hotspots it is hard to beat, and a method that does
+    not beat it has learned nothing beyond "where it has always happened"."""
+
+    name = "history"
+    title = "All-history counts (baseline)"
+
+    def build(self, train: EventSet, grid: Grid, until: float, horizon: float,
+              params: dict[str, Any]) -> Fitted:
+        return HistoryFit(self.name, grid, train, until, horizon, dict(params))
 
 
 class Naive(Method):
@@ -68,14 +106,15 @@ def kde_components(grid: Grid, horizon: float) -> list[Component]:
 def stack_validation(method: Method, train: EventSet, grid: Grid, until: float, horizon: float,
                      components: list[Component]) -> tuple[np.ndarray, list[float]]:
     """Fit mixture weights on the validation windows inside the training data."""
-    starts = method.validation_starts(train, until, horizon)
+    spans = method.validation_spans(train, until, horizon)
+    starts = [a for a, _ in spans]
     cells = grid.cell_of(train.x, train.y)
     surfaces, actual = [], []
-    for start in starts:
+    for start, stop in spans:
         n_past = int(np.searchsorted(train.t, start, side="left"))
         surfaces.append(component_surfaces(grid, cells[:n_past], train.t[:n_past], start,
                                            components))
-        actual.append(grid.counts(train.between(start, start + horizon)))
+        actual.append(grid.counts(train.between(start, stop)))
     if not starts:
         weights = np.zeros(len(components) + 1)
         weights[0] = 1.0
@@ -170,9 +209,17 @@ def bjp_kernel(bandwidth_cells: int) -> np.ndarray:
 @dataclass
 class ProspectiveFit(Fitted):
     def _event_weights(self) -> np.ndarray:
-        weeks = np.floor((self.until - self.train.t) / 7.0)
-        limit = float(self.params["time_bandwidth_weeks"])
-        return np.where(weeks < limit, 1.0 / (1.0 + weeks), 0.0)
+        if "time_bandwidth_months" in self.params:
+            # Monthly data: age in whole months (last month's events are 0 months old).
+            end = months_before(self.until)
+            months = np.floor(self.train.t).astype("int64").astype("datetime64[D]")
+            index = months.astype("datetime64[M]").astype("int64") + 1970 * 12
+            ages = (end - 1 - index).astype(float)
+            limit = float(self.params["time_bandwidth_months"])
+        else:
+            ages = np.floor((self.until - self.train.t) / 7.0)
+            limit = float(self.params["time_bandwidth_weeks"])
+        return np.where(ages < limit, 1.0 / (1.0 + ages), 0.0)
 
     def _surface(self) -> np.ndarray:
         counts = self.grid.counts(self.train, self._event_weights()).reshape(self.grid.shape)
@@ -204,16 +251,32 @@ class Prospective(Method):
     title = "Prospective hotspotting (Bowers–Johnson–Pease)"
     SPACE_CELLS: ClassVar[tuple[int, ...]] = (0, 1, 2, 3)
     TIME_WEEKS: ClassVar[tuple[int, ...]] = (2, 4, 8, 16, 52)
+    # On monthly data the time bandwidth is counted in months (2 weeks would hold nothing).
+    TIME_MONTHS: ClassVar[tuple[int, ...]] = (1, 2, 4, 12)
+    _monthly = False
+
+    def fit(self, events: EventSet, grid: Grid, until: float, horizon: float) -> Fitted:
+        self._monthly = events.resolution == "monthly"
+        return super().fit(events, grid, until, horizon)
 
     def candidates(self, horizon: float) -> list[dict[str, Any]]:
         # The published setting (about 400 m and two months) first: it is the fallback when
         # there is too little data to validate.
-        grid = [{"space_bandwidth_cells": s, "time_bandwidth_weeks": w}
-                for s in self.SPACE_CELLS for w in self.TIME_WEEKS]
-        default = {"space_bandwidth_cells": 2, "time_bandwidth_weeks": 8}
+        if self._monthly:
+            grid = [{"space_bandwidth_cells": s, "time_bandwidth_months": m}
+                    for s in self.SPACE_CELLS for m in self.TIME_MONTHS]
+            default = {"space_bandwidth_cells": 2, "time_bandwidth_months": 2}
+        else:
+            grid = [{"space_bandwidth_cells": s, "time_bandwidth_weeks": w}
+                    for s in self.SPACE_CELLS for w in self.TIME_WEEKS]
+            default = {"space_bandwidth_cells": 2, "time_bandwidth_weeks": 8}
         return [default] + [c for c in grid if c != default]
 
     def build(self, train: EventSet, grid: Grid, until: float, horizon: float,
               params: dict[str, Any]) -> Fitted:
-        p = {"space_bandwidth_cells": 2, "time_bandwidth_weeks": 8, **params}
+        if "time_bandwidth_months" in params or (train.resolution == "monthly"
+                                                 and "time_bandwidth_weeks" not in params):
+            p = {"space_bandwidth_cells": 2, "time_bandwidth_months": 2, **params}
+        else:
+            p = {"space_bandwidth_cells": 2, "time_bandwidth_weeks": 8, **params}
         return ProspectiveFit(self.name, grid, train, until, horizon, p)

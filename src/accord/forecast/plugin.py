@@ -39,6 +39,7 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     job_modules=("accord.forecast.jobs",),
+    review_renderers={"forecast.hotspots": "forecast/_review.html"},
     dashboard=(DashboardCard(
         N_("Prevention"), N_("Place-based forecasts with honest backtests and fairness audits."),
         "/forecast", frozenset({"analyst", "supervisor"})),),

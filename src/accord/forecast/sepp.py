@@ -233,20 +233,20 @@ class SEPP(Method):
         if len(train) == 0:
             raise ForecastInputError("no events before the forecast date to learn from")
         components = kde_components(grid, horizon)
-        starts = self.validation_starts(train, until, horizon)
+        spans = self.validation_spans(train, until, horizon)
+        starts = [a for a, _ in spans]
         cells = grid.cell_of(train.x, train.y)
         surfaces, actual, extra = [], [], []
-        for start in starts:
+        for start, stop in spans:
             n_past = int(np.searchsorted(train.t, start, side="left"))
             past = train.subset(np.arange(len(train)) < n_past)
             em = self.em(past, grid, start)
             span = start - float(past.t.min())
             surfaces.append(component_surfaces(grid, cells[:n_past], past.t, start, components,
                                                em.p_background))
-            actual.append(grid.counts(train.between(start, start + horizon)))
-            extra.append((float(em.p_background.sum()) / span * horizon,
-                          trigger_counts(grid, past, em.theta, em.omega, start,
-                                         start + horizon)))
+            actual.append(grid.counts(train.between(start, stop)))
+            extra.append((float(em.p_background.sum()) / span * (stop - start),
+                          trigger_counts(grid, past, em.theta, em.omega, start, stop)))
         if starts:
             weights = fit_stack(surfaces, actual, extra=extra)
         else:

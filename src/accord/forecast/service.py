@@ -26,6 +26,7 @@ from accord.forecast.backtest import (
     backtest,
     data_end,
     make_method,
+    resolve_freq,
     windows_for,
 )
 from accord.forecast.base import Fitted
@@ -40,6 +41,7 @@ from accord.forecast.data import (
 )
 from accord.forecast.fairness import exposure_audit
 from accord.forecast.feedback import FeedbackConfig, PatrolLog, compare_mitigations
+from accord.forecast.geocode import default_geocode_cells, rule_text
 from accord.forecast.grid import DEFAULT_CELL_SIZE, Grid
 from accord.forecast.metrics import flagged_cells
 from accord.forecast.modelcard import model_card
@@ -68,18 +70,21 @@ class ForecastService:
                    lat: str | None = None, x: str | None = None, y: str | None = None,
                    crs: str | None = None, type_col: str | None = None,
                    district_col: str | None = None, time_format: str | None = None,
-                   store: bool = True) -> dict[str, Any]:
+                   store: bool = True, id_col: str | None = None,
+                   dedupe_without_id: bool = False) -> dict[str, Any]:
         """Import a CSV through a column mapping; returns the counts (incl. bad rows by
         reason) and, when stored, the dataset id to use with the other calls (``None`` when
         no row was usable: nothing is stored then)."""
         result = import_events(path, time=time, lon=lon, lat=lat, x=x, y=y, crs=crs,
                                type_col=type_col, district_col=district_col,
-                               time_format=time_format)
+                               time_format=time_format, id_col=id_col,
+                               dedupe_without_id=dedupe_without_id)
         summary = result.summary()
         summary["dataset_id"] = None
         if store and len(result.events) > 0:
             digest = hashlib.sha256(Path(path).read_bytes())
-            digest.update(json.dumps(summary["columns"], sort_keys=True).encode())
+            digest.update(json.dumps([summary["columns"], dedupe_without_id],
+                                     sort_keys=True).encode())
             dataset_id = digest.hexdigest()[:16]
             result.events.save(self.root / f"{dataset_id}.npz")
             (self.root / f"{dataset_id}.json").write_text(json.dumps(
@@ -108,11 +113,14 @@ class ForecastService:
 
     # -- backtests ----------------------------------------------------------------------------
     def backtest(self, dataset: str | EventSet, *, methods: Sequence[str] = tuple(METHODS),
-                 freq: str = "week", start: str | None = None, windows: int | None = None,
-                 cell: float = DEFAULT_CELL_SIZE, progress: Progress | None = None
-                 ) -> dict[str, Any]:
-        """Rolling-origin backtest; ``progress(percent, message)`` as it goes (Huey jobs)."""
-        _check_freq(freq)
+                 freq: str | None = None, start: str | None = None,
+                 windows: int | None = None, cell: float = DEFAULT_CELL_SIZE,
+                 progress: Progress | None = None) -> dict[str, Any]:
+        """Rolling-origin backtest; ``progress(percent, message)`` as it goes (Huey jobs).
+        ``freq=None``: the default window for the data's time resolution (month on monthly
+        data, else week); a window finer than the data is refused."""
+        if freq is not None:
+            _check_freq(freq)
         _check_cell(cell)
         events = self.events(dataset)
         if progress is not None:
@@ -125,15 +133,18 @@ class ForecastService:
 
     # -- forecasts ----------------------------------------------------------------------------
     def fit(self, dataset: str | EventSet, *, method: str = "kde", on: str | None = None,
-            freq: str = "week", cell: float = DEFAULT_CELL_SIZE
+            freq: str | None = "week", cell: float = DEFAULT_CELL_SIZE
             ) -> tuple[Fitted, float, float]:
         """Fit ``method`` on everything before ``on`` (default: the day after the data) and
-        return it with the forecast window."""
-        _check_freq(freq)
+        return it with the forecast window. A window finer than the data's time resolution
+        (a week on monthly data) is refused; ``freq=None`` picks the default."""
+        if freq is not None:
+            _check_freq(freq)
         _check_cell(cell)
         events = self.events(dataset)
         if len(events) == 0:
             raise ForecastInputError("the dataset has no events")
+        freq, _ = resolve_freq(events, freq)
         start = iso_to_day(on) if on else data_end(events)
         start = float(math.floor(start)) if events.day_resolution else start
         spans = windows_for(freq, start, math.inf, 1)
@@ -144,17 +155,28 @@ class ForecastService:
 
     def forecast(self, dataset: str | EventSet, *, method: str = "kde", on: str | None = None,
                  freq: str = "week", cell: float = DEFAULT_CELL_SIZE, coverage: float = 5.0,
-                 top: int = 20, explain_top: int = 3) -> dict[str, Any]:
+                 top: int = 20, explain_top: int = 3, audit: bool = False,
+                 exclude_default_geocode: bool = False) -> dict[str, Any]:
         """The forecast for the window starting ``on``: the flagged cells (top ``coverage``
-        percent of the area), the ``top`` hottest with why they are hot, and a model card."""
+        percent of the area), the ``top`` hottest with why they are hot, and a model card;
+        with ``audit``, also the exposure audit of this same forecast by district.
+
+        Cells whose events concentrate on one exact point (likely a default geocode such as
+        the police station, see :mod:`accord.forecast.geocode`) are marked
+        ``default_geocode`` and listed; ``exclude_default_geocode=True`` leaves them out of the
+        flagged cells (the next cells move up), for patrol plans."""
         if not 0 < coverage <= 100:
             raise ForecastInputError("coverage is a percentage of the area, in (0, 100]")
         if not 1 <= top <= 500:
             raise ForecastInputError("top must be between 1 and 500")
         fitted, start, stop = self.fit(dataset, method=method, on=on, freq=freq, cell=cell)
         expected = fitted.predict(start, stop)
-        flagged = flagged_cells(expected, coverage)
         grid = fitted.grid
+        geocodes = default_geocode_cells(fitted.train, grid)
+        ranking = expected.copy()
+        if exclude_default_geocode and geocodes:
+            ranking[list(geocodes)] = -np.inf
+        flagged = flagged_cells(ranking, coverage)
         lon, lat = grid.centre_lonlat(flagged[:top])
         cells = []
         for rank, (cell_index, clon, clat) in enumerate(zip(flagged[:top], lon, lat,
@@ -164,12 +186,25 @@ class ForecastService:
                 "rank": rank, "cell": grid.cell_id(int(cell_index)),
                 "centre": {"lon": _round(clon, 5), "lat": _round(clat, 5)},
                 "expected_events": round(float(expected[cell_index]), 3),
+                "default_geocode": int(cell_index) in geocodes,
                 "why": fitted.summary_of_why(int(cell_index), start, stop),
                 "top_contributors": [c.as_dict(grid) for c in why],
             })
         total = float(expected.sum())
         in_flagged = float(expected[flagged].sum())
+        extra: dict[str, Any] = {}
+        if audit:
+            extra["exposure_audit"] = exposure_audit(expected, grid, fitted.train,
+                                                     coverage=coverage)
+        geocode_list = [{"cell": grid.cell_id(c), **info,
+                         "expected_events": round(float(expected[c]), 3)}
+                        for c, info in sorted(geocodes.items(), key=lambda kv: -expected[kv[0]])]
+        card = model_card(fitted)
+        card["data_quality"] = {"default_geocode_rule": rule_text(),
+                                "default_geocode_cells": geocode_list,
+                                "excluded_from_flagged": exclude_default_geocode}
         return {
+            **extra,
             "method": method,
             "window": {"start": day_to_iso(start), "end": day_to_iso(stop - 1e-9),
                        "freq": freq},
@@ -180,7 +215,10 @@ class ForecastService:
             "expected_events_total": round(total, 2),
             "expected_share_in_flagged": round(in_flagged / total, 4) if total else 0.0,
             "top_cells": cells,
-            "model_card": model_card(fitted),
+            "default_geocode_cells": geocode_list,
+            "default_geocode_rule": rule_text(),
+            "default_geocode_excluded": exclude_default_geocode,
+            "model_card": card,
         }
 
     def explain(self, dataset: str | EventSet, cell_id: str, *, method: str = "kde",

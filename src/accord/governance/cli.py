@@ -1,4 +1,4 @@
-"""Governance commands: the DPO's assessments, retention and legal holds."""
+"""Governance commands: the DPO's assessments, retention and legal holds, rights look-ups."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ retention_app = typer.Typer(help="Retention of personal data and legal holds.",
                             no_args_is_help=True)
 assessments_app = typer.Typer(help="The DPO's assessments that open high-risk capabilities.",
                               no_args_is_help=True)
+rights_app = typer.Typer(help="Data subjects' rights: what Accord holds about a person.",
+                         no_args_is_help=True)
 
 
 def attach(app: typer.Typer) -> None:
     app.add_typer(retention_app, name="retention")
     app.add_typer(assessments_app, name="assessments")
+    app.add_typer(rights_app, name="rights")
 
 
 def _retention() -> Any:
@@ -26,6 +29,47 @@ def _retention() -> Any:
 
     governance = get_governance()
     return RetentionService(governance.gateway.database, governance.ledger)
+
+
+@rights_app.command("report")
+def rights_report(
+    document: Annotated[str, typer.Option("--document", help="Identity document number.")] = "",
+    name: Annotated[str, typer.Option("--name", help="Full name (without a document).")] = "",
+    birth_date: Annotated[str, typer.Option("--birth-date", help="YYYY-MM-DD.")] = "",
+    nationality: Annotated[str, typer.Option("--nationality", help="e.g. ESP or ES.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    user: UserOption = "",
+) -> None:
+    """What Accord holds about a person: AI decisions, case files, interview reports (DPO)."""
+    from accord.core.errors import AccordError
+    from accord.governance.rights import RightsService, SubjectLookup
+
+    caller = require_dpo(user)
+    if not document and not name:
+        raise fail("give --document, or --name with --birth-date and --nationality")
+    try:
+        report = RightsService.from_governance().subject_report(caller, SubjectLookup(
+            document=document, name=name, birth_date=birth_date, nationality=nationality))
+    except AccordError as error:
+        field = getattr(error, "field", "")
+        raise fail(f"{field}: {error}" if field else str(error)) from None
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    query = report["query"]
+    typer.echo(f"subject: {', '.join(f'{k} {v}' for k, v in query.items() if k != 'by')} "
+               f"(by {query['by']}); look-up ledgered as entry {report['ledger_entry']}")
+    typer.echo(f"AI decisions: {report['counts']['decisions']}")
+    for row in report["decisions"]:
+        typer.echo(f"  {row['time']}  {row['capability']['id']:<22} {row['decision']}  "
+                   f"purpose {row['purpose']}  ledger entry {row['ledger_entry']}"
+                   + ("  (content erased)" if row["erased"] else ""))
+    typer.echo(f"records: {report['counts']['records']} "
+               f"({report['counts']['withheld']} withheld)")
+    for record in report["records"]:
+        mark = "WITHHELD " if record["withheld"] else ""
+        typer.echo(f"  {mark}{record['kind']:<17} {record['reference']}  {record['title']}  "
+                   f"{record['note']}")
 
 
 @assessments_app.command("record")

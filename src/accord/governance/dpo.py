@@ -40,13 +40,14 @@ from sqlalchemy import select
 
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied
+from accord.core.gateway.models import Decision
 from accord.core.gateway.service import Caller
 from accord.core.governance import Governance, get_governance
 from accord.core.i18n import N_
 from accord.core.jobs import Job, JobContext, JobService, job_handler
 from accord.core.ledger.store import LedgerService
 from accord.core.registry import CapabilityRegistry, RiskTier
-from accord.governance.models import Assessment, Breach
+from accord.governance.models import Assessment, Breach, RightsRequest
 from accord.governance.rights import MAX_DETAILS, MAX_NOTE, InvalidField, RightsService
 
 BREACH_HOURS = 72
@@ -322,6 +323,28 @@ class DpoService:
     def missing_assessments(self, now: datetime | None = None) -> list[GateStatus]:
         """High-risk capabilities that lack an approved assessment for their version."""
         return [g for g in self.gates(now) if g.risk_tier == RiskTier.HIGH.value and not g.ok]
+
+    # -- appeals ---------------------------------------------------------------------------
+    def appealed_decision(self, record: RightsRequest) -> tuple[Decision | None, str]:
+        """The gateway decision a rights request names, and whether it is about the requester.
+
+        The DPO decides an appeal against one decision: before reading it, the page must say
+        whether that decision was recorded for the requester at all. Returns the decision (None
+        when the request names none, or one that does not exist) and ``"yes"`` / ``"no"`` (its
+        subject key matches the request's, or not), ``"unknown"`` (the decision has no subject
+        key) or ``""`` (no decision).
+        """
+        if not record.decision_ref:
+            return None, ""
+        with self.database.session() as session:
+            decision = session.get(Decision, record.decision_ref)
+            if decision is None:
+                return None, ""
+            if not decision.subject_key:
+                return decision, "unknown"
+            # A decision may concern several persons: the link table has every key.
+            concerns = RightsService.concerns(session, decision.id, record.subject_key)
+        return decision, "yes" if concerns else "no"
 
     # -- dashboard and ledger verification -------------------------------------------------
     def start_verification(self, user_id: int) -> Job:

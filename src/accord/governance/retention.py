@@ -19,7 +19,7 @@ from sqlalchemy import select
 from accord.core.contract import RetentionClass, retention_classes
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
-from accord.core.gateway.models import LegalHold
+from accord.core.gateway.models import Decision, LegalHold
 from accord.core.ledger.store import LedgerService
 from accord.core.retention import ACTIONS, RetentionRule
 from accord.core.retention import load_rules as _load_rules
@@ -146,14 +146,21 @@ class RetentionService:
                 references = sorted(self._reference(r) for r in erased)
                 for record in erased:
                     self.erase_record(session, rule, record, now)
-                seq = self.ledger.append(session, "deletion-certificate", {
+                certificate: dict[str, Any] = {
                     "actor": actor, "rule": rule.rule, "category": rule.category,
                     "action": rule.action, "retention_days": rule.days,
                     "cutoff": cutoff.isoformat(timespec="seconds"), "count": len(erased),
                     "held_back": len(kept),
                     "references_digest": "sha256:" + hashlib.sha256(
                         "\n".join(references).encode()).hexdigest(),
-                })
+                }
+                # The erased decisions by id (random references, no personal data): `accord
+                # ledger verify` accepts a decision row without content only when a
+                # certificate names it, which tells lawful erasure from tampering.
+                decision_ids = sorted(r.id for r in erased if isinstance(r, Decision))
+                if decision_ids:
+                    certificate["decisions"] = decision_ids
+                seq = self.ledger.append(session, "deletion-certificate", certificate)
             certificates.append(Certificate(rule.category, len(erased), len(kept), cutoff, seq))
         return certificates
 

@@ -58,18 +58,26 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from accord.config import get_settings
+from accord.core.contract import SubjectRecord, subject_records
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, Conflict, NotFound, PermissionDenied
-from accord.core.gateway.models import Decision, Review
-from accord.core.gateway.service import Caller, GatewayService, normalise_document_number
+from accord.core.gateway.models import Decision, DecisionSubject, Review
+from accord.core.gateway.service import Caller, GatewayService
 from accord.core.i18n import N_, normalise_language, translations
 from accord.core.ledger.store import LedgerService, digest
 from accord.core.pdf import PdfUnavailable, main_font, prepare_fonts
 from accord.core.retention import RetentionRule, erase_decision_content
+from accord.core.subjects import (
+    normalise_birth_date,
+    normalise_document_number,
+    normalise_name,
+    normalise_nationality,
+    subject_key_for,
+)
 from accord.governance.models import RightsEvent, RightsRequest
 from accord.governance.retention import RetentionService
 
@@ -391,6 +399,16 @@ class ErasureResult:
     count: int
     held_back: int
     ledger_seq: int
+
+
+@dataclass(frozen=True)
+class SubjectLookup:
+    """Whom the DPO looks up: a document number, or name + date of birth + nationality."""
+
+    document: str = ""
+    name: str = ""
+    birth_date: str = ""
+    nationality: str = ""
 
 
 class RightsService:
@@ -729,12 +747,103 @@ class RightsService:
             request = self._load(session, reference)
             return self._decisions_of(session, request.subject_key)
 
+    def subject_holdings(self, reference: str) -> list[SubjectRecord]:
+        """The records the capability packages hold about the requester (the hooks)."""
+        with self.database.session() as session:
+            request = self._load(session, reference)
+            return self._records_of(session, request.subject_key)
+
+    def decision_concerns(self, decision_id: str, subject_key: str) -> bool:
+        with self.database.session() as session:
+            return self.concerns(session, decision_id, subject_key)
+
     @staticmethod
-    def _decisions_of(session: Session, subject_key: str) -> list[Decision]:
-        if not subject_key:
+    def _decisions_of(session: Session, *subject_keys: str) -> list[Decision]:
+        """The decisions linked to any of these keys (``decision_subjects``)."""
+        keys = [key for key in subject_keys if key]
+        if not keys:
             return []
-        return list(session.scalars(select(Decision).where(Decision.subject_key == subject_key)
+        linked = select(DecisionSubject.decision_id).where(DecisionSubject.subject_key.in_(keys))
+        return list(session.scalars(select(Decision).where(Decision.id.in_(linked))
                                     .order_by(Decision.created_at, Decision.id)))
+
+    @staticmethod
+    def _records_of(session: Session, *subject_keys: str) -> list[SubjectRecord]:
+        """What the capability packages hold about the person (each package's hook)."""
+        seen: dict[tuple[str, str], SubjectRecord] = {}
+        for key in subject_keys:
+            if key:
+                for record in subject_records(session, key):
+                    seen.setdefault((record.kind, record.reference), record)
+        return list(seen.values())
+
+    @staticmethod
+    def _record_row(record: SubjectRecord) -> dict[str, Any]:
+        return {"kind": record.kind, "reference": record.reference, "title": record.title,
+                "created_at": record.created_at.isoformat(timespec="seconds")
+                if record.created_at else None,
+                "withheld": record.withheld, "note": record.note}
+
+    # -- the DPO's look-up of a data subject -------------------------------------------------
+    def lookup_keys(self, lookup: SubjectLookup) -> tuple[str, dict[str, Any]]:
+        """Check a look-up and turn it into its subject key, with a masked description."""
+        secret = self.gateway.subject_secret
+        if lookup.document.strip():
+            number = normalise_document_number(lookup.document[:MAX_DOCUMENT_INPUT])
+            if not 4 <= len(number) <= 20 or not number.isascii():
+                raise InvalidField("document_number", N_(
+                    "Enter the number of your identity document (4 to 20 letters and digits)."))
+            return (subject_key_for(secret, document=number),
+                    {"by": "document", "document_number": mask_document(number)})
+        name = normalise_name(lookup.name[:200])
+        birth_date = normalise_birth_date(lookup.birth_date[:10])
+        nationality = normalise_nationality(lookup.nationality[:3])
+        if not name:
+            raise InvalidField("name", N_("Give a document number, or the name with the date "
+                                          "of birth and nationality."))
+        if not birth_date:
+            raise InvalidField("birth_date", N_("Give the date of birth as YYYY-MM-DD."))
+        if not nationality:
+            raise InvalidField("nationality", N_("Give the nationality as a country code "
+                                                 "(e.g. ESP or ES)."))
+        key = subject_key_for(secret, name=name, birth_date=birth_date, nationality=nationality)
+        return key, {"by": "name, date of birth and nationality",
+                     "name_initials": " ".join(w[:1].upper() + "." for w in name.split()),
+                     "birth_date": birth_date, "nationality": nationality}
+
+    def subject_report(self, caller: Caller, lookup: SubjectLookup,
+                       now: datetime | None = None) -> dict[str, Any]:
+        """Everything Accord holds about one person, as the DPO sees it (page and CLI).
+
+        Lists the AI decisions linked to the person's subject key (capability, time, purpose,
+        and their content unless erased) and the records the capability packages hold (case
+        files, interview and public reports), each marked ``withheld`` when its disclosure
+        awaits the DPO's decision. The look-up is ledgered without the number or its key."""
+        if not caller.roles & {"dpo", "admin"}:
+            raise PermissionDenied()
+        now = now or utcnow()
+        key, query = self.lookup_keys(lookup)
+        with self.database.session() as session:
+            decisions = self._decisions_of(session, key)
+            reviews = {r.decision_id: r for r in session.scalars(select(Review).where(
+                Review.decision_id.in_([d.id for d in decisions])))} if decisions else {}
+            decision_rows = [self._report_row(d, reviews.get(d.id)) for d in decisions]
+            records = [self._record_row(r) for r in self._records_of(session, key)]
+        seq = self.ledger.append_now("subject-lookup", {
+            "actor": f"user:{caller.user_id}", "roles": sorted(caller.roles),
+            "by": "document" if query["by"] == "document" else "person",
+            "decisions": len(decision_rows), "records": len(records),
+        })
+        return {
+            "format": "accord-subject-report/1",
+            "generated_at": now.isoformat(timespec="seconds"),
+            "query": query,
+            "decisions": decision_rows,
+            "records": records,
+            "counts": {"decisions": len(decision_rows), "records": len(records),
+                       "withheld": sum(1 for r in records if r["withheld"])},
+            "ledger_entry": seq,
+        }
 
     def start(self, reference: str, dpo: Caller, note: str = "",
               now: datetime | None = None) -> None:
@@ -800,6 +909,7 @@ class RightsService:
             decisions = self._decisions_of(session, request.subject_key)
             reviews = {r.decision_id: r for r in session.scalars(select(Review).where(
                 Review.decision_id.in_([d.id for d in decisions])))} if decisions else {}
+            records = self._records_of(session, request.subject_key)
             return {
                 "format": "accord-access-report/1",
                 "reference": request.reference,
@@ -808,6 +918,12 @@ class RightsService:
                 "subject": {"document_number": request.document_masked,
                             "preferred_language": request.preferred_language},
                 "decisions": [self._report_row(d, reviews.get(d.id)) for d in decisions],
+                # Withheld records are shown to the requester as existing, nothing more: what
+                # may be disclosed about an open investigation is the DPO's decision.
+                "records": [self._record_row(r) if not r.withheld else
+                            {"kind": r.kind, "withheld": True,
+                             "note": "held by the police; disclosure restricted"}
+                            for r in records],
                 "about_the_ledger": (
                     "Each AI decision has an entry in Accord's tamper-evident ledger; the entry "
                     "holds no personal data, only salted digests. The entry number lets an "
@@ -882,7 +998,7 @@ class RightsService:
             kept = [d for d in decisions if d.case_ref and d.case_ref in held]
             erased = [d for d in decisions if d not in kept]
             for decision in erased:
-                self.erase_decision(session, decision, now)
+                self.erase_decision(session, decision, now, request.subject_key)
             # Earlier access reports of this person hold the same content: erase them too.
             for other in session.scalars(select(RightsRequest).where(
                     RightsRequest.subject_key == request.subject_key,
@@ -895,6 +1011,7 @@ class RightsService:
                 "held_back": len(kept),
                 "references_digest": "sha256:" + hashlib.sha256("\n".join(
                     sorted(f"decision:{d.id}" for d in erased)).encode()).hexdigest(),
+                "decisions": sorted(d.id for d in erased),  # for `accord ledger verify`
             })
             request.state, request.answered_at = "answered", now
             request.outcome_ledger_seq = seq
@@ -908,7 +1025,8 @@ class RightsService:
         self._notify_status(request)
         return ErasureResult(len(erased), len(kept), seq)
 
-    def erase_decision(self, session: Session, decision: Decision, now: datetime) -> None:
+    def erase_decision(self, session: Session, decision: Decision, now: datetime,
+                       subject_key: str = "") -> None:
         """Retention's erasure of one decision (inputs, outputs, salt), plus what a request to
         erase also needs: reviewers' edited outputs and reasons, and the link to the person."""
         if decision.erased_at is None:
@@ -917,6 +1035,10 @@ class RightsService:
         if review is not None:
             review.edited_output = None
             review.reason = ""
+        if subject_key:
+            session.execute(delete(DecisionSubject).where(
+                DecisionSubject.decision_id == decision.id,
+                DecisionSubject.subject_key == subject_key))
         decision.subject_key = ""
 
     # -- correction ------------------------------------------------------------------------
@@ -974,6 +1096,13 @@ class RightsService:
         review.ledger_seq = seq
         decision.review_status = status
 
+    @staticmethod
+    def concerns(session: Session, decision_id: str, subject_key: str) -> bool:
+        """Whether the decision is linked to this subject key."""
+        return bool(subject_key) and session.scalar(select(DecisionSubject.decision_id).where(
+            DecisionSubject.decision_id == decision_id,
+            DecisionSubject.subject_key == subject_key)) is not None
+
     def _own_decision(self, session: Session, request: RightsRequest,
                       decision_id: str) -> Decision:
         decision = session.get(Decision, normalise_decision_ref(decision_id))
@@ -981,7 +1110,8 @@ class RightsService:
             raise InvalidField("decision_id", N_("No AI decision has this reference."))
         if request.kind == "appeal" and decision.id != request.decision_ref:
             raise InvalidField("decision_id", N_("This is not the decision under appeal."))
-        if request.kind != "appeal" and decision.subject_key != request.subject_key:
+        if request.kind != "appeal" and not self.concerns(session, decision.id,
+                                                          request.subject_key):
             raise InvalidField("decision_id", N_("This decision is not about the requester."))
         return decision
 
@@ -1156,5 +1286,5 @@ __all__ = [
     "KINDS", "PREFERRED_LANGUAGES", "STATES", "CodeExpired", "ErasureResult", "InvalidField",
     "Notifier", "OutgoingMessage", "PdfUnavailable", "PublicStatus", "QueueItem", "RateLimited",
     "RateLimiter", "RequestLocked", "RequestNotFound", "RightsService", "RightsSettings",
-    "SpoolNotifier", "Submission", "WrongCode", "report_pdf",
+    "SpoolNotifier", "SubjectLookup", "Submission", "WrongCode", "report_pdf",
 ]

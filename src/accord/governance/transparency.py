@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from accord import __version__
+from accord.config import Settings, get_settings
 from accord.core.gateway.models import Decision, Review
 from accord.core.governance import Governance
 from accord.core.i18n import N_
@@ -160,13 +161,19 @@ def capability_record(governance: Governance, capability: Capability,
     }
 
 
-def build_register(governance: Governance, now: datetime | None = None) -> dict[str, Any]:
+def build_register(governance: Governance, now: datetime | None = None, *,
+                   settings: Settings | None = None) -> dict[str, Any]:
     """The whole register as plain data (served as JSON and rendered as HTML)."""
+    settings = settings or get_settings()
     capabilities = governance.registry.all()
     latest = governance.ledger.checkpoint()
+    witnessed = governance.ledger.witnessed(governance.witness_signer().name)
     return {
         "generated_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "software": f"Accord {__version__}",
+        # ATRS tier 2 asks for a contact point: who answers questions about these systems.
+        "contact": {"operator": settings.operator_contact,
+                    "data_protection_officer": settings.dpo_contact},
         "standard": "UK Algorithmic Transparency Recording Standard (tiers 1 and 2), with "
                     "EU AI Act high-risk fields",
         "policy_version": governance.policy.version,
@@ -180,6 +187,10 @@ def build_register(governance: Governance, now: datetime | None = None) -> dict[
         "ledger": {
             "latest_checkpoint": latest.note if latest else None,
             "tree_size": latest.size if latest else 0,
+            # The witness's memory, published so that anyone who keeps a copy can later hold
+            # the log (and its exports) to it: `accord ledger verify --export DIR --checkpoint`.
+            "witnessed_checkpoint": witnessed.note if witnessed else None,
+            "witnessed_size": witnessed.size if witnessed else 0,
             "public_key": governance.ledger.public_key,
             "witness_key": governance.witness_signer().verifier_key(),
             "how_to_verify": list(VERIFY_STEPS),

@@ -15,12 +15,13 @@ from accord.core.commandline import UserOption, caller_for, fail
 
 def attach(app: typer.Typer) -> None:
     from accord.interpret.models_cli import models_app
-    from accord.interpret.speech_cli import speak, transcribe
+    from accord.interpret.speech_cli import speak, speak_notices, transcribe
 
     app.command("langid")(langid)
     app.command("translate")(translate)
     app.add_typer(models_app, name="models")
     app.command("speak")(speak)
+    app.command("speak-notices")(speak_notices)
     app.command("transcribe")(transcribe)
 
 

@@ -36,3 +36,9 @@ class InterviewReport(Base):
     created_by: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # The one-time token of the form page the report was sent from: sending the same form again
+    # (a double click, a refresh of the POST) finds this report instead of filing a new one.
+    submit_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    # The case opened from this report ("" while it is a draft): from then on the report
+    # follows that case's access rule.
+    case_reference: Mapped[str] = mapped_column(String(24), default="", index=True)

@@ -18,10 +18,11 @@ HERE = Path(__file__).resolve().parent
 
 def _capabilities() -> Iterable[Capability]:
     from accord.interpret.langid import LANGID_CAPABILITY
+    from accord.interpret.speak_capability import SPEAK_CAPABILITY
     from accord.interpret.transcribe_capability import TRANSCRIBE_CAPABILITY
     from accord.interpret.translate import TRANSLATE_CAPABILITY
 
-    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY)
+    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY, SPEAK_CAPABILITY)
 
 
 def _routers() -> Iterable[Any]:
@@ -75,6 +76,12 @@ def _objects() -> Iterable[ObjectKind]:
                        can_access=_request_access, sees_all=_sees_all_requests),)
 
 
+def _subject_records(session: Any, key: str) -> Iterable[Any]:
+    from accord.interpret.subjects import subject_records
+
+    return subject_records(session, key)
+
+
 PACKAGE = CapabilityPackage(
     name="interpret",
     capabilities=_capabilities,
@@ -85,6 +92,7 @@ PACKAGE = CapabilityPackage(
     cli=_cli,
     retention_classes=_retention_classes,
     objects=_objects,
+    subject_records=_subject_records,
     dashboard=(
         DashboardCard(N_("Interpretation"),
                       N_("Guided interviews, notices and translation in many languages."),

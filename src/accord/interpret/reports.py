@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -24,8 +25,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from accord.core.contract import object_kind
 from accord.core.db import Database, utcnow
-from accord.core.errors import AccordError, NotFound
+from accord.core.errors import AccordError, NotFound, PermissionDenied
 from accord.core.i18n import N_
 from accord.interpret.answers import ChineseSummary, chinese_summary
 from accord.interpret.library import Form, Library
@@ -37,6 +39,8 @@ REFERENCE_PREFIX = "RPT-"
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 10
 CHANNELS = ("public", "officer")
+#: The shape of a form page's one-time submit token (``secrets.token_urlsafe(32)``).
+SUBMIT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class TooManyReports(AccordError):
@@ -71,12 +75,13 @@ class StoredReport:
     content_statuses: list[str]
     created_by: int | None
     created_at: Any
+    case_reference: str = ""
 
     @classmethod
     def of(cls, row: InterviewReport) -> StoredReport:
         return cls(row.reference, row.form_id, row.form_version, row.language, row.channel,
                    row.status, dict(row.answers or {}), list(row.content_statuses or []),
-                   row.created_by, row.created_at)
+                   row.created_by, row.created_at, row.case_reference or "")
 
 
 class ReportService:
@@ -105,11 +110,30 @@ class ReportService:
         elapsed = (utcnow() - oldest).total_seconds()
         return max(1, int(self.window_seconds - elapsed))
 
+    def by_token(self, token: str) -> StoredReport | None:
+        """The report already sent with this one-time form token, if any."""
+        if not token:
+            return None
+        with self.database.session() as session:
+            row = session.scalar(select(InterviewReport)
+                                 .where(InterviewReport.submit_token == token))
+            return None if row is None else StoredReport.of(row)
+
     def submit(self, form: Form, language: str, answers: dict[str, Any], *, channel: str,
-               client: str = "", created_by: int | None = None) -> StoredReport:
-        """Store validated answers; public submissions are rate-limited per client digest."""
+               client: str = "", created_by: int | None = None,
+               token: str = "") -> StoredReport:
+        """Store validated answers; public submissions are rate-limited per client digest.
+
+        ``token`` is the form page's one-time token: a second submission with the same token
+        (a double click, a refreshed POST) returns the report the first one stored.
+        """
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
+        if token and not SUBMIT_TOKEN.fullmatch(token):
+            raise ValueError("malformed submit token")
+        already = self.by_token(token)
+        if already is not None:
+            return already
         if channel == "public":
             wait = self.retry_after(client)
             if wait:
@@ -119,12 +143,17 @@ class ReportService:
                 reference=new_reference(), form_id=form.id, form_version=form.version,
                 language=language, channel=channel, status="draft", answers=answers,
                 content_statuses=form.statuses(language), client_digest=client,
-                created_by=created_by, created_at=utcnow())
+                created_by=created_by, created_at=utcnow(), submit_token=token or None)
             try:
                 with self.database.write_session() as session:
                     session.add(row)
                 return StoredReport.of(row)
-            except IntegrityError:  # a reference collision: practically never; draw again
+            except IntegrityError:
+                # Either the same form arrived twice at once (the other request stored it) or
+                # a reference collision (practically never; draw again).
+                already = self.by_token(token)
+                if already is not None:
+                    return already
                 continue
         raise RuntimeError("could not allocate a unique report reference")
 
@@ -143,6 +172,33 @@ class ReportService:
             if row is None:
                 raise NotFound()
             return StoredReport.of(row)
+
+    def may_read(self, report: StoredReport, caller: Any) -> bool:
+        """Whether ``caller`` (user_id, roles) may read ``report``.
+
+        A draft is on the station's shared list. Once a case was opened from it, the report is
+        part of that case file and follows the case's one access rule (the contract's ``case``
+        object kind: its officer and supervisors). Without that rule, or without the case, it
+        stays closed.
+        """
+        if not report.case_reference:
+            return True
+        cases = object_kind("case")
+        if cases is None:
+            return False
+        with self.database.session() as session:
+            return bool(cases.can_access(session, caller, report.case_reference))
+
+    def readable(self, reports: list[StoredReport], caller: Any) -> list[StoredReport]:
+        return [report for report in reports if self.may_read(report, caller)]
+
+    def get_for(self, reference: str, caller: Any) -> StoredReport:
+        """The report, if ``caller`` may read it (:meth:`may_read`)."""
+        report = self.get(reference)
+        if not self.may_read(report, caller):
+            raise PermissionDenied(N_("This report became a case file; only its case officer "
+                                      "and supervisors may open it."))
+        return report
 
     def summary(self, report: StoredReport) -> ChineseSummary:
         form = self.library.form(report.form_id)

@@ -1,9 +1,10 @@
 """``accord speak`` and ``accord transcribe``: read a text aloud, transcribe a recording.
 
-Registered on the top-level app by ``app.command("speak")(speak)`` and
-``app.command("transcribe")(transcribe)`` in :mod:`accord.cli`. Transcription is a model call,
-so it acts as a named user through the governed gateway (ledgered), exactly like
-``accord translate``; the audio is deleted after the call (the CLI does not save to a case).
+Registered on the top-level app by :func:`accord.interpret.cli.attach`. Reading aloud and
+transcription are model calls, so both act as a named user (``--user`` / ``ACCORD_USER``)
+through the governed gateway (ledgered), exactly like ``accord translate``; the audio is deleted
+after the call (the CLI does not save to a case). ``accord speak-notices`` prepares the public
+notices' audio the same way (see :mod:`accord.interpret.speak_capability`).
 """
 
 from __future__ import annotations
@@ -27,20 +28,72 @@ def speak(
     lang: Annotated[str, typer.Option("--lang", help="Language of the text, e.g. en, fr, zh.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="WAV file to write.")],
     engine: Annotated[str, typer.Option("--engine", help=ENGINE_HELP)] = "auto",
+    user: Annotated[
+        str, typer.Option("--user", envvar="ACCORD_USER", help="Act as this user.")
+    ] = "",
+    purpose: Annotated[
+        str | None, typer.Option(help="Default: the user's default purpose.")
+    ] = None,
+    legal_basis: Annotated[str, typer.Option()] = "police-law-art-2",
 ) -> None:
-    """Read TEXT aloud into a WAV file (piper's neural voice for English, espeak-ng otherwise)."""
+    """Read TEXT aloud into a WAV file through the governed gateway (ledgered; audio not kept):
+    piper's neural voice for English, espeak-ng otherwise."""
+    from accord.core.commandline import caller_for as _caller
     from accord.core.errors import AccordError
-    from accord.interpret.piper_voice import read_aloud
+    from accord.core.gateway.service import GatewayDenied
+    from accord.core.governance import get_governance
+    from accord.interpret.speak_capability import speak_call
 
+    account, caller = _caller(user)
     try:
-        audio, used = read_aloud(text, lang, engine)
+        spoken = speak_call(get_governance().gateway, caller, text, language=lang,
+                            engine=engine, purpose=purpose or account.default_purpose,
+                            legal_basis=legal_basis)
+    except GatewayDenied as denied:
+        raise _fail(
+            f"refused: {denied.reasons_in('en')} (ledger entry {denied.ledger_seq})", 3
+        ) from None
     except AccordError as error:
         raise _fail(str(error)) from None
     try:
-        output.write_bytes(audio)
+        output.write_bytes(spoken.audio)
     except OSError as error:
         raise _fail(f"cannot write {output}: {error.strerror}") from None
-    typer.echo(f"wrote {output} ({len(audio)} bytes, {used}, {lang})")
+    typer.echo(f"wrote {output} ({len(spoken.audio)} bytes, {spoken.engine}, {lang}; "
+               f"ledger entry {spoken.result.ledger_seq})")
+
+
+def speak_notices(
+    user: Annotated[
+        str, typer.Option("--user", envvar="ACCORD_USER", help="Act as this user.")
+    ] = "",
+    legal_basis: Annotated[str, typer.Option()] = "police-law-art-2",
+) -> None:
+    """Prepare the public notices' read-aloud audio through the gateway (one ledgered call per
+    notice text and language not yet prepared; purpose public-service)."""
+    from accord.config import get_settings
+    from accord.core.commandline import caller_for as _caller
+    from accord.core.errors import AccordError
+    from accord.core.gateway.service import GatewayDenied
+    from accord.core.governance import get_governance
+    from accord.interpret.library import LANGUAGES, get_library
+    from accord.interpret.speak_capability import NOTICE_CACHE_DIR, prepare_notice_audio
+
+    _, caller = _caller(user)
+    library = get_library()
+    texts = [(notice.speech(lang), lang) for notice in library.notices.values()
+             for lang in LANGUAGES]
+    directory = get_settings().ensure_state_dir() / NOTICE_CACHE_DIR
+    try:
+        made = prepare_notice_audio(get_governance().gateway, caller, texts, directory,
+                                    legal_basis=legal_basis)
+    except GatewayDenied as denied:
+        raise _fail(
+            f"refused: {denied.reasons_in('en')} (ledger entry {denied.ledger_seq})", 3
+        ) from None
+    except AccordError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"prepared {len(made)} notice recordings ({len(texts) - len(made)} were ready)")
 
 
 def transcribe(

@@ -16,8 +16,6 @@ Voice notes (checked with ``espeak-ng -x``, which prints the phonemes it will sa
 
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -51,24 +49,6 @@ class UnsupportedSpeechLanguage(AccordError):
 class SpeechFailed(AccordError):
     status = 503
     message = N_("Speech synthesis failed: %(reason)s")
-
-
-def cached_speech(text: str, lang: str, directory: Path) -> bytes:
-    """:func:`speak`, cached as files in ``directory`` by a digest of voice and text.
-
-    For texts that come from the content files (notices), so the cache is bounded by the
-    content; never use it for text typed by users.
-    """
-    key = hashlib.sha256(f"{voice_for(lang)}\0{text}".encode()).hexdigest()
-    path = directory / f"{key}.wav"
-    if path.exists():
-        return path.read_bytes()
-    audio = speak(text, lang)
-    directory.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
-    partial.write_bytes(audio)
-    os.replace(partial, path)
-    return audio
 
 
 def espeak_path() -> str:

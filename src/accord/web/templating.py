@@ -6,14 +6,17 @@ variable, which :func:`render` sets right before rendering in the same thread.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from accord import __version__
+from accord.config import get_settings
 from accord.core.i18n import LANGUAGES, gettext, ngettext, set_language
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -30,6 +33,45 @@ environment = Environment(
 )
 environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 environment.globals.update(version=__version__, languages=LANGUAGES)
+
+
+def station_zone(name: str | None = None) -> ZoneInfo:
+    """The station's time zone (``ACCORD_STATION_TIMEZONE``); UTC if the name is unknown."""
+    try:
+        return ZoneInfo(name or get_settings().station_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def station_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M", *,
+                 zone: str | None = None) -> str:
+    """A stored UTC time as the station reads it, with the offset: ``2026-11-24 07:32 +08:00``.
+
+    Times are stored in UTC; every page shows them in one zone, so the same moment never reads
+    as two different times on two pages. A naive value is taken as UTC (as it is stored).
+    """
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(station_zone(zone))
+    offset = local.strftime("%z")  # +0800
+    return f"{local.strftime(fmt)} {offset[:3]}:{offset[3:]}"
+
+
+def station_date(value: date | datetime | None) -> str:
+    """The station's calendar date of a stored UTC time (a plain date stays as it is)."""
+    if value is None:
+        return "—"
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(station_zone()).strftime("%Y-%m-%d")
+
+
+environment.filters["station_time"] = station_time
+environment.filters["station_date"] = station_date
 
 
 def add_template_dirs(folders: list[Path]) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from accord.core.gateway.models import LedgerEntry, WitnessEvent
+from accord.core.gateway.models import LedgerCheckpoint, LedgerEntry, WitnessEvent
 from accord.core.governance import Governance, get_governance
 from accord.core.ledger.canonical import canonical_json
 from accord.core.ledger.export import verify_export
@@ -242,3 +242,58 @@ def test_export_verifies_offline_and_detects_tampering(governance, tmp_path: Pat
     (out / "entries.jsonl").write_text("".join(lines))
     tampered = verify_export(out)
     assert not tampered.ok
+
+
+def test_checkpoints_are_signed_every_n_entries_on_the_append_path(governance) -> None:
+    from accord.core.ledger.store import LedgerService
+
+    ledger = LedgerService(governance.ledger.database, governance.ledger.signer,
+                           governance.ledger.origin, checkpoint_every=4)
+    for number in range(10):
+        ledger.append_now("decision", {"actor": "user:1", "explanation": f"e{number}"})
+    assert [row.size for row in ledger.checkpoints()] == [4, 8]
+
+
+def test_witness_remembers_its_size_and_refuses_a_smaller_tree_or_a_fork(governance,
+                                                                         make_user) -> None:
+    from accord.core.roles import Role
+
+    dpo = make_user("dpo.zhou", Role.DPO)
+    witness = governance.witness_signer()
+    _fill(governance, 6)
+    assert governance.ledger.witness(witness, dpo.id).cosigned
+    remembered = governance.ledger.witnessed(witness.name)
+    assert remembered is not None and remembered.size == 6 and remembered.note
+    # Truncate the log behind the witness's back: the log signs a smaller head, the witness
+    # refuses it, and verify fails on the witness's memory.
+    with governance.ledger.database.session() as session:
+        session.execute(delete(LedgerCheckpoint))
+        session.execute(delete(LedgerEntry).where(LedgerEntry.seq >= 4))
+    ledger = _fresh(governance)
+    refused = ledger.witness(witness, dpo.id)
+    assert not refused.cosigned and "shrank from 6" in refused.reason
+    report = ledger.verify(witness.verifier())
+    assert not report.ok and "cosigned checkpoint 6" in report.reason
+    # Same size, other entries: a fork.
+    _fill(governance, 2)
+    forked = _fresh(governance).witness(witness, dpo.id)
+    assert not forked.cosigned and "forked" in forked.reason
+
+
+def test_public_checkpoint_json_is_read_from_the_signed_note(governance, client,
+                                                             make_user) -> None:
+    from accord.core.roles import Role
+
+    dpo = make_user("dpo.zhou", Role.DPO)
+    _fill(governance, 5)
+    governance.ledger.witness(governance.witness_signer(), dpo.id)
+    with governance.ledger.database.session() as session:  # the unsigned column lies
+        session.execute(update(LedgerCheckpoint).values(root_hash="0" * 64))
+    response = client.get("/ledger/checkpoint", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    payload = response.json()
+    assert payload["size"] == 5 and payload["origin"] == governance.ledger.origin
+    assert payload["root_hash"] == governance.ledger.tree().root(5).hex()
+    assert [s["role"] for s in payload["signatures"]] == ["log", "witness"]
+    assert payload["witnessed"]["size"] == 5
+    assert client.get("/ledger/checkpoint").text.startswith(governance.ledger.origin)

@@ -18,12 +18,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
-from accord.cases.models import Case, EvidenceItem, Person, Statement, Task
-from accord.cases.service import CaseService, primary_language
+from accord.cases.service import Case, CaseService, Statement, primary_language
+from accord.cases.subjects import statement_subjects
 from accord.cases.vocab import (
     CASE_STATUSES,
     CASE_TYPES,
@@ -34,7 +33,6 @@ from accord.cases.vocab import (
     TRANSLATION_SOURCES,
 )
 from accord.config import Settings
-from accord.core.accounts.models import User
 from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
@@ -152,13 +150,6 @@ def _error_field(error: AccordError | None) -> str:
 
 
 # -- rendering ------------------------------------------------------------------------------------
-def _users(session: Session, ids: set[int | None]) -> dict[int, User]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
-
-
 def _deadlines(case: Case, settings: Settings) -> list[Any]:
     """Deadlines from the guidance engine (``accord.cases.guidance``, another module).
 
@@ -205,7 +196,6 @@ def _case_page(
     notice: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    session = service.session
     ids: set[int | None] = {case.officer_id}
     ids |= {e.recorded_by for e in case.events}
     ids |= {s.taken_by for s in case.statements} | {
@@ -232,7 +222,7 @@ def _case_page(
             "case": case,
             "persons": persons,
             "evidence": evidence,
-            "users": _users(session, ids),
+            "users": service.users_by_id(ids),
             "local": service.local,
             "tz_name": str(service.tz),
             "now_local": service.local(utcnow()),
@@ -288,7 +278,7 @@ def case_list(
             hits = search_cases(service.session, q.strip(), limit=20, officer_id=officer_id)
     except ValidationFailed as caught:
         error = caught
-    officers = _users(service.session, {c.officer_id for c in cases})
+    officers = service.users_by_id(c.officer_id for c in cases)
     return render(
         request,
         "cases/index.html",
@@ -358,17 +348,15 @@ def new_case(
         "opened_at": opened_at,
     }
     try:
-        case = service.create_case(
+        case = service.open_case(
+            principal.user,
             case_type=case_type,
             title=title,
             place=place,
             summary=summary,
-            officer_id=principal.user.id,
             opened_at=_local_datetime("opened_at", opened_at),
         )
-        service.session.commit()
     except ValidationFailed as error:
-        service.session.rollback()
         return _new_page(request, service, form=form, error=error, status=error.status)
     return RedirectResponse(f"/cases/{case.reference}", status_code=303)
 
@@ -380,8 +368,7 @@ def case_from_report(
     service: CaseService = Depends(_service),
 ) -> Response:
     """Open a draft case from a guided-interview report (or go to the one already opened)."""
-    case, _created = service.open_from_report(reference[:24], officer_id=principal.user.id)
-    service.session.commit()
+    case = service.open_case_for_report(reference[:24], principal.user)
     return RedirectResponse(f"/cases/{case.reference}", status_code=303)
 
 
@@ -408,10 +395,9 @@ def _refuse(
     error: AccordError,
     form: dict[str, Any],
 ) -> Response:
-    """Undo everything this request did, then show the form again with the message."""
-    reference = case.reference
-    service.session.rollback()
-    case = service.get(reference)
+    """Show the form again with the message, over the case as stored (the service undid
+    everything the refused use case did)."""
+    case = service.reload(case.reference)
     return _case_page(
         request,
         principal,
@@ -436,8 +422,7 @@ def case_status(
 ) -> Response:
     case = _case_for(service, ref, principal)
     try:
-        service.set_status(case, status, principal.user)
-        service.session.commit()
+        service.change_status(case, status, principal.user)
     except ValidationFailed as error:
         return _refuse(
             request, principal, service, case, settings, "status", error, {"status": status}
@@ -497,23 +482,18 @@ def add_person(
             "speaks_chinese": speaks_chinese == "1",
             "contact": contact,
         }
+        document: dict[str, object] | None = None
         if (doc_kind or doc_number or doc_issuing_state or doc_expiry).strip():
-            service.add_person_with_document(
-                case,
-                person=person_fields,
-                document={
-                    "kind": doc_kind,
-                    "number": doc_number,
-                    "issuing_state": doc_issuing_state,
-                    "expiry": _date("doc_expiry", doc_expiry),
-                    "mrz_verified": mrz_verified == "1",
-                    "mrz_decision_id": mrz_decision_id,
-                    "image_sha256": image_sha256,
-                },
-            )
-        else:
-            service.add_person(case, **person_fields)  # type: ignore[arg-type]
-        service.session.commit()
+            document = {
+                "kind": doc_kind,
+                "number": doc_number,
+                "issuing_state": doc_issuing_state,
+                "expiry": _date("doc_expiry", doc_expiry),
+                "mrz_verified": mrz_verified == "1",
+                "mrz_decision_id": mrz_decision_id,
+                "image_sha256": image_sha256,
+            }
+        service.record_person(case, principal.user, person=person_fields, document=document)
     except ValidationFailed as error:
         return _refuse(request, principal, service, case, settings, "persons", error, form)
     return _back(case, "persons")
@@ -536,8 +516,7 @@ def add_document(
     settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     case = _case_for(service, ref, principal)
-    person = service.item(case, Person, person_id, "person")
-    assert isinstance(person, Person)
+    person = service.person_of(case, person_id)
     form = {
         "person_id": person_id,
         "kind": kind,
@@ -546,8 +525,9 @@ def add_document(
         "expiry": expiry,
     }
     try:
-        service.add_document(
+        service.record_document(
             person,
+            principal.user,
             kind=kind,
             number=number,
             issuing_state=issuing_state,
@@ -556,7 +536,6 @@ def add_document(
             mrz_decision_id=mrz_decision_id,
             image_sha256=image_sha256,
         )
-        service.session.commit()
     except ValidationFailed as error:
         return _refuse(
             request, principal, service, case, settings, f"documents-{person_id}", error, form
@@ -586,16 +565,15 @@ def add_event(
         "person_id": person_id,
     }
     try:
-        service.add_event(
+        service.record_event(
             case,
+            principal.user,
             kind=kind,
             occurred_at=_local_datetime("occurred_at", occurred_at, required=True),  # type: ignore[arg-type]
             place=place,
             note=note,
             person_id=_opt_int("person_id", person_id),
-            recorded_by=principal.user,
         )
-        service.session.commit()
     except ValidationFailed as error:
         return _refuse(request, principal, service, case, settings, "events", error, form)
     return _back(case, "events")
@@ -641,6 +619,7 @@ def _machine_translate(
                 legal_basis=legal_basis,
                 inputs={"text": statement.text, "source": source, "target": target},
                 case_ref=case.reference,
+                subjects=statement_subjects(service.session, [statement]),
             ),
         )
     except GatewayDenied as error:
@@ -652,13 +631,13 @@ def _machine_translate(
     except (ModelFailed, ValidationFailed) as error:
         text = error.message % error.params if error.params else error.message
         return {"kind": "failed", "message": MT_FAILED, "params": {"reason": text}}
-    service.set_machine_translation(
+    service.attach_machine_translation(
         statement,
+        principal.user,
         translation=result.output["translation"],
         translation_language=target,
         decision_id=result.decision_id,
     )
-    service.session.commit()
     return {
         "kind": "done",
         "message": MT_DONE,
@@ -713,8 +692,9 @@ def add_statement(
             raise ValidationFailed(
                 detail="legal_basis: choose the legal basis for the machine translation"
             )
-        statement = service.add_statement(
+        statement = service.take_statement(
             case,
+            principal.user,
             person_id=_opt_int("person_id", person_id),
             language=language,
             text=text,
@@ -722,9 +702,7 @@ def add_statement(
             translation_language=translation_language,
             translation_source=translation_source,
             interpreter=interpreter,
-            taken_by=principal.user,
         )
-        service.session.commit()
     except ValidationFailed as error:
         return _refuse(request, principal, service, case, settings, "statements", error, form)
     if not machine:
@@ -757,15 +735,11 @@ def review_statement(
     settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     case = _case_for(service, ref, principal)
-    statement = service.item(case, Statement, statement_id, "statement")
-    assert isinstance(statement, Statement)
+    statement = service.statement_of(case, statement_id)
     try:
-        service.review_translation(
-            statement,
-            reviewer_id=principal.user,
-            corrected=corrected if corrected.strip() else None,
+        service.confirm_translation(
+            statement, principal.user, corrected=corrected if corrected.strip() else None
         )
-        service.session.commit()
     except AccordError as error:
         if error.status >= 500:
             raise
@@ -802,15 +776,14 @@ async def add_evidence(
     try:
         if data is not None and len(data) > settings.upload_max_bytes:
             raise ValidationFailed(detail=f"file: larger than {settings.upload_max_bytes} bytes")
-        service.add_evidence(
+        service.collect_evidence(
             case,
+            principal.user,
             description=description,
             data=data,
             filename=filename,
             media_type=media_type,
-            collected_by=principal.user,
         )
-        service.session.commit()
     except ValidationFailed as error:
         return _refuse(request, principal, service, case, settings, "evidence", error, form)
     return _back(case, "evidence")
@@ -824,8 +797,7 @@ def evidence_file(
     service: CaseService = Depends(_service),
 ) -> Response:
     case = _case_for(service, ref, principal)
-    item = service.item(case, EvidenceItem, item_id, "evidence")
-    assert isinstance(item, EvidenceItem)
+    item = service.evidence_of(case, item_id)
     data = service.evidence_file(item)  # refuses (409) a file that no longer matches its digest
     name = item.filename or f"{case.reference}-{item.label}"
     return Response(
@@ -853,19 +825,17 @@ def custody(
     settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     case = _case_for(service, ref, principal)
-    item = service.item(case, EvidenceItem, item_id, "evidence")
-    assert isinstance(item, EvidenceItem)
+    item = service.evidence_of(case, item_id)
     form = {"action": action, "from_holder": from_holder, "to_holder": to_holder, "note": note}
     try:
-        service.record_custody(
+        service.custody_step(
             item,
+            principal.user,
             action=action,
             from_holder=from_holder,
             to_holder=to_holder,
             note=note,
-            by_user=principal.user,
         )
-        service.session.commit()
     except AccordError as error:
         if error.status >= 500:
             raise
@@ -888,8 +858,9 @@ def add_task(
     case = _case_for(service, ref, principal)
     form = {"title": title, "due_at": due_at}
     try:
-        service.add_task(case, title=title, due_at=_local_datetime("due_at", due_at))
-        service.session.commit()
+        service.plan_task(
+            case, principal.user, title=title, due_at=_local_datetime("due_at", due_at)
+        )
     except ValidationFailed as error:
         return _refuse(request, principal, service, case, settings, "tasks", error, form)
     return _back(case, "tasks")
@@ -905,11 +876,9 @@ def task_done(
     settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     case = _case_for(service, ref, principal)
-    task = service.item(case, Task, task_id, "task")
-    assert isinstance(task, Task)
+    task = service.task_of(case, task_id)
     try:
-        service.complete_task(task, by_user=principal.user)
-        service.session.commit()
+        service.finish_task(task, principal.user)
     except AccordError as error:
         if error.status >= 500:
             raise

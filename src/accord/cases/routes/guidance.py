@@ -20,8 +20,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 import accord.cases.routes.cases  # noqa: F401 - registers the "caseref" path convertor
 from accord.cases import notices as notice_service
@@ -34,12 +33,10 @@ from accord.cases.guidance import (
     get_guidance,
     subject_person,
 )
-from accord.cases.guidance_models import CaseNotice, ConsularLetter
-from accord.cases.models import Case
-from accord.cases.service import CaseService
+from accord.cases.notices import NoticeService
+from accord.cases.service import Case, CaseService
 from accord.cases.vocab import CASE_TYPES
 from accord.config import Settings
-from accord.core.accounts.models import User
 from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
@@ -131,18 +128,9 @@ def board(
 ) -> Response:
     """Overdue, then at-risk steps of the open cases the user may open."""
     user = principal.user
-    query = (
-        select(Case)
-        .where(Case.status != "closed")
-        .options(selectinload(Case.persons), selectinload(Case.events))
-        .order_by(Case.opened_at)
-        .limit(MAX_BOARD_CASES)
-    )
-    if Role.SUPERVISOR not in user.roles:
-        query = query.where(Case.officer_id == user.id)
     now = utcnow()
     rows: list[dict[str, Any]] = []
-    cases = [c for c in service.session.scalars(query) if service.can_view(c, user)]
+    cases = service.open_cases_for(user, limit=MAX_BOARD_CASES)
     for case in cases:
         for status in deadlines_for_case(case, now=now, tz=settings.station_timezone):
             if status.state in BOARD_STATES:
@@ -154,12 +142,7 @@ def board(
             r["step"].accord_target_at or r["step"].due_at or far,
         )
     )
-    officers = {
-        u.id: u
-        for u in service.session.scalars(
-            select(User).where(User.id.in_({c.officer_id for c in cases if c.officer_id}))
-        )
-    }
+    officers = service.users_by_id(c.officer_id for c in cases)
     return render(
         request,
         "cases/board.html",
@@ -191,15 +174,12 @@ def _notices_page(
 ) -> Response:
     from accord.interpret.library import LANGUAGES, get_library
 
-    session = service.session
-    notices = notice_service.notices_of(session, case)
-    letters = notice_service.letters_of(session, case)
-    ids = {n.given_by for n in notices} | {x.generated_by for x in letters}
+    notices = NoticeService(service)
+    given = notices.notices(case)
+    letters = notices.letters(case)
+    ids = {n.given_by for n in given} | {x.generated_by for x in letters}
     ids |= {x.sent_by for x in letters}
-    users = {
-        u.id: u
-        for u in session.scalars(select(User).where(User.id.in_({i for i in ids if i is not None})))
-    }
+    users = service.users_by_id(ids)
     person = subject_person(case)
     library = get_library()
     return render(
@@ -208,7 +188,7 @@ def _notices_page(
         {
             **_guidance_context(request),
             "case": case,
-            "notices": notices,
+            "notices": given,
             "letters": letters,
             "users": users,
             "library_notices": library.notices,
@@ -272,22 +252,20 @@ def record_notice(
         "note": note,
     }
     try:
-        notice_service.record_notice(
-            service.session,
+        NoticeService(service).give_notice(
             case,
+            principal.user,
             notice_id=notice_id.strip(),
             language=language.strip(),
             given_at=_local_time("given at", given_at, service),
             mode=mode.strip(),
-            given_by=principal.user.id,
             person_id=_opt_int("person", person_id),
             interpreter_name=interpreter_name,
             interpreter_register_id=interpreter_register_id,
             note=note,
         )
-        service.session.commit()
     except AccordError as error:
-        service.session.rollback()
+        case = service.reload(case.reference)
         return _notices_page(
             request, service, case, settings, error=error, form=form, status=error.status
         )
@@ -318,23 +296,17 @@ def consular_letter(
     settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     case = _case_for(service, ref, principal)
-    user = principal.user
     try:
-        letter, data = notice_service.generate_letter(
-            service.session,
+        letter, data = NoticeService(service).write_consular_letter(
             case,
+            principal.user,
             person_id=_opt_int("person", person_id),
-            user_id=user.id,
-            officer=user.display_name or user.username,
-            station="",
             tz=settings.station_timezone,
-            blobs=service.blobs,
             consulate=consulate,
             font_path=getattr(settings, "pdf_font", "") or "",
         )
-        service.session.commit()
     except AccordError as error:
-        service.session.rollback()
+        case = service.reload(case.reference)
         return _notices_page(
             request,
             service,
@@ -355,7 +327,7 @@ def consular_letter_file(
     service: CaseService = Depends(_service),
 ) -> Response:
     case = _case_for(service, ref, principal)
-    letter = notice_service.get_letter(service.session, case, letter_id)
+    letter = NoticeService(service).letter(case, letter_id)
     return _pdf_response(service.blobs.get(letter.pdf_sha256), case, letter.id)
 
 
@@ -373,19 +345,16 @@ def consular_letter_sent(
 ) -> Response:
     case = _case_for(service, ref, principal)
     try:
-        letter = notice_service.get_letter(service.session, case, letter_id)
-        notice_service.record_sent(
-            service.session,
+        NoticeService(service).letter_sent(
             case,
-            letter,
+            letter_id,
+            principal.user,
             sent_at=_local_time("sent at", sent_at, service),
             via=sent_via.strip(),
             reference=reference,
-            user_id=principal.user.id,
         )
-        service.session.commit()
     except AccordError as error:
-        service.session.rollback()
+        case = service.reload(case.reference)
         return _notices_page(
             request,
             service,
@@ -455,16 +424,14 @@ def confirm_fact(
     session: Session = Depends(db_session),
 ) -> Response:
     try:
-        LegalFactService(session).record(
+        LegalFactService(session).confirm(
             fact_id.strip(),
             status.strip(),
             digest=digest.strip(),
             note=note,
             user_id=principal.user.id,
         )
-        session.commit()
     except AccordError as error:
-        session.rollback()
         return _facts_page(request, session, error=error, error_for=fact_id, status=error.status)
     return RedirectResponse(
         f"/legal/facts?done={quote(fact_id)}#fact-{quote(fact_id)}", status_code=303
@@ -474,4 +441,4 @@ def confirm_fact(
 router.include_router(cases_router)
 router.include_router(legal_router)
 
-__all__ = ["CaseNotice", "ConsularLetter", "router"]
+__all__ = ["router"]

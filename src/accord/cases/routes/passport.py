@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from accord.cases.models import Case
 from accord.cases.mrz_capability import (
     CAPABILITY_ID,
     MrzReading,
@@ -26,7 +25,7 @@ from accord.cases.mrz_capability import (
     read_passport,
 )
 from accord.cases.routes import cases as case_routes  # noqa: F401  (the {ref:caseref} convertor)
-from accord.cases.service import CaseService
+from accord.cases.service import Case, CaseService
 from accord.cases.vocab import PERSON_ROLES
 from accord.config import get_settings
 from accord.core.blobs import BlobStore

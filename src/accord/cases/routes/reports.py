@@ -13,11 +13,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from accord.cases.models import Case
 from accord.cases.report_capability import DRAFT_REPORT_CAPABILITY
-from accord.cases.report_pdf import case_report_pdf, officer_name
 from accord.cases.reports import (
     ATTESTATION,
     CITATION_RE,
@@ -27,10 +24,8 @@ from accord.cases.reports import (
     parse_statement_ids,
     service_from_governance,
 )
-from accord.cases.service import CaseService
 from accord.config import get_settings
-from accord.core.accounts.models import User
-from accord.core.errors import AccordError, NotFound, PermissionDenied
+from accord.core.errors import AccordError, NotFound
 from accord.core.gateway.service import GatewayDenied
 from accord.core.i18n import N_
 from accord.core.roles import Role
@@ -51,26 +46,7 @@ def _framing(request: Request) -> str:
 
 
 def _check_case(service: CaseReportService, reference: str, principal: Principal) -> None:
-    with service.database.session() as session:
-        case = service.load_case(session, reference)
-        if not CaseService.can_view(case, principal.user):
-            raise PermissionDenied(N_("Only the case officer and supervisors may open this case."))
-
-
-def _statements(service: CaseReportService, reference: str) -> list[dict[str, Any]]:
-    with service.database.session() as session:
-        case = service.load_case(session, reference)
-        return [
-            {
-                "id": s.id,
-                "language": s.language,
-                "text": s.text,
-                "translation": s.translation,
-                "translation_language": s.translation_language,
-                "translation_source": s.translation_source,
-            }
-            for s in case.statements
-        ]
+    service.check_visible(reference, principal.user)
 
 
 def _anchor(source: str) -> str:
@@ -109,16 +85,6 @@ def _statement_parts(statement: dict[str, Any], report: ReportView | None) -> li
     return [p for p in parts if p[0]]
 
 
-def _names(service: CaseReportService, report: ReportView | None) -> dict[int, str]:
-    if report is None:
-        return {}
-    ids = {v.author_id for v in report.versions} | {report.submitted_by}
-    ids.discard(None)
-    with service.database.session() as session:
-        users = session.scalars(select(User).where(User.id.in_(ids)))
-        return {u.id: officer_name(u) for u in users}
-
-
 def _page(
     request: Request,
     service: CaseReportService,
@@ -131,7 +97,7 @@ def _page(
 ) -> Response:
     report = service.get(reference)
     language = _framing(request)
-    statements = _statements(service, reference)
+    statements = service.statement_texts(reference)
     for statement in statements:
         statement["parts"] = _statement_parts(statement, report)
     return render(
@@ -143,7 +109,7 @@ def _page(
             "reference": reference,
             "report": report,
             "statements": statements,
-            "names": _names(service, report),
+            "names": service.author_names(report),
             "attestation_sentence": ATTESTATION[language],
             "capability": DRAFT_REPORT_CAPABILITY,
             "purposes": sorted(DRAFT_REPORT_CAPABILITY.purposes),
@@ -287,7 +253,7 @@ def report_versions(
             "reference": ref,
             "report": report,
             "diffs": diffs,
-            "names": _names(service, report),
+            "names": service.author_names(report),
         },
     )
 
@@ -300,14 +266,7 @@ def report_pdf(
     report = service.get(ref)
     if report is None:
         raise NotFound(N_("This case has no report yet: draft one first."))
-    zone = get_settings().station_timezone
-    with service.database.session() as session:
-        case = session.scalar(select(Case).where(Case.reference == ref))
-        assert case is not None
-        officer = session.get(User, report.submitted_by) if report.submitted_by else None
-        data = case_report_pdf(
-            case, report, report.current, officer=officer_name(officer), zone=zone
-        )
+    data = service.pdf(ref, report, get_settings().station_timezone)
     return Response(
         data,
         media_type="application/pdf",

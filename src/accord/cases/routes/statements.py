@@ -21,23 +21,22 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.cases.extract import ENTITY_KINDS
 from accord.cases.inconsistency import NOT_A_JUDGEMENT
-from accord.cases.models import Case, Statement
 from accord.cases.routes import cases as case_routes  # registers the {ref:caseref} convertor
-from accord.cases.service import CaseService
+from accord.cases.service import Case, CaseService, Statement
+from accord.cases.subjects import statement_subjects
 from accord.cases.vocab import CASE_TYPES
 from accord.config import get_settings
 from accord.core.blobs import BlobStore
 from accord.core.errors import AccordError, NotFound, ValidationFailed
-from accord.core.gateway.models import Decision, Review
 from accord.core.gateway.service import GatewayDenied, GatewayRequest
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
+from accord.core.subjects import Subject
 from accord.web.deps import Principal, db_session, require_roles
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
@@ -66,29 +65,16 @@ KIND_LABELS: dict[str, str] = {
 NO_COMMON_LANGUAGE = N_("not comparable: different languages without a common translation")
 
 
-def _case(session: Session, reference: str, principal: Principal) -> Case:
-    return CaseService(session, BlobStore.for_state_dir(get_settings().state_dir)).get_visible(
-        reference, principal.user)
+def _service(session: Session = Depends(db_session)) -> CaseService:
+    return CaseService(session, BlobStore.for_state_dir(get_settings().state_dir))
+
+
+def _case(service: CaseService, reference: str, principal: Principal) -> Case:
+    return service.get_visible(reference, principal.user)
 
 
 def _guess_language(text: str) -> str:
     return "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
-
-
-def _stored_decision(
-    session: Session, capability_id: str, case_ref: str, inputs: dict[str, Any]
-) -> Decision | None:
-    """The latest completed decision of this capability on exactly these inputs, if any."""
-    rows = session.scalars(
-        select(Decision)
-        .where(
-            Decision.capability_id == capability_id,
-            Decision.case_ref == case_ref,
-            Decision.status == "completed",
-        )
-        .order_by(Decision.created_at.desc())
-    )
-    return next((row for row in rows if (row.inputs or {}) == inputs), None)
 
 
 def _legal_basis(case: Case) -> str:
@@ -99,7 +85,11 @@ def _legal_basis(case: Case) -> str:
 
 
 def _invoke(
-    principal: Principal, case: Case, capability_id: str, inputs: dict[str, Any]
+    principal: Principal,
+    case: Case,
+    capability_id: str,
+    inputs: dict[str, Any],
+    subjects: tuple[Subject, ...] = (),
 ) -> tuple[str, dict[str, Any]]:
     result = get_governance().gateway.invoke(
         caller_of(principal),
@@ -109,6 +99,7 @@ def _invoke(
             legal_basis=_legal_basis(case),
             inputs=inputs,
             case_ref=case.reference,
+            subjects=subjects,
         ),
     )
     return result.decision_id, result.output
@@ -187,26 +178,28 @@ def hints_page(
     request: Request,
     ref: str,
     principal: Principal = Depends(access),
-    session: Session = Depends(db_session),
+    service: CaseService = Depends(_service),
 ) -> Response:
-    case = _case(session, ref, principal)
+    case = _case(service, ref, principal)
     statements = list(case.statements)
     pairs = list(itertools.combinations(statements, 2))
     rows: list[dict[str, Any]] = []
     denial = None
     for a, b in pairs[:MAX_PAIRS]:
         inputs = _pair_inputs(a, b)
-        stored = _stored_decision(session, INCONSISTENCY, case.reference, inputs)
+        stored = service.stored_decision(INCONSISTENCY, case.reference, inputs)
         try:
             if stored is None:
-                decision_id, _output = _invoke(principal, case, INCONSISTENCY, inputs)
-                session.commit()  # end the read snapshot so the new decision is visible
-                stored = session.get(Decision, decision_id)
+                decision_id, _output = _invoke(
+                    principal, case, INCONSISTENCY, inputs,
+                    statement_subjects(service.session, [a, b]),
+                )
+                stored = service.fresh_decision(decision_id)
         except GatewayDenied as denied:
             denial = denied.reasons_in(language_of(request))
             break
         assert stored is not None
-        review = session.scalar(select(Review).where(Review.decision_id == stored.id))
+        review = service.review_of(stored)
         output = dict(stored.output or {})
         if review is not None and review.status == "edited" and review.edited_output:
             output = dict(review.edited_output)
@@ -245,7 +238,7 @@ def _statement(case: Case, statement_id: int) -> Statement:
 def _entities_page(
     request: Request,
     principal: Principal,
-    session: Session,
+    service: CaseService,
     case: Case,
     statement: Statement,
     *,
@@ -257,9 +250,11 @@ def _entities_page(
     suggestion: dict[str, Any] | None = None
     decision_id, denial = "", None
     try:
-        stored = _stored_decision(session, EXTRACT, case.reference, inputs)
+        stored = service.stored_decision(EXTRACT, case.reference, inputs)
         if stored is None:
-            decision_id, suggestion = _invoke(principal, case, EXTRACT, inputs)
+            decision_id, suggestion = _invoke(
+                principal, case, EXTRACT, inputs, statement_subjects(service.session, [statement])
+            )
         else:
             decision_id, suggestion = stored.id, dict(stored.output or {})
     except GatewayDenied as denied:
@@ -292,11 +287,11 @@ def entities_form(
     statement_id: int,
     saved: int = 0,
     principal: Principal = Depends(access),
-    session: Session = Depends(db_session),
+    service: CaseService = Depends(_service),
 ) -> Response:
-    case = _case(session, ref, principal)
+    case = _case(service, ref, principal)
     return _entities_page(
-        request, principal, session, case, _statement(case, statement_id), saved=bool(saved)
+        request, principal, service, case, _statement(case, statement_id), saved=bool(saved)
     )
 
 
@@ -335,20 +330,18 @@ async def entities_confirm(
     ref: str,
     statement_id: int,
     principal: Principal = Depends(access),
-    session: Session = Depends(db_session),
+    service: CaseService = Depends(_service),
 ) -> Response:
-    case = _case(session, ref, principal)
+    case = _case(service, ref, principal)
     statement = _statement(case, statement_id)
     form = await request.form()
     try:
         entities = _confirmed_entities(form, statement.text)
     except AccordError as error:
         return _entities_page(
-            request, principal, session, case, statement, error=error, status=error.status
+            request, principal, service, case, statement, error=error, status=error.status
         )
-    statement.entities = entities
-    statement.entities_confirmed_by = principal.user.id
-    session.commit()
+    service.confirm_entities(statement, principal.user, entities)
     return RedirectResponse(
         f"/cases/{case.reference}/statements/{statement.id}/entities?saved=1", status_code=303
     )

@@ -76,7 +76,8 @@ class Decision(Base):
     legal_basis: Mapped[str] = mapped_column(String(64))
     case_ref: Mapped[str] = mapped_column(String(64), default="", index=True)
     # Keyed digest of the affected person's identity document number, so a rights request can
-    # find "the AI decisions about me" without the number being stored in clear.
+    # find "the AI decisions about me" without the number being stored in clear. The first key
+    # only; every key of every person concerned is in ``decision_subjects``.
     subject_key: Mapped[str] = mapped_column(String(64), default="", index=True)
     status: Mapped[str] = mapped_column(String(16))  # completed | denied | failed
     inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -90,6 +91,23 @@ class Decision(Base):
     ledger_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DecisionSubject(Base):
+    """A person a decision concerns, as a keyed digest (``accord.core.subjects``).
+
+    One decision may concern several persons (an inconsistency hint between two people's
+    statements, a draft report on a case with four persons), and one person may be known by
+    two keys (document number; name + date of birth + nationality). Deleting the rows unlinks
+    the decision from the person; nothing here is in the ledger.
+    """
+
+    __tablename__ = "decision_subjects"
+
+    decision_id: Mapped[str] = mapped_column(
+        ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject_key: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class LegalHold(Base):

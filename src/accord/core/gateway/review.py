@@ -8,6 +8,7 @@ model version: an override rate near zero with very short latencies suggests rub
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,18 @@ class MonitorRow:
     override_rate: float | None
     median_latency_s: float | None
     p90_latency_s: float | None
+
+
+def percentile(values: Sequence[float], p: int) -> float | None:
+    """The ``p``-th percentile (1..99) by linear interpolation between the closest ranks: the
+    "inclusive" method of :func:`statistics.quantiles` (numpy's default ``linear``, Excel's
+    PERCENTILE.INC). Never below the median for p ≥ 50; one value is its own percentile.
+    """
+    if not values:
+        return None
+    if len(values) == 1:
+        return float(values[0])
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
 class ReviewService:
@@ -117,9 +130,9 @@ class ReviewService:
                 pending=len(items) - len(decided), overrides=overrides,
                 override_rate=overrides / len(decided) if decided else None,
                 median_latency_s=statistics.median(latencies) if latencies else None,
-                p90_latency_s=latencies[int(0.9 * (len(latencies) - 1))] if latencies else None,
+                p90_latency_s=percentile(latencies, 90),
             ))
         return rows
 
 
-__all__ = ["ACTIONS", "MonitorRow", "ReviewService"]
+__all__ = ["ACTIONS", "MonitorRow", "ReviewService", "percentile"]

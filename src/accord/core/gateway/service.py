@@ -8,8 +8,6 @@ Nothing in Accord calls a model except through :meth:`GatewayService.invoke`.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -23,11 +21,18 @@ from sqlalchemy.orm import Session
 from accord.core.contract import object_kind
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
-from accord.core.gateway.models import CapabilityState, Decision, Review, UserCertificate
+from accord.core.gateway.models import (
+    CapabilityState,
+    Decision,
+    DecisionSubject,
+    Review,
+    UserCertificate,
+)
 from accord.core.i18n import N_
-from accord.core.ledger.store import LedgerService, canonical_bytes, digest
+from accord.core.ledger.store import LedgerService, canonical_bytes, decision_binding, digest
 from accord.core.policy import PolicyDecision, PolicyEngine, PolicyReason, PolicyRequest
 from accord.core.registry import Capability, CapabilityRegistry, ModelOutput, RiskTier
+from accord.core.subjects import Subject, subject_key, subject_keys
 
 MAX_INPUT_BYTES = 64_000
 OBJECT_ACCESS = "object-access"  # the reason recorded when the object-access check refuses
@@ -41,6 +46,7 @@ _SUSPENDED = select(CapabilityState.suspended).where(
     CapabilityState.capability_id == bindparam("capability_id"))
 _INSERT_DECISION = insert(Decision)
 _INSERT_REVIEW = insert(Review)
+_INSERT_SUBJECT = insert(DecisionSubject)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,9 @@ class GatewayRequest:
     inputs: Mapping[str, Any]
     case_ref: str = ""
     subject_document: str = ""  # the affected person's document number, if any (kept keyed)
+    # Every person the call concerns (document, or name + date of birth + nationality); only
+    # their keyed digests are stored, in ``decision_subjects``, never in the ledger.
+    subjects: tuple[Subject, ...] = ()
     consent_recorded: bool = False
     supervisor_approved: bool = False
 
@@ -115,18 +124,6 @@ class ReviewRejected(AccordError):
 
 
 _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="accord-model")
-
-
-def normalise_document_number(value: str) -> str:
-    """Upper-case, letters and digits only: 'e 1234-5678' and 'E12345678' are the same."""
-    return "".join(ch for ch in value.upper() if ch.isalnum())
-
-
-def subject_key(secret: bytes, document_number: str) -> str:
-    number = normalise_document_number(document_number)
-    if not number:
-        return ""
-    return hmac.new(secret, b"subject:" + number.encode(), hashlib.sha256).hexdigest()
 
 
 class GatewayService:
@@ -296,21 +293,26 @@ class GatewayService:
     def _ledger_denial(self, caller: Caller, request: GatewayRequest, capability: Capability,
                        decision: PolicyDecision | None, detail: str) -> int:
         decision_id = secrets.token_hex(8)
+        salt = secrets.token_bytes(32)
+        row: dict[str, Any] = {
+            "id": decision_id, "capability_id": capability.id,
+            "capability_version": capability.version, "model_version": "",
+            "actor_id": caller.user_id, "actor_role": ",".join(sorted(caller.roles)),
+            "purpose": request.purpose[:64], "legal_basis": request.legal_basis[:64],
+            "case_ref": request.case_ref[:64], "subject_key": "", "status": "denied",
+            "inputs": None, "output": None, "explanation": detail, "confidence": None,
+            "policy_version": decision.policy_version if decision else "",
+            "policy_reasons": list(decision.policy_ids) if decision else ["undeclared-input"],
+            "salt": salt.hex(),
+        }
         with self.database.write_session() as session:
             fields = {**self._base_fields(caller, request, capability),
                       "policy": self._policy_fields(decision), "decision": decision_id,
-                      "explanation": detail or "refused by policy"}
+                      "explanation": detail or "refused by policy",
+                      **decision_binding(salt, row)}  # binds the row: verify recomputes it
             seq = self.ledger.append(session, "denial", fields)
-            session.add(Decision(
-                id=decision_id, capability_id=capability.id,
-                capability_version=capability.version, actor_id=caller.user_id,
-                actor_role=",".join(sorted(caller.roles)), purpose=request.purpose[:64],
-                legal_basis=request.legal_basis[:64], case_ref=request.case_ref[:64],
-                status="denied", explanation=detail,
-                policy_version=decision.policy_version if decision else "",
-                policy_reasons=list(decision.policy_ids) if decision else ["undeclared-input"],
-                ledger_seq=seq,
-            ))
+            session.add(Decision(**row, ledger_seq=seq))
+        self.ledger.checkpoint_if_due(seq)
         return seq
 
     def _ledger_failure(self, caller: Caller, request: GatewayRequest, capability: Capability,
@@ -328,6 +330,7 @@ class GatewayService:
         salt = secrets.token_bytes(32)
         assert capability.model is not None
         # Everything that needs no database is prepared before the write lock is taken.
+        keys = self._subject_keys(request, capability, result)
         fields = {
             **self._base_fields(caller, request, capability),
             "policy": self._policy_fields(decision),
@@ -346,7 +349,7 @@ class GatewayService:
             "actor_id": caller.user_id, "actor_role": ",".join(sorted(caller.roles)),
             "purpose": request.purpose, "legal_basis": request.legal_basis,
             "case_ref": request.case_ref,
-            "subject_key": self.subject_key(request.subject_document),
+            "subject_key": keys[0] if keys else "",
             "status": "completed", "inputs": inputs, "output": result.output,
             "explanation": result.explanation, "confidence": result.confidence,
             "policy_version": decision.policy_version,
@@ -354,16 +357,21 @@ class GatewayService:
             "review_status": "pending" if capability.review_required else "not-required",
             "salt": salt.hex(), "created_at": utcnow(),
         }
+        fields.update(decision_binding(salt, row))  # binds the row: verify recomputes it
         # One Core transaction: the ledger entry, the decision and its review commit together
         # or not at all (no ORM unit of work on this path).
         with self.database.write_connection() as connection:
             seq = self.ledger.append(connection, "decision", fields)
             connection.execute(_INSERT_DECISION, {**row, "ledger_seq": seq})
+            if keys:
+                connection.execute(_INSERT_SUBJECT, [
+                    {"decision_id": decision_id, "subject_key": key} for key in keys])
             if capability.review_required:
                 connection.execute(_INSERT_REVIEW, {
                     "decision_id": decision_id, "capability_id": capability.id,
                     "model_version": capability.model.version,
                     "required_role": capability.review_role})
+        self.ledger.checkpoint_if_due(seq)
         return GatewayResult(
             decision_id=decision_id, ledger_seq=seq, capability=capability,
             output=result.output, explanation=result.explanation,
@@ -375,6 +383,17 @@ class GatewayService:
     def subject_key(self, document_number: str) -> str:
         """Keyed digest of a document number (normalised), or "" when none is given."""
         return subject_key(self.subject_secret, document_number)
+
+    def subject_keys(self, *subjects: Subject) -> tuple[str, ...]:
+        """Every key of these persons (see :mod:`accord.core.subjects`)."""
+        return subject_keys(self.subject_secret, subjects)
+
+    def _subject_keys(self, request: GatewayRequest, capability: Capability,
+                      result: ModelOutput) -> tuple[str, ...]:
+        subjects = [Subject(document=request.subject_document), *request.subjects]
+        if capability.output_subjects is not None:
+            subjects.extend(capability.output_subjects(result.output))
+        return self.subject_keys(*subjects)
 
     # -- use of outputs ----------------------------------------------------------------------
     def usable_output(self, decision_id: str) -> dict[str, Any]:

@@ -402,8 +402,55 @@ def _choose(findings: list[_Finding]) -> _Finding:
     return best
 
 
-def verify_export(path: str | Path) -> ExportReport:
-    """Verify an export directory end to end; never raises for bad *content*."""
+def _check_known(
+    known: Sequence[str],
+    witnessed_size: int | None,
+    log_key: NoteVerifier,
+    tree: MerkleTree,
+    signed: list[_SignedCheckpoint],
+) -> list[_Finding]:
+    """Hold the export to checkpoints known from outside it.
+
+    An export is self-consistent even after its newest checkpoint block and the entries after
+    the previous one are cut off; only something kept elsewhere — the witness's remembered
+    size, a checkpoint the auditor saved from ``/ledger/checkpoint`` or the transparency page —
+    shows the cut. Such a checkpoint must be signed by this log, and the export must hold a
+    checkpoint at least as large and entries whose root at that size is the known root.
+    """
+    findings: list[_Finding] = []
+    newest = signed[-1].checkpoint.size if signed else 0
+    expected: list[tuple[int, bytes | None, str]] = []
+    for number, note in enumerate(known, start=1):
+        try:
+            body, _ = open_note(note, [log_key])
+            checkpoint = Checkpoint.parse(body)
+        except NoteError as exc:
+            findings.append(_Finding(-1, f"known checkpoint #{number} is not signed by this "
+                                     f"export's log key: {exc}"))
+            continue
+        expected.append((checkpoint.size, checkpoint.root_hash,
+                         f"known checkpoint (size {checkpoint.size})"))
+    if witnessed_size is not None:
+        expected.append((witnessed_size, None, f"witnessed size {witnessed_size}"))
+    for size, root, label in expected:
+        if size > newest or size > tree.size:
+            findings.append(_Finding(-1, f"{label} is larger than this export: its newest "
+                                     f"checkpoint has size {newest} and it holds {tree.size} "
+                                     "entries: checkpoints and entries were removed"))
+        elif root is not None and tree.root(size) != root:
+            findings.append(_Finding(-1, f"{label}: the export's entries give another root at "
+                                     "that size: the log was rewritten or forked"))
+    return findings
+
+
+def verify_export(
+    path: str | Path, known: Sequence[str] = (), witnessed_size: int | None = None
+) -> ExportReport:
+    """Verify an export directory end to end; never raises for bad *content*.
+
+    ``known`` (signed checkpoint notes) and ``witnessed_size`` are what the auditor knows from
+    outside the export (see :func:`_check_known`); without them, a cut-off tail goes unseen.
+    """
     directory = Path(path)
     report = ExportReport()
     try:
@@ -424,6 +471,7 @@ def verify_export(path: str | Path) -> ExportReport:
         findings.append(line_problem)
     tree = MerkleTree(leaf_hash(line) for line in lines)
     findings.extend(_check_roots(tree, signed, report))
+    findings.extend(_check_known(known, witnessed_size, log_key, tree, signed))
 
     report.problems = [f.message for f in findings]
     if signed and tree.size > signed[-1].checkpoint.size:

@@ -23,28 +23,34 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accord.core.db import Database, utcnow
-from accord.core.gateway.models import LedgerCheckpoint, LedgerEntry, WitnessEvent
+from accord.core.gateway.models import Decision, LedgerCheckpoint, LedgerEntry, WitnessEvent
 from accord.core.ledger.canonical import canonical_json
 from accord.core.ledger.export import write_export
 from accord.core.ledger.merkle import MerkleTree, leaf_hash, verify_consistency
 from accord.core.ledger.note import (
     Checkpoint,
     CosignatureSigner,
+    CosignatureVerifier,
+    NoteError,
     NoteSigner,
     add_signatures,
     open_checkpoint,
+    parse_note,
+    verify_cosignature,
 )
 
 ADVISORY_LOCK_KEY = 0x4ACC0_7D  # arbitrary, constant: "the ledger append lock"
@@ -159,6 +165,41 @@ def digest(salt: bytes, value: Any) -> str:
     return "hmac-sha256:" + hmac.new(salt, canonical_bytes(value), hashlib.sha256).hexdigest()
 
 
+# -- binding decision rows to their entries ---------------------------------------------------
+# A ``decisions`` row is bound to the ledger entry written in the same transaction by two digests
+# the entry carries. ``record_digest`` covers who, what capability, for what purpose and on which
+# legal basis, with what policy outcome: fields that are either already in the entry in clear or
+# carry no personal data, so the digest is plain SHA-256 and stays checkable for ever.
+# ``content_digest`` covers what may be personal data (inputs, output, explanation, confidence,
+# the subject key); it is keyed with the row's own salt, so the ledger leaks nothing about the
+# content, and erasing the salt with the content (retention, rights requests) leaves a digest
+# that no longer links to anything. ``review_status`` is not bound: reviews change it by design
+# and are ledgered as entries of their own.
+DECISION_KINDS = frozenset({"decision", "denial"})
+# Ledger entries that certify an erasure of decision content and name the erased decision ids.
+ERASURE_KINDS = frozenset({"deletion-certificate", "rights-erasure"})
+RECORD_FIELDS = ("id", "status", "capability_id", "capability_version", "model_version",
+                 "actor_id", "actor_role", "purpose", "legal_basis", "case_ref",
+                 "policy_version", "policy_reasons")
+CONTENT_FIELDS = ("inputs", "output", "explanation", "confidence", "subject_key")
+
+
+def record_digest(row: Mapping[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of a decision row's non-personal fields."""
+    record = {name: row.get(name) for name in RECORD_FIELDS}
+    return "sha256:" + hashlib.sha256(canonical_bytes(record)).hexdigest()
+
+
+def content_digest(salt: bytes, row: Mapping[str, Any]) -> str:
+    """Salted digest of a decision row's content (the part retention may erase)."""
+    return digest(salt, {name: row.get(name) for name in CONTENT_FIELDS})
+
+
+def decision_binding(salt: bytes, row: Mapping[str, Any]) -> dict[str, str]:
+    """The fields a decision or denial entry carries to bind its ``decisions`` row."""
+    return {"record_digest": record_digest(row), "content_digest": content_digest(salt, row)}
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -181,6 +222,17 @@ class WitnessOutcome:
     reason: str
 
 
+@dataclass(frozen=True)
+class WitnessedCheckpoint:
+    """The witness's memory: the largest checkpoint it cosigned, and that cosigned note ("" if
+    the checkpoint row is gone, which verify reports as tampering)."""
+
+    witness: str
+    size: int
+    root_hash: str
+    note: str
+
+
 class _Pending:
     """One append_now call waiting for the group commit that contains it."""
 
@@ -201,10 +253,20 @@ class _Pending:
 class LedgerService:
     """Append, checkpoint, prove and verify. One instance per process is enough."""
 
-    def __init__(self, database: Database, signer: NoteSigner, origin: str) -> None:
+    def __init__(self, database: Database, signer: NoteSigner, origin: str,
+                 checkpoint_every: int | None = None) -> None:
         self.database = database
         self.signer = signer
         self.origin = origin
+        if checkpoint_every is None:
+            from accord.config import get_settings
+
+            checkpoint_every = get_settings().ledger_checkpoint_every
+        self.checkpoint_every = max(1, checkpoint_every)
+        # The largest checkpoint this process knows was signed: checkpoint_if_due compares with
+        # it, so the check costs nothing until a checkpoint may be due.
+        self._signed_size = 0
+        self._checkpoint_lock = threading.Lock()
         self._tree = MerkleTree()
         self._tree_lock = threading.Lock()
         # Group commit: appends not yet taken into a transaction, and whether a leader exists.
@@ -269,6 +331,7 @@ class LedgerService:
             self._lead_until_done(mine)
         if mine.error is not None:
             raise mine.error
+        self.checkpoint_if_due(mine.seq)
         return mine.seq
 
     def _lead_until_done(self, mine: _Pending) -> None:
@@ -390,19 +453,35 @@ class LedgerService:
 
     def checkpoint(self) -> LedgerCheckpoint | None:
         """Sign a checkpoint for the current tree if it grew since the last one."""
-        tree = self.tree()
-        size = tree.size
-        if size == 0:
-            return self.latest_checkpoint()
-        latest = self.latest_checkpoint()
-        if latest is not None and latest.size >= size:
+        with self._checkpoint_lock:
+            tree = self.tree()
+            size = tree.size
+            latest = self.latest_checkpoint()
+            if size == 0 or (latest is not None and latest.size >= size):
+                self._signed_size = max(self._signed_size, latest.size if latest else 0)
+                return latest
+            root = tree.root(size)
+            note = Checkpoint(self.origin, size, root).sign([self.signer])
+            try:
+                with self.database.session() as session:
+                    if session.get(LedgerCheckpoint, size) is None:
+                        session.add(LedgerCheckpoint(size=size, root_hash=root.hex(), note=note))
+            except IntegrityError:
+                pass  # another process signed this very size at the same moment: same tree
+            latest = self.latest_checkpoint()
+            self._signed_size = max(self._signed_size, latest.size if latest else 0)
             return latest
-        root = tree.root(size)
-        note = Checkpoint(self.origin, size, root).sign([self.signer])
-        with self.database.session() as session:
-            if session.get(LedgerCheckpoint, size) is None:
-                session.add(LedgerCheckpoint(size=size, root_hash=root.hex(), note=note))
-        return self.latest_checkpoint()
+
+    def checkpoint_if_due(self, seq: int) -> None:
+        """Sign a checkpoint once ``checkpoint_every`` entries are not covered by one.
+
+        Called after the transaction holding entry ``seq`` committed (gateway decisions and
+        denials, :meth:`append_now`). Entries after the last checkpoint can be rewritten, hashes
+        and all, by whoever can write the database; signing every N entries bounds that tail to
+        fewer than N entries (the minute job bounds it in time).
+        """
+        if seq + 1 - self._signed_size >= self.checkpoint_every:
+            self.checkpoint()
 
     # -- witness -----------------------------------------------------------------------------
     def witness(self, witness: CosignatureSigner, actor_id: int | None) -> WitnessOutcome:
@@ -436,7 +515,12 @@ class LedgerService:
                       "the ledger was rewritten")
         elif previous is not None:
             if checkpoint.size < previous.size:
-                reason = f"tree shrank from {previous.size} to {checkpoint.size}"
+                reason = (f"tree shrank from {previous.size}, which this witness cosigned, to "
+                          f"{checkpoint.size}: entries were removed")
+            elif (checkpoint.size == previous.size
+                  and checkpoint.root_hash.hex() != previous.root_hash):
+                reason = (f"a different root for size {checkpoint.size}, which this witness "
+                          "already cosigned: the log forked")
             elif not verify_consistency(
                 previous.size, checkpoint.size, bytes.fromhex(previous.root_hash),
                 checkpoint.root_hash, stored.consistency_proof(previous.size, checkpoint.size),
@@ -458,6 +542,23 @@ class LedgerService:
                                      root_hash=checkpoint.root_hash.hex(), outcome="cosigned",
                                      actor_id=actor_id))
         return WitnessOutcome(True, checkpoint.size, "")
+
+    def witnessed(self, witness_name: str | None = None) -> WitnessedCheckpoint | None:
+        """What the witness remembers: the largest checkpoint it cosigned (from its
+        ``witness_events``), with the cosigned note. This is what the transparency page and
+        ``/ledger/checkpoint`` publish, and what verify holds the log to: a log that now holds
+        less, or other entries, than the witness cosigned was truncated or rewritten."""
+        with self.database.session() as session:
+            query = select(WitnessEvent).where(WitnessEvent.outcome == "cosigned")
+            if witness_name is not None:
+                query = query.where(WitnessEvent.witness == witness_name)
+            event = session.scalar(query.order_by(WitnessEvent.size.desc(),
+                                                  WitnessEvent.id.desc()).limit(1))
+            if event is None:
+                return None
+            row = session.get(LedgerCheckpoint, event.size)
+            return WitnessedCheckpoint(event.witness, event.size, event.root_hash,
+                                       row.note if row is not None else "")
 
     def witness_events(self, limit: int = 20) -> list[WitnessEvent]:
         with self.database.session() as session:
@@ -483,30 +584,50 @@ class LedgerService:
                     yield row[0], row[1], row[2]
                 last = rows[-1][0]
 
-    def verify(self) -> VerifyReport:
-        """Recompute everything from the stored entries and check every signed checkpoint.
+    def _decision_rows(self, connection: Connection) -> Iterator[Any]:
+        """Decision rows in ledger order, streamed (rows claiming no entry come first)."""
+        columns = [Decision.ledger_seq, Decision.salt, Decision.erased_at,
+                   *(getattr(Decision, name) for name in {*RECORD_FIELDS, *CONTENT_FIELDS})]
+        result = connection.execution_options(stream_results=True, yield_per=5_000).execute(
+            select(*columns).order_by(Decision.ledger_seq.asc().nulls_first(), Decision.id))
+        for row in result:
+            yield row._mapping
 
-        Detects edited entries (leaf hash or root mismatch), deleted ones (sequence gap),
-        inserted or reordered ones (root mismatch against signed checkpoints, seq mismatch).
+    def verify(self, witness: CosignatureVerifier | None = None) -> VerifyReport:
+        """Recompute everything from the stored entries and hold the database to what was signed.
+
+        Entries: leaf hashes, sequence and every signed checkpoint (edited entries → leaf hash
+        or root mismatch, deleted → sequence gap, inserted or reordered → root or seq
+        mismatch). Checkpoints: the log signature, and the unsigned ``root_hash`` column against
+        the signed note. The witness's memory: every checkpoint it cosigned must still be in the
+        table, carry a valid cosignature, and match the entries — so removing the newest
+        checkpoint together with its entries fails. Decisions: every decision and denial entry
+        has its row, every row its entry, and each row matches the digests its entry carries,
+        unless its content was erased and a deletion certificate names it.
         """
         started = time.perf_counter()
         checkpoints = self.checkpoints()
         tree = MerkleTree()
         report = VerifyReport(ok=True, size=0, checkpoints=len(checkpoints))
         leaves: list[bytes] = []
-        for expected, (seq, stored_hash, body) in enumerate(self._rows()):
-            data = body.encode("utf-8")
-            computed = hashlib.sha256(b"\x00" + data).digest()
-            if seq != expected:
-                return self._fail(report, expected, f"entry {expected} is missing (next stored "
-                                  f"entry is {seq}): entries were deleted", started)
-            if computed.hex() != stored_hash:
-                return self._fail(report, seq, f"entry {seq} was altered: its content does not "
-                                  "match its recorded leaf hash", started)
-            if f'"seq":{seq},' not in body and not body.endswith(f'"seq":{seq}}}'):
-                return self._fail(report, seq, f"entry {seq} carries a different sequence "
-                                  "number: entries were reordered or inserted", started)
-            leaves.append(computed)
+        with self.database.engine.connect() as connection:
+            bindings = _DecisionBindings(self._decision_rows(connection))
+            for expected, (seq, stored_hash, body) in enumerate(self._rows()):
+                data = body.encode("utf-8")
+                computed = hashlib.sha256(b"\x00" + data).digest()
+                if seq != expected:
+                    return self._fail(report, expected, f"entry {expected} is missing (next "
+                                      f"stored entry is {seq}): entries were deleted", started)
+                if computed.hex() != stored_hash:
+                    return self._fail(report, seq, f"entry {seq} was altered: its content does "
+                                      "not match its recorded leaf hash", started)
+                if f'"seq":{seq},' not in body and not body.endswith(f'"seq":{seq}}}'):
+                    return self._fail(report, seq, f"entry {seq} carries a different sequence "
+                                      "number: entries were reordered or inserted", started)
+                if _BINDING_HINT.search(body):
+                    bindings.entry(seq, body)
+                leaves.append(computed)
+            bindings.finish()
         tree.extend(leaves)
         report.size = tree.size
         previous: Checkpoint | None = None
@@ -516,6 +637,10 @@ class LedgerService:
             except Exception as error:
                 return self._fail(report, None, f"checkpoint {row.size} has no valid log "
                                   f"signature: {error}", started)
+            if checkpoint.size != row.size or checkpoint.root_hash.hex() != row.root_hash:
+                return self._fail(report, None, f"checkpoint {row.size}: the unsigned size or "
+                                  "root_hash columns differ from its signed note: the table "
+                                  "was edited", started)
             if checkpoint.size > tree.size:
                 return self._fail(report, tree.size, f"checkpoint {checkpoint.size} covers "
                                   f"entries that are gone: the ledger holds {tree.size}", started)
@@ -526,12 +651,68 @@ class LedgerService:
                                   "that range were altered, inserted, removed or reordered",
                                   started)
             previous = checkpoint
+        problem = self._check_witness_memory(tree, checkpoints, witness)
+        if problem is not None:
+            return self._fail(report, problem[0], problem[1], started)
+        if bindings.problem is not None:
+            return self._fail(report, bindings.problem[0], bindings.problem[1], started)
         if previous is None or previous.size < tree.size:
             signed = 0 if previous is None else previous.size
             report.warnings.append(f"{tree.size - signed} newest entries are not yet covered by "
                                    "a signed checkpoint")
+        if bindings.legacy:
+            report.warnings.append(f"{bindings.legacy} decision entries predate row binding: "
+                                   "only the fields they hold in clear were compared")
         report.seconds = time.perf_counter() - started
         return report
+
+    def _check_witness_memory(self, tree: MerkleTree, checkpoints: list[LedgerCheckpoint],
+                              witness: CosignatureVerifier | None
+                              ) -> tuple[int | None, str] | None:
+        """Hold the log to what the witness cosigned, and the witness records to the notes.
+
+        A known checkpoint — one the witness cosigned — that is missing, larger than the log or
+        with another root means checkpoints and entries were removed or rewritten. A cosignature
+        line on a note with no matching witness record means the record was deleted or edited.
+        """
+        notes = {row.size: row.note for row in checkpoints}
+        with self.database.session() as session:
+            events = [(e.witness, e.size, e.root_hash) for e in session.scalars(
+                select(WitnessEvent).where(WitnessEvent.outcome == "cosigned")
+                .order_by(WitnessEvent.size.desc()))]
+        for name, size, root_hex in events:
+            if size > tree.size:
+                return (tree.size, f"the witness {name} cosigned checkpoint {size}, but the "
+                        f"ledger holds only {tree.size} entries: the newest checkpoints and "
+                        "entries were removed")
+            if tree.root(size).hex() != root_hex:
+                return (None, f"the witness {name} cosigned checkpoint {size} with another "
+                        "root than the stored entries give: the ledger was rewritten or "
+                        "forked, or the witness record edited")
+            if size not in notes:
+                return (None, f"checkpoint {size}, which the witness {name} cosigned, is "
+                        "missing from the checkpoints table: it was deleted")
+            if witness is not None and name == witness.name:
+                try:
+                    verify_cosignature(notes[size], witness)
+                except NoteError as error:
+                    return (None, f"checkpoint {size}: the witness {name} cosigned it, but "
+                            f"the note carries no valid cosignature: {error}")
+        if witness is not None:
+            remembered = {(size, root) for name, size, root in events if name == witness.name}
+            for row in checkpoints:
+                signed_by = {(sig.name, sig.key_id) for sig in parse_note(row.note).signatures}
+                if (witness.name, witness.key_id) not in signed_by:
+                    continue
+                try:
+                    verify_cosignature(row.note, witness)
+                except NoteError as error:
+                    return (None, f"checkpoint {row.size}: invalid witness cosignature: {error}")
+                if (row.size, row.root_hash) not in remembered:
+                    return (None, f"checkpoint {row.size} carries a cosignature by "
+                            f"{witness.name}, but no witness record of it remains: the "
+                            "witness's record was deleted or edited")
+        return None
 
     @staticmethod
     def _fail(report: VerifyReport, seq: int | None, reason: str,
@@ -552,3 +733,157 @@ class LedgerService:
         notes = [row.note for row in self.checkpoints()]
         return write_export(directory, entries, notes, self.public_key, witness_keys)
 
+
+
+def known_checkpoint_notes(database: Database) -> tuple[list[str], int | None]:
+    """What this database knows was signed, for ``verify --export``: the notes of the newest
+    checkpoint and of the largest one the witness cosigned, and the witness's remembered size
+    (kept even if that checkpoint's row was deleted)."""
+    with database.session() as session:
+        latest = session.scalar(
+            select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1))
+        event = session.scalar(
+            select(WitnessEvent).where(WitnessEvent.outcome == "cosigned")
+            .order_by(WitnessEvent.size.desc()).limit(1))
+        notes = [latest.note] if latest is not None else []
+        if event is not None:
+            row = session.get(LedgerCheckpoint, event.size)
+            if row is not None and row.note not in notes:
+                notes.append(row.note)
+        return notes, (event.size if event is not None else None)
+
+
+# Bodies that may bind decision rows or certify erasures (checked before parsing any JSON:
+# verify reads every entry, and most are of other kinds). RFC 8785 bodies have no spaces.
+_BINDING_HINT = re.compile(
+    r'"kind":"(?:decision|denial|deletion-certificate|rights-erasure)"')
+
+
+def _same_text(stored: Any, logged: Any) -> bool:
+    """A row's text field against the entry's (denial rows keep the first 64 characters)."""
+    return isinstance(logged, str) and stored in (logged, logged[:64])
+
+
+class _DecisionBindings:
+    """Checks the ``decisions`` table against the decision and denial entries in one pass.
+
+    Rows are streamed in ``ledger_seq`` order alongside the entries, so memory stays flat:
+    a row whose entry number is passed without a matching entry was inserted (or renumbered),
+    an entry whose row is not there lost it. A row without content is accepted only when a
+    deletion certificate later in the ledger names it; those are settled in :meth:`finish`.
+    The first problem is kept: verify reports entry-level tampering before it.
+    """
+
+    def __init__(self, rows: Iterator[Any]) -> None:
+        self._rows = rows
+        self._next: Any = next(rows, None)
+        self.problem: tuple[int | None, str] | None = None
+        self.erased: set[str] = set()
+        self._awaiting_certificate: list[tuple[int, str]] = []
+        self.legacy = 0
+        while self._next is not None and self._next["ledger_seq"] is None:
+            self._fail(None, f"decision {self._next['id']} names no ledger entry: the row was "
+                       "inserted or its entry number removed")
+            self._advance()
+
+    def _fail(self, seq: int | None, message: str) -> None:
+        if self.problem is None:
+            self.problem = (seq, message)
+
+    def _advance(self) -> None:
+        self._next = next(self._rows, None)
+
+    def _orphan(self, row: Any) -> None:
+        self._fail(row["ledger_seq"], f"decision {row['id']} claims ledger entry "
+                   f"{row['ledger_seq']}, which records no such decision: the row was inserted "
+                   "or its entry number edited")
+
+    def entry(self, seq: int, body: str) -> None:
+        entry = json.loads(body)
+        kind = entry.get("kind")
+        if kind in ERASURE_KINDS:
+            named = entry.get("decisions")
+            if isinstance(named, list):
+                self.erased.update(str(item) for item in named)
+            return
+        decision_id = entry.get("decision")
+        if kind not in DECISION_KINDS or not isinstance(decision_id, str):
+            return  # nothing bound (e.g. entries written directly by tests or tools)
+        while self._next is not None and self._next["ledger_seq"] < seq:
+            self._orphan(self._next)
+            self._advance()
+        row = self._next
+        if row is None or row["ledger_seq"] != seq:
+            self._fail(seq, f"entry {seq} records {kind} {decision_id}, but its decision row "
+                       "is gone: it was deleted")
+            return
+        self._advance()
+        if row["id"] != decision_id:
+            self._fail(seq, f"decision {row['id']} claims entry {seq}, which records "
+                       f"{decision_id}: the row was replaced or its id edited")
+            return
+        self._compare(seq, kind, entry, row)
+
+    def _compare(self, seq: int, kind: str, entry: dict[str, Any], row: Any) -> None:
+        where = f"decision {row['id']} (entry {seq})"
+        capability = entry.get("capability")
+        roles = entry.get("roles")
+        checks = [("status", row["status"] == ("completed" if kind == "decision" else "denied"))]
+        for name in ("purpose", "legal_basis", "case_ref"):
+            if name in entry:
+                checks.append((name, _same_text(row[name], entry[name])))
+        if isinstance(capability, dict):
+            checks.append(("capability", row["capability_id"] == capability.get("id")
+                           and row["capability_version"] == capability.get("version")))
+        if "actor" in entry:
+            checks.append(("actor", f"user:{row['actor_id']}" == entry["actor"]))
+        if isinstance(roles, list):
+            checks.append(("actor role", row["actor_role"] == ",".join(sorted(map(str, roles)))))
+        changed = [name for name, same in checks if not same]
+        if changed:
+            self._fail(seq, f"{where} was altered: its {', '.join(changed)} no longer "
+                       "match the ledger entry")
+            return
+        bound = entry.get("record_digest")
+        salt = row["salt"]
+        if bound is None:  # written before rows were bound: compare what the entry holds
+            self.legacy += 1
+            if salt and "output_digest" in entry:
+                key = bytes.fromhex(salt)
+                if (digest(key, row["inputs"]) != entry.get("input_digest")
+                        or digest(key, row["output"]) != entry["output_digest"]):
+                    self._fail(seq, f"{where} was altered: its inputs or output no longer "
+                               "match the digests in the ledger entry")
+            return
+        if record_digest(row) != bound:
+            self._fail(seq, f"{where} was altered: the row no longer matches the record_digest "
+                       "in its ledger entry (capability, model, actor, purpose, legal basis, "
+                       "case, status or policy changed)")
+            return
+        if salt is not None:
+            try:
+                key = bytes.fromhex(salt)
+            except ValueError:
+                key = b""
+            if not key or content_digest(key, row) != entry.get("content_digest"):
+                self._fail(seq, f"{where} was altered: its content (inputs, output, "
+                           "explanation, confidence or subject) no longer matches the "
+                           "content_digest in its ledger entry")
+        elif row["erased_at"] is None:
+            self._fail(seq, f"{where} lost its content and salt without being marked erased: "
+                       "the content was removed outside retention")
+        elif row["inputs"] is not None or row["output"] is not None:
+            self._fail(seq, f"{where} is marked erased but holds inputs or output again")
+        else:
+            self._awaiting_certificate.append((seq, row["id"]))
+
+    def finish(self) -> None:
+        """Rows claiming entries past the last decision entry; erasures nobody certified."""
+        while self._next is not None:
+            self._orphan(self._next)
+            self._advance()
+        for seq, decision_id in self._awaiting_certificate:
+            if decision_id not in self.erased:
+                self._fail(seq, f"decision {decision_id} (entry {seq}) has its content erased, "
+                           "but no deletion certificate in the ledger names it: the erasure "
+                           "was not recorded")

@@ -14,8 +14,10 @@ District outlines are the union of the grid cells assigned to each district by t
 its recorded events (empty cells take the nearest cell with events) — the same assignment the
 exposure audit uses, not official boundaries.
 
-Explanations of a cell are recomputed from the inputs recorded with the gateway decision (same
-data, method, window and grid, so the same numbers); they are not new decisions.
+Explanations of a cell are computed by the capability's runner together with the forecast and
+recorded in the gateway decision's output (covered by its ledger entry); the explain endpoint
+reads them and fits nothing. The exposure audit on the fairness page is a run of the same
+capability (input ``audit=exposure``), refused while forecasting is refused.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
@@ -47,7 +49,6 @@ from accord.core.i18n import N_, gettext, set_language
 from accord.core.jobs import Job, JobService
 from accord.core.roles import Role
 from accord.forecast.backtest import FREQS, METHODS, data_end
-from accord.forecast.base import Fitted
 from accord.forecast.data import ForecastInputError, day_to_iso, iso_to_day
 from accord.forecast.fairness import cell_districts
 from accord.forecast.grid import Grid
@@ -141,7 +142,7 @@ def upload_limit(max_body_bytes: int) -> int:
     return max(1, min(MAX_UPLOAD_BYTES, max_body_bytes - MULTIPART_HEADROOM))
 
 
-# -- small caches (fits for explanations, district outlines, staffing) ---------------------------
+# -- small caches (district outlines, dataset ranges, staffing) ---------------------------
 class _Lru:
     def __init__(self, size: int) -> None:
         self.size = size
@@ -161,7 +162,6 @@ class _Lru:
         return value
 
 
-_fits = _Lru(6)
 _outlines = _Lru(8)
 _ranges = _Lru(16)
 _staffing = _Lru(2)
@@ -175,14 +175,6 @@ def _dataset_range(service: ForecastService, dataset: str) -> dict[str, Any]:
                 "events": len(events), "day_resolution": events.day_resolution}
 
     return dict(_ranges.get((str(service.root), dataset), make))
-
-
-def _fitted(service: ForecastService, dataset: str, method: str, on: str, freq: str,
-            cell: float) -> tuple[Fitted, float, float]:
-    key = (str(service.root), dataset, method, on, freq, float(cell))
-    result: tuple[Fitted, float, float] = _fits.get(
-        key, lambda: service.fit(dataset, method=method, on=on, freq=freq, cell=cell))
-    return result
 
 
 # -- parsing form values -------------------------------------------------------------------------
@@ -804,9 +796,8 @@ MAP_STRINGS = {
     "day": N_("Date"),
     "share": N_("Share of the cell's forecast"),
     "contributor_cell": N_("Recorded in cell"),
-    "explain_recomputed": N_("Recomputed from the inputs recorded with ledger entry %(seq)s."),
-    "explain_mismatch": N_("Warning: the recomputed forecast differs from the recorded one "
-                           "(has the dataset changed?)."),
+    "explain_recomputed": N_("Computed with the forecast and recorded with ledger entry "
+                             "%(seq)s."),
     "no_contributors": N_("No single past event contributes to this cell."),
     "slider_label": N_("Window starting %(date)s"),
     "legend_title": N_("Expected events per cell"),
@@ -946,39 +937,35 @@ def decision_csv(decision_id: str, database: Database = Depends(get_database),
 
 @router.get("/decisions/{decision_id}/explain")
 def explain_cell(decision_id: str, cell: str = "", top: int = 10,
-                 database: Database = Depends(get_database),
-                 service: ForecastService = Depends(_service)) -> Response:
+                 database: Database = Depends(get_database)) -> Response:
     """Which past events make a flagged cell hot, with their weights (shares of the cell's
-    forecast). Recomputed from the inputs recorded with the decision."""
+    forecast), as the capability's runner computed them with the forecast: recorded in the
+    decision's output and covered by its ledger entry. Nothing is refitted here, so nothing
+    runs outside the gateway (the hottest ``TOP_EXPLAINED`` cells are explained)."""
     decision = _load_decision(database, decision_id)
     output = decision["output"]
     if cell not in output.get("flagged_cell_ids", []):
         raise ForecastInputError(f"cell {cell!r} is not flagged in this forecast")
+    explained = {c["cell"]: c for c in output.get("top_cells", [])}
+    if cell not in explained:
+        raise ForecastInputError(f"cell {cell!r} is below the {len(explained)} hottest cells "
+                                 "this forecast explains")
     top = max(1, min(int(top), 50))
-    window = output["window"]
-    fitted, start, stop = _fitted(service, str(decision["inputs"]["dataset"]),
-                                  str(output["method"]), str(window["start"]),
-                                  str(window["freq"]), float(output["grid"]["cell_size_m"]))
-    index = fitted.grid.parse_cell_id(cell)
-    expected = float(fitted.predict(start, stop)[index])
-    contributors = [c.as_dict(fitted.grid) for c in fitted.explain(index, start, stop, top=top)]
+    recorded = explained[cell]
+    contributors = [dict(c) for c in recorded.get("top_contributors", [])[:top]]
     if contributors:
-        grid = fitted.grid
+        grid = _grid_of(output)
         _, clon, clat = _cell_polygons(grid, [c["cell"] for c in contributors])
         for c, a, b in zip(contributors, clon, clat, strict=True):
             c["centre"] = [round(float(a), 6), round(float(b), 6)]
-    recorded = {c["cell"]: c["expected_events"] for c in output.get("top_cells", [])}
-    matches = None
-    if cell in recorded:
-        matches = abs(round(expected, 3) - float(recorded[cell])) <= 1e-3
     return JSONResponse({
         "decision": decision_id, "ledger_seq": decision["ledger_seq"], "cell": cell,
         "rank": output["flagged_cell_ids"].index(cell) + 1,
-        "expected_events": round(expected, 4),
-        "why": fitted.summary_of_why(index, start, stop),
+        "expected_events": recorded["expected_events"],
+        "why": recorded.get("why", {}),
         "contributors": contributors,
-        "matches_decision": matches,
-        "window": window, "method": output["method"],
+        "recorded": True,
+        "window": output["window"], "method": output["method"],
     })
 
 
@@ -1055,38 +1042,80 @@ SCENARIO_LABELS = {
 
 
 @router.get("/fairness")
-def fairness_page(request: Request, dataset: str = BUILTIN, method: str = "kde",
-                  date_: str = Query("", alias="date"), coverage: str = "5", cap: str = "2",
-                  seed: str = "0", principal: Principal = Depends(access),
-                  service: ForecastService = Depends(_service)) -> Response:
+def fairness_page(request: Request, principal: Principal = Depends(access),
+                  service: ForecastService = Depends(_service),
+                  governance: Governance = Depends(_governance)) -> Response:
+    """The exposure audit form (nothing runs until it is submitted) and the feedback-loop
+    simulation (synthetic places, no recorded data)."""
+    return _fairness_page(request, principal, service, governance, form=None)
+
+
+@router.post("/fairness")
+def fairness_audit(request: Request, dataset: str = Form(BUILTIN), method: str = Form("kde"),
+                   date_: str = Form("", alias="date"), coverage: str = Form("5"),
+                   cap: str = Form("2"), seed: str = Form("0"), purpose: str = Form(""),
+                   legal_basis: str = Form(""), principal: Principal = Depends(access),
+                   service: ForecastService = Depends(_service),
+                   governance: Governance = Depends(_governance)) -> Response:
+    """The exposure audit of a forecast: a run of ``forecast.hotspots`` through the gateway
+    (input ``audit=exposure``), so it is refused — with the reasons — while forecasting is
+    refused (assessments not approved, suspended, not an analyst), and ledgered and sent to
+    review like any forecast when it runs."""
     form = {"dataset": dataset, "method": method, "date": date_, "coverage": coverage,
-            "cap": cap, "seed": seed}
+            "cap": cap, "seed": seed, "purpose": purpose, "legal_basis": legal_basis}
     _speak(request)
-    audit: dict[str, Any] | None = None
-    error: AccordError | None = None
-    status = 200
     try:
         chosen = _dataset_id(service, dataset)
         on = _iso_date(date_, gettext("Date")) or _dataset_range(service, chosen)["end"]
         form["date"] = on
-        audit = service.exposure_audit(
-            chosen, method=_choice(method, tuple(METHODS), gettext("Method")), on=on,
-            coverage=_number(coverage, gettext("Coverage (percent of area)"), 0.5, 20))
-        audit.pop("model_card", None)
+        inputs = {"dataset": chosen, "method": _choice(method, tuple(METHODS), gettext("Method")),
+                  "window": "week", "date": on, "audit": "exposure",
+                  "coverage": _number(coverage, gettext("Coverage (percent of area)"), 0.5, 20),
+                  "top": 1}
+        result = governance.gateway.invoke(caller_of(principal), GatewayRequest(
+            capability_id=CAPABILITY, purpose=purpose, legal_basis=legal_basis, inputs=inputs))
+    except GatewayDenied as denied:
+        return _fairness_page(request, principal, service, governance, form=form,
+                              denial=_denial(denied, language_of(request)), status=403)
     except AccordError as failure:
-        error, status = failure, failure.status
+        return _fairness_page(request, principal, service, governance, form=form,
+                              error=failure, status=failure.status)
+    audit = {**result.output["exposure_audit"], "method": result.output["method"],
+             "window": result.output["window"]}
+    return _fairness_page(request, principal, service, governance, form=form, audit=audit,
+                          decision={"id": result.decision_id, "ledger_seq": result.ledger_seq,
+                                    "review_role": result.review_role})
+
+
+def _fairness_page(request: Request, principal: Principal, service: ForecastService,
+                   governance: Governance, *, form: dict[str, str] | None,
+                   audit: dict[str, Any] | None = None, decision: dict[str, Any] | None = None,
+                   denial: dict[str, Any] | None = None, error: AccordError | None = None,
+                   status: int = 200) -> Response:
+    _speak(request)
+    capability = governance.registry.get(CAPABILITY)
+    if form is None:
+        default = principal.user.default_purpose
+        form = {"dataset": BUILTIN, "method": "kde", "date": "", "coverage": "5", "cap": "2",
+                "seed": "0", "purpose": default if default in capability.purposes else "",
+                "legal_basis": ""}
     try:
-        cap_n = int(_number(cap, gettext("Cap"), 1, 10, integer=True))
-        seed_n = int(_number(seed, gettext("Seed"), 0, 10_000, integer=True))
+        cap_n = int(_number(form["cap"], gettext("Cap"), 1, 10, integer=True))
+        seed_n = int(_number(form["seed"], gettext("Seed"), 0, 10_000, integer=True))
     except AccordError as failure:
-        error, status = failure, failure.status
+        error, status = error or failure, status if error else failure.status
         cap_n, seed_n = 2, 0
     feedback = service.feedback_simulation(cap=cap_n, seed=seed_n)
+    suspended, why = governance.gateway.suspension(CAPABILITY)
+    gate_ok, gate_reason = _assessment_gate()
     return render(request, "forecast/fairness.html", {
         **_context(request, principal), "datasets": service.datasets(), "form": form,
-        "audit": audit, "error": error, "feedback": feedback,
-        "scenarios": _scenarios(feedback, cap_n), "feedback_chart": feedback_chart(feedback),
-        "status_labels": STATUS_LABELS,
+        "audit": audit, "decision": decision, "denial": denial, "error": error,
+        "feedback": feedback, "scenarios": _scenarios(feedback, cap_n),
+        "feedback_chart": feedback_chart(feedback), "status_labels": STATUS_LABELS,
+        "purposes": sorted(capability.purposes), "legal_bases": sorted(capability.legal_bases),
+        "suspended": suspended, "suspend_reason": why, "gate_ok": gate_ok,
+        "gate_reason": gate_reason,
     }, status_code=status)
 
 

@@ -15,6 +15,7 @@ One access rule per router:
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -40,12 +41,13 @@ from accord.governance.rights import (
     InvalidField,
     RightsService,
     RightsSettings,
+    SubjectLookup,
     normalise_reference,
 )
 from accord.governance.routes.rights import labels
 from accord.web.deps import Principal, require_roles
 from accord.web.routes.governance import caller_of, common_context
-from accord.web.templating import render
+from accord.web.templating import render, station_zone
 
 access = require_roles(Role.DPO)
 overview_access = require_roles(Role.DPO, Role.ADMIN)
@@ -95,6 +97,33 @@ def _context(request: Request, principal: Principal, **values: Any) -> dict[str,
             "appeal_outcomes": APPEAL_OUTCOMES, **values}
 
 
+# -- what Accord holds about a person -----------------------------------------------------------
+@router.get("/subjects")
+def subjects_form(request: Request, principal: Principal = Depends(access)) -> Response:
+    return render(request, "dpo/subjects.html", _context(request, principal, report=None,
+                                                         form={}, error=None),
+                  headers={"Cache-Control": "no-store"})
+
+
+@router.post("/subjects")
+def subjects_report(request: Request, document_number: str = Form(""), name: str = Form(""),
+                    birth_date: str = Form(""), nationality: str = Form(""),
+                    principal: Principal = Depends(access),
+                    rights: RightsService = Depends(_rights)) -> Response:
+    """The same look-up as ``accord rights report`` (POST: the number stays out of URLs)."""
+    report, error, status = None, None, 200
+    try:
+        report = rights.subject_report(caller_of(principal), SubjectLookup(
+            document=document_number, name=name, birth_date=birth_date,
+            nationality=nationality))
+    except AccordError as failed:
+        error, status = failed, failed.status
+    return render(request, "dpo/subjects.html", _context(
+        request, principal, report=report, error=error, error_field=getattr(error, "field", ""),
+        form={"name": name, "birth_date": birth_date, "nationality": nationality}),
+        status_code=status, headers={"Cache-Control": "no-store"})
+
+
 # -- the queue and a request ---------------------------------------------------------------------
 @router.get("")
 def queue(request: Request, all: str = "", principal: Principal = Depends(access),
@@ -110,6 +139,7 @@ def _request_page(request: Request, principal: Principal, reference: str,
                   = None, status: int = 200) -> Response:
     record = rights.get(reference)
     decisions = rights.subject_decisions(record.reference)
+    records = rights.subject_holdings(record.reference)
     items = []
     for decision in decisions:
         capability = (governance.registry.get(decision.capability_id)
@@ -119,20 +149,11 @@ def _request_page(request: Request, principal: Principal, reference: str,
                                                 indent=2, sort_keys=True),
                       "inputs_json": json.dumps(decision.inputs or {}, ensure_ascii=False,
                                                 indent=2, sort_keys=True)})
-    appealed = None
-    if record.decision_ref:
-        from accord.core.gateway.models import Decision
-
-        with governance.gateway.database.session() as session:
-            appealed = session.get(Decision, record.decision_ref)
-    match = ""
-    if appealed is not None:
-        match = ("unknown" if not appealed.subject_key
-                 else "yes" if appealed.subject_key == record.subject_key else "no")
+    appealed, match = DpoService.from_governance(governance).appealed_decision(record)
     item = rights.deadline_item(record, utcnow())
     return render(request, "dpo/request.html", _context(
         request, principal, record=record, item=item, events=rights.events(record.reference),
-        decisions=items, appealed=appealed, subject_match=match, error=error,
+        decisions=items, records=records, appealed=appealed, subject_match=match, error=error,
         error_field=getattr(error, "field", ""), done=DONE.get(done, ""), form=form or {},
         appealed_json=json.dumps(appealed.output or {}, ensure_ascii=False, indent=2,
                                  sort_keys=True) if appealed is not None else "",
@@ -239,6 +260,16 @@ def breaches(request: Request, principal: Principal = Depends(access),
     return _breaches_page(request, principal, dpo)
 
 
+def _station_input(value: str) -> str | datetime:
+    """A form's ``datetime-local`` value is station time (as every page shows times); the
+    service stores UTC. What does not parse goes on as it is, for the service to refuse."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=station_zone())
+
+
 @router.post("/breaches")
 def record_breach(request: Request, title: str = Form(""), description: str = Form(""),
                   severity: str = Form("medium"), affected_count: str = Form(""),
@@ -256,7 +287,7 @@ def record_breach(request: Request, title: str = Form(""), description: str = Fo
             count = int(affected_count.strip())
         dpo.record_breach(caller_of(principal), title=title, description=description,
                           severity=severity, affected_count=count, measures=measures,
-                          detected_at=detected_at)
+                          detected_at=_station_input(detected_at))
     except AccordError as error:
         return _breaches_page(request, principal, dpo, error=error, form=form,
                               status=error.status)
@@ -270,7 +301,7 @@ def breach_notified(request: Request, breach_id: int, authority: str = Form(""),
                     dpo: DpoService = Depends(_dpo)) -> Response:
     try:
         dpo.mark_notified(breach_id, caller_of(principal), authority=authority,
-                          notified_at=notified_at, late_reason=late_reason)
+                          notified_at=_station_input(notified_at), late_reason=late_reason)
     except AccordError as error:
         return _breaches_page(request, principal, dpo, error=error, error_for=breach_id,
                               status=error.status)

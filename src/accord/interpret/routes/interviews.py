@@ -14,7 +14,9 @@ Two routers, one access rule each:
 
 No AI model is involved: answers are structured, so choices map to Chinese labels and dates,
 times and numbers are language-neutral. Free text is kept verbatim and flagged for an
-interpreter. The read-aloud audio is espeak-ng, a rule-based synthesiser.
+interpreter. The read-aloud audio is espeak-ng, a rule-based synthesiser, run through the
+governed gateway (``interpret.speak``) when staff prepare it (``accord speak-notices``); the
+public pages only serve the prepared files and run no model for an anonymous visitor.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from accord.core.roles import Role
 from accord.interpret.answers import countries, validate_answers
 from accord.interpret.library import LANGUAGES, Form, Library, get_library, pick_language
 from accord.interpret.notice_pdf import notice_language, notice_pdf
-from accord.interpret.reports import ReportService, TooManyReports, client_digest
-from accord.interpret.tts import QUALITY_NOTES, UnsupportedSpeechLanguage, cached_speech
+from accord.interpret.reports import SUBMIT_TOKEN, ReportService, TooManyReports, client_digest
+from accord.interpret.speak_capability import NOTICE_CACHE_DIR, prepared_notice_audio
+from accord.interpret.tts import QUALITY_NOTES, UnsupportedSpeechLanguage
 from accord.web.deps import Principal, get_database, get_settings_dep, require_roles
+from accord.web.routes.governance import caller_of
 from accord.web.templating import render
 
 PUBLIC_CSRF_COOKIE = "accord_public_csrf"
@@ -103,6 +107,7 @@ def _form_page(request: Request, settings: Settings, library: Library, form: For
     token = request.cookies.get(PUBLIC_CSRF_COOKIE) or secrets.token_urlsafe(32)
     response = _public_page(request, "public/report_form.html", library, lang, {
         "form": form, "values": values or {}, "errors": errors or {}, "form_csrf": token,
+        "submit_token": _submit_token(values),
         "countries": countries(lang), "today": date.today().isoformat(), "show_zh": False,
         "action": f"/public/report/{form.id}",
     }, status=status)
@@ -141,6 +146,17 @@ def _as_strings(data: FormData) -> dict[str, str]:
     return {key: value for key, value in data.items() if isinstance(value, str)}
 
 
+def _submit_token(values: dict[str, str] | None) -> str:
+    """The form page's one-time token: kept when the page comes back with errors (it is still
+    the same report), new for a fresh page."""
+    sent = (values or {}).get("submit_token", "")
+    return sent if SUBMIT_TOKEN.fullmatch(sent) else secrets.token_urlsafe(32)
+
+
+def _received_url(reference: str, lang: str) -> str:
+    return f"/public/report/received/{reference}?lang={lang}"
+
+
 @public_router.post("/report/{form_id}")
 async def public_report_submit(request: Request, form_id: str,
                                settings: Settings = Depends(get_settings_dep),
@@ -155,7 +171,16 @@ async def public_report_submit(request: Request, form_id: str,
     sent = data.get("csrf_token", "")
     if not cookie or not sent or not secrets.compare_digest(cookie, sent):
         return _message(request, library, lang, "form_expired", 403)
+    # The page's one-time token makes a double submit or a refreshed POST file one report. A
+    # POST without one (a page cached before tokens existed) still files its report, once per
+    # POST; a malformed one did not come from our page.
+    token = data.get("submit_token", "")
+    if token and not SUBMIT_TOKEN.fullmatch(token):
+        return _message(request, library, lang, "form_expired", 403)
     service = _service(database)
+    already = await run_in_threadpool(service.by_token, token)
+    if already is not None:
+        return RedirectResponse(_received_url(already.reference, lang), status_code=303)
     digest = client_digest(settings.resolved_secret_key(), _client_address(request))
     wait = await run_in_threadpool(service.retry_after, digest)
     if wait:
@@ -167,11 +192,29 @@ async def public_report_submit(request: Request, form_id: str,
                           status=422)
     try:
         stored = await run_in_threadpool(lambda: service.submit(
-            form, lang, validated.values, channel="public", client=digest))
+            form, lang, validated.values, channel="public", client=digest, token=token))
     except TooManyReports as error:
         return _rate_limited(request, library, lang, error.retry_after)
-    return _public_page(request, "public/report_received.html", library, lang,
-                        {"form": form, "reference": stored.reference})
+    # Post/redirect/get: refreshing the confirmation reloads it, it does not send again.
+    return RedirectResponse(_received_url(stored.reference, lang), status_code=303)
+
+
+@public_router.get("/report/received/{reference}")
+def public_report_received(request: Request, reference: str, lang: str = "",
+                           database: Database = Depends(get_database)) -> Response:
+    """The confirmation with the reference. The reference is unguessable (~49 bits), and the
+    page shows only it and the kind of report, nothing the person wrote."""
+    library = get_library()
+    chosen = pick_language(lang) or "en"
+    try:
+        report = _service(database).get(reference)
+    except NotFound:
+        return _message(request, library, chosen, "not_found", 404)
+    form = library.form(report.form_id)
+    if report.channel != "public" or form is None:
+        return _message(request, library, chosen, "not_found", 404)
+    return _public_page(request, "public/report_received.html", library, chosen,
+                        {"form": form, "reference": report.reference})
 
 
 def _rate_limited(request: Request, library: Library, lang: str, wait: int) -> Response:
@@ -199,8 +242,13 @@ def public_notice_pdf(notice_id: str, lang: str = "") -> Response:
     })
 
 
+def _notice_audio(settings: Settings, text: str, lang: str) -> bytes | None:
+    return prepared_notice_audio(settings.state_dir / NOTICE_CACHE_DIR, text, lang)
+
+
 @public_router.get("/notices/{notice_id}")
-def public_notice(request: Request, notice_id: str, lang: str = "") -> Response:
+def public_notice(request: Request, notice_id: str, lang: str = "",
+                  settings: Settings = Depends(get_settings_dep)) -> Response:
     library = get_library()
     chosen = pick_language(lang) or pick_language(
         None, request.headers.get("accept-language", "")) or "en"
@@ -214,20 +262,24 @@ def public_notice(request: Request, notice_id: str, lang: str = "") -> Response:
         "notice": notice, "verified": verified, "translators": translators,
         "zh_verified": notice.verified("zh"),
         "zh_warning": library.text("draft_warning", "zh"),
+        "audio_ready": _notice_audio(settings, notice.speech(chosen), chosen) is not None,
     })
 
 
 @public_router.get("/notices/{notice_id}/audio")
 def public_notice_audio(notice_id: str, lang: str = "",
                         settings: Settings = Depends(get_settings_dep)) -> Response:
-    """The notice read aloud; made once per notice text and language, then served from disk."""
+    """The notice read aloud, as prepared through the gateway by staff (``accord
+    speak-notices``); 404 until it has been prepared. No model runs here."""
     if lang not in LANGUAGES:
         raise UnsupportedSpeechLanguage(language=lang[:16] or "—",
                                         supported=", ".join(LANGUAGES))
     notice = get_library().notice(notice_id)
     if notice is None:
         raise NotFound()
-    audio = cached_speech(notice.speech(lang), lang, settings.ensure_state_dir() / "tts-cache")
+    audio = _notice_audio(settings, notice.speech(lang), lang)
+    if audio is None:
+        raise NotFound()
     return Response(audio, media_type="audio/wav", headers={
         "Cache-Control": "public, max-age=3600",
         "Content-Disposition": f'inline; filename="{notice.id}-{lang}.wav"',
@@ -280,11 +332,13 @@ def detect_language(request: Request, text: str = FormField(""),
 
 
 @router.get("/reports")
-def reports_list(request: Request, database: Database = Depends(get_database)) -> Response:
+def reports_list(request: Request, principal: Principal = Depends(access),
+                 database: Database = Depends(get_database)) -> Response:
     library = get_library()
     service = _service(database)
     rows = []
-    for report in service.recent(limit=200):
+    # A report that became a case file is listed only for those who may open that case.
+    for report in service.readable(service.recent(limit=200), caller_of(principal)):
         form = library.form(report.form_id)
         summary = service.summary(report) if form else None
         rows.append({"report": report, "form": form, "summary": summary})
@@ -293,11 +347,11 @@ def reports_list(request: Request, database: Database = Depends(get_database)) -
 
 
 @router.get("/reports/{reference}")
-def report_detail(request: Request, reference: str,
+def report_detail(request: Request, reference: str, principal: Principal = Depends(access),
                   database: Database = Depends(get_database)) -> Response:
     library = get_library()
     service = _service(database)
-    report = service.get(reference)
+    report = service.get_for(reference, caller_of(principal))
     return render(request, "interpret/interviews/report.html", {
         **_officer_context(library), "report": report, "summary": service.summary(report),
         "form": library.form(report.form_id), "person_language": LANGUAGES.get(report.language),
@@ -311,7 +365,7 @@ def _officer_form(request: Request, library: Library, form: Form, lang: str, *,
         **_officer_context(library), "form": form, "lang": lang, "L": LANGUAGES[lang],
         "t": lambda key, **params: library.text(key, lang, **params),
         "values": values or {}, "errors": errors or {}, "countries": countries(lang),
-        "today": date.today().isoformat(), "show_zh": True,
+        "today": date.today().isoformat(), "show_zh": True, "submit_token": _submit_token(values),
         "action": f"/interviews/{form.id}",
     }, status_code=status)
 
@@ -344,7 +398,11 @@ async def officer_interview_submit(request: Request, form_id: str,
         errors = {qid: e.message(library, lang) for qid, e in validated.errors.items()}
         return _officer_form(request, library, form, lang, values=data, errors=errors,
                              status=422)
+    token = data.get("submit_token", "")
+    if token and not SUBMIT_TOKEN.fullmatch(token):
+        token = ""
     service = _service(database)
     stored = await run_in_threadpool(lambda: service.submit(
-        form, lang, validated.values, channel="officer", created_by=principal.user.id))
+        form, lang, validated.values, channel="officer", created_by=principal.user.id,
+        token=token))
     return RedirectResponse(f"/interviews/reports/{stored.reference}", status_code=303)

@@ -5,7 +5,9 @@
 (:mod:`accord.interpret.transcribe_capability`). The path ends in ``/audio`` so the larger
 upload limit applies. With a case reference the transcript is saved to that case as a
 statement (``origin="transcribed"``) and the audio is kept with it; otherwise the audio is
-deleted after the call. ``POST /interpret/speech/speak`` returns the text read aloud as WAV.
+deleted after the call. ``POST /interpret/speech/speak`` returns the text read aloud as WAV,
+also through the gateway (:mod:`accord.interpret.speak_capability`, ``interpret.speak``) with
+the purpose chosen (default: the user's default purpose); the audio is not kept.
 """
 
 from __future__ import annotations
@@ -28,14 +30,17 @@ from accord.core.roles import Role
 from accord.interpret import speech, tts
 from accord.interpret import transcribe_capability as tc
 from accord.interpret.langid import language_name
-from accord.interpret.piper_voice import ENGINES, read_aloud
+from accord.interpret.piper_voice import ENGINES
 from accord.interpret.routes.langid import _denial
+from accord.interpret.speak_capability import speak_call
 from accord.web import uploads
 from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
 
 INTERPRETER_REQUEST = "/interpreters/requests/new?language={code}"
+#: Read-aloud on the page uses the user's default purpose and this legal basis, as the CLI does.
+SPEAK_LEGAL_BASIS = "police-law-art-2"
 CASE_HIDDEN = N_("Only the case officer and supervisors may save to this case.")
 
 access = require_roles(Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR)
@@ -70,6 +75,7 @@ def _page(
             "case_ref": "",
             "speak_text": "",
             "speak_lang": "en",
+            "speak_purpose": default if default in capability.purposes else "",
         }
     code = form.get("language") or "en"
     return render(
@@ -127,6 +133,7 @@ async def speech_audio(
         "case_ref": case_ref.strip(),
         "speak_text": "",
         "speak_lang": "en",
+        "speak_purpose": purpose,
     }
     try:
         data = await audio.read() if audio is not None and audio.filename else b""
@@ -196,9 +203,24 @@ def speech_speak(
     speak_text: str = Form(""),
     speak_lang: str = Form("en"),
     engine: str = Form("auto"),
+    speak_purpose: str = Form(""),
     principal: Principal = Depends(access),
     governance: Governance = Depends(_governance),
+    settings: Settings = Depends(get_settings_dep),
 ) -> Response:
+    """Read the text aloud through the governed gateway (``interpret.speak``, ledgered) for the
+    purpose chosen (default: the user's default purpose); a refusal (suspended, wrong role or
+    purpose) is shown with its reasons."""
+    purpose = speak_purpose.strip() or principal.user.default_purpose
+    form = {
+        "language": "en",
+        "purpose": "",
+        "legal_basis": "",
+        "case_ref": "",
+        "speak_text": speak_text,
+        "speak_lang": speak_lang,
+        "speak_purpose": purpose,
+    }
     try:
         if not speak_text.strip():
             raise ValidationFailed(detail="speak_text: type the text to read aloud")
@@ -206,25 +228,36 @@ def speech_speak(
             raise ValidationFailed(detail=f"speak_text: at most {tts.MAX_TEXT_CHARS} characters")
         if engine not in ENGINES:
             raise ValidationFailed(detail=f"engine: one of {', '.join(ENGINES)}")
-        data, used = read_aloud(speak_text, speak_lang, engine)
+        spoken = speak_call(
+            governance.gateway,
+            caller_of(principal),
+            speak_text,
+            language=speak_lang,
+            engine=engine,
+            purpose=purpose,
+            legal_basis=SPEAK_LEGAL_BASIS,
+            state_dir=settings.state_dir,
+        )
+    except GatewayDenied as denied:
+        return _page(
+            request,
+            principal,
+            governance,
+            form=form,
+            denial=_denial(denied, language_of(request)),
+            status=403,
+        )
     except AccordError as failed:
-        form = {
-            "language": "en",
-            "purpose": "",
-            "legal_basis": "",
-            "case_ref": "",
-            "speak_text": speak_text,
-            "speak_lang": speak_lang,
-        }
         return _page(
             request, principal, governance, form=form, speak_error=failed, status=failed.status
         )
     return Response(
-        data,
+        spoken.audio,
         media_type="audio/wav",
         headers={
             "Content-Disposition": f'inline; filename="speech-{speak_lang[:8]}.wav"',
-            "X-Speech-Engine": used,
+            "X-Speech-Engine": spoken.engine,
+            "X-Ledger-Seq": str(spoken.result.ledger_seq),
             "Cache-Control": "no-store",
         },
     )

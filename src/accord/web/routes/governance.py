@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from accord.core.accounts import AccountService
+from accord.core.contract import installed
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import Governance, get_governance
@@ -218,6 +219,13 @@ def what_if(request: Request, user_id: int = Form(...), capability_id: str = For
 
 
 # -- the review queue and the automation-bias monitor --------------------------------------------
+def review_renderers() -> dict[str, str]:
+    """Each package's own review view of its capabilities' outputs (its plugin declares the
+    template); capabilities without one show the stored JSON."""
+    return {cid: template for package in installed()
+            for cid, template in package.review_renderers.items()}
+
+
 def _reviews_page(request: Request, principal: Principal, governance: Governance, *,
                   notice: dict[str, Any] | None = None, error: AccordError | None = None,
                   error_for: int | None = None, form: dict[str, Any] | None = None,
@@ -230,6 +238,8 @@ def _reviews_page(request: Request, principal: Principal, governance: Governance
         items.append({
             "review": review, "decision": decision, "capability": capability,
             "own": decision.actor_id == principal.user.id,
+            "output": decision.output or {},
+            "renderer": review_renderers().get(review.capability_id),
             "output_json": json.dumps(decision.output or {}, ensure_ascii=False, indent=2,
                                       sort_keys=True),
             "inputs_json": json.dumps(decision.inputs or {}, ensure_ascii=False, indent=2,

@@ -27,7 +27,7 @@ from accord.core.errors import NotFound
 from accord.core.gateway.models import LedgerCheckpoint, LedgerEntry, WitnessEvent
 from accord.core.governance import Governance, get_governance
 from accord.core.i18n import N_, gettext, set_language
-from accord.core.ledger.note import parse_note
+from accord.core.ledger.note import open_checkpoint, parse_note
 from accord.core.ledger.store import WitnessOutcome
 from accord.core.roles import Role
 from accord.web.deps import Principal, db_session, request_language, require_roles
@@ -56,12 +56,38 @@ def _plain_message(request: Request, message: str, status: int) -> PlainTextResp
 @public_router.get("/checkpoint")
 def public_checkpoint(request: Request) -> Response:
     """The latest signed checkpoint (C2SP tlog-checkpoint note), signing a new one if the
-    ledger grew since the last."""
-    checkpoint = get_governance().ledger.checkpoint()
+    ledger grew since the last. With ``Accept: application/json``: the same checkpoint as
+    JSON, every value parsed from the signed note (never from unsigned table columns), with
+    the checkpoint the witness last cosigned."""
+    governance = get_governance()
+    checkpoint = governance.ledger.checkpoint()
     if checkpoint is None:
         return _plain_message(request, N_("The ledger is empty: no checkpoint has been signed "
                                           "yet."), 404)
-    return PlainTextResponse(checkpoint.note, headers={"Cache-Control": "no-cache"})
+    if "application/json" not in request.headers.get("accept", ""):
+        return PlainTextResponse(checkpoint.note, headers={"Cache-Control": "no-cache"})
+    witnessed = governance.ledger.witnessed(governance.witness_signer().name)
+    return JSONResponse({
+        **signed_checkpoint(governance, checkpoint.note),
+        "witnessed": signed_checkpoint(governance, witnessed.note)
+        if witnessed is not None and witnessed.note else None,
+    }, headers={"Cache-Control": "no-cache"})
+
+
+def signed_checkpoint(governance: Governance, note: str) -> dict[str, Any]:
+    """Origin, size, root hash and signature lines of a checkpoint note, read from the note
+    after its log signature verified: what the note says is what was signed."""
+    checkpoint = open_checkpoint(note, governance.ledger.signer.verifier())
+    log = governance.ledger.signer
+    witness = governance.witness_signer()
+    signatures = []
+    for sig in parse_note(note).signatures:
+        role = ("log" if (sig.name, sig.key_id) == (log.name, log.key_id) else
+                "witness" if (sig.name, sig.key_id) == (witness.name, witness.key_id) else
+                "other")
+        signatures.append({"name": sig.name, "key_id": f"{sig.key_id:08x}", "role": role})
+    return {"origin": checkpoint.origin, "size": checkpoint.size,
+            "root_hash": checkpoint.root_hash.hex(), "signatures": signatures, "note": note}
 
 
 @public_router.get("/public-key")
@@ -193,7 +219,8 @@ def _checkpoint_view(governance: Governance,
                      checkpoint: LedgerCheckpoint | None) -> dict[str, Any] | None:
     if checkpoint is None:
         return None
-    return {"size": checkpoint.size, "root_hash": checkpoint.root_hash,
+    signed = open_checkpoint(checkpoint.note, governance.ledger.signer.verifier())
+    return {"size": signed.size, "root_hash": signed.root_hash.hex(),
             "created_at": checkpoint.created_at, "note": checkpoint.note,
             "cosignatures": _cosignatures(governance, checkpoint.note)}
 
@@ -257,7 +284,8 @@ def _proof(governance: Governance, entry: LedgerEntry) -> dict[str, Any] | None:
     if checkpoint is None or entry.seq >= checkpoint.size:
         return None
     proof = governance.ledger.inclusion_proof(entry.seq, checkpoint.size)
-    return {**proof, "root_hash": checkpoint.root_hash, "checkpoint": checkpoint.note,
+    signed = open_checkpoint(checkpoint.note, governance.ledger.signer.verifier())
+    return {**proof, "root_hash": signed.root_hash.hex(), "checkpoint": checkpoint.note,
             "body": entry.body}
 
 

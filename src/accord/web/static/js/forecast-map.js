@@ -310,9 +310,6 @@
           [el("thead", {}, [head]), el("tbody", {}, rows)])]));
     }
     explainBox.appendChild(el("p", { "class": "muted", text: t("explain_recomputed", { seq: body.ledger_seq }) }));
-    if (body.matches_decision === false) {
-      explainBox.appendChild(el("p", { "class": "alert error", text: t("explain_mismatch") }));
-    }
   }
 
   // -- running (through the gateway) ---------------------------------------------------------
