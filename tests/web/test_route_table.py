@@ -74,6 +74,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/ledger/entries/{seq}', 'GET', OVERSIGHT),
     ('/ledger/entries/{seq}/proof', 'GET', OVERSIGHT),
     ('/public/report', 'GET', PUBLIC),
+    ('/public/report/received/{reference}', 'GET', PUBLIC),
     ('/public/report/{form_id}', 'GET', PUBLIC),
     ('/public/report/{form_id}', 'POST', PUBLIC),
     ('/public/notices', 'GET', PUBLIC),
