@@ -147,17 +147,26 @@ def test_backtest_progress_page_polls_until_the_results_show(server: str, page: 
     job = page.get_by_test_id("job")
     expect(job).to_have_attribute("data-status", "succeeded", timeout=60_000)
     table = page.get_by_test_id("backtest-results")
-    expect(table.locator("tbody tr")).to_have_count(8)  # naive and kde × 4 coverages
+    # naive, the all-history baseline and kde × 4 coverages
+    expect(table.locator("tbody tr")).to_have_count(12)
     kde5 = table.locator('tr[data-method="kde"][data-coverage="5"] [data-testid="pai"]')
     assert float(kde5.inner_text().split()[0]) > 1.0
     chart = page.get_by_test_id("pai-chart")
-    expect(chart.locator("polyline")).to_have_count(2)
-    expect(chart.locator("circle")).to_have_count(6)
+    expect(chart.locator("polyline")).to_have_count(3)  # one line per method
+    expect(chart.locator("circle")).to_have_count(9)  # 3 methods × 3 windows
     expect(page.get_by_test_id("backtest-csv")).to_be_visible()
     _snap(page, "4-backtest-results")
+    # The fairness audit runs a forecast, so it goes through the gateway: refused (and the
+    # refusal shown) while the DPO has not approved forecasting; the feedback simulation on
+    # synthetic places is always there.
     page.goto(f"{base}/forecast/fairness")
-    expect(page.get_by_test_id("exposure-table").locator("tbody tr")).to_have_count(10)
     expect(page.get_by_test_id("feedback-chart").locator("polyline")).to_have_count(4)
+    expect(page.get_by_test_id("assessment-gate")).to_be_visible()
+    page.locator("#fa-purpose").select_option(index=1)
+    page.locator("#fa-basis").select_option(index=1)
+    page.get_by_test_id("fairness-submit").click()
+    expect(page.get_by_test_id("denial")).to_be_visible()
+    expect(page.get_by_test_id("exposure-table")).to_have_count(0)
     _snap(page, "5-fairness")
     page.goto(f"{base}/forecast/staffing")
     expect(page.get_by_test_id("synthetic-banner")).to_be_visible()
