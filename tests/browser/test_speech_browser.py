@@ -39,8 +39,9 @@ def test_record_with_the_microphone_and_transcribe(
         == "recording.wav"
     )
 
-    page.get_by_label("Purpose").select_option("victim-assistance")
-    page.get_by_label("Legal basis").select_option("police-law-art-2")
+    form = page.get_by_test_id("speech-form")  # the read-aloud form has its own purpose
+    form.get_by_label("Purpose").select_option("victim-assistance")
+    form.get_by_label("Legal basis").select_option("police-law-art-2")
     page.get_by_test_id("speech-submit").click()
     outcome = page.locator('[data-testid="transcript-result"], [data-testid="form-error"]')
     expect(outcome.first).to_be_visible()
