@@ -18,11 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PENDING = ROOT / "docs" / "i18n-pending" / "interviews.zh.json"
 SOURCES = [
     *sorted((ROOT / "src" / "accord" / "interpret").glob("*.py")),
-    ROOT / "src" / "accord" / "web" / "routes" / "interviews.py",
-    *sorted((ROOT / "src" / "accord" / "web" / "templates" / "interpret" / "interviews")
+    ROOT / "src" / "accord" / "interpret" / "routes" / "interviews.py",
+    *sorted((ROOT / "src" / "accord" / "interpret" / "templates" / "interpret" / "interviews")
             .glob("*.html")),
-    *sorted((ROOT / "src" / "accord" / "web" / "templates" / "public").glob("report*.html")),
-    *sorted((ROOT / "src" / "accord" / "web" / "templates" / "public").glob("notices*.html")),
+    *sorted((ROOT / "src" / "accord" / "interpret" / "templates" / "public")
+            .glob("report*.html")),
+    *sorted((ROOT / "src" / "accord" / "interpret" / "templates" / "public")
+            .glob("notices*.html")),
 ]
 
 
