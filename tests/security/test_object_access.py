@@ -200,6 +200,16 @@ def test_a_missing_case_looks_like_someone_elses_but_a_supervisor_is_told(
     assert missing.status_code == theirs.status_code == 403
     assert missing.json()["detail"].replace(NEVER, "X") == \
         theirs.json()["detail"].replace(world.case_x, "X")
+    # The Chinese refusal names the object in Chinese, as the owning package declares it.
+    from accord.core.accounts import User
+
+    with database.session() as session:
+        session.get(User, world.b.id).language = "zh_Hans"
+    zh = _call(client, world, world.b, "cases.draft-report",
+               {"case_ref": world.case_x, "language": "en"})
+    with database.session() as session:
+        session.get(User, world.b.id).language = "en"
+    assert zh.status_code == 403 and f"无权访问案件 {world.case_x}" in zh.text
     told = _call(client, world, world.boss, "cases.draft-report", inputs)
     assert told.status_code == 422 and f"there is no case {NEVER}" in told.text
     assert "ledger entry" in told.text

@@ -144,12 +144,14 @@ def _add_statement(session: Any, user_id: int, reference: str, text: str, langua
 
 
 def _objects() -> Iterable[ObjectKind]:
-    parts = [ObjectKind(kind, *_part_of_case(model), sees_all=_sees_all_cases)
-             for kind, model in (("statement", "Statement"), ("person", "Person"),
-                                 ("evidence", "EvidenceItem"))]
+    parts = [ObjectKind(kind, *_part_of_case(model), sees_all=_sees_all_cases, name_zh=name)
+             for kind, model, name in (("statement", "Statement", "陈述"),
+                                       ("person", "Person", "人员"),
+                                       ("evidence", "EvidenceItem", "证据"))]
     return (ObjectKind("case", exists=_case_exists, can_access=_case_access,
                        parties=_case_parties, owner=_case_owner,
-                       add_statement=_add_statement, sees_all=_sees_all_cases), *parts)
+                       add_statement=_add_statement, sees_all=_sees_all_cases,
+                       name_zh="案件"), *parts)
 
 
 def _blob_in_use(session: Any, sha256: str) -> bool:

@@ -73,6 +73,7 @@ class ObjectKind:
     # text, language, origin, audio_sha256) → statement id. Only kinds that hold statements.
     add_statement: Callable[[Any, int, str, str, str, str, str], int] | None = None
     sees_all: Callable[[Any], bool] | None = None  # (caller)
+    name_zh: str = ""  # what a refusal calls it in Chinese ("案件"); the kind itself otherwise
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ def _sees_all_requests(caller: Any) -> bool:
 def _objects() -> Iterable[ObjectKind]:
     # An interpreter request: who may open it is decided by interpreters.may_access_request.
     return (ObjectKind("interpreter-request", exists=_request_exists,
-                       can_access=_request_access, sees_all=_sees_all_requests),)
+                       can_access=_request_access, sees_all=_sees_all_requests,
+                       name_zh="译员申请"),)
 
 
 def _subject_records(session: Any, key: str) -> Iterable[Any]:

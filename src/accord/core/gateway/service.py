@@ -255,7 +255,7 @@ class GatewayService:
                                               self._object_denial(detail), detail)
                     raise ValidationFailed(detail=f"{detail} (ledger entry {seq})")
                 reason_en = f"No access to {kind_name} {reference}, or it does not exist."
-                reason_zh = f"无权访问{kind_name} {reference}，或该对象不存在。"
+                reason_zh = f"无权访问{kind.name_zh or kind_name} {reference}，或该对象不存在。"
                 refusal = self._object_denial(reason_en, reason_zh)
                 seq = self._ledger_denial(caller, request, capability, refusal,
                                           f"object access: {reason_en}")
