@@ -109,11 +109,12 @@ class CapabilityPackage:
 
 _lock = threading.Lock()
 _installed: tuple[CapabilityPackage, ...] = ()
+_object_kinds: dict[str, ObjectKind] = {}  # built once by install(): read on every gateway call
 
 
 def install(packages: Sequence[CapabilityPackage]) -> None:
     """Make the assembled packages known to core (called by the assembly module)."""
-    global _installed
+    global _installed, _object_kinds
     names = [p.name for p in packages]
     if len(set(names)) != len(names):
         raise ValueError(f"a capability package is listed twice: {names}")
@@ -124,6 +125,10 @@ def install(packages: Sequence[CapabilityPackage]) -> None:
                              "which is not assembled")
     with _lock:
         _installed = tuple(packages)
+        _object_kinds = {}
+        for package in packages:
+            for candidate in package.objects():
+                _object_kinds.setdefault(candidate.kind, candidate)
 
 
 def installed() -> tuple[CapabilityPackage, ...]:
@@ -132,11 +137,7 @@ def installed() -> tuple[CapabilityPackage, ...]:
 
 
 def object_kind(kind: str) -> ObjectKind | None:
-    for package in _installed:
-        for candidate in package.objects():
-            if candidate.kind == kind:
-                return candidate
-    return None
+    return _object_kinds.get(kind)
 
 
 def blob_in_use(session: Any, sha256: str) -> bool:
