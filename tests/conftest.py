@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,6 +104,59 @@ def _reset_process_state() -> None:
     reset_runtime()
     reset_queue()
     reset_governance()
+
+
+@pytest.fixture(scope="session")
+def demo_template(template_database: str,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A database and state directory on which the real `accord demo load` ran once.
+
+    Tests about what the demo leaves behind (the ledger's tamper checks, the CLI's commands on
+    the demo users) start from a copy of it instead of loading the demo again each time: the
+    load itself is tested on its own (`test_demo_load_…`).
+    """
+    state_dir = tmp_path_factory.mktemp("demo-template") / "var"
+    if PG_URL:
+        name = f"accord_demo_{os.getpid()}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    else:
+        name = str(state_dir.parent / "demo.sqlite3")
+        shutil.copyfile(template_database, name)
+        url = f"sqlite:///{name}"
+    env = {**os.environ, "ACCORD_DATABASE_URL": url, "ACCORD_STATE_DIR": str(state_dir),
+           "ACCORD_QUEUE": "immediate", "ACCORD_EMBEDDED_WORKER": "false",
+           "ACCORD_LOG_LEVEL": "WARNING"}
+    loaded = subprocess.run([str(Path(sys.executable).parent / "accord"), "demo", "load"],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr
+    yield name, state_dir
+    if PG_URL:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def demo_loaded(accord_env: dict[str, str], demo_template: tuple[str, Path]) -> dict[str, str]:
+    """This test's database and state directory replaced by copies of the demo template."""
+    source, state_dir = demo_template
+    reset_runtime()
+    url = make_url(accord_env["ACCORD_DATABASE_URL"])
+    if PG_URL:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{url.database}" TEMPLATE "{source}"'))
+        admin.dispose()
+    else:
+        shutil.copyfile(source, str(url.database))
+    shutil.copytree(state_dir, accord_env["ACCORD_STATE_DIR"], dirs_exist_ok=True)
+    _reset_process_state()
+    return accord_env
 
 
 @pytest.fixture

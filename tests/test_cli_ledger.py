@@ -35,8 +35,8 @@ def test_demo_load_leaves_a_verified_witnessed_ledger(accord_env) -> None:
     assert "ledger OK: 9 entries" in run(accord_env, "ledger", "verify").stdout
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_langid_as_a_named_user_with_json(accord_env) -> None:
-    _demo(accord_env)
     result = run(accord_env, "langid", "Ich habe meinen Pass im Zug verloren", "--user",
                  "demo-officer", "--json")
     assert result.returncode == 0, result.stderr
@@ -46,8 +46,8 @@ def test_langid_as_a_named_user_with_json(accord_env) -> None:
     assert run(env, "langid", "Bonjour, je cherche la police").stdout.startswith("fr French")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_langid_refusals_and_bad_input_exit_non_zero(accord_env) -> None:
-    _demo(accord_env)
     denied = run(accord_env, "langid", "hello", "--user", "demo-analyst")
     assert denied.returncode == 3 and "refused" in denied.stderr
     assert "ledger entry" in denied.stderr
@@ -59,8 +59,8 @@ def test_langid_refusals_and_bad_input_exit_non_zero(accord_env) -> None:
     assert no_user.returncode != 0 and "--user" in no_user.stderr
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_ledger_verify_names_the_first_bad_entry(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         body = session.get(LedgerEntry, 3).body
         session.execute(update(LedgerEntry).where(LedgerEntry.seq == 3)
@@ -70,8 +70,8 @@ def test_ledger_verify_names_the_first_bad_entry(accord_env, database) -> None:
     assert "first bad entry: 3" in result.stderr
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_proofs_export_and_offline_verification(accord_env, tmp_path: Path) -> None:
-    _demo(accord_env)
     inclusion = json.loads(run(accord_env, "ledger", "proof", "inclusion", "4").stdout)
     assert inclusion["seq"] == 4 and inclusion["tree_size"] == 9
     consistency = json.loads(run(accord_env, "ledger", "proof", "consistency", "3", "9").stdout)
@@ -95,16 +95,16 @@ def test_proofs_export_and_offline_verification(accord_env, tmp_path: Path) -> N
     assert tampered.returncode == 1
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_witness_is_for_the_dpo_only(accord_env) -> None:
-    _demo(accord_env)
     refused = run(accord_env, "ledger", "witness", "--user", "demo-auditor")
     assert refused.returncode != 0 and "dpo" in refused.stderr
     ok = run(accord_env, "ledger", "witness", "--user", "demo-dpo")
     assert ok.returncode == 0 and "cosigned checkpoint 9" in ok.stdout
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_capability_stop_control_from_the_cli(accord_env) -> None:
-    _demo(accord_env)
     officer = run(accord_env, "capabilities", "suspend", "interpret.langid", "--reason",
                   "audit", "--user", "demo-officer")
     assert officer.returncode != 0 and "supervisor" in officer.stderr
@@ -121,8 +121,8 @@ def test_capability_stop_control_from_the_cli(accord_env) -> None:
     assert run(accord_env, "langid", "hola amigos", "--user", "demo-officer").returncode == 0
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_retention_commands(accord_env) -> None:
-    _demo(accord_env)
     status = run(accord_env, "retention", "status")
     assert status.returncode == 0 and "ai-decision-content" in status.stdout
     denied = run(accord_env, "retention", "run", "--user", "demo-officer")
@@ -141,8 +141,8 @@ def test_retention_commands(accord_env) -> None:
     assert missing.returncode != 0 and "No active legal hold" in missing.stderr
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_translate_from_the_cli_and_the_human_path(accord_env) -> None:
-    _demo(accord_env)
     result = run(accord_env, "translate", "El coche es rojo.", "--from", "es", "--to", "en",
                  "--user", "demo-officer", "--json")
     assert result.returncode == 0, result.stderr
@@ -186,8 +186,8 @@ def _set_decision(database, seq: int, **values: object) -> str:  # type: ignore[
     ({"model_version": "other-model"}, "record_digest"),
     ({"subject_key": "0" * 64}, "content"),
 ], ids=["output", "purpose", "legal_basis", "capability", "actor", "model", "subject"])
+@pytest.mark.usefixtures("demo_loaded")
 def test_edited_decision_row_fails_verify(accord_env, database, values, named) -> None:
-    _demo(accord_env)
     decision_id = _set_decision(database, 2, **values)
     _verify_fails(accord_env, f"decision {decision_id} (entry 2) was altered", named,
                   "first bad entry: 2")
@@ -198,16 +198,16 @@ def test_edited_decision_row_fails_verify(accord_env, database, values, named) -
     ({"purpose": "intelligence-gathering"}, "its purpose no longer match"),
     ({"status": "completed"}, "its status no longer match"),
 ], ids=["explanation", "purpose", "status"])
+@pytest.mark.usefixtures("demo_loaded")
 def test_edited_denial_row_fails_verify(accord_env, database, values, named) -> None:
-    _demo(accord_env)
     with database.session() as session:
         assert session.scalar(select(Decision.status).where(Decision.ledger_seq == 7)) == "denied"
     decision_id = _set_decision(database, 7, **values)
     _verify_fails(accord_env, f"decision {decision_id} (entry 7) was altered", named)
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_deleted_decision_row_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     decision_id = _decision_id(database, 4)
     with database.session() as session:
         session.execute(delete(Review).where(Review.decision_id == decision_id))
@@ -216,8 +216,8 @@ def test_deleted_decision_row_fails_verify(accord_env, database) -> None:
                   "is gone", "first bad entry: 4")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_inserted_decision_row_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         row = session.get(Decision, _decision_id(database, 3))
         forged = {c.key: getattr(row, c.key) for c in Decision.__table__.columns}
@@ -225,20 +225,20 @@ def test_inserted_decision_row_fails_verify(accord_env, database) -> None:
     _verify_fails(accord_env, "claims", "f" * 16)
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_content_removed_without_a_deletion_certificate_fails_verify(accord_env,
                                                                     database) -> None:
-    _demo(accord_env)
     decision_id = _set_decision(database, 1, inputs=None, output=None, salt=None,
                                 erased_at=datetime.now(UTC))
     _verify_fails(accord_env, f"decision {decision_id} (entry 1) has its content erased, but "
                   "no deletion certificate")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_retention_erasure_still_verifies(accord_env, database) -> None:
     from accord.core.governance import get_governance
     from accord.governance.retention import RetentionService
 
-    _demo(accord_env)
     governance = get_governance()
     certificates = RetentionService(database, governance.ledger).run(
         now=datetime.now(UTC) + timedelta(days=3650))
@@ -262,27 +262,27 @@ def _rewrite_entry(database, seq: int, change) -> None:  # type: ignore[no-untyp
             body=body.decode(), leaf_hash=leaf_hash(body).hex()))
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_entry_rewritten_before_the_last_checkpoint_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     _rewrite_entry(database, 3, lambda e: e.update(purpose="intelligence-gathering"))
     _verify_fails(accord_env, "do not match signed checkpoint 9", "first bad entry: 0")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_entry_rewritten_after_the_last_checkpoint_fails_on_its_decision_row(
         accord_env, database) -> None:
     """Not yet covered by a checkpoint: the entry no longer matches its decision row."""
-    _demo(accord_env)
     assert run(accord_env, "langid", "Bonjour", "--user", "demo-officer").returncode == 0
     _rewrite_entry(database, 9, lambda e: e.update(legal_basis="none"))
     _verify_fails(accord_env, "(entry 9) was altered: its legal_basis", "first bad entry: 9")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_entry_rewritten_with_its_row_is_caught_by_the_automatic_checkpoint(
         accord_env, database) -> None:
     """Entry and row rewritten together: only a signature catches that, and with
     ACCORD_LEDGER_CHECKPOINT_EVERY=1 the gateway signed one right after the call."""
     env = {**accord_env, "ACCORD_LEDGER_CHECKPOINT_EVERY": "1"}
-    _demo(env)
     assert run(env, "langid", "Bonjour", "--user", "demo-officer").returncode == 0
     with database.session() as session:
         assert session.get(LedgerCheckpoint, 10) is not None  # signed on the append path
@@ -291,15 +291,15 @@ def test_entry_rewritten_with_its_row_is_caught_by_the_automatic_checkpoint(
     _verify_fails(env, "do not match signed checkpoint 10")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_deleted_entry_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         session.execute(delete(LedgerEntry).where(LedgerEntry.seq == 5))
     _verify_fails(accord_env, "entry 5 is missing", "first bad entry: 5")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_reordered_entries_fail_verify(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         two, five = session.get(LedgerEntry, 2), session.get(LedgerEntry, 5)
         swapped = {2: (five.body, five.leaf_hash), 5: (two.body, two.leaf_hash)}
@@ -315,10 +315,10 @@ def _witness_a_newer_checkpoint(env: dict[str, str]) -> None:
     assert "cosigned checkpoint 10" in witnessed.stdout, witnessed.stderr
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_latest_checkpoint_deleted_with_its_entries_fails_verify(accord_env, database) -> None:
     """The attacker removes the newest checkpoint, its entries and their decision rows: the
     witness remembers size 10."""
-    _demo(accord_env)
     _witness_a_newer_checkpoint(accord_env)
     with database.session() as session:
         session.execute(delete(LedgerCheckpoint).where(LedgerCheckpoint.size == 10))
@@ -327,8 +327,8 @@ def test_latest_checkpoint_deleted_with_its_entries_fails_verify(accord_env, dat
     _verify_fails(accord_env, "cosigned checkpoint 10, but the ledger holds only 9 entries")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_edited_checkpoint_note_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         row = session.get(LedgerCheckpoint, 9)
         lines = row.note.split("\n")
@@ -338,30 +338,30 @@ def test_edited_checkpoint_note_fails_verify(accord_env, database) -> None:
     _verify_fails(accord_env, "checkpoint 9 has no valid log signature")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_edited_checkpoint_root_column_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         session.execute(update(LedgerCheckpoint).where(LedgerCheckpoint.size == 9)
                         .values(root_hash="0" * 64))
     _verify_fails(accord_env, "checkpoint 9: the unsigned size or root_hash columns differ")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_deleted_witness_record_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         session.execute(delete(WitnessEvent))
     _verify_fails(accord_env, "checkpoint 9 carries a cosignature", "no witness record")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_edited_witness_record_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         session.execute(update(WitnessEvent).values(root_hash="0" * 64))
     _verify_fails(accord_env, "cosigned checkpoint 9 with another root")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_edited_witness_cosignature_fails_verify(accord_env, database) -> None:
-    _demo(accord_env)
     with database.session() as session:
         row = session.get(LedgerCheckpoint, 9)
         witness = row.note.rstrip("\n").split("\n")[-1]
@@ -373,11 +373,11 @@ def test_edited_witness_cosignature_fails_verify(accord_env, database) -> None:
     _verify_fails(accord_env, "checkpoint 9", "cosignature")
 
 
+@pytest.mark.usefixtures("demo_loaded")
 def test_export_cut_after_the_witnessed_checkpoint_fails(accord_env, database,
                                                         tmp_path: Path) -> None:
     """The last checkpoint block removed and entries.jsonl truncated: self-consistent, but the
     witness (database reachable) or the auditor's --witnessed-size knows better."""
-    _demo(accord_env)
     assert run(accord_env, "ledger", "checkpoint").returncode == 0
     _witness_a_newer_checkpoint(accord_env)
     out = tmp_path / "audit"

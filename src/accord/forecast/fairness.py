@@ -17,7 +17,6 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from accord.forecast.data import EventSet, ForecastInputError
 from accord.forecast.grid import Grid
@@ -43,6 +42,8 @@ def cell_districts(grid: Grid, events: EventSet) -> tuple[np.ndarray, np.ndarray
     nearest = np.zeros(grid.size, dtype=bool)
     if known.size:
         cx, cy = grid.centres()
+        from scipy.spatial import cKDTree  # heavy: imported when an audit runs
+
         tree = cKDTree(np.column_stack([cx[known], cy[known]]))
         missing = np.flatnonzero(labels == UNKNOWN)
         if missing.size:

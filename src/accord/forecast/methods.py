@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.ndimage import correlate
 
 from accord.forecast.base import Fitted, Method, scale_to_level
 from accord.forecast.data import (
@@ -223,6 +222,8 @@ class ProspectiveFit(Fitted):
 
     def _surface(self) -> np.ndarray:
         counts = self.grid.counts(self.train, self._event_weights()).reshape(self.grid.shape)
+        from scipy.ndimage import correlate  # heavy: imported when a surface is built
+
         kernel = bjp_kernel(int(self.params["space_bandwidth_cells"]))
         return correlate(counts, kernel, mode="constant").ravel()
 

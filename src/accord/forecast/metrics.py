@@ -19,7 +19,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import gammaln
 
 COVERAGES: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0)
 # Expected counts below this share of the mean cell forecast are raised to it before the
@@ -66,6 +65,8 @@ def poisson_loglik(expected: np.ndarray, actual: np.ndarray) -> float:
     floor = LOGLIK_FLOOR * max(float(lam.mean()), 1e-12)
     lam = np.maximum(lam, floor)
     y = np.asarray(actual, dtype=float)
+    from scipy.special import gammaln  # heavy: imported when a score is computed
+
     return float(np.sum(y * np.log(lam) - lam - gammaln(y + 1.0)))
 
 

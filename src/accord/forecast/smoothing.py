@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import correlate1d
 
 from accord.forecast.grid import Grid
 
@@ -36,6 +35,8 @@ def smooth(counts: np.ndarray, grid: Grid, sigma_cells: float) -> np.ndarray:
     lost (the area outside the data's bounding box is not forecast)."""
     if sigma_cells <= 0:
         return np.asarray(counts, dtype=float).copy()
+    from scipy.ndimage import correlate1d  # heavy: imported when a surface is smoothed
+
     k = kernel1d(sigma_cells)
     surface = correlate1d(np.asarray(counts, dtype=float).reshape(grid.shape), k, axis=0,
                           mode="constant")

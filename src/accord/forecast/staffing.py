@@ -25,7 +25,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from scipy.stats import poisson
 
 from accord.forecast.data import ForecastInputError
 
@@ -231,6 +230,8 @@ def staffing_plan(data: DemandData, *, hours_per_case: float = 3.0, shift_hours:
         for s, shift in enumerate(SHIFTS):
             daily = inc_pred[:, d, s]
             peak = int(np.argmax(daily))
+            from scipy.stats import poisson  # heavy: imported where the tail is computed
+
             high = float(poisson.ppf(quantile, daily[peak]))
             need = max(min_officers, math.ceil(high * hours_per_case /
                                                (shift_hours * availability)))
