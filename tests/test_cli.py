@@ -99,3 +99,14 @@ def test_dpo_records_assessments_that_open_a_high_risk_capability(accord_env) ->
     assert done.returncode == 0 and done.stdout.count("ledger entry") == 3
     listed = json.loads(run(accord_env, "assessments", "list", "--json").stdout)
     assert {r["capability"]: r["cleared"] for r in listed}["cases.inconsistency"] is True
+
+
+def test_a_database_never_migrated_gets_a_plain_message(tmp_path: Path) -> None:
+    """A first run that skipped `accord db upgrade` is told so, not shown a traceback."""
+    env = {"ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+           "ACCORD_STATE_DIR": str(tmp_path / "var")}
+    for args in (("ledger", "verify"), ("demo", "load")):
+        result = run(env, *args)
+        assert result.returncode == 2, result.stderr
+        assert "has no Accord tables yet: run `accord db upgrade`" in result.stderr
+        assert "Traceback" not in result.stderr

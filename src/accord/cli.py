@@ -366,7 +366,28 @@ attach_cli(app)
 
 
 def main() -> None:
-    app()
+    """The ``accord`` command: the Typer app, with a plain message for a database that was never
+    migrated (a first run that skipped ``accord db upgrade`` otherwise ends in a traceback)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        app()
+    except (OperationalError, ProgrammingError) as error:
+        text = str(error.orig)
+        if "no such table" not in text and "does not exist" not in text:
+            raise
+        from accord.config import get_settings
+
+        url = get_settings().resolved_database_url
+        typer.echo(f"error: the database ({_redacted(url)}) has no Accord tables yet: run "
+                   "`accord db upgrade` first", err=True)
+        raise SystemExit(2) from None
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":
