@@ -89,6 +89,9 @@ def accord_env(database_url: str, tmp_path: Path,
         "ACCORD_QUEUE": "immediate",
         "ACCORD_EMBEDDED_WORKER": "false",
         "ACCORD_LOG_LEVEL": "WARNING",
+        # Thousands of test accounts: the cheap Argon2 profile (the standard one is tested in
+        # tests/core/test_password_hashing.py).
+        "ACCORD_PASSWORD_HASH_PROFILE": "test-only-fast",
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
@@ -129,7 +132,7 @@ def demo_template(template_database: str,
         url = f"sqlite:///{name}"
     env = {**os.environ, "ACCORD_DATABASE_URL": url, "ACCORD_STATE_DIR": str(state_dir),
            "ACCORD_QUEUE": "immediate", "ACCORD_EMBEDDED_WORKER": "false",
-           "ACCORD_LOG_LEVEL": "WARNING"}
+           "ACCORD_LOG_LEVEL": "WARNING", "ACCORD_PASSWORD_HASH_PROFILE": "test-only-fast"}
     loaded = subprocess.run([str(Path(sys.executable).parent / "accord"), "demo", "load"],
                             env=env, capture_output=True, text=True, timeout=300)
     assert loaded.returncode == 0, loaded.stderr

@@ -11,6 +11,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,14 @@ class Settings(BaseSettings):
                                   "routes that accept files and declare it with "
                                   "accord.web.uploads.accepts_files() (evidence, passport images, "
                                   "audio).")
+    password_hash_profile: Literal["standard", "test-only-fast"] = Field(
+        default="standard",
+        description="Argon2id cost of new password hashes. 'standard' is RFC 9106's second "
+                    "recommended option (t=3, 64 MiB, p=4). 'test-only-fast' (t=1, 1 MiB) lets "
+                    "a test suite that creates thousands of accounts run in minutes; never set "
+                    "it on a server (the server logs a warning at start when it is set). A "
+                    "hash made with one profile is rehashed with the current one at the next "
+                    "log-in.")
     log_level: str = "INFO"
 
     @property

@@ -123,6 +123,10 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
     settings = settings or get_settings()
     packages = tuple(installed() if packages is None else packages)
     configure_logging(settings.log_level)
+    if settings.password_hash_profile != "standard":  # noqa: S105 (a profile name)
+        logging.getLogger("accord").warning(
+            "ACCORD_PASSWORD_HASH_PROFILE=%s: new password hashes are cheap to crack; this "
+            "profile is for test suites only", settings.password_hash_profile)
     load_job_modules(packages)
 
     @asynccontextmanager

@@ -6,6 +6,7 @@ hold everywhere.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -19,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from accord.config import get_settings
 from accord.core.accounts.models import ApiToken, LoginFailure, User, UserRole, WebSession
 from accord.core.db import utcnow
 from accord.core.errors import (
@@ -39,10 +41,29 @@ TOKEN_PREFIX = "acc_"  # noqa: S105 (a public marker, not a secret)
 #: One client may fail this many times more often (across all names) than for one name.
 CLIENT_FAILURE_FACTOR = 4
 
-_hasher = PasswordHasher()
-# Verifying against this keeps the time of a log-in with an unknown user name close to one with
-# a known name, so timing does not reveal which accounts exist.
-_DUMMY_HASH = _hasher.hash("accord-timing-equaliser")
+#: Argon2id parameters per ``ACCORD_PASSWORD_HASH_PROFILE`` (see accord.config).
+HASH_PROFILES: dict[str, dict[str, int]] = {
+    "standard": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+    "test-only-fast": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+}
+
+
+@functools.cache
+def _hasher_for(profile: str) -> PasswordHasher:
+    return PasswordHasher(**HASH_PROFILES[profile])
+
+
+def password_hasher() -> PasswordHasher:
+    """The hasher of the configured profile (read each time: tests switch settings)."""
+    return _hasher_for(get_settings().password_hash_profile)
+
+
+@functools.cache
+def _dummy_hash(profile: str) -> str:
+    """Verifying against this keeps the time of a log-in with an unknown user name close to one
+    with a known name, so timing does not reveal which accounts exist. Made on first use, not
+    at import (every ``accord`` command imports this module)."""
+    return _hasher_for(profile).hash("accord-timing-equaliser")
 
 
 class LoginThrottled(TooManyFailedLogins):
@@ -116,7 +137,7 @@ class AccountService:
         user = User(
             username=username,
             display_name=display_name[:128] or username,
-            password_hash=_hasher.hash(password),
+            password_hash=password_hasher().hash(password),
             language=language,
             default_purpose=default_purpose,
         )
@@ -161,7 +182,7 @@ class AccountService:
 
     def set_password(self, user: User, password: str) -> None:
         self._check_password(password)
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = password_hasher().hash(password)
         self.session.execute(delete(WebSession).where(WebSession.user_id == user.id))
         self.session.flush()
 
@@ -197,7 +218,7 @@ class AccountService:
         user = self.find_user(username) if username else None
         valid = False
         if user is None:
-            self._verify(_DUMMY_HASH, password)
+            self._verify(_dummy_hash(get_settings().password_hash_profile), password)
         else:
             valid = self._verify(user.password_hash, password) and user.active
         if not valid:
@@ -210,8 +231,8 @@ class AccountService:
             self.session.flush()
             raise InvalidCredentials()
         assert user is not None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+        if password_hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = password_hasher().hash(password)
         # Only this client's failures for this name: a success elsewhere must not reset the
         # delay of someone guessing from another address.
         self.session.execute(delete(LoginFailure).where(LoginFailure.username == username,
@@ -222,7 +243,7 @@ class AccountService:
     @staticmethod
     def _verify(password_hash: str, password: str) -> bool:
         try:
-            return _hasher.verify(password_hash, password)
+            return password_hasher().verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
