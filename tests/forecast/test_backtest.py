@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.forecast.backtest import backtest, make_method, windows_for
+from accord.forecast.backtest import backtest, make_method, nested_selection, windows_for
 from accord.forecast.data import ForecastInputError, iso_to_day
 from accord.forecast.metrics import flagged_cells
 from tests.forecast.synthetic import GRID, planted, stable_hotspots
@@ -96,3 +96,51 @@ def test_naive_baseline_reproduces_the_open_cp_protocol_figure() -> None:
                       windows=9, cell=150.0, bootstrap_reps=100)
     assert result.protocol["grid"]["cells"] == 84 * 81
     assert result.mean_pai("naive") == pytest.approx(5.49, abs=0.1)
+
+
+def _rows(pais: list[float]) -> dict:
+    return {"windows": [{"start": f"w{i}", "flags_nothing": False,
+                         "coverage": {"5%": {"pai": p, "hit_rate": p / 20}}}
+                        for i, p in enumerate(pais)]}
+
+
+def test_nested_selection_chooses_each_window_on_earlier_windows_only() -> None:
+    """kde is the best with hindsight (mean 4.5) but nothing before window 4 says so: an analyst
+    following the rule picks history for window 3 and kde from window 4 on."""
+    results = {"naive": _rows([1, 1, 1, 1, 1, 1]), "history": _rows([2, 2, 2, 2, 2, 2]),
+               "kde": _rows([0, 0, 0, 9, 9, 9])}
+    nested = nested_selection(results, reps=200)
+    assert [c["method"] for c in nested["chosen"]] == ["history", "kde", "kde"]
+    assert nested["windows_scored"] == 3 and nested["windows_not_scored"] == 3
+    assert nested["pai"]["mean"] == pytest.approx((2 + 9 + 9) / 3, abs=1e-4)
+    assert nested["vs_baseline"]["baseline"] == "history"
+    assert nested["vs_baseline"]["mean"] == pytest.approx((0 + 7 + 7) / 3, abs=1e-4)
+    # A tie goes to the baseline listed first: a method must beat the baselines to be chosen.
+    tied = nested_selection({"naive": _rows([1] * 5), "history": _rows([3] * 5),
+                             "kde": _rows([3] * 5)}, reps=200)
+    assert {c["method"] for c in tied["chosen"]} == {"history"}
+
+
+def test_nested_selection_says_why_when_there_are_too_few_windows() -> None:
+    nested = nested_selection({"naive": _rows([1, 1, 1]), "history": _rows([2, 2, 2])})
+    assert nested["windows_scored"] == 0 and "needs more than 3 windows" in nested["reason"]
+
+
+def test_backtest_reports_the_nested_figure_beside_the_per_method_table() -> None:
+    events, _ = stable_hotspots()
+    result = backtest(events, methods=("kde",), freq="week", start=63.0, windows=6, grid=GRID,
+                      bootstrap_reps=200)
+    summary = result.as_dict()
+    nested = summary["nested"]
+    assert nested["windows_scored"] == 3
+    assert summary["nested_pai_5pct"] == nested["pai"]["mean"]
+    # Each scored window carries the PAI of the method chosen for it, in that window.
+    scored = []
+    for choice in nested["chosen"]:
+        rows = result.methods[choice["method"]]["windows"]
+        scored.append(next(r for r in rows if r["start"] == choice["start"])
+                      ["coverage"]["5%"]["pai"])
+    assert nested["pai"]["mean"] == pytest.approx(sum(scored) / 3, abs=1e-3)
+    assert [c["start"] for c in nested["chosen"]] == [
+        w["start"] for w in result.methods["naive"]["windows"][3:]]
+    assert "nested selection" in result.table()

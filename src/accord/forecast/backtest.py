@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -60,6 +60,8 @@ BASELINES = ("naive", "history")
 FINEST_FREQ = {"sub-daily": "day", "daily": "day", "monthly": "month"}
 DEFAULT_FREQ = {"sub-daily": "week", "daily": "week", "monthly": "month"}
 MIN_WINDOWS_FOR_SIGNIFICANCE = 4
+#: Nested selection needs this many earlier windows before it picks a method for a window.
+MIN_SELECTION_WINDOWS = 3
 
 
 def resolve_freq(events: EventSet, freq: str | None) -> tuple[str, str]:
@@ -137,6 +139,7 @@ class BacktestResult:
     protocol: dict[str, Any]
     methods: dict[str, dict[str, Any]]
     seconds: float
+    nested: dict[str, Any] = field(default_factory=dict)
 
     def mean_pai(self, method: str, coverage: float = 5.0) -> float:
         return float(self.methods[method]["summary"][f"{coverage:g}%"]["pai"]["mean"])
@@ -158,7 +161,9 @@ class BacktestResult:
                 if BASELINE in self.methods else None,
                 "history_pai_5pct": round(self.mean_pai("history"), 3)
                 if "history" in self.methods else None,
-                "strongest_baseline_5pct": strongest}
+                "strongest_baseline_5pct": strongest,
+                "nested": self.nested,
+                "nested_pai_5pct": self.nested.get("pai", {}).get("mean")}
 
     def table(self) -> str:
         """A plain-text table: mean [95% interval] per method and coverage."""
@@ -192,6 +197,20 @@ class BacktestResult:
                              f"vs {d['baseline']}, {d['windows_compared']} windows, "
                              f"{'significant' if d['significant'] else 'not significant'}")
             lines.append(f"  {name:<12} " + "; ".join(parts))
+        if self.nested.get("windows_scored"):
+            n = self.nested
+            d = n["vs_baseline"]
+            lines.append("")
+            lines.append(
+                f"nested selection (the method with the best PAI@{n['coverage']} on the windows "
+                f"before each window, as the analyst would have chosen on the day): "
+                f"PAI {_ci(n['pai'])} over {n['windows_scored']} windows; "
+                f"vs {d['baseline']} {d['mean']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}], "
+                f"{'significant' if d['significant'] else 'not significant'}; chosen: "
+                + ", ".join(f"{m} x{c}" for m, c in n["chosen_counts"].items()))
+        elif self.nested:
+            lines.append("")
+            lines.append(f"nested selection: {self.nested['reason']}")
         lines.append(f"backtest: {self.seconds:.1f} s for {len(self.methods)} methods x "
                      f"{len(self.protocol['windows'])} windows")
         return "\n".join(lines)
@@ -290,7 +309,56 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
             audit = None  # no district column: the card says it is not audited
         results[name]["model_card"] = model_card(
             fitted, backtest={"protocol": protocol, "methods": results}, audit=audit)
-    return BacktestResult(protocol, results, seconds)
+    nested = nested_selection(results, coverage=coverages[0] if 5.0 not in coverages else 5.0,
+                              reps=bootstrap_reps, seed=seed)
+    return BacktestResult(protocol, results, seconds, nested)
+
+
+def nested_selection(results: dict[str, dict[str, Any]], *, coverage: float = 5.0,
+                     min_history: int = MIN_SELECTION_WINDOWS, reps: int = 2000,
+                     seed: int = 0) -> dict[str, Any]:
+    """Rolling origin inside rolling origin: for each window, the method with the best mean PAI
+    at ``coverage`` over the *earlier* windows only, scored on that window.
+
+    The per-method table shows each method's figure with hindsight (the best of them is chosen
+    after seeing every window); this figure is what an analyst following the rule would have
+    had on the day. Windows with fewer than ``min_history`` earlier windows have nothing to
+    choose on and are not scored (their number is reported). Ties go to the earlier-listed
+    method (the baselines come first), so a method must beat them to be chosen.
+    """
+    key = f"{coverage:g}%"
+    names = list(results)
+    n_windows = len(results[names[0]]["windows"]) if names else 0
+    if n_windows <= min_history:
+        return {"coverage": key, "windows_scored": 0, "min_history": min_history,
+                "reason": f"needs more than {min_history} windows (has {n_windows}): each "
+                          f"choice is made on at least {min_history} earlier windows"}
+    chosen: list[str] = []
+    nested_rows: list[dict[str, Any]] = []
+    for i in range(min_history, n_windows):
+        def past_mean(name: str, upto: int = i) -> float:
+            return _mean_pai(results[name]["windows"][:upto], key)
+
+        pick = max(names, key=past_mean)  # max keeps the first of equal scores
+        chosen.append(pick)
+        nested_rows.append(results[pick]["windows"][i])
+    baselines = {b: results[b]["windows"][min_history:] for b in BASELINES if b in results}
+    strongest = max(baselines, key=lambda b: _mean_pai(baselines[b], key))
+    counts: dict[str, int] = {}
+    for name in chosen:
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        "coverage": key, "min_history": min_history, "windows_scored": len(nested_rows),
+        "windows_not_scored": min_history,
+        "rule": f"best mean PAI@{key} over all earlier windows; ties to the baselines",
+        "chosen": [{"start": row["start"], "method": name}
+                   for row, name in zip(nested_rows, chosen, strict=True)],
+        "chosen_counts": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+        "pai": _stat([r["coverage"][key]["pai"] for r in nested_rows], reps, seed),
+        "hit_rate": _stat([r["coverage"][key]["hit_rate"] for r in nested_rows], reps, seed),
+        "vs_baseline": {"baseline": strongest,
+                        **compare(nested_rows, baselines[strongest], key, reps=reps, seed=seed)},
+    }
 
 
 def _stat(values: list[float], reps: int, seed: int) -> dict[str, float]:
