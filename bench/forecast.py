@@ -54,6 +54,12 @@ def main(argv: list[str]) -> int:
         "best_pai_5pct": out["best_pai_5pct"],
         "best_pai_5pct_interval": [best_pai["low"], best_pai["high"]],
         "naive_pai_5pct": out["naive_pai_5pct"],
+        "history_pai_5pct": out["history_pai_5pct"],
+        "nested_pai_5pct": out["nested_pai_5pct"],
+        "nested_pai_5pct_interval": [out["nested"]["pai"]["low"], out["nested"]["pai"]["high"]]
+        if out["nested"].get("windows_scored") else None,
+        "nested_vs_strongest_baseline_5pct": out["nested"].get("vs_baseline"),
+        "nested_chosen": out["nested"].get("chosen_counts"),
         "backtest_seconds": out["backtest_seconds"],
         "import_seconds": round(import_seconds, 2),
         "cpus": os.cpu_count(),

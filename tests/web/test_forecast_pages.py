@@ -250,6 +250,24 @@ def test_backtest_job_runs_and_shows_pai_per_method_with_csv_export(app_client, 
     assert {r["window"] for r in rows} == {"mean", "2012-10-29", "2012-11-05"}
     # Listed on the index page.
     assert f"/forecast/backtest/{job_id}" in app_client.get("/forecast").text
+    # Two windows are too few to choose a method on earlier ones: said so, not a figure.
+    assert "too few windows" in _testid(html, "nested")
+
+
+def test_backtest_page_states_resolution_empty_forecasts_and_the_nested_figure(
+        app_client, analyst) -> None:
+    response = app_client.post("/forecast/backtest", data={
+        "csrf_token": analyst, "dataset": "sf-2012h2", "methods": ["kde"],
+        "freq": "week", "start": "2012-10-29", "windows": "4", "cell": "300"})
+    html = response.text
+    assert 'data-status="succeeded"' in html, html
+    honesty = re.search(r'data-testid="backtest-honesty">(.*?)</dl>', html, re.S).group(1)
+    assert "<dd>daily;" in honesty and "2012-11-25" in honesty  # the fourth week's last day
+    nested = _testid(html, "nested")
+    match = re.search(r"PAI ([\d.]+) \[([\d.]+), ([\d.]+)\] over 1 windows", nested)
+    assert match, nested
+    assert float(match.group(2)) <= float(match.group(1)) <= float(match.group(3))
+    assert re.search(r"Against (naive|history) over the same windows", nested)
 
 
 def test_backtest_form_errors_are_422(app_client, analyst) -> None:

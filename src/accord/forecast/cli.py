@@ -154,6 +154,7 @@ def backtest_cmd(
             "naive_pai_5pct": result["naive_pai_5pct"],
             "history_pai_5pct": result["history_pai_5pct"],
             "strongest_baseline_5pct": result["strongest_baseline_5pct"],
+            "nested_pai_5pct": result["nested_pai_5pct"], "nested": result["nested"],
             "methods": {name: {"seconds": m["seconds"], "summary": m["summary"]}
                         for name, m in result["methods"].items()},
         }

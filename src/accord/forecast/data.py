@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import N_
 from accord.shared_data import shared_dir
 
 EPOCH = datetime(1970, 1, 1)
@@ -37,6 +38,8 @@ DEFAULT_MAX_DISTANCE_KM = 100.0
 # dates do not make it sub-daily data).
 RESOLUTION_SHARE = 0.95
 RESOLUTIONS = ("sub-daily", "daily", "monthly")  # finest first
+# The resolutions' names as the pages show them (translated there).
+_RESOLUTION_LABELS = (N_("sub-daily"), N_("daily"), N_("monthly"))
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
