@@ -231,3 +231,20 @@ def test_default_geocode_cells_are_flagged_and_can_be_excluded() -> None:
     assert top["cell"] not in excluded["flagged_cell_ids"]
     assert len(excluded["flagged_cell_ids"]) == len(out["flagged_cell_ids"])
     assert excluded["top_cells"][0]["cell"] != top["cell"]
+
+
+def test_a_forecast_without_a_window_uses_the_datas_own_resolution(
+        monthly_csv: Path, accord_env) -> None:  # type: ignore[no-untyped-def]
+    """The map's capability passes no window unless the analyst picks one: on monthly data that
+    is next month's forecast, not a refused week."""
+    from accord.forecast.capability import run_forecast
+    from accord.forecast.data import ForecastInputError
+    from accord.forecast.service import ForecastService
+
+    service = ForecastService()
+    dataset = service.import_csv(monthly_csv, time="Month", lon="Longitude",
+                                 lat="Latitude")["dataset_id"]
+    output = run_forecast({"dataset": dataset, "method": "history", "top": 3}).output
+    assert output["window"] == {"start": "2018-01-01", "end": "2018-01-31", "freq": "month"}
+    with pytest.raises(ForecastInputError, match="a week window is finer than the data"):
+        run_forecast({"dataset": dataset, "method": "history", "window": "week"})

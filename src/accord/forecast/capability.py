@@ -52,7 +52,8 @@ def _number(inputs: Mapping[str, Any], name: str, default: float, low: float,
 
 def run_forecast(inputs: Mapping[str, Any]) -> ModelOutput:
     method = str(inputs.get("method") or "kde")
-    freq = str(inputs.get("window") or "week")
+    # No window given: the default for the data's time resolution (a month on monthly data).
+    freq = str(inputs["window"]) if inputs.get("window") else None
     result = ForecastService().forecast(
         str(inputs["dataset"]).strip(), method=method, on=(inputs.get("date") or None),
         freq=freq, cell=_number(inputs, "cell_size", 150.0, 50.0, 1000.0),
@@ -119,7 +120,8 @@ FORECAST_CAPABILITY = Capability(
         "method": InputSpec(kind="choice", required=False, choices=tuple(METHODS),
                             description="Forecasting method (default kde)."),
         "window": InputSpec(kind="choice", required=False, choices=FREQS,
-                            description="Forecast window: day, week (default) or month."),
+                            description="Forecast window: day, week or month (default: a "
+                                        "week, or a month on monthly data)."),
         "date": InputSpec(kind="text", required=False, max_length=10,
                           description="First day of the window, YYYY-MM-DD (default: the "
                                       "day after the data)."),

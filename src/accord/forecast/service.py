@@ -133,11 +133,12 @@ class ForecastService:
 
     # -- forecasts ----------------------------------------------------------------------------
     def fit(self, dataset: str | EventSet, *, method: str = "kde", on: str | None = None,
-            freq: str | None = "week", cell: float = DEFAULT_CELL_SIZE
-            ) -> tuple[Fitted, float, float]:
+            freq: str | None = None, cell: float = DEFAULT_CELL_SIZE
+            ) -> tuple[Fitted, float, float, str]:
         """Fit ``method`` on everything before ``on`` (default: the day after the data) and
-        return it with the forecast window. A window finer than the data's time resolution
-        (a week on monthly data) is refused; ``freq=None`` picks the default."""
+        return it with the forecast window and its length. A window finer than the data's time
+        resolution (a week on monthly data) is refused; ``freq=None`` picks the default for
+        the data (a week, or a month on monthly data)."""
         if freq is not None:
             _check_freq(freq)
         _check_cell(cell)
@@ -151,10 +152,11 @@ class ForecastService:
         stop = spans[0][1]
         grid = Grid.covering(events, cell)
         fitted = make_method(method).fit(events, grid, start, stop - start)
-        return fitted, start, stop
+        return fitted, start, stop, freq
 
     def forecast(self, dataset: str | EventSet, *, method: str = "kde", on: str | None = None,
-                 freq: str = "week", cell: float = DEFAULT_CELL_SIZE, coverage: float = 5.0,
+                 freq: str | None = None, cell: float = DEFAULT_CELL_SIZE,
+                 coverage: float = 5.0,
                  top: int = 20, explain_top: int = 3, audit: bool = False,
                  exclude_default_geocode: bool = False) -> dict[str, Any]:
         """The forecast for the window starting ``on``: the flagged cells (top ``coverage``
@@ -169,7 +171,8 @@ class ForecastService:
             raise ForecastInputError("coverage is a percentage of the area, in (0, 100]")
         if not 1 <= top <= 500:
             raise ForecastInputError("top must be between 1 and 500")
-        fitted, start, stop = self.fit(dataset, method=method, on=on, freq=freq, cell=cell)
+        fitted, start, stop, freq = self.fit(dataset, method=method, on=on, freq=freq,
+                                             cell=cell)
         expected = fitted.predict(start, stop)
         grid = fitted.grid
         geocodes = default_geocode_cells(fitted.train, grid)
@@ -222,9 +225,11 @@ class ForecastService:
         }
 
     def explain(self, dataset: str | EventSet, cell_id: str, *, method: str = "kde",
-                on: str | None = None, freq: str = "week", cell: float = DEFAULT_CELL_SIZE,
+                on: str | None = None, freq: str | None = None,
+                cell: float = DEFAULT_CELL_SIZE,
                 top: int = 10) -> dict[str, Any]:
-        fitted, start, stop = self.fit(dataset, method=method, on=on, freq=freq, cell=cell)
+        fitted, start, stop, freq = self.fit(dataset, method=method, on=on, freq=freq,
+                                             cell=cell)
         index = fitted.grid.parse_cell_id(cell_id)
         expected = fitted.predict(start, stop)
         return {"cell": cell_id, "expected_events": round(float(expected[index]), 4),
@@ -234,10 +239,11 @@ class ForecastService:
 
     # -- fairness and feedback ---------------------------------------------------------------
     def exposure_audit(self, dataset: str | EventSet, *, method: str = "kde",
-                       on: str | None = None, freq: str = "week",
+                       on: str | None = None, freq: str | None = None,
                        cell: float = DEFAULT_CELL_SIZE, coverage: float = 5.0,
                        threshold: float = 1.5) -> dict[str, Any]:
-        fitted, start, stop = self.fit(dataset, method=method, on=on, freq=freq, cell=cell)
+        fitted, start, stop, freq = self.fit(dataset, method=method, on=on, freq=freq,
+                                             cell=cell)
         expected = fitted.predict(start, stop)
         audit = exposure_audit(expected, fitted.grid, fitted.train, coverage=coverage,
                                threshold=threshold)
