@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -78,7 +80,7 @@ def test_recording_notices_creates_events_and_updates_deadlines(
     ref = _case(database, officer.id)
     states = _states(database, ref)
     assert states["consular-rights-notice"] == "overdue"  # past Accord's 2 h target
-    assert states["interpreter"] == "at-risk"
+    assert states["interpreter"] == "overdue"  # past the 4 h service target, not "due now" forever
     assert states["questioning-24h"] == "overdue"
 
     csrf = login(client, "officer-b")
@@ -270,6 +272,70 @@ def test_deadline_board_per_officer_and_supervisor(
     client.cookies.clear()
     login(client, "analyst")
     assert client.get("/cases/board").status_code == 403
+
+
+def _board_rows(html: str) -> dict[tuple[str, str], str]:
+    """(case, step) -> state of every row on a board page."""
+    return {(case, step): state for state, step, case in re.findall(
+        r'data-state="([^"]+)" data-step="([^"]+)" data-case="([^"]+)"', html)}
+
+
+def test_the_board_shows_every_open_step_with_its_due_time(
+    client: TestClient, make_user, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    """A questioning deadline 14 h away is on the board (pending, with its time), and a
+    "without delay" duty on a case detained 30 h ago is overdue after the service's target,
+    not "due now" forever."""
+    officer = make_user("officer-a", Role.OFFICER)
+    old = _case(database, officer.id, detained_hours_ago=30)
+    fresh = _case(database, officer.id, detained_hours_ago=10, nationality="FRA")
+    login(client, "officer-a")
+    html = client.get("/cases/board").text
+    rows = _board_rows(html)
+    assert rows[(fresh, "questioning-24h")] == "pending"
+    assert rows[(old, "questioning-24h")] == "overdue"
+    assert rows[(old, "interpreter")] == "overdue"  # 4 h service target, 30 h ago
+    assert rows[(fresh, "interpreter")] == "overdue"
+    assert "Service target (not law):" in html
+    states = [state for state, _, _ in re.findall(
+        r'data-state="([^"]+)" data-step="([^"]+)" data-case="([^"]+)"', html)]
+    assert states == sorted(states, key=("overdue", "at-risk", "pending").index)
+    # Due within 2 h: the overdue steps, not the one 14 h away; within 24 h: that one too.
+    soon = _board_rows(client.get("/cases/board?within=2").text)
+    assert (fresh, "questioning-24h") not in soon and (old, "questioning-24h") in soon
+    assert (fresh, "questioning-24h") in _board_rows(client.get("/cases/board?within=24").text)
+
+
+def test_board_filters_csv_and_bad_filters(
+    client: TestClient, make_user, database: Database
+) -> None:  # type: ignore[no-untyped-def]
+    a = make_user("officer-a", Role.OFFICER)
+    b = make_user("officer-b", Role.OFFICER)
+    make_user("super", Role.SUPERVISOR)
+    detention = _case(database, a.id, detained_hours_ago=30)
+    stay = _case(database, b.id, detained_hours_ago=30, case_type="illegal-stay")
+    login(client, "super")
+    by_type = _board_rows(client.get("/cases/board?case_type=illegal-stay").text)
+    assert {case for case, _ in by_type} == {stay}
+    by_officer = _board_rows(client.get(f"/cases/board?officer={a.id}").text)
+    assert {case for case, _ in by_officer} == {detention}
+    export = client.get(f"/cases/board.csv?officer={a.id}")
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(export.text)))
+    assert {r["case"] for r in table} == {detention}
+    questioning = next(r for r in table if r["step"] == "questioning-24h")
+    assert questioning["state"] == "overdue" and questioning["officer"] == "officer-a"
+    assert questioning["due"].endswith("+08:00")
+    rights = next(r for r in table if r["step"] == "consular-rights-notice")
+    assert rights["without_delay"] == "yes" and rights["service_target_not_law"]
+    for bad in ("case_type=heist", "within=5", "officer=someone"):
+        response = client.get(f"/cases/board?{bad}")
+        assert response.status_code == 422, bad
+    # An officer's board lists their own cases only, whatever the filter asks.
+    client.cookies.clear()
+    login(client, "officer-b")
+    assert _board_rows(client.get(f"/cases/board?officer={a.id}").text) == {}
+    assert detention not in client.get("/cases/board.csv").text
 
 
 def test_case_page_shows_deadlines_and_cautions(

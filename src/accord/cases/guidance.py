@@ -489,6 +489,11 @@ def _load_checklist(
             )
         if target is not None and not without_delay:
             raise file.fail(f"{where}.accord_target", "only a without-delay step has a target")
+        if without_delay and target is None:
+            # Without one, a "without delay" step would show as due now forever, on a case
+            # opened months ago as on one opened a minute ago.
+            raise file.fail(f"{where}.accord_target", "a without-delay step needs the service's "
+                            "own target (not law), after which it shows as overdue")
         if extended is not None and (period is None or extended <= period):
             raise file.fail(f"{where}.extended_period", "must extend the step's period")
         steps.append(

@@ -10,7 +10,6 @@ modules (``/cases/board``, ``/cases/suggest-type``) are never swallowed by ``/ca
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
+from accord.cases.guidance import deadlines_for_case
 from accord.cases.service import Case, CaseService, Statement, primary_language
 from accord.cases.subjects import statement_subjects
 from accord.cases.vocab import (
@@ -151,19 +151,7 @@ def _error_field(error: AccordError | None) -> str:
 
 # -- rendering ------------------------------------------------------------------------------------
 def _deadlines(case: Case, settings: Settings) -> list[Any]:
-    """Deadlines from the guidance engine (``accord.cases.guidance``, another module).
-
-    Returns [] only when that module is not installed; any error inside it surfaces.
-    """
-    try:
-        guidance = importlib.import_module("accord.cases.guidance")
-    except ModuleNotFoundError as error:
-        if error.name != "accord.cases.guidance":
-            raise
-        return []
-    deadlines_for_case = getattr(guidance, "deadlines_for_case", None)
-    if deadlines_for_case is None:  # only the guidance data is there yet, not the engine
-        return []
+    """The case's checklist from the guidance engine, due times in the station's time zone."""
     return list(deadlines_for_case(case, now=utcnow(), tz=settings.station_timezone))
 
 

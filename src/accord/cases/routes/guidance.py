@@ -13,10 +13,12 @@ Two routers, one access rule each, combined in :data:`router`:
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 import accord.cases.routes.cases  # noqa: F401 - registers the "caseref" path convertor
 from accord.cases import notices as notice_service
+from accord.cases.board import WITHIN_HOURS, Board, BoardFilter, csv_rows, deadline_board
 from accord.cases.guidance import (
     FACT_STATUS_LABELS,
     STATE_LABELS,
@@ -68,8 +71,6 @@ legal_router = APIRouter(
 )
 router = APIRouter()
 
-BOARD_STATES = ("overdue", "at-risk")
-MAX_BOARD_CASES = 2000
 
 
 def _service(
@@ -119,45 +120,65 @@ def _guidance_context(request: Request) -> dict[str, Any]:
 
 
 # -- deadline board ------------------------------------------------------------------------------
+def _board(principal: Principal, service: CaseService, settings: Settings,
+           case_type: str, officer: str, within: str) -> tuple[Board, BoardFilter]:
+    filters = BoardFilter.parse(case_type, officer, within)
+    board = deadline_board(service, principal.user, now=utcnow(), tz=settings.station_timezone,
+                           filters=filters)
+    return board, filters
+
+
 @cases_router.get("/board")
 def board(
     request: Request,
     principal: Principal = Depends(case_access),
     service: CaseService = Depends(_service),
     settings: Settings = Depends(get_settings_dep),
+    case_type: str = "",
+    officer: str = "",
+    within: str = "",
 ) -> Response:
-    """Overdue, then at-risk steps of the open cases the user may open."""
-    user = principal.user
-    now = utcnow()
-    rows: list[dict[str, Any]] = []
-    cases = service.open_cases_for(user, limit=MAX_BOARD_CASES)
-    for case in cases:
-        for status in deadlines_for_case(case, now=now, tz=settings.station_timezone):
-            if status.state in BOARD_STATES:
-                rows.append({"case": case, "step": status})
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    rows.sort(
-        key=lambda r: (
-            BOARD_STATES.index(r["step"].state),
-            r["step"].accord_target_at or r["step"].due_at or far,
-        )
-    )
-    officers = service.users_by_id(c.officer_id for c in cases)
+    """Every open step of the open cases the user may open: overdue, at risk, then pending."""
+    board, filters = _board(principal, service, settings, case_type, officer, within)
     return render(
         request,
         "cases/board.html",
         {
             **_guidance_context(request),
-            "rows": rows,
-            "officers": officers,
+            "board": board,
+            "rows": board.rows,
+            "filters": filters,
+            "query": urlencode(filters.as_query()),
+            "within_choices": WITHIN_HOURS,
             "case_types": CASE_TYPES,
             "tz_name": settings.station_timezone,
-            "all_cases": Role.SUPERVISOR in user.roles,
-            "case_count": len(cases),
-            "overdue": sum(1 for r in rows if r["step"].state == "overdue"),
-            "at_risk": sum(1 for r in rows if r["step"].state == "at-risk"),
+            "all_cases": Role.SUPERVISOR in principal.user.roles,
+            "case_count": len(board.cases),
+            "overdue": board.count("overdue"),
+            "at_risk": board.count("at-risk"),
+            "pending": board.count("pending"),
         },
     )
+
+
+@cases_router.get("/board.csv")
+def board_csv(
+    request: Request,
+    principal: Principal = Depends(case_access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+    case_type: str = "",
+    officer: str = "",
+    within: str = "",
+) -> Response:
+    """The same board, with the same filters, as CSV (for a shift hand-over sheet)."""
+    board, _ = _board(principal, service, settings, case_type, officer, within)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in csv_rows(board):
+        writer.writerow(row)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="deadline-board.csv"'})
 
 
 # -- notices and consular letters ----------------------------------------------------------------
