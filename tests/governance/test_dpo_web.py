@@ -10,10 +10,12 @@ import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
+from accord.config import get_settings
 from accord.core.db import utcnow
 from accord.core.gateway.models import Decision
 from accord.core.governance import get_governance
@@ -285,3 +287,59 @@ def test_the_audit_export_zip_verifies_after_unzipping(client, make_user, tmp_pa
     with zipfile.ZipFile(io.BytesIO(again.content)) as archive:
         entries = archive.read("ledger/entries.jsonl").decode().splitlines()
     assert '"kind":"audit-export"' in entries[-1]
+
+
+def _todo(client: TestClient) -> str:
+    page = client.get("/dpo/dashboard").text
+    return page.split('data-testid="todo"')[1].split("</section>")[0]
+
+
+def test_the_dpo_to_do_list_clears_a_capability_with_one_form(client) -> None:
+    register_high_risk()
+    csrf = login(client, "zhou.min")
+    todo = _todo(client)
+    block = todo.split('data-capability="test.high-risk"')[1].split("</details>")[0]
+    assert block.count('type="checkbox" name="kind"') == 3
+    governance = get_governance()
+    before = governance.ledger.size()
+    # A bad kind among good ones stores nothing at all.
+    refused = client.post("/dpo/assessments", data={
+        "csrf_token": csrf, "capability_id": "test.high-risk", "kind": ["dpia", "nope"],
+        "outcome": "approved", "summary": "reviewed", "back": "dashboard"})
+    assert refused.status_code == 422
+    assert governance.ledger.size() == before
+    done = client.post("/dpo/assessments", data={
+        "csrf_token": csrf, "capability_id": "test.high-risk",
+        "kind": ["dpia", "fria", "ethics-review"], "outcome": "approved",
+        "summary": "DPIA, FRIA and ethics review signed off", "back": "dashboard"},
+        follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/dpo/dashboard"
+    assert governance.ledger.size() == before + 3  # one ledger entry per assessment
+    assert 'data-capability="test.high-risk"' not in _todo(client)
+    assert 'data-capability="test.high-risk" data-ok="yes"' in client.get(
+        "/dpo/assessments").text
+
+
+def test_the_to_do_list_names_breaches_requests_and_the_checkpoint_to_cosign(
+        client, make_user) -> None:
+    csrf = login(client, "zhou.min")
+    empty = _todo(client)
+    assert not re.search(r'data-testid="todo-(breach|request|witness)"', empty)
+    station = ZoneInfo(get_settings().station_timezone)  # the form takes station time
+    detected = (utcnow() - timedelta(hours=10)).astimezone(station).strftime("%Y-%m-%dT%H:%M")
+    assert client.post("/dpo/breaches", data={
+        "csrf_token": csrf, "title": "Laptop stolen", "detected_at": detected,
+        "severity": "high", "affected_count": "3"}, follow_redirects=False).status_code == 303
+    late = _request(now=utcnow() - timedelta(days=40))
+    fresh = _request()
+    langid(make_user("zhang.san", Role.OFFICER), "Bonjour, j'ai perdu mon passeport")
+    size = get_governance().ledger.checkpoint().size
+    todo = _todo(client)
+    breach = re.search(r'data-testid="todo-breach">(.*?)</p>', todo, re.S).group(1)
+    assert "Laptop stolen" in breach and re.search(r"\((61|62) h left\)", breach)
+    assert f'href="/dpo/requests/{late}"' in todo and "overdue" in todo
+    assert fresh not in todo  # a month to go: not yet on the list
+    assert f"Check and cosign checkpoint {size}" in todo
+    assert 'action="/ledger/witness"' in todo
+    get_governance().ledger.witness(get_governance().witness_signer(), None)
+    assert 'data-testid="todo-witness"' not in _todo(client)

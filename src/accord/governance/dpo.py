@@ -31,6 +31,7 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,7 +49,13 @@ from accord.core.jobs import Job, JobContext, JobService, job_handler
 from accord.core.ledger.store import LedgerService
 from accord.core.registry import CapabilityRegistry, RiskTier
 from accord.governance.models import Assessment, Breach, RightsRequest
-from accord.governance.rights import MAX_DETAILS, MAX_NOTE, InvalidField, RightsService
+from accord.governance.rights import (
+    MAX_DETAILS,
+    MAX_NOTE,
+    OPEN_STATES,
+    InvalidField,
+    RightsService,
+)
 
 BREACH_HOURS = 72
 SEVERITIES = ("low", "medium", "high")
@@ -220,6 +227,17 @@ class DpoService:
                           summary: str, document_ref: str = "",
                           valid_until: str | datetime | None = None,
                           now: datetime | None = None) -> Assessment:
+        return self.record_assessments(
+            dpo, capability_id=capability_id, kinds=(kind,), outcome=outcome, summary=summary,
+            document_ref=document_ref, valid_until=valid_until, now=now)[0]
+
+    def record_assessments(self, dpo: Caller, *, capability_id: str, kinds: Sequence[str],
+                           outcome: str, summary: str, document_ref: str = "",
+                           valid_until: str | datetime | None = None,
+                           now: datetime | None = None) -> list[Assessment]:
+        """Record one decision on several assessment kinds of a capability at once (the DPO
+        clears a capability with one form): every kind is checked before any is stored, all
+        are stored in one transaction, and each gets its own ledger entry."""
         _require_dpo(dpo)
         now = now or utcnow()
         if capability_id not in self.registry:
@@ -228,28 +246,34 @@ class DpoService:
         if capability.prohibited:
             raise InvalidField("capability_id", N_("A use refused by design cannot be "
                                                    "approved."))
-        if kind not in ASSESSMENT_KINDS:
+        kinds = list(dict.fromkeys(kinds))
+        if not kinds or any(k not in ASSESSMENT_KINDS for k in kinds):
             raise InvalidField("kind", N_("Choose the kind of assessment."))
         if outcome not in ASSESSMENT_OUTCOMES:
             raise InvalidField("outcome", N_("Choose approved or rejected."))
         until = _parse_time(valid_until, "valid_until")
         if until is not None and until <= now:
             raise InvalidField("valid_until", N_("The validity must end in the future."))
-        record = Assessment(capability_id=capability.id, capability_version=capability.version,
-                            kind=kind, outcome=outcome,
-                            summary=_text(summary, "summary", MAX_DETAILS, required=True),
-                            document_ref=_text(document_ref, "document_ref", 200),
-                            decided_by=dpo.user_id, decided_at=now, valid_until=until)
+        summary = _text(summary, "summary", MAX_DETAILS, required=True)
+        document_ref = _text(document_ref, "document_ref", 200)
+        records = []
         with self.database.write_session() as session:
-            session.add(record)
-            session.flush()
-            record.ledger_seq = self.ledger.append(session, "assessment", {
-                "actor": f"user:{dpo.user_id}", "roles": sorted(dpo.roles),
-                "capability": {"id": capability.id, "version": capability.version},
-                "assessment": record.id, "kind": kind, "outcome": outcome, "event": "decided",
-                "valid_until": until.isoformat(timespec="seconds") if until else None,
-            })
-        return record
+            for kind in kinds:
+                record = Assessment(capability_id=capability.id,
+                                    capability_version=capability.version, kind=kind,
+                                    outcome=outcome, summary=summary, document_ref=document_ref,
+                                    decided_by=dpo.user_id, decided_at=now, valid_until=until)
+                session.add(record)
+                session.flush()
+                record.ledger_seq = self.ledger.append(session, "assessment", {
+                    "actor": f"user:{dpo.user_id}", "roles": sorted(dpo.roles),
+                    "capability": {"id": capability.id, "version": capability.version},
+                    "assessment": record.id, "kind": kind, "outcome": outcome,
+                    "event": "decided",
+                    "valid_until": until.isoformat(timespec="seconds") if until else None,
+                })
+                records.append(record)
+        return records
 
     def revoke_assessment(self, assessment_id: int, dpo: Caller,
                           now: datetime | None = None) -> None:
@@ -366,6 +390,30 @@ class DpoService:
                          "overdue": sum(b.state == "overdue" for b in breaches)},
             "missing_assessments": self.missing_assessments(now),
             "verification": self.latest_verification(),
+            "todo": self.todo(rights, breaches, now),
+        }
+
+    def todo(self, rights: RightsService, breaches: list[BreachStatus],
+             now: datetime) -> dict[str, Any]:
+        """What waits for the DPO, most urgent first: capabilities waiting for assessments,
+        the latest checkpoint waiting for the witness cosignature, breaches on the 72-hour
+        clock and rights requests overdue or due within days."""
+        latest = self.ledger.latest_checkpoint()
+        witnessed = self.ledger.witnessed()
+        unwitnessed = latest is not None and (witnessed is None or witnessed.size < latest.size)
+        with self.database.session() as session:
+            open_requests = list(session.scalars(
+                select(RightsRequest).where(RightsRequest.state.in_(OPEN_STATES))))
+        requests = sorted((item for item in (rights.deadline_item(r, now)
+                                             for r in open_requests) if item.flag),
+                          key=lambda item: item.days_left)
+        return {
+            "assessments": self.missing_assessments(now),
+            "checkpoint": latest.size if unwitnessed and latest is not None else None,
+            "witnessed_size": witnessed.size if witnessed is not None else 0,
+            "breaches": sorted((b for b in breaches if b.state in ("open", "overdue")),
+                               key=lambda b: b.due_at),
+            "requests": requests,
         }
 
     # -- audit export ----------------------------------------------------------------------

@@ -335,23 +335,33 @@ def assessments(request: Request, principal: Principal = Depends(overview_access
     return _assessments_page(request, principal, dpo, governance)
 
 
+#: Where a recorded assessment returns to: its own page, or the to-do list it came from.
+RETURN_PAGES = {"assessments": "/dpo/assessments", "dashboard": "/dpo/dashboard"}
+
+
 @router.post("/assessments")
-def record_assessment(request: Request, capability_id: str = Form(""), kind: str = Form(""),
+def record_assessment(request: Request, capability_id: str = Form(""),
+                      kind: list[str] = Form([]),
                       outcome: str = Form(""), summary: str = Form(""),
                       document_ref: str = Form(""), valid_until: str = Form(""),
+                      back: str = Form("assessments"),
                       principal: Principal = Depends(access), dpo: DpoService = Depends(_dpo),
                       governance: Governance = Depends(_governance)) -> Response:
-    form = {"capability_id": capability_id[:64], "kind": kind[:16], "outcome": outcome[:16],
-            "summary": summary[:5000], "document_ref": document_ref[:300],
-            "valid_until": valid_until[:40]}
+    """One assessment kind, or several at once (the to-do list clears a capability with one
+    form: the kinds still missing, checked)."""
+    kinds = [k[:16] for k in kind[:8]]
+    form = {"capability_id": capability_id[:64], "kind": kinds[0] if kinds else "",
+            "outcome": outcome[:16], "summary": summary[:5000],
+            "document_ref": document_ref[:300], "valid_until": valid_until[:40]}
     try:
-        dpo.record_assessment(caller_of(principal), capability_id=capability_id, kind=kind,
-                              outcome=outcome, summary=summary, document_ref=document_ref,
-                              valid_until=valid_until or None)
+        dpo.record_assessments(caller_of(principal), capability_id=capability_id, kinds=kinds,
+                               outcome=outcome, summary=summary, document_ref=document_ref,
+                               valid_until=valid_until or None)
     except AccordError as error:
         return _assessments_page(request, principal, dpo, governance, error=error, form=form,
                                  status=error.status)
-    return RedirectResponse("/dpo/assessments", status_code=303)
+    return RedirectResponse(RETURN_PAGES.get(back, RETURN_PAGES["assessments"]),
+                            status_code=303)
 
 
 @router.post("/assessments/{assessment_id}/revoke")
