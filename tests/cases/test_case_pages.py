@@ -332,6 +332,44 @@ def test_statements_with_machine_translation_and_review(
         assert refused.status_code == 422 and field in refused.text
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Statement)) == 3
+    # The printable case file holds the original words, the confirmed interpretation and the
+    # AI decision that made the first draft of it.
+    text = _pdf_text(client.get(f"/cases/{ref}/file.pdf"))
+    assert ref in text and "Me robaron la cartera en el metro." in text
+    assert "They stole my wallet." in text and "confirmed" in text
+    assert "On m'a volé" in text and "我被偷了" in text
+    assert "interpret.translate" in text and "printed by officer-a" in text
+
+
+def _pdf_text(response) -> str:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def test_the_case_file_prints_for_those_who_may_open_the_case(
+    client: TestClient, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    make_user("officer-a", Role.OFFICER)
+    make_user("officer-b", Role.OFFICER)
+    csrf = login(client, "officer-a")
+    ref = _open_case(client, csrf)
+    client.post(f"/cases/{ref}/persons", data={
+        "csrf_token": csrf, "role": "victim", "full_name": "Maria Example",
+        "nationality": "ESP", "languages": "es", "date_of_birth": ""})
+    assert 'data-testid="case-file"' in client.get(f"/cases/{ref}").text
+    text = _pdf_text(client.get(f"/cases/{ref}/file.pdf"))
+    assert "Wallet stolen" in text and "Maria Example" in text
+    assert "No AI decision was recorded in this case." in text
+    assert "Case file" in text and "AI outputs are listed in section 7" in text
+    assert client.get("/cases/FR-2026-999999/file.pdf").status_code == 404
+    client.cookies.clear()
+    login(client, "officer-b")
+    assert client.get(f"/cases/{ref}/file.pdf").status_code in (403, 404)
 
 
 def test_case_page_in_chinese(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]

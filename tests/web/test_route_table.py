@@ -158,6 +158,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/cases/{ref:caseref}/statements', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/statements/{statement_id:int}/review', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/evidence', 'POST', CASE_STAFF),
+    ('/cases/{ref:caseref}/file.pdf', 'GET', CASE_STAFF),
     ('/cases/{ref:caseref}/evidence/{item_id:int}/file', 'GET', CASE_STAFF),
     ('/cases/{ref:caseref}/evidence/{item_id:int}/custody', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/tasks', 'POST', CASE_STAFF),

@@ -123,7 +123,7 @@ def disclosure(case: Case, report: ReportView, officer: str, zone: str) -> Discl
     return Disclosure(chinese=text("zh"), other=text(other), other_language=other, note=note)
 
 
-class _ReportPdf:
+class FooterPdf:
     """fpdf2 document with the disclosure drawn in every page's footer."""
 
     def __init__(self, footer_lines: list[str], font_path: str) -> None:
@@ -197,7 +197,7 @@ def case_report_pdf(
     """Render ``version`` of the case report with its sources, as PDF bytes."""
     notice = disclosure(case, report, officer, zone)
     footer = [notice.chinese, notice.other] + ([notice.note] if notice.note else [])
-    doc = _ReportPdf(footer, font_path)
+    doc = FooterPdf(footer, font_path)
     pdf = doc.pdf
     pdf.set_title(f"Case report {case.reference}")
     pdf.add_page()

@@ -1053,6 +1053,13 @@ class CaseService:
         )
         return next((row for row in rows if (row.inputs or {}) == inputs), None)
 
+    def decisions_in(self, case: Case) -> list[Decision]:
+        """Every AI decision recorded in ``case`` (allowed, refused or failed), oldest first:
+        the case file's disclosure section."""
+        return list(self.session.scalars(
+            select(Decision).where(Decision.case_ref == case.reference)
+            .order_by(Decision.created_at, Decision.id)))
+
     def fresh_decision(self, decision_id: str) -> Decision | None:
         """A decision the gateway has just written in its own transaction: this session's
         read snapshot is ended first (nothing is pending in it), so the new row is visible."""

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
+from accord.cases.case_file import render_case_file
 from accord.cases.guidance import deadlines_for_case
 from accord.cases.service import Case, CaseService, Statement, primary_language
 from accord.cases.subjects import statement_subjects
@@ -775,6 +776,21 @@ async def add_evidence(
     except ValidationFailed as error:
         return _refuse(request, principal, service, case, settings, "evidence", error, form)
     return _back(case, "evidence")
+
+
+@router.get("/{ref:caseref}/file.pdf")
+def case_file(
+    ref: str,
+    principal: Principal = Depends(access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    """The printable case file (PDF), for whoever may open the case."""
+    case = _case_for(service, ref, principal)
+    body = render_case_file(service, case, principal.user, now=utcnow(),
+                            zone=settings.station_timezone)
+    return Response(body, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="case-file-{case.reference}.pdf"'})
 
 
 @router.get("/{ref:caseref}/evidence/{item_id:int}/file")
