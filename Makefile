@@ -17,7 +17,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --str
 run: install assets
 	$(BIN)/accord db upgrade
 	$(BIN)/accord demo load
-	$(BIN)/accord serve
+	ACCORD_LOG_FILE=$${ACCORD_LOG_FILE:-$${ACCORD_STATE_DIR:-var}/accord.log} $(BIN)/accord serve
 
 test: install-test assets
 	bash scripts/test.sh

@@ -110,3 +110,33 @@ def test_a_database_never_migrated_gets_a_plain_message(tmp_path: Path) -> None:
         assert result.returncode == 2, result.stderr
         assert "has no Accord tables yet: run `accord db upgrade`" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_the_server_start_says_where_to_go_and_where_things_are(tmp_path: Path) -> None:
+    from accord.cli import startup_lines
+    from accord.config import Settings
+
+    settings = Settings(state_dir=tmp_path, log_file=str(tmp_path / "accord.log"))
+    first = startup_lines(settings, "127.0.0.1", 8000)
+    assert first[0] == "Accord is serving on http://127.0.0.1:8000/"
+    assert "accord users create" in first[1]  # no demo loaded: how to get an account
+    assert first[2].endswith(f"{tmp_path / 'outbox'}/") and first[3].endswith("accord.log")
+    (tmp_path / "demo-credentials.json").write_text("{}")
+    assert str(tmp_path / "demo-credentials.json") in startup_lines(settings, "h", 1)[1]
+
+
+def test_the_log_goes_to_the_file_when_one_is_set(tmp_path: Path) -> None:
+    import logging
+
+    from accord.core.logging import configure_logging
+
+    log = tmp_path / "logs" / "accord.log"
+    try:
+        configure_logging("INFO", str(log))
+        logging.getLogger("accord").info("queue consumer started")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        line = json.loads(log.read_text().splitlines()[-1])
+        assert line["message"] == "queue consumer started" and line["level"] == "info"
+    finally:
+        configure_logging("WARNING")

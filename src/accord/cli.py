@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from accord.config import get_settings
+from accord.config import Settings, get_settings
 from accord.core.commandline import UserOption, caller_for, fail
 
 app = typer.Typer(help="Accord: governed AI for foreign-related police work.",
@@ -155,12 +155,29 @@ def serve(
     if current != head:
         raise fail(f"database schema is at {current}, code expects {head}: "
                    "run `accord db upgrade` first")
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_file)
     host = host or settings.host
     port = port or settings.port
-    typer.echo(f"Accord is serving on http://{host}:{port}/", err=True)
+    for line in startup_lines(settings, host, port):
+        typer.echo(line, err=True)
     uvicorn.run("accord.assembly:create_app", factory=True, host=host, port=port,
                 proxy_headers=False, log_config=None, access_log=False)
+
+
+def startup_lines(settings: Settings, host: str, port: int) -> list[str]:
+    """What a person starting the server needs: where it is, how to log in, where the
+    one-time codes of the rights portal go (no mail server is configured), where the log is."""
+    state = settings.state_dir
+    lines = [f"Accord is serving on http://{host}:{port}/"]
+    credentials = state / "demo-credentials.json"
+    if credentials.exists():
+        lines.append(f"Log in with a demo account: names and passwords in {credentials}")
+    else:
+        lines.append("Log in with an account made by `accord users create` "
+                     "(or load the demo: `accord demo load`)")
+    lines.append(f"One-time codes for the public rights portal are written to {state / 'outbox'}/")
+    lines.append(f"Server log: {settings.log_file or 'standard error'}")
+    return lines
 
 
 @app.command("worker")
@@ -169,7 +186,7 @@ def worker(workers: Annotated[int, typer.Option()] = 2) -> None:
     from accord.core.jobs import get_queue, load_job_modules
     from accord.core.logging import configure_logging
 
-    configure_logging(get_settings().log_level)
+    configure_logging(get_settings().log_level, get_settings().log_file)
     load_job_modules()
     consumer = get_queue().huey.create_consumer(workers=workers, worker_type="thread")
     consumer.run()

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
                     "hash made with one profile is rehashed with the current one at the next "
                     "log-in.")
     log_level: str = "INFO"
+    log_file: str = Field(default="", description="Where the JSON log lines go; empty means "
+                          "standard error (as a service manager expects). `make run` sets "
+                          "<state_dir>/accord.log so the terminal shows only what a person needs.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -122,7 +122,7 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
     assembly module installed: see ``accord.assembly.create_app``)."""
     settings = settings or get_settings()
     packages = tuple(installed() if packages is None else packages)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_file)
     if settings.password_hash_profile != "standard":  # noqa: S105 (a profile name)
         logging.getLogger("accord").warning(
             "ACCORD_PASSWORD_HASH_PROFILE=%s: new password hashes are cheap to crack; this "
