@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope
@@ -103,6 +104,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)  # every pooled connection busy for db_pool_timeout
     async def database_down(request: Request, error: Exception) -> Response:
         log.error("database error", exc_info=error)
         message = N_("The database is not reachable right now. Please try again in a moment.")
