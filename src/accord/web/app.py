@@ -22,6 +22,7 @@ from accord import __version__
 from accord.config import Settings, get_settings
 from accord.core.contract import CapabilityPackage, installed
 from accord.core.errors import AccordError, NotAuthenticated
+from accord.core.gateway.isolation import reset_model_processes
 from accord.core.i18n import N_, gettext
 from accord.core.jobs import load_job_modules, start_embedded_consumer
 from accord.core.logging import configure_logging
@@ -137,6 +138,7 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+            reset_model_processes()  # stop this process's model workers with it
 
     app = FastAPI(
         title="Accord",
