@@ -256,23 +256,35 @@ def healthz_while_busy(target: Target) -> dict[str, Any]:
 
     def heavy(capability: str, inputs: dict[str, Any]) -> None:
         started = time.perf_counter()
+        try:
+            status = _post(capability, inputs)
+        except httpx.TransportError as error:
+            status = f"{type(error).__name__}"
+        outcomes.append({"capability": capability, "status": status,
+                         "seconds": round(time.perf_counter() - started, 1)})
+
+    def _post(capability: str, inputs: dict[str, Any]) -> int:
         response = httpx.post(f"{target.base_url}/api/v1/gateway/{capability}", headers=bearer,
                               json={"purpose": "victim-assistance",
                                     "legal_basis": "police-law-art-2", "inputs": inputs},
                               timeout=600)
-        outcomes.append({"capability": capability, "status": response.status_code,
-                         "seconds": round(time.perf_counter() - started, 1)})
+        return response.status_code
 
     threads = [threading.Thread(target=heavy, args=call) for call in calls]
     for thread in threads:
         thread.start()
     time.sleep(1.0)  # let the calls reach their models
     latencies: list[float] = []
+    failures = 0
     with httpx.Client(base_url=target.base_url, timeout=600) as client:
         while any(t.is_alive() for t in threads):
             started = time.perf_counter()
-            client.get("/healthz")
+            try:
+                ok = client.get("/healthz").status_code == 200
+            except httpx.TransportError:
+                ok = False
             latencies.append(time.perf_counter() - started)
+            failures += not ok
             time.sleep(0.05)
     for thread in threads:
         thread.join()
@@ -280,7 +292,8 @@ def healthz_while_busy(target: Target) -> dict[str, Any]:
     return {"healthz_busy_p99_ms": round(_quantile(ordered, 0.99) * 1000, 2),
             "healthz_busy_p50_ms": round(_quantile(ordered, 0.50) * 1000, 2),
             "healthz_busy_max_ms": round((ordered[-1] if ordered else 0) * 1000, 2),
-            "healthz_busy_samples": len(ordered), "heavy_calls": outcomes}
+            "healthz_busy_samples": len(ordered), "healthz_busy_failures": failures,
+            "heavy_calls": outcomes}
 
 
 def measure(target: Target, quick: bool, busy: bool,

@@ -21,11 +21,16 @@ from tests.route_access import walk_routes
 
 
 @pytest.fixture
-def tight_client(accord_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+def tight_client(request: pytest.FixtureRequest, accord_env: dict[str, str],
+                 monkeypatch: pytest.MonkeyPatch,
                  make_user) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("ACCORD_DB_POOL_SIZE", "1")
+    # (connections, seconds to wait for one): one connection and a short wait when requests
+    # come one at a time (any wait is then a nested connection); for concurrent requests two
+    # connections and a wait long enough for a fair queue, short enough to end a deadlock.
+    size, timeout = getattr(request, "param", (1, 1))
+    monkeypatch.setenv("ACCORD_DB_POOL_SIZE", str(size))
     monkeypatch.setenv("ACCORD_DB_MAX_OVERFLOW", "0")
-    monkeypatch.setenv("ACCORD_DB_POOL_TIMEOUT", "1")
+    monkeypatch.setenv("ACCORD_DB_POOL_TIMEOUT", str(timeout))
     from accord.assembly import create_app
     from accord.config import reset_settings_cache
     from accord.core.runtime import reset_runtime
@@ -55,7 +60,8 @@ def test_every_page_answers_with_a_one_connection_pool(tight_client: TestClient)
     assert failures == {}
 
 
-def test_32_concurrent_dashboards_with_a_one_connection_pool(tight_client: TestClient) -> None:
+@pytest.mark.parametrize("tight_client", [(2, 15)], indirect=True)
+def test_32_concurrent_dashboards_with_a_two_connection_pool(tight_client: TestClient) -> None:
     def load(_: int) -> int:
         return tight_client.get("/").status_code
 

@@ -86,15 +86,19 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 404:
             return _error_response(request, 404, N_("Page not found."))
         if error.status_code == 405:
-            return _error_response(request, 405, N_("This method is not allowed here."))
+            # RFC 9110: a 405 names the methods the resource does allow.
+            return _error_response(request, 405, N_("This method is not allowed here."),
+                                   headers=dict(error.headers or {}) or None)
         return _error_response(request, error.status_code, str(error.detail))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
         details = [
             {"field": ".".join(str(part) for part in item.get("loc", ())[1:]) or "body",
-             "loc": list(item.get("loc", ())), "message": item.get("msg", ""),
-             "type": item.get("type", "")}
+             # "loc", "msg" and "type" are the documented ValidationError schema of the
+             # OpenAPI document; "field" and "message" are kept for existing clients.
+             "loc": list(item.get("loc", ())), "msg": item.get("msg", ""),
+             "message": item.get("msg", ""), "type": item.get("type", "")}
             for item in error.errors()
         ]
         if _wants_json(request):
