@@ -273,6 +273,7 @@ def healthz_while_busy(target: Target) -> dict[str, Any]:
     threads = [threading.Thread(target=heavy, args=call) for call in calls]
     for thread in threads:
         thread.start()
+        time.sleep(0.5)  # staggered, as officers would be
     time.sleep(1.0)  # let the calls reach their models
     latencies: list[float] = []
     failures = 0
