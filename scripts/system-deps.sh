@@ -6,6 +6,12 @@
 #                                        it) and Chromium (browser tests) (make test)
 set -euo pipefail
 need=()
+#   bash scripts/system-deps.sh --deploy also nginx and PostgreSQL (deploy/up.sh: the production
+#                                        topology on one machine)
+if [ "${1:-}" = "--deploy" ]; then
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+fi
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null || need+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

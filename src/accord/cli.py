@@ -44,6 +44,50 @@ def db_upgrade() -> None:
     typer.echo(f"database at revision {migrate.current_revision(url)}")
 
 
+@app.command("backup")
+def backup_command(
+    directory: Annotated[Path, typer.Argument(help="A new or empty directory.")],
+) -> None:
+    """Back up the database (online), the blob store and the keys into DIRECTORY."""
+    from accord.core.backup import backup
+    from accord.core.errors import AccordError
+
+    try:
+        summary = backup(get_settings(), directory)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"backed up {summary.dialect} database at revision {summary.revision}, "
+               f"{summary.files} files, ledger of {summary.ledger_size} entries, latest signed "
+               f"checkpoint {summary.checkpoint_size} ({summary.checkpoint_root or 'none'}) "
+               f"into {summary.directory}")
+
+
+@app.command("restore")
+def restore_command(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `accord backup`.")],
+) -> None:
+    """Restore a backup into an EMPTY installation, then verify the ledger and compare the
+    latest signed checkpoint with the backup's."""
+    from accord.core.backup import restore
+    from accord.core.errors import AccordError
+
+    settings = get_settings()
+    settings.ensure_state_dir()
+    try:
+        summary = restore(settings, directory)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"restored {summary.dialect} database at revision {summary.revision} and "
+               f"{summary.files - 1} files")
+    typer.echo(f"latest signed checkpoint: {summary.checkpoint_size} "
+               f"({summary.checkpoint_root or 'none'})")
+    if not summary.ledger_ok:
+        raise fail(f"the restored ledger does not verify: {summary.ledger_reason}")
+    if not summary.checkpoint_matches:
+        raise fail("the restored ledger lacks the checkpoint the backup recorded")
+    typer.echo("ledger verifies; the backup's checkpoint is present with the same root")
+
+
 @users_app.command("create")
 def users_create(
     username: str,

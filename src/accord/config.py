@@ -28,6 +28,15 @@ class Settings(BaseSettings):
                             "keys and the queue live. Kept out of version control.")
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite "
                               "under state_dir.")
+    db_pool_size: int = Field(default=10, ge=1, description="Database connections each "
+                              "process keeps open.")
+    db_max_overflow: int = Field(default=10, ge=0, description="Extra connections a process "
+                                 "may open at peaks, beyond db_pool_size.")
+    db_pool_timeout: float = Field(default=30.0, gt=0, description="Seconds a request waits "
+                                   "for a free connection before it fails with 503.")
+    model_processes: int = Field(default=3, ge=1, description="Worker processes per app "
+                                 "process for heavy model calls (transcription, passport "
+                                 "reading), off the web process.")
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = Field(default="", description="Signs nothing secret by itself; empty "

@@ -147,6 +147,8 @@ MRZ_CAPABILITY = Capability(
     ),
     runner=run_mrz,
     timeout_seconds=90.0,
+    isolation="process",  # seconds of CPU per call: off the web process
+    max_concurrent=2,
 )
 
 

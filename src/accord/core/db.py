@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,25 +88,45 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class PoolSize:
+    """How many connections one process may hold, and how long a request waits for one.
+
+    A request holds at most one pooled connection at a time (see ``accord.web.deps``), so the
+    pool bounds concurrency without deadlocking; size it to the database's connection budget
+    divided by the number of processes.
+    """
+
+    size: int = 10
+    overflow: int = 10
+    timeout: float = 30.0
+
+
+def make_engine(url: str, pool: PoolSize | None = None) -> Engine:
     """Create an engine with the right settings for the database behind ``url``."""
+    pool = pool or PoolSize()
     parsed = make_url(url)
+    sizing: dict[str, Any] = {"pool_size": pool.size, "max_overflow": pool.overflow,
+                              "pool_timeout": pool.timeout}
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        if parsed.database in (None, "", ":memory:"):
+            sizing = {}  # in-memory SQLite uses a single-connection pool of its own
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
+                               **sizing)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, **sizing)
 
 
 class Database:
     """An engine plus a session factory: the one handle services get to storage."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: PoolSize | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -89,6 +89,12 @@ class Capability:
     model: ModelCard | None = None
     runner: Runner | None = None
     timeout_seconds: float = 10.0
+    # "process": a heavy model (seconds of CPU per call) runs in the bounded pool of model
+    # worker processes, off the web process, and is killed when it overruns timeout_seconds;
+    # "thread": a light one runs on a thread of the calling process (see
+    # accord.core.gateway.isolation).
+    isolation: str = "thread"
+    max_concurrent: int = 0  # calls of this capability at once in the process pool; 0: any
     refusal_en: str = ""  # for prohibited uses: why Accord does not do this
     refusal_zh: str = ""
     prohibited_use: str = ""  # the policy context value for prohibited uses

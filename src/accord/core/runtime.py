@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 from accord.config import get_settings
-from accord.core.db import Database
+from accord.core.db import Database, PoolSize
 
 _lock = threading.Lock()
 _database: Database | None = None
@@ -18,7 +18,10 @@ def get_database() -> Database:
     global _database
     with _lock:
         if _database is None:
-            _database = Database(get_settings().resolved_database_url)
+            settings = get_settings()
+            _database = Database(settings.resolved_database_url,
+                                 PoolSize(settings.db_pool_size, settings.db_max_overflow,
+                                          settings.db_pool_timeout))
         return _database
 
 

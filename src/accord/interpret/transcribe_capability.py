@@ -175,6 +175,8 @@ TRANSCRIBE_CAPABILITY = Capability(
     ),
     runner=run_transcribe,
     timeout_seconds=180.0,
+    isolation="process",  # seconds of CPU per call: off the web process
+    max_concurrent=2,
 )
 
 

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope
@@ -21,6 +22,7 @@ from accord import __version__
 from accord.config import Settings, get_settings
 from accord.core.contract import CapabilityPackage, installed
 from accord.core.errors import AccordError, NotAuthenticated
+from accord.core.gateway.isolation import reset_model_processes
 from accord.core.i18n import N_, gettext
 from accord.core.jobs import load_job_modules, start_embedded_consumer
 from accord.core.logging import configure_logging
@@ -84,15 +86,19 @@ def install_error_handlers(app: FastAPI) -> None:
         if error.status_code == 404:
             return _error_response(request, 404, N_("Page not found."))
         if error.status_code == 405:
-            return _error_response(request, 405, N_("This method is not allowed here."))
+            # RFC 9110: a 405 names the methods the resource does allow.
+            return _error_response(request, 405, N_("This method is not allowed here."),
+                                   headers=dict(error.headers or {}) or None)
         return _error_response(request, error.status_code, str(error.detail))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
         details = [
             {"field": ".".join(str(part) for part in item.get("loc", ())[1:]) or "body",
-             "loc": list(item.get("loc", ())), "message": item.get("msg", ""),
-             "type": item.get("type", "")}
+             # "loc", "msg" and "type" are the documented ValidationError schema of the
+             # OpenAPI document; "field" and "message" are kept for existing clients.
+             "loc": list(item.get("loc", ())), "msg": item.get("msg", ""),
+             "message": item.get("msg", ""), "type": item.get("type", "")}
             for item in error.errors()
         ]
         if _wants_json(request):
@@ -103,6 +109,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)  # every pooled connection busy for db_pool_timeout
     async def database_down(request: Request, error: Exception) -> Response:
         log.error("database error", exc_info=error)
         message = N_("The database is not reachable right now. Please try again in a moment.")
@@ -139,6 +146,7 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+            reset_model_processes()  # stop this process's model workers with it
 
     app = FastAPI(
         title="Accord",

@@ -85,15 +85,23 @@ def optional_principal(
     principal: Principal | None = None
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        user = accounts.resolve_token(authorization[7:].strip())
-        if user is None:
+        token = accounts.resolve_token_record(authorization[7:].strip())
+        if token is None:
             raise NotAuthenticated(N_("Invalid or revoked API token."))
-        accounts.session.commit()  # records last use
-        principal = Principal(user=user, via="token")
+        principal = Principal(user=token.user, via="token")
+        accounts.session.commit()  # ends the read before the (rare) last-use write
+        accounts.record_token_use(token)
     else:
         record = accounts.resolve_session(request.cookies.get(SESSION_COOKIE, ""))
         if record is not None:
             principal = Principal(user=record.user, via="session", csrf_token=record.csrf_token)
+    # End the authentication read now: the connection goes back to the pool while the route
+    # runs. Routes that call services opening their own sessions would otherwise hold this
+    # connection while waiting for a second one, and with as many concurrent requests as the
+    # pool has connections every request waits for the others (the ~15-request deadlock).
+    # Loaded objects stay usable (expire_on_commit is off); the route's own queries start a new
+    # transaction on this same session.
+    accounts.session.commit()
     request.state.principal = principal
     request.state.language = request_language(request, principal)
     return principal

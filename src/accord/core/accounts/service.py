@@ -17,8 +17,9 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from accord.config import get_settings
 from accord.core.accounts.models import ApiToken, LoginFailure, User, UserRole, WebSession
@@ -38,6 +39,7 @@ SUPPORTED_LANGUAGES = ("zh_Hans", "en")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "acc_"  # noqa: S105 (a public marker, not a secret)
+TOKEN_USE_RESOLUTION = timedelta(seconds=60)  # how precisely a token's last use is kept
 #: One client may fail this many times more often (across all names) than for one name.
 CLIENT_FAILURE_FACTOR = 4
 
@@ -352,13 +354,48 @@ class AccountService:
         return IssuedToken(token=token, record=record)
 
     def resolve_token(self, token: str) -> User | None:
+        """The active user behind an API token (read only; see :meth:`record_token_use`)."""
+        record = self.resolve_token_record(token)
+        return None if record is None else record.user
+
+    def resolve_token_record(self, token: str) -> ApiToken | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
         record = self.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
         if record is None or record.revoked_at is not None or not record.user.active:
             return None
-        record.last_used_at = utcnow()
-        return record.user
+        return record
+
+    def record_token_use(self, record: ApiToken) -> bool:
+        """Note that a token was used, at most once per ``TOKEN_USE_RESOLUTION``.
+
+        Writing on every request made each API call a write transaction: on SQLite concurrent
+        clients then failed with "database is locked" (a read transaction cannot become a
+        write one once another writer committed). The stamp is only needed to the minute, so
+        the write happens when the stored one is older, as one conditional UPDATE in its own
+        short transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE, waiting
+        up to the busy timeout) — concurrent requests queue instead of failing, and only one
+        of them changes the row. Call it outside any open transaction. True if it wrote.
+        """
+        now = utcnow()
+        stale = now - TOKEN_USE_RESOLUTION
+        if record.last_used_at is not None and record.last_used_at > stale:
+            return False
+        if self.session.in_transaction():
+            raise RuntimeError("record_token_use must start its own transaction")
+        if self.session.get_bind().dialect.name == "sqlite":
+            self.session.connection(execution_options={"sqlite_immediate": True})
+        result = self.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == record.id,
+                   or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= stale))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False))
+        self.session.commit()
+        written = bool(getattr(result, "rowcount", 0))
+        if written:
+            set_committed_value(record, "last_used_at", now)
+        return written
 
     def list_tokens(self, user: User) -> list[ApiToken]:
         return list(

@@ -21,6 +21,12 @@ from sqlalchemy.orm import Session
 from accord.core.contract import object_kind
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
+from accord.core.gateway.isolation import (
+    ModelProcessError,
+    ModelTimeout,
+    model_processes,
+    runs_in_process,
+)
 from accord.core.gateway.models import (
     CapabilityState,
     Decision,
@@ -165,19 +171,30 @@ class GatewayService:
             raise GatewayDenied(decision.reasons, seq, refusal_en, refusal_zh)
         assert capability.runner is not None and capability.model is not None
         inputs = dict(request.inputs)
-        future = _executor.submit(capability.runner, inputs)
         try:
-            result: ModelOutput = future.result(timeout=capability.timeout_seconds)
-        except FutureTimeout:
+            result = self._run(capability, inputs)
+        except (FutureTimeout, ModelTimeout):
             seq = self._ledger_failure(caller, request, capability, decision, "timeout")
             raise ModelFailed(seq=seq) from None
         except AccordError:
             raise
         except Exception as error:
-            seq = self._ledger_failure(caller, request, capability, decision,
-                                       type(error).__name__)
+            what = error.kind if isinstance(error, ModelProcessError) else type(error).__name__
+            seq = self._ledger_failure(caller, request, capability, decision, what)
             raise ModelFailed(seq=seq) from error
+        # The decision and its ledger entry are written here, in the calling process's
+        # transaction, wherever the model ran.
         return self._store(caller, request, capability, decision, inputs, result)
+
+    def _run(self, capability: Capability, inputs: dict[str, Any]) -> ModelOutput:
+        """Run the model within its time limit: heavy ones in the model worker processes,
+        light ones on a thread here."""
+        if runs_in_process(capability):
+            return model_processes(self.registry.all()).run(capability, inputs)
+        assert capability.runner is not None
+        future = _executor.submit(capability.runner, inputs)
+        result: ModelOutput = future.result(timeout=capability.timeout_seconds)
+        return result
 
     def authorize(self, caller: Caller, request: GatewayRequest,
                   capability: Capability | None = None) -> PolicyDecision:

@@ -44,7 +44,7 @@ class JobContext:
     created_by: int | None
 
     def progress(self, percent: int, message: str = "") -> None:
-        with self.database.session() as session:
+        with self.database.write_session() as session:  # read-then-write: lock up front
             job = session.get(Job, self.job_id)
             if job is not None:
                 job.progress = max(0, min(100, int(percent)))
@@ -85,7 +85,7 @@ class JobService:
 
     def run(self, job_id: str) -> None:
         """Execute a job's handler (called by a queue worker)."""
-        with self.database.session() as session:
+        with self.database.write_session() as session:  # read-then-write: lock up front
             job = session.get(Job, job_id)
             if job is None:
                 log.warning("job vanished before it ran", extra={"job_id": job_id})
@@ -105,7 +105,7 @@ class JobService:
         except Exception:
             log.exception("job failed", extra={"job_id": job_id})
             message = "internal error; see the server log"
-        with self.database.session() as session:
+        with self.database.write_session() as session:
             job = session.get(Job, job_id)
             if job is not None:
                 job.status = status.value

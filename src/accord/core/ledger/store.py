@@ -463,7 +463,10 @@ class LedgerService:
             root = tree.root(size)
             note = Checkpoint(self.origin, size, root).sign([self.signer])
             try:
-                with self.database.session() as session:
+                # A read-then-write transaction: on SQLite it must take the write lock up front
+                # (BEGIN IMMEDIATE), or an append committed by another process between the read
+                # and the write fails it with "database is locked" (the minute job did).
+                with self.database.write_session() as session:
                     if session.get(LedgerCheckpoint, size) is None:
                         session.add(LedgerCheckpoint(size=size, root_hash=root.hex(), note=note))
             except IntegrityError:
@@ -528,7 +531,7 @@ class LedgerService:
                 reason = (f"checkpoint {checkpoint.size} is not consistent with checkpoint "
                           f"{previous.size} that this witness cosigned: the ledger was "
                           "rewritten")
-        with self.database.session() as session:
+        with self.database.write_session() as session:  # reads the row it then updates
             if reason:
                 session.add(WitnessEvent(witness=witness.name, size=checkpoint.size,
                                          root_hash=checkpoint.root_hash.hex(),

@@ -229,7 +229,11 @@ def _explorer(request: Request, session: Session, principal: Principal,
               entry_filter: EntryFilter, outcome: WitnessOutcome | None = None) -> Response:
     governance = get_governance()
     ledger = governance.ledger
+    # The ledger service reads on connections of its own: done before this request's session
+    # takes one, so the request never holds two (see accord.web.deps.optional_principal).
     checkpoint = _checkpoint_view(governance, ledger.checkpoint())
+    tree_size = ledger.tree().size
+    witness_events = ledger.witness_events(WITNESS_EVENTS_SHOWN)
     rows: list[EntryRow] = []
     total = 0
     if not entry_filter.errors:
@@ -246,8 +250,8 @@ def _explorer(request: Request, session: Session, principal: Principal,
     return render(request, "ledger/explorer.html", {
         "filter": entry_filter, "kinds": KINDS, "capabilities": capabilities,
         "rows": rows, "total": total, "page": entry_filter.page, "pages": pages,
-        "tree_size": ledger.tree().size, "checkpoint": checkpoint,
-        "witness_events": ledger.witness_events(WITNESS_EVENTS_SHOWN),
+        "tree_size": tree_size, "checkpoint": checkpoint,
+        "witness_events": witness_events,
         "witness_name": governance.witness_signer().name,
         "is_witness": Role.DPO in principal.user.roles, "outcome": outcome,
     }, status_code=422 if entry_filter.errors else 200)

@@ -17,9 +17,10 @@ docs_router = APIRouter(include_in_schema=False, dependencies=[Depends(require_r
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, Any]:
+async def healthz() -> dict[str, Any]:
     """The process is up. Says nothing about dependencies, so orchestrators don't restart a
-    healthy process because the database blinked."""
+    healthy process because the database blinked. Answered on the event loop, not the thread
+    pool: requests waiting for a model or the database cannot queue in front of it."""
     return {"status": "ok", "version": __version__}
 
 
