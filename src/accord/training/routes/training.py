@@ -163,20 +163,20 @@ def run_page(request: Request, run_id: int, principal: Principal = Depends(acces
         "position": len(done) + 1})
 
 
-@router.post("/drills/runs/{run_id}/items/{item_id}/before")
-def judge_before(run_id: int, item_id: str, choice: int = Form(...),
+@router.post("/drills/runs/{run_id}/items/{drill_item}/before")
+def judge_before(run_id: int, drill_item: str, choice: int = Form(...),
                  principal: Principal = Depends(access),
                  service: TrainingService = Depends(_service)) -> Response:
     """The judgement without the AI suggestion; the suggestion is shown only after it."""
-    service.judge_before(principal.user.id, run_id, item_id, choice)
+    service.judge_before(principal.user.id, run_id, drill_item, choice)
     return RedirectResponse(f"/training/drills/runs/{run_id}", status_code=303)
 
 
-@router.post("/drills/runs/{run_id}/items/{item_id}/after")
-def judge_after(run_id: int, item_id: str, choice: int = Form(...),
+@router.post("/drills/runs/{run_id}/items/{drill_item}/after")
+def judge_after(run_id: int, drill_item: str, choice: int = Form(...),
                 principal: Principal = Depends(access),
                 service: TrainingService = Depends(_service)) -> Response:
-    service.judge_after(principal.user.id, run_id, item_id, choice)
+    service.judge_after(principal.user.id, run_id, drill_item, choice)
     return RedirectResponse(f"/training/drills/runs/{run_id}", status_code=303)
 
 
