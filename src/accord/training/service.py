@@ -215,7 +215,7 @@ class TrainingService:
                                     seeded_error=item.seeded_error, before_choice=choice))
 
     def judge_after(self, user_id: int, run_id: int, item_id: str, choice: int) -> None:
-        run, found, answers = self.run(user_id, run_id)
+        _run, found, answers = self.run(user_id, run_id)
         item = found.item(item_id)
         self._check_choice(choice, len(item.options))
         answer = answers.get(item_id)
