@@ -107,10 +107,14 @@ def test_scoring_counts_caught_missed_and_over_reliance() -> None:
         Judgement("c", answer=0, suggestion=1, before=1, after=1),
         # right suggestion, followed
         Judgement("d", answer=0, suggestion=0, before=1, after=0),
+        # seeded error, wrong alone (a third option), not following the suggestion: caught
+        # though still not the answer
+        Judgement("e", answer=0, suggestion=1, before=2, after=2),
     ]
     result = score(judgements)
-    assert (result.seeded, result.caught, result.missed) == (3, 1, 2)
-    assert result.catch_rate == pytest.approx(1 / 3)
+    assert (result.seeded, result.caught, result.missed) == (4, 2, 2)
+    assert [j.item_id for j in judgements if j.caught] == ["a", "e"]
+    assert result.catch_rate == pytest.approx(2 / 4)
     assert (result.right_alone, result.switched) == (2, 1)
     assert result.over_reliance == pytest.approx(0.5)
     assert (result.correct_before, result.correct_after) == (2, 2)
