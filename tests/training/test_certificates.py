@@ -185,3 +185,29 @@ def test_dashboard_warns_of_a_certificate_about_to_expire(
     with database.session() as session:
         session.execute(update(UserCertificate).values(expires_at=utcnow() + timedelta(days=90)))
     assert 'data-testid="card-notice"' not in client.get("/").text
+
+
+def test_hints_page_links_the_course_and_opens_after_it(
+        client: TestClient, make_user, database: Database, accord_env,  # type: ignore[no-untyped-def]
+        hints_cleared) -> None:
+    from pathlib import Path
+
+    from accord.cases.service import CaseService
+    from accord.core.blobs import BlobStore
+
+    officer = make_user("feng.officer", Role.OFFICER)
+    with database.session() as session:
+        blobs = BlobStore.for_state_dir(Path(accord_env["ACCORD_STATE_DIR"]))
+        service = CaseService(session, blobs)
+        case = service.create_case(case_type="theft-victim", title="Phone", officer_id=officer.id)
+        for key in ("text_a", "text_b"):
+            service.add_statement(case, person_id=None, language="en", text=HINTS.inputs[key])
+        ref = case.reference
+    login(client, "feng.officer")
+    refused = client.get(f"/cases/{ref}/hints")
+    assert refused.status_code == 200 and 'data-testid="hint"' not in refused.text
+    assert 'data-testid="course-link"' in refused.text
+    assert 'href="/training/courses/ai-literacy"' in refused.text
+    assert _cli("complete", "ai-literacy", "--user", "feng.officer").exit_code == 0
+    allowed = client.get(f"/cases/{ref}/hints")
+    assert 'data-testid="course-link"' not in allowed.text and 'data-testid="hint"' in allowed.text

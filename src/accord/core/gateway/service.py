@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from accord.core.contract import certificate_courses, object_kind
+from accord.core.contract import CertificateRequirement, certificate_courses, object_kind
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import (
@@ -93,9 +93,12 @@ class GatewayDenied(PermissionDenied):
     message = N_("Refused: %(reasons)s (ledger entry %(seq)s)")
 
     def __init__(self, reasons: tuple[PolicyReason, ...], ledger_seq: int,
-                 refusal_en: str = "", refusal_zh: str = "") -> None:
+                 refusal_en: str = "", refusal_zh: str = "",
+                 courses: tuple[CertificateRequirement, ...] = ()) -> None:
         self.reasons = reasons
         self.ledger_seq = ledger_seq
+        # The courses that issue the certificates the caller lacks, for a page to link to.
+        self.courses = courses
         self.refusal_en = refusal_en
         self.refusal_zh = refusal_zh
         text = refusal_en or " ".join(r.reason_en for r in reasons)
@@ -184,11 +187,13 @@ class GatewayService:
                 refusal_en = f"{capability.title_en} is suspended: {why}"
                 refusal_zh = f"{capability.title_zh}已暂停使用：{why}"
             missing = capability.required_certificates - self.certificates(caller.user_id)
+            courses: tuple[CertificateRequirement, ...] = ()
             if missing and not capability.prohibited:
                 refusal_en, refusal_zh = _missing_certificates(
                     missing, refusal_en or " ".join(r.reason_en for r in decision.reasons),
                     refusal_zh or " ".join(r.reason_zh for r in decision.reasons))
-            raise GatewayDenied(decision.reasons, seq, refusal_en, refusal_zh)
+                courses = tuple(certificate_courses(missing))
+            raise GatewayDenied(decision.reasons, seq, refusal_en, refusal_zh, courses)
         assert capability.runner is not None and capability.model is not None
         inputs = dict(request.inputs)
         future = _executor.submit(capability.runner, inputs)
