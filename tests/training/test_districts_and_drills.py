@@ -186,3 +186,37 @@ def test_drill_scores_trainees_and_cohorts_for_the_trainer(
     assert all("careful" not in json.dumps(e) and "trusting" not in json.dumps(e)
                for e in events)
     assert sum(a.seeded_error for a in answers) == 2 * seeded
+
+
+def test_scenario_drill_checks_steps_and_deadlines_against_the_guidance(
+        client: TestClient, make_user, database: Database) -> None:  # type: ignore[no-untyped-def]
+    from accord.cases.guidance import get_guidance
+    from accord.training.scenarios import label, scenarios
+
+    make_user("scenario.officer", Role.OFFICER)
+    csrf = login(client, "scenario.officer")
+    found = scenarios()["detention-ru"]
+    page = client.get("/training/scenarios/detention-ru")
+    assert page.status_code == 200 and "консульство" in page.text
+    steps = get_guidance().checklists["detention"].steps
+    right = {"csrf_token": csrf, "step": [f"detention/{s.id}" for s in steps]}
+    for step in steps:
+        if step.period:
+            right[f"deadline:detention/{step.id}"] = label(step.period)
+    passed = client.post("/training/scenarios/detention-ru", data=right)
+    assert passed.status_code == 200 and "All required elements met" in passed.text
+
+    # Leave out one step, give one wrong deadline, add a step of another procedure.
+    timed = next(s for s in steps if s.period)
+    wrong = {**right, "step": [f"detention/{s.id}" for s in steps[1:]] + list(found.distractors),
+             f"deadline:detention/{timed.id}": label(timed.period * 2)}
+    failed = client.post("/training/scenarios/detention-ru", data=wrong).text
+    verdicts = re.findall(r'data-verdict="([a-z-]+)"', failed)
+    assert verdicts.count("missed") == 1 and verdicts.count("not-this-procedure") == 1
+    assert verdicts.count("wrong-deadline") == (0 if timed == steps[0] else 1)
+    assert "Not all required elements met" in failed
+    with database.session() as session:
+        rows = session.scalars(select(TrainingPass).where(
+            TrainingPass.lesson_id == "scenario:detention-ru").order_by(TrainingPass.id)).all()
+    assert [r.passed for r in rows] == [True, False]
+    assert client.get("/training/scenarios/nope").status_code == 404

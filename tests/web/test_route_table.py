@@ -194,6 +194,8 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/training/drills/runs/{run_id}', 'GET', SIGNED_IN),
     ('/training/drills/runs/{run_id}/items/{drill_item}/before', 'POST', SIGNED_IN),
     ('/training/drills/runs/{run_id}/items/{drill_item}/after', 'POST', SIGNED_IN),
+    ('/training/scenarios/{scenario_id}', 'GET', SIGNED_IN),
+    ('/training/scenarios/{scenario_id}', 'POST', SIGNED_IN),
     ('/training/trainer', 'GET', {'admin', 'supervisor'}),
 ]
 

@@ -172,10 +172,35 @@ class TrainingService:
                                  course_version=course.version, lesson_id=lesson_id,
                                  score=share, passed=passed, channel=channel, ledger_seq=seq))
         session.flush()
-        if passed and set(_lessons_passed(session, user_id, course)) == {
-                lesson.id for lesson in course.lessons}:
+        if passed and {lesson.id for lesson in course.lessons} <= set(
+                _lessons_passed(session, user_id, course)):
             return self._issue(session, user_id, course, channel)
         return None
+
+    # -- scenario drills ------------------------------------------------------------------------
+    def answer_scenario(self, user_id: int, scenario_id: str, chosen: set[str],
+                        deadlines: dict[str, str]) -> tuple[float, bool, list[Any]]:
+        """Check the steps and deadlines chosen against the case guidance; record and ledger
+        the result (a pass counts for nothing else: the course's lessons still have to be
+        passed)."""
+        from accord.training.scenarios import check, scenario
+
+        found = scenario(scenario_id)
+        share, feedback = check(found, chosen, deadlines)
+        passed = share >= found.pass_mark
+        course = get_course("foreign-procedure")
+        with self.database.write_session() as session:
+            self._user(session, user_id)
+            seq = self.ledger.append(session, LEDGER_KIND, {
+                "actor": f"user:{user_id}", "event": "scenario-checked",
+                "scenario": {"id": found.id, "version": found.version},
+                "score": round(share, 4), "passed": passed,
+            })
+            session.add(TrainingPass(user_id=user_id, course_id=course.id,
+                                     course_version=course.version,
+                                     lesson_id=f"scenario:{found.id}", score=share,
+                                     passed=passed, channel="drill", ledger_seq=seq))
+        return share, passed, feedback
 
     # -- drills ---------------------------------------------------------------------------------
     def start_drill(self, user_id: int, drill_id: str, cohort: str) -> int:

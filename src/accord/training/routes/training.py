@@ -137,8 +137,11 @@ def district_page(request: Request, district: str) -> Response:
 # -- drills ----------------------------------------------------------------------------------------
 @router.get("/drills")
 def drills_page(request: Request) -> Response:
+    from accord.training.scenarios import scenarios
+
     return render(request, "training/drills.html",
-                  {**_context(request), "drills": list(drills().values())})
+                  {**_context(request), "drills": list(drills().values()),
+                   "scenarios": list(scenarios().values())})
 
 
 @router.post("/drills/{drill_id}/runs")
@@ -178,6 +181,38 @@ def judge_after(run_id: int, drill_item: str, choice: int = Form(...),
                 service: TrainingService = Depends(_service)) -> Response:
     service.judge_after(principal.user.id, run_id, drill_item, choice)
     return RedirectResponse(f"/training/drills/runs/{run_id}", status_code=303)
+
+
+# -- scenario drills -----------------------------------------------------------------------------
+def _scenario_page(request: Request, scenario_id: str, *, result: Any = None,
+                   chosen: set[str] | None = None, status_code: int = 200) -> Response:
+    from accord.training.scenarios import deadline_choices, label, options, scenario
+
+    found = scenario(scenario_id)
+    offered = [{"option": o, "deadlines": [label(p) for p in deadline_choices(o.period)]
+                if o.period else []} for o in options(found)]
+    return render(request, "training/scenario.html", {
+        **_context(request), "scenario": found, "offered": offered, "result": result,
+        "chosen": chosen or set()}, status_code=status_code)
+
+
+@router.get("/scenarios/{scenario_id}")
+def scenario_page(request: Request, scenario_id: str) -> Response:
+    return _scenario_page(request, scenario_id)
+
+
+@router.post("/scenarios/{scenario_id}")
+async def scenario_answer(request: Request, scenario_id: str,
+                          principal: Principal = Depends(access),
+                          service: TrainingService = Depends(_service)) -> Response:
+    form = await request.form()
+    chosen = {str(v) for v in form.getlist("step")}
+    deadlines = {key[len("deadline:"):]: str(value) for key, value in form.items()
+                 if key.startswith("deadline:")}
+    share, passed, feedback = service.answer_scenario(principal.user.id, scenario_id, chosen,
+                                                      deadlines)
+    return _scenario_page(request, scenario_id, chosen=chosen,
+                          result={"share": share, "passed": passed, "feedback": feedback})
 
 
 # -- the trainer's view ------------------------------------------------------------------------
