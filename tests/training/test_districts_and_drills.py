@@ -187,6 +187,14 @@ def test_drill_scores_trainees_and_cohorts_for_the_trainer(
                for e in events)
     assert sum(a.seeded_error for a in answers) == 2 * seeded
 
+    # The same report at the console, for trainers only.
+    report = CliRunner().invoke(app, ["training", "drill-report", "--user", "trainer", "--json"])
+    assert report.exit_code == 0, report.output
+    rows = {r["username"]: r for r in json.loads(report.output)["trainees"]}
+    assert (rows["careful"]["catch_rate"], rows["trusting"]["over_reliance"]) == (1.0, 1.0)
+    refused = CliRunner().invoke(app, ["training", "drill-report", "--user", "careful"])
+    assert refused.exit_code == 1 and "supervisor" in refused.output
+
 
 def test_scenario_drill_checks_steps_and_deadlines_against_the_guidance(
         client: TestClient, make_user, database: Database) -> None:  # type: ignore[no-untyped-def]
