@@ -38,6 +38,8 @@ def test_shipped_courses_cover_the_four_subjects_with_assessments_and_sources() 
         for lesson in course.lessons:
             assert lesson.sources and lesson.questions and 0 < lesson.pass_mark <= 1
             assert lesson.title.en and lesson.title.zh and lesson.body.zh
+            # wrapped YAML lines are joined: no stray spaces inside a Chinese paragraph
+            assert "\n" not in lesson.body.zh.replace("\n\n", "") and "  " not in lesson.body.zh
     guided = [lesson.guidance for lesson in catalogue["foreign-procedure"].lessons]
     assert "detention" in guided and "lost-passport" in guided
 

@@ -98,7 +98,14 @@ def _text(where: str, value: Any) -> Text:
     en, zh = value["en"], value["zh"]
     if not (isinstance(en, str) and en.strip() and isinstance(zh, str) and zh.strip()):
         raise CourseError(f"{where}: 'en' and 'zh' must be non-empty text")
-    return Text(en.strip(), zh.strip())
+    return Text(_unwrap(en, " "), _unwrap(zh, ""))
+
+
+def _unwrap(text: str, joiner: str) -> str:
+    """Paragraphs kept, line breaks inside a paragraph joined: with a space in English, with
+    nothing in Chinese (a wrapped YAML line would otherwise show as a stray space)."""
+    paragraphs = text.strip().split("\n\n")
+    return "\n\n".join(joiner.join(line.strip() for line in p.splitlines()) for p in paragraphs)
 
 
 def _keys(where: str, data: Any, allowed: set[str], required: set[str]) -> dict[str, Any]:
