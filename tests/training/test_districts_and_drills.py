@@ -207,24 +207,42 @@ def test_scenario_drill_checks_steps_and_deadlines_against_the_guidance(
     page = client.get("/training/scenarios/detention-ru")
     assert page.status_code == 200 and "консульство" in page.text
     steps = get_guidance().checklists["detention"].steps
-    right = {"csrf_token": csrf, "step": [f"detention/{s.id}" for s in steps]}
-    for step in steps:
+    # A Russian national: no mandatory bilateral notification (treaties.yaml has none), so the
+    # treaty step does not apply; every other detention step does.
+    due = [s for s in steps if not s.treaty]
+    assert len(due) == len(steps) - 1
+    right: dict[str, object] = {"csrf_token": csrf, "step": [f"detention/{s.id}" for s in due]}
+    for step in due:
         if step.period:
             right[f"deadline:detention/{step.id}"] = label(step.period)
     passed = client.post("/training/scenarios/detention-ru", data=right)
     assert passed.status_code == 200 and "All required elements met" in passed.text
 
-    # Leave out one step, give one wrong deadline, add a step of another procedure.
-    timed = next(s for s in steps if s.period)
-    wrong = {**right, "step": [f"detention/{s.id}" for s in steps[1:]] + list(found.distractors),
+    # Leave out one step, give one wrong deadline, add a step of another procedure and the
+    # treaty step that does not apply.
+    timed = next(s for s in due if s.period)
+    treaty = next(s for s in steps if s.treaty)
+    wrong = {**right, "step": [f"detention/{s.id}" for s in due[1:]] + list(found.distractors)
+             + [f"detention/{treaty.id}"],
              f"deadline:detention/{timed.id}": label(timed.period * 2)}
     failed = client.post("/training/scenarios/detention-ru", data=wrong).text
     verdicts = re.findall(r'data-verdict="([a-z-]+)"', failed)
     assert verdicts.count("missed") == 1 and verdicts.count("not-this-procedure") == 1
-    assert verdicts.count("wrong-deadline") == (0 if timed == steps[0] else 1)
+    assert verdicts.count("does-not-apply") == 1
+    assert verdicts.count("wrong-deadline") == (0 if timed == due[0] else 1)
     assert "Not all required elements met" in failed
     with database.session() as session:
         rows = session.scalars(select(TrainingPass).where(
             TrainingPass.lesson_id == "scenario:detention-ru").order_by(TrainingPass.id)).all()
     assert [r.passed for r in rows] == [True, False]
     assert client.get("/training/scenarios/nope").status_code == 404
+
+
+def test_traffic_scenario_without_detention_needs_only_the_interpreter() -> None:
+    from accord.training.scenarios import options, scenarios
+
+    offered = options(scenarios()["traffic-accident-ko"])
+    assert [o.key for o in offered if o.required] == ["traffic-accident/interpreter"]
+    # the consular steps start with a detention, which did not happen here
+    assert "traffic-accident/consular-rights-notice" in [o.key for o in offered
+                                                        if o.applies_elsewhere]

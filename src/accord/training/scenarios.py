@@ -30,7 +30,7 @@ from accord.training.courses import CourseError, Text, _keys, _text
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 _KEYS = {"id", "version", "case_type", "language", "title", "visitor", "distractors",
-         "pass_mark"}
+         "pass_mark", "nationality", "speaks_chinese", "events"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class Scenario:
     visitor: tuple[Line, ...]
     distractors: tuple[str, ...]  # "<case type>/<step id>"
     pass_mark: float
+    nationality: str  # ISO 3166-1 alpha-3: decides whether a bilateral agreement applies
+    speaks_chinese: bool
+    events: tuple[str, ...]  # what has happened in the scripted case (guidance event kinds)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ class Option:
     key: str  # "<case type>/<step id>"
     title: Text
     citation: str
-    required: bool
+    required: bool  # a step of this case's checklist that applies to what happened
+    applies_elsewhere: bool  # a step of this checklist that does not apply here
     fact_status: str
     period: timedelta | None  # the deadline to pick, where the step's checklist states one
 
@@ -69,6 +73,13 @@ def parse_scenario(name: str, raw: bytes, guidance: Any) -> Scenario:
     except yaml.YAMLError as error:
         raise CourseError(f"{name}: not YAML ({error})") from None
     data = _keys(name, data, _KEYS, _KEYS)
+    from accord.cases.vocab import EVENT_KINDS
+
+    events = tuple(str(e) for e in data["events"])
+    unknown = [e for e in events if e not in EVENT_KINDS]
+    if unknown or not events:
+        raise CourseError(f"{name}: events must be guidance event kinds (unknown: "
+                          f"{', '.join(unknown) or 'none given'})")
     case_type = str(data["case_type"])
     if case_type not in guidance.checklists:
         raise CourseError(f"{name}: case_type {case_type!r} has no guidance checklist")
@@ -93,7 +104,21 @@ def parse_scenario(name: str, raw: bytes, guidance: Any) -> Scenario:
         raise CourseError(f"{name}: pass_mark must be a share in (0, 1]")
     return Scenario(str(data["id"]), int(data["version"]), case_type, str(data["language"]),
                     _text(f"{name}: title", data["title"]), lines, distractors,
-                    float(pass_mark))
+                    float(pass_mark), str(data["nationality"]).upper(),
+                    bool(data["speaks_chinese"]), events)
+
+
+def applies(found: Scenario, step: Any, treaties: Any) -> bool:
+    """Whether a checklist step applies to what happened, by the guidance engine's own rules:
+    its clock starts on one of the events, a treaty step only for a nationality with a mandatory
+    agreement, an interpreter step only for someone who does not speak Chinese."""
+    if not set(step.anchor) & set(found.events):
+        return False
+    if step.treaty:
+        treaty = treaties.get(found.nationality)
+        if treaty is None or not treaty.mandatory:
+            return False
+    return not (step.requires_interpreter and found.speaks_chinese)
 
 
 _lock = threading.Lock()
@@ -133,8 +158,10 @@ def options(found: Scenario, confirmations: Any = None) -> list[Option]:
         case_type, _, step_id = key.partition("/")
         step = next(s for s in guidance.checklists[case_type].steps if s.id == step_id)
         fact = guidance.facts[step.fact]
+        own = case_type == found.case_type
+        required = own and applies(found, step, guidance.treaties)
         result.append(Option(key, Text(step.title_en, step.title_zh), step.citation,
-                             case_type == found.case_type,
+                             required, own and not required,
                              shown_status(fact, confirmations or {}),
                              # every step with a stated period gets a deadline to choose, a
                              # distractor too, so the form does not tell which steps belong
@@ -157,7 +184,7 @@ class Feedback:
     key: str
     title: Text
     citation: str
-    verdict: str  # "met" | "missed" | "not-this-procedure" | "wrong-deadline"
+    verdict: str  # "met" | "missed" | "not-this-procedure" | "does-not-apply" | "wrong-deadline"
     expected_deadline: str = ""
 
 
@@ -185,7 +212,8 @@ def check(found: Scenario, chosen: set[str],
             met += 1
             feedback.append(Feedback(option.key, option.title, option.citation, "met"))
         elif option.key in chosen:
-            elements += 1  # choosing another procedure's step costs an element
+            elements += 1  # choosing a step that does not belong costs an element
             feedback.append(Feedback(option.key, option.title, option.citation,
-                                     "not-this-procedure"))
+                                     "does-not-apply" if option.applies_elsewhere
+                                     else "not-this-procedure"))
     return (met / elements if elements else 0.0), feedback
