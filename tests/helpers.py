@@ -32,3 +32,24 @@ def add_case(database, reference: str, officer_id: int) -> str:  # type: ignore[
                          officer_id=officer_id))
         session.commit()
     return reference
+
+
+def certify(database, *users) -> None:  # type: ignore[no-untyped-def]
+    """Valid training certificates for ``users``: every certificate a capability requires
+    (the training package's requirements), valid for a year. Tests of other packages that call
+    certificate-gated capabilities (inconsistency hints) use this, as a trained officer would
+    hold them; tests/training checks the gate itself."""
+    from datetime import timedelta
+
+    from accord.core.contract import certificate_requirements
+    from accord.core.db import utcnow
+    from accord.core.gateway.models import UserCertificate
+
+    names = {requirement.certificate for requirement in certificate_requirements()}
+    with database.session() as session:
+        for user in users:
+            for name in names:
+                if session.get(UserCertificate, (user.id, name)) is None:
+                    session.add(UserCertificate(user_id=user.id, name=name,
+                                                expires_at=utcnow() + timedelta(days=365)))
+        session.commit()

@@ -121,7 +121,40 @@ def load_demo(database: Database, state_dir: Path) -> list[DemoLogin]:
             logins.append(DemoLogin(username, password, role, created))
     load_demo_interpreters(database)
     load_demo_cases(database)
+    load_demo_certificates(database)
     return logins
+
+
+#: Demo accounts that use certificate-gated capabilities (inconsistency hints) hold valid
+#: certificates, as trained staff would; the other demo accounts hold none, so the refusal that
+#: names the course can be tried with them.
+DEMO_CERTIFIED = (Role.OFFICER, Role.SUPERVISOR)
+
+
+def load_demo_certificates(database: Database) -> int:
+    """Valid certificates (a year) for the certified demo accounts that lack them. Written as
+    demo data, not as training events: the demo's ledger starts with its demo calls."""
+    from datetime import timedelta
+
+    from accord.core.contract import certificate_requirements
+    from accord.core.db import utcnow
+    from accord.core.gateway.models import UserCertificate
+
+    names = sorted({r.certificate for r in certificate_requirements()})
+    added = 0
+    with database.session() as session:
+        accounts = AccountService(session)
+        for role in DEMO_CERTIFIED:
+            user = accounts.find_user(f"demo-{role.value}")
+            if user is None:
+                continue
+            for name in names:
+                if session.get(UserCertificate, (user.id, name)) is None:
+                    session.add(UserCertificate(user_id=user.id, name=name,
+                                                expires_at=utcnow() + timedelta(days=365)))
+                    added += 1
+        session.commit()
+    return added
 
 
 DEMO_CASES = 27  # three of each case type

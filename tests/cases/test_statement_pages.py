@@ -15,7 +15,8 @@ from accord.core.blobs import BlobStore
 from accord.core.db import Database
 from accord.core.gateway.models import Decision, Review
 from accord.core.roles import Role
-from tests.helpers import login
+from accord.core.runtime import get_database
+from tests.helpers import certify, login
 
 A = (
     "On 20 November 2026 at 21:30 a man in a red jacket took my phone near Sanlitun Road. "
@@ -83,8 +84,9 @@ def test_hints_page_side_by_side_with_review_entry(  # type: ignore[no-untyped-d
     client: TestClient, make_user, database: Database, accord_env, hints_cleared
 ) -> None:
     officer = make_user("officer-h", Role.OFFICER)
-    make_user("other-officer", Role.OFFICER)
-    make_user("boss", Role.SUPERVISOR)
+    other = make_user("other-officer", Role.OFFICER)
+    boss = make_user("boss", Role.SUPERVISOR)
+    certify(database, officer, other, boss)  # trained: the hints need the AI-literacy certificate
     ref, _ids = _case_with_statements(
         database, Path(accord_env["ACCORD_STATE_DIR"]), officer.id, [("en", A), ("en", B)]
     )
@@ -124,6 +126,7 @@ def test_hints_are_refused_until_the_dpo_approves_the_assessments(  # type: igno
     client: TestClient, make_user, database: Database, accord_env
 ) -> None:
     officer = make_user("officer-r", Role.OFFICER)
+    certify(database, officer)  # trained: the refusal is the assessments' alone
     ref, _ids = _case_with_statements(
         database, Path(accord_env["ACCORD_STATE_DIR"]), officer.id, [("en", A), ("en", B)]
     )
@@ -139,6 +142,7 @@ def test_hints_need_a_common_language(  # type: ignore[no-untyped-def]
     client: TestClient, make_user, database: Database, accord_env, hints_cleared
 ) -> None:
     officer = make_user("officer-l", Role.OFFICER)
+    certify(database, officer)
     zh = "晚上十点，一个穿蓝色外套的男子拿走了我的手机。"
     ref, _ = _case_with_statements(
         database, Path(accord_env["ACCORD_STATE_DIR"]), officer.id, [("en", A), ("zh", zh)]
@@ -236,7 +240,7 @@ def test_interpreter_gets_no_statement_tools(  # type: ignore[no-untyped-def]
 def test_cli_compare(tmp_path: Path, make_user, hints_cleared) -> None:  # type: ignore[no-untyped-def]
     from accord.cli import app
 
-    make_user("cli-officer", Role.OFFICER)
+    certify(get_database(), make_user("cli-officer", Role.OFFICER))
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text(A, encoding="utf-8")
     b.write_text(B, encoding="utf-8")

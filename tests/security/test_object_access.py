@@ -30,6 +30,7 @@ from accord.core.gateway.models import Decision, LedgerEntry
 from accord.core.gateway.service import Caller
 from accord.core.governance import get_governance
 from accord.core.roles import Role
+from tests.helpers import certify
 
 VICTIM = "Maria Secretname"
 STATEMENT = "The man in the green jacket took my bag at 21:30 near the Bund ferry."
@@ -78,6 +79,7 @@ def world(client, make_user, database: Database) -> World:  # type: ignore[no-un
         dpo_service.record_assessment(Caller(dpo.id, dpo.username, frozenset({"dpo"})),
                                       capability_id="cases.inconsistency", kind=kind,
                                       outcome="approved", summary=f"test {kind}")
+    certify(database, a, b, boss)  # trained officers: inconsistency hints need the certificate
     case_x, statement_x = _case(database, a, VICTIM, STATEMENT)
     case_y, statement_y = _case(database, b, "Bo Other", "Someone took my phone.")
     tokens = {}

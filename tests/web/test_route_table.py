@@ -184,6 +184,21 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/cases/{ref:caseref}/statements/{statement_id}/entities', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/passport', 'GET', CASE_STAFF),
     ('/cases/{ref:caseref}/passport', 'POST', CASE_STAFF),
+    ('/training', 'GET', SIGNED_IN),
+    ('/training/certificates', 'GET', SIGNED_IN),
+    ('/training/courses/{course_id}', 'GET', SIGNED_IN),
+    ('/training/courses/{course_id}/lessons/{lesson_id}', 'GET', SIGNED_IN),
+    ('/training/courses/{course_id}/lessons/{lesson_id}', 'POST', SIGNED_IN),
+    ('/training/districts', 'GET', SIGNED_IN),
+    ('/training/districts/{district}', 'GET', SIGNED_IN),
+    ('/training/drills', 'GET', SIGNED_IN),
+    ('/training/drills/{drill_id}/runs', 'POST', SIGNED_IN),
+    ('/training/drills/runs/{run_id}', 'GET', SIGNED_IN),
+    ('/training/drills/runs/{run_id}/items/{drill_item}/before', 'POST', SIGNED_IN),
+    ('/training/drills/runs/{run_id}/items/{drill_item}/after', 'POST', SIGNED_IN),
+    ('/training/scenarios/{scenario_id}', 'GET', SIGNED_IN),
+    ('/training/scenarios/{scenario_id}', 'POST', SIGNED_IN),
+    ('/training/trainer', 'GET', {'admin', 'supervisor'}),
 ]
 
 

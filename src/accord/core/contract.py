@@ -82,6 +82,25 @@ class DashboardCard:
     description: str  # gettext msgid
     href: str | None
     roles: frozenset[str]
+    # A line for this user on the card (a certificate that expires soon): (session, user_id) →
+    # (gettext msgid, its parameters) or None. The card is shown without it when None.
+    notice: Callable[[Any, int], tuple[str, Mapping[str, Any]] | None] | None = None
+
+
+@dataclass(frozen=True)
+class CertificateRequirement:
+    """A training certificate a capability needs, and the course that issues it.
+
+    The package that runs the training declares these; the registry adds ``certificate`` to the
+    capability's ``required_certificates`` (which the policy's permit checks), and a refusal for
+    a missing certificate names the course and links to it.
+    """
+
+    capability_id: str
+    certificate: str  # the name in user_certificates
+    course_title_en: str
+    course_title_zh: str
+    href: str  # the course page
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,8 @@ class CapabilityPackage:
     # (ok, reason): does the DPO's register let this high-risk capability run?
     assessment_gate: Callable[[str], tuple[bool, str]] | None = None
     dashboard: tuple[DashboardCard, ...] = ()
+    # Training certificates that capabilities need, with the course that issues each.
+    certificate_requirements: Callable[[], Iterable[CertificateRequirement]] = tuple
 
 
 _lock = threading.Lock()
@@ -156,6 +177,21 @@ def assessment_status(capability_id: str) -> tuple[bool, str]:
 
 def assessment_cleared(capability_id: str) -> bool:
     return assessment_status(capability_id)[0]
+
+
+def certificate_requirements() -> list[CertificateRequirement]:
+    """Every installed package's certificate requirements (an empty list without training)."""
+    return [r for package in _installed for r in package.certificate_requirements()]
+
+
+def certificate_courses(certificates: Iterable[str]) -> list[CertificateRequirement]:
+    """The course behind each named certificate (one entry per certificate), for a refusal."""
+    wanted = set(certificates)
+    found: dict[str, CertificateRequirement] = {}
+    for requirement in certificate_requirements():
+        if requirement.certificate in wanted:
+            found.setdefault(requirement.certificate, requirement)
+    return [found[name] for name in sorted(found)]
 
 
 def retention_classes() -> dict[str, RetentionClass]:

@@ -10,7 +10,7 @@ explanation instead of a 404 and the refusal is ledgered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -197,8 +197,17 @@ def build_registry(packages: Iterable[CapabilityPackage] | None = None) -> Capab
             if kind.kind in kinds:
                 raise ValueError(f"object kind {kind.kind!r} is declared twice")
             kinds.add(kind.kind)
+    # Certificates that a training package says a capability needs: added to the capability's
+    # own, so the policy's permit (which checks required_certificates) enforces them.
+    required: dict[str, set[str]] = {}
+    for package in packages:
+        for requirement in package.certificate_requirements():
+            required.setdefault(requirement.capability_id, set()).add(requirement.certificate)
     for package in packages:
         for capability in package.capabilities():
+            if capability.id in required:
+                capability = replace(capability, required_certificates=(
+                    capability.required_certificates | required.pop(capability.id)))
             for name, spec in capability.inputs.items():
                 # A configuration error, found when the registry is built, not at call time: an
                 # input whose object nobody owns could never be checked.
@@ -206,4 +215,7 @@ def build_registry(packages: Iterable[CapabilityPackage] | None = None) -> Capab
                     raise ValueError(f"{capability.id}: input {name!r} refers to object kind "
                                      f"{spec.object_kind!r}, which no package declares")
             registry.register(capability)
+    if required:  # a configuration error, found at start: a requirement for nothing
+        raise ValueError("certificate requirement for an unknown capability: "
+                         + ", ".join(sorted(required)))
     return registry

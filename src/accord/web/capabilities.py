@@ -4,6 +4,7 @@ cards from its declaration (``CapabilityPackage.dashboard``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from accord.core.contract import installed
 from accord.core.i18n import N_
@@ -16,6 +17,7 @@ class Card:
     description: str  # gettext msgid
     href: str | None  # None: not available yet
     roles: frozenset[Role]
+    notice: Any = None  # (session, user_id) → (msgid, params) | None, from the package
 
 
 CARDS: list[Card] = [
@@ -41,6 +43,18 @@ CARDS: list[Card] = [
 
 def dashboard_cards(roles: frozenset[Role]) -> list[Card]:
     """Each assembled package's cards first (its own work), then the spine's."""
-    cards = [Card(c.title, c.description, c.href, frozenset(Role(r) for r in c.roles))
+    cards = [Card(c.title, c.description, c.href, frozenset(Role(r) for r in c.roles),
+                  c.notice)
              for package in installed() for c in package.dashboard]
     return [card for card in cards + CARDS if card.roles & roles]
+
+
+def card_notices(cards: list[Card], session: Any, user_id: int) -> dict[str, Any]:
+    """The per-user line of each card that has one (title → (msgid, params))."""
+    notices = {}
+    for card in cards:
+        if card.notice is not None:
+            line = card.notice(session, user_id)
+            if line is not None:
+                notices[card.title] = line
+    return notices

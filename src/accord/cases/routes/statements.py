@@ -185,6 +185,7 @@ def hints_page(
     pairs = list(itertools.combinations(statements, 2))
     rows: list[dict[str, Any]] = []
     denial = None
+    denial_courses: tuple[Any, ...] = ()
     for a, b in pairs[:MAX_PAIRS]:
         inputs = _pair_inputs(a, b)
         stored = service.stored_decision(INCONSISTENCY, case.reference, inputs)
@@ -197,6 +198,7 @@ def hints_page(
                 stored = service.fresh_decision(decision_id)
         except GatewayDenied as denied:
             denial = denied.reasons_in(language_of(request))
+            denial_courses = denied.courses  # the training that would open the capability
             break
         assert stored is not None
         review = service.review_of(stored)
@@ -218,6 +220,7 @@ def hints_page(
             "case": case,
             "rows": rows,
             "denial": denial,
+            "denial_courses": denial_courses,
             "skipped": max(0, len(pairs) - MAX_PAIRS),
             "kind_labels": KIND_LABELS,
             "not_a_judgement": NOT_A_JUDGEMENT,

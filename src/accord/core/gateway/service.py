@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from accord.core.contract import object_kind
+from accord.core.contract import CertificateRequirement, certificate_courses, object_kind
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.isolation import (
@@ -99,9 +99,12 @@ class GatewayDenied(PermissionDenied):
     message = N_("Refused: %(reasons)s (ledger entry %(seq)s)")
 
     def __init__(self, reasons: tuple[PolicyReason, ...], ledger_seq: int,
-                 refusal_en: str = "", refusal_zh: str = "") -> None:
+                 refusal_en: str = "", refusal_zh: str = "",
+                 courses: tuple[CertificateRequirement, ...] = ()) -> None:
         self.reasons = reasons
         self.ledger_seq = ledger_seq
+        # The courses that issue the certificates the caller lacks, for a page to link to.
+        self.courses = courses
         self.refusal_en = refusal_en
         self.refusal_zh = refusal_zh
         text = refusal_en or " ".join(r.reason_en for r in reasons)
@@ -111,6 +114,27 @@ class GatewayDenied(PermissionDenied):
         if language == "zh_Hans":
             return self.refusal_zh or " ".join(r.reason_zh for r in self.reasons)
         return self.refusal_en or " ".join(r.reason_en for r in self.reasons)
+
+
+def _missing_certificates(missing: frozenset[str], reasons_en: str,
+                          reasons_zh: str) -> tuple[str, str]:
+    """The refusal for a caller without a valid certificate: the policy's reasons, then each
+    missing certificate with the course that issues it and where to take it."""
+    courses = {c.certificate: c for c in certificate_courses(missing)}
+    parts_en, parts_zh = [], []
+    for name in sorted(missing):
+        course = courses.get(name)
+        if course is None:
+            parts_en.append(f"You hold no valid training certificate {name!r}.")
+            parts_zh.append(f"您没有有效的培训资格证书“{name}”。")
+        else:
+            parts_en.append(f"You hold no valid training certificate {name!r} (missing or "
+                            f"expired): complete the course \u201c{course.course_title_en}\u201d "
+                            f"at {course.href} to earn it.")
+            parts_zh.append(f"您没有有效的培训资格证书“{name}”（未取得或已过期）：请在 "
+                            f"{course.href} 完成课程“{course.course_title_zh}”以取得证书。")
+    return (f"{reasons_en} {' '.join(parts_en)}".strip(),
+            f"{reasons_zh}{''.join(parts_zh)}".strip())
 
 
 class ModelFailed(AccordError):
@@ -168,7 +192,14 @@ class GatewayService:
             if suspended:
                 refusal_en = f"{capability.title_en} is suspended: {why}"
                 refusal_zh = f"{capability.title_zh}已暂停使用：{why}"
-            raise GatewayDenied(decision.reasons, seq, refusal_en, refusal_zh)
+            missing = capability.required_certificates - self.certificates(caller.user_id)
+            courses: tuple[CertificateRequirement, ...] = ()
+            if missing and not capability.prohibited:
+                refusal_en, refusal_zh = _missing_certificates(
+                    missing, refusal_en or " ".join(r.reason_en for r in decision.reasons),
+                    refusal_zh or " ".join(r.reason_zh for r in decision.reasons))
+                courses = tuple(certificate_courses(missing))
+            raise GatewayDenied(decision.reasons, seq, refusal_en, refusal_zh, courses)
         assert capability.runner is not None and capability.model is not None
         inputs = dict(request.inputs)
         try:

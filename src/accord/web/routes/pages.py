@@ -10,7 +10,7 @@ from accord.core.db import Database
 from accord.core.errors import PermissionDenied
 from accord.core.jobs import JobService
 from accord.core.roles import Role
-from accord.web.capabilities import dashboard_cards
+from accord.web.capabilities import card_notices, dashboard_cards
 from accord.web.deps import Principal, account_service, get_database, require_roles
 from accord.web.routes.auth import safe_next
 from accord.web.templating import render
@@ -24,7 +24,9 @@ def dashboard(request: Request, principal: Principal = Depends(access),
               database: Database = Depends(get_database)) -> Response:
     jobs = JobService(database).recent(created_by=principal.user.id, limit=5)
     cards = dashboard_cards(principal.user.roles)
-    return render(request, "dashboard.html", {"cards": cards, "jobs": jobs})
+    with database.session() as session:
+        notices = card_notices(cards, session, principal.user.id)
+    return render(request, "dashboard.html", {"cards": cards, "jobs": jobs, "notices": notices})
 
 
 @router.get("/account")

@@ -1,0 +1,2 @@
+"""Training and certification: courses, certificates that gate capabilities, district profiles
+and automation-bias drills (issue #21)."""
