@@ -330,6 +330,7 @@ class VisionService:
         """Store a video and queue its redaction (a job with progress and cancel). Unreadable,
         zero-length or unsupported videos are refused before anything is stored. The policy
         check is made now, so a refused caller gets no job."""
+        import accord.vision.jobs  # noqa: F401  (registers the handler in this process too)
         from accord.core.jobs import JobService
         from accord.vision.video import check_video
 
