@@ -182,6 +182,14 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/cases/{ref:caseref}/statements/{statement_id}/entities', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/passport', 'GET', CASE_STAFF),
     ('/cases/{ref:caseref}/passport', 'POST', CASE_STAFF),
+    ('/api/v1/vision/redact', 'POST', CASE_STAFF),
+    ('/api/v1/vision/items/{item_id}', 'GET', {'auditor', 'dpo', 'officer', 'supervisor'}),
+    ('/api/v1/vision/items/{item_id}/boxes', 'POST', {'supervisor'}),
+    ('/api/v1/vision/items/{item_id}/decision', 'POST', {'supervisor'}),
+    ('/api/v1/vision/items/{item_id}/export', 'POST', CASE_STAFF),
+    ('/api/v1/vision/items/{item_id}/cancel', 'POST', CASE_STAFF),
+    ('/api/v1/vision/count', 'POST', {'analyst', 'officer', 'supervisor'}),
+    ('/api/v1/vision/identify', 'POST', SIGNED_IN),
 ]
 
 

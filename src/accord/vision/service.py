@@ -26,6 +26,7 @@ from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from accord.core.gateway.models import Review
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import Governance
+from accord.core.i18n import N_
 from accord.vision.capability import COUNT_ID, KIND_SETS, REDACT_ID, blob_store
 from accord.vision.models import VisionCustodyEvent, VisionItem
 
@@ -114,7 +115,7 @@ class VisionService:
         item = session.get(VisionItem, item_id)
         if item is None or not may_access(caller, item):
             # To someone without access, a missing item and another's look the same.
-            raise NotFound("No vision item %(id)s, or no access to it.", id=item_id)
+            raise NotFound(N_("No vision item %(id)s, or no access to it."), id=item_id)
         return item
 
     def item(self, caller: Caller, item_id: int) -> ItemView:
@@ -206,9 +207,9 @@ class VisionService:
     def _reviewable(self, session: Any, caller: Caller, item_id: int) -> VisionItem:
         item = self._item(session, caller, item_id)
         if not REVIEWER_ROLES & caller.roles:
-            raise PermissionDenied("Only a supervisor may review a redaction.")
+            raise PermissionDenied(N_("Only a supervisor may review a redaction."))
         if item.created_by == caller.user_id:
-            raise PermissionDenied("You cannot review your own redaction request.")
+            raise PermissionDenied(N_("You cannot review your own redaction request."))
         if item.status != "pending-review":
             raise Conflict(detail=f"item {item_id} is {item.status}, not pending review")
         return item  # type: ignore[no-any-return]
@@ -316,7 +317,7 @@ class VisionService:
             item = self._item(session, caller, item_id)
             if not (REVIEWER_ROLES | {"dpo", "auditor"}) & caller.roles \
                     and item.created_by != caller.user_id:
-                raise PermissionDenied("Only a reviewer may open the original.")
+                raise PermissionDenied(N_("Only a reviewer may open the original."))
             sha = item.parent_sha256 if item.parent_id else item.sha256
         data = blob_store().get(sha)
         if hashlib.sha256(data).hexdigest() != sha:
