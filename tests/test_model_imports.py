@@ -38,6 +38,7 @@ RUNNERS: dict[str, str] = {
     # index (a dictionary tokenizer, like a stemmer); no output about anyone is produced.
     "accord.cases.search": "full-text index tokenizer (jieba segmentation, not a decision)",
     "accord.vision.detect": "vision.redact / vision.count runners (OpenCV Haar cascades, HOG)",
+    "accord.vision.verify": "vision.face-verify runner (dlib ResNet, 1:1 only)",
 }
 
 #: What route and command modules may take from a runner module: constants, limits, errors

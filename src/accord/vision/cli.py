@@ -243,7 +243,61 @@ def identify(
     _run(lambda: _service().refuse(caller, what, purpose=purpose, legal_basis=legal_basis))
 
 
+def face_consent(
+    person: Annotated[str, typer.Option(help="Who consented (as named on file).")],
+    language: Annotated[str, typer.Option(help="Language the check was explained in.")],
+    explained: Annotated[str, typer.Option(help="What the person was told.")],
+    user: UserOption = "",
+    case_ref: Annotated[str, typer.Option(help="The case it belongs to.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a person's consent to one 1:1 face verification (ledgered)."""
+    _, caller = caller_for(user)
+    result = _run(lambda: _service().record_consent(
+        caller, person_label=person, language=language, explanation=explained,
+        case_ref=case_ref))
+    typer.echo(jsonlib.dumps(result) if as_json else
+               f"consent {result['reference']} recorded; a supervisor must approve it "
+               f"(accord face-consent-approve {result['reference']})")
+
+
+def face_consent_approve(reference: Annotated[str, typer.Argument(help="FC-…")],
+                         user: UserOption = "") -> None:
+    """Approve a recorded consent (a supervisor other than the one who recorded it)."""
+    _, caller = caller_for(user)
+    _run(lambda: _service().approve_consent(caller, reference))
+    typer.echo(f"consent {reference} approved for one verification")
+
+
+def verify_face(
+    live: Annotated[Path, typer.Argument(help="Live photo of the person.")],
+    document: Annotated[Path, typer.Argument(help="Photo from their document.")],
+    consent: Annotated[str, typer.Option("--consent", help="The consent record (FC-…).")] = "",
+    user: UserOption = "",
+    legal_basis: BasisOpt = "consent",
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare ONE live photo with ONE document photo (vision.face-verify, ledgered): a
+    distance with its threshold and error-rate status, never a bare match. Refused without a
+    recorded and approved consent."""
+    first, second = _read(live), _read(document)
+    _, caller = caller_for(user)
+    result = _run(lambda: _service().verify_face(caller, first, second, consent=consent,
+                                                 legal_basis=legal_basis))
+    if as_json:
+        typer.echo(jsonlib.dumps(result, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"distance {result['distance']} (similarity {result['similarity']}), "
+               f"threshold {result['threshold']}: "
+               f"{'below' if result['below_threshold'] else 'not below'} the threshold")
+    typer.echo(result["error_rates"]["statement"])
+    typer.echo(f"decision {result['decision_id']}; {result['review']}")
+
+
 def attach(app: typer.Typer) -> None:
+    app.command("face-consent")(face_consent)
+    app.command("face-consent-approve")(face_consent_approve)
+    app.command("verify-face")(verify_face)
     app.command("redact")(redact)
     app.command("redact-review")(redact_review)
     app.command("redact-export")(redact_export)

@@ -27,8 +27,8 @@ from accord.core.gateway.models import Review
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import Governance
 from accord.core.i18n import N_
-from accord.vision.capability import COUNT_ID, KIND_SETS, REDACT_ID, blob_store
-from accord.vision.models import VisionCustodyEvent, VisionItem
+from accord.vision.capability import COUNT_ID, KIND_SETS, REDACT_ID, VERIFY_ID, blob_store
+from accord.vision.models import VisionConsent, VisionCustodyEvent, VisionItem
 
 REVIEWER_ROLES = frozenset({"supervisor"})
 SEES_ALL = frozenset({"supervisor", "dpo", "auditor"})
@@ -458,6 +458,84 @@ class VisionService:
             self._forget_blob(sha)
         return {**result.output, "decision_id": result.decision_id,
                 "ledger_seq": result.ledger_seq, "explanation": result.explanation}
+
+    # -- consented 1:1 verification ------------------------------------------------------------
+    def record_consent(self, caller: Caller, *, person_label: str, language: str,
+                       explanation: str, case_ref: str = "") -> dict[str, Any]:
+        """Record that a person consented to one face verification: who, when, what was
+        explained and in which language. A supervisor approves it before it can be used."""
+        import secrets
+
+        person_label, explanation = person_label.strip(), explanation.strip()
+        if not person_label:
+            raise ValidationFailed(detail="person: who consented")
+        if len(explanation) < 20:
+            raise ValidationFailed(detail="explained: write what the person was told (what "
+                                          "is compared, why, that photos are deleted, that "
+                                          "they may refuse)")
+        if not language.strip() or len(language) > 16:
+            raise ValidationFailed(detail="language: the language it was explained in")
+        reference = "FC-" + secrets.token_hex(4).upper()
+        with self.database.write_session() as session:
+            seq = self.governance.ledger.append(session, "vision-consent", {
+                "actor": f"user:{caller.user_id}", "consent": reference,
+                "language": language, "explanation_sha256": hashlib.sha256(
+                    explanation.encode()).hexdigest(), "case_ref": case_ref})
+            session.add(VisionConsent(
+                reference=reference, person_label=person_label[:200], language=language,
+                explanation=explanation, purpose="consented-identity-check",
+                case_ref=case_ref, recorded_by=caller.user_id))
+        return {"reference": reference, "ledger_seq": seq, "approved": False}
+
+    def approve_consent(self, caller: Caller, reference: str) -> dict[str, Any]:
+        if "supervisor" not in caller.roles:
+            raise PermissionDenied(N_("Only a supervisor may approve a face verification."))
+        with self.database.session() as session:
+            consent = session.scalar(select(VisionConsent).where(
+                VisionConsent.reference == reference))
+            if consent is None:
+                raise NotFound(N_("No consent record %(id)s."), id=reference)
+            if consent.recorded_by == caller.user_id:
+                raise PermissionDenied(N_("A second person must approve: not the officer "
+                                          "who recorded the consent."))
+            consent.approved_by, consent.approved_at = caller.user_id, utcnow()
+            return {"reference": reference, "approved": True}
+
+    def verify_face(self, caller: Caller, live: bytes, document: bytes, *, consent: str,
+                    legal_basis: str = "consent") -> dict[str, Any]:
+        """Compare one live photo with one document photo through ``vision.face-verify``.
+        Without a recorded, approved, unused consent the gateway refuses (ledgered). Both
+        photos are deleted from the blob store right after the call, whatever its outcome."""
+        from accord.vision import detect
+
+        detect.load_image(live)
+        detect.load_image(document)
+        with self.database.session() as session:
+            record = session.scalar(select(VisionConsent).where(
+                VisionConsent.reference == consent.strip()))
+            usable = (record is not None and record.withdrawn_at is None
+                      and not record.used_decision_id)
+            approved = bool(usable and record.approved_by)
+            case_ref = record.case_ref if record is not None else ""
+        store = blob_store()
+        shas = [store.put(live), store.put(document)]
+        try:
+            result = self.governance.gateway.invoke(caller, GatewayRequest(
+                capability_id=VERIFY_ID, purpose="consented-identity-check",
+                legal_basis=legal_basis, case_ref=case_ref,
+                inputs={"live_sha256": shas[0], "document_sha256": shas[1],
+                        "consent": consent.strip()[:24]},
+                consent_recorded=usable, supervisor_approved=approved))
+        finally:
+            for sha in shas:
+                self._forget_blob(sha)
+        with self.database.session() as session:
+            record = session.scalar(select(VisionConsent).where(
+                VisionConsent.reference == consent.strip()))
+            record.used_decision_id = result.decision_id  # one check per consent
+        return {**result.output, "decision_id": result.decision_id,
+                "ledger_seq": result.ledger_seq, "explanation": result.explanation,
+                "review": "a second person (supervisor) must confirm any adverse use"}
 
     # -- refused by design ---------------------------------------------------------------------
     def refuse(self, caller: Caller, what: str, *, purpose: str = "",
