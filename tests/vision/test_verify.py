@@ -89,7 +89,8 @@ def test_consented_check_gives_distance_threshold_and_error_status(
     officer, supervisor = _caller(cleared["officer"]), _caller(cleared["supervisor"])
     consent = service.record_consent(  # type: ignore[attr-defined]
         officer, person_label="Traveller A", language="zh",
-        explanation="比对现场照片与护照照片；照片核验后删除；可以拒绝。Compared once, deleted after.")
+        explanation="比对现场照片与护照照片；照片核验后删除；可以拒绝。Compared once, "
+                    "deleted after.")
     with pytest.raises(GatewayDenied) as unapproved:
         service.verify_face(officer, face_png, document_png,  # type: ignore[attr-defined]
                             consent=consent["reference"])

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None,
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 1.5 s clip panning across the astronaut, so the face moves between frames."""
     from skimage import data
+
     from tests.vision.conftest import png
 
     folder = tmp_path_factory.mktemp("clip")
