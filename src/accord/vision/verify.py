@@ -1,10 +1,10 @@
 """``vision.face-verify``: one live photo against one document photo, with consent (1:1 only).
 
-The runner module of the verification capability: the only vision module that imports dlib.
-Each photo must show one face clearly larger than any other (dlib's HOG frontal detector);
-the 5-point landmark predictor aligns it and dlib's ResNet turns it into a 128-number
-descriptor; the result is the Euclidean distance between the two descriptors, reported with
-the threshold and what is known about the error rates at that threshold. The descriptors exist only inside
+The runner module of the verification capability: the only vision module that imports dlib. Each
+photo must show one face clearly larger than any other (dlib's HOG frontal detector); the
+5-point landmark predictor aligns it and dlib's ResNet turns it into a 128-number descriptor;
+the result is the Euclidean distance between the two descriptors, reported with the threshold
+and what is known about the error rates at that threshold. The descriptors exist only inside
 :func:`compare_two`, which overwrites them with zeros before it returns: there is no template
 store, no gallery and no function that takes more than two faces.
 
