@@ -212,7 +212,7 @@ def redact_cancel(item: Annotated[int, typer.Argument(help="A queued or running 
 def crowd_count(
     image: Annotated[Path, typer.Argument(help="Image of a crowd.")],
     user: UserOption = "",
-    method: Annotated[str, typer.Option(help="hog (default) or faces.")] = "hog",
+    method: Annotated[str, typer.Option(help="faces (default) or hog.")] = "faces",
     purpose: PurposeOpt = "crowd-safety",
     legal_basis: BasisOpt = "police-law-art-2",
     as_json: JsonOpt = False,

@@ -443,7 +443,7 @@ class VisionService:
 
     # -- counts --------------------------------------------------------------------------------
     def count(self, caller: Caller, data: bytes, *, purpose: str, legal_basis: str,
-              method: str = "hog") -> dict[str, Any]:
+              method: str = "faces") -> dict[str, Any]:
         """Count people in an image; the image is deleted afterwards and only the number (in
         the gateway decision) is kept."""
         from accord.vision import detect

@@ -106,7 +106,7 @@ def cancel(item_id: int, principal: Principal = Depends(staff)) -> Any:
 
 @api_router.post("/count", openapi_extra=uploads.accepts_files())
 async def count(file: UploadFile = File(...), purpose: str = Form("crowd-safety"),
-                legal_basis: str = Form("police-law-art-2"), method: str = Form("hog"),
+                legal_basis: str = Form("police-law-art-2"), method: str = Form("faces"),
                 principal: Principal = Depends(counters)) -> Any:
     data = await file.read()
     try:
