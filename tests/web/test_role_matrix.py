@@ -64,6 +64,8 @@ HANDLER_REFUSALS: dict[tuple[str, str], set[str]] = {
     # Identification is refused by design, for every role (ledgered; issue 20).
     ("POST", "/api/v1/vision/identify"): {"officer", "supervisor", "interpreter", "analyst",
                                           "dpo", "auditor", "legal", "admin"},
+    ("POST", "/vision/identify"): {"officer", "supervisor", "interpreter", "analyst", "dpo",
+                                   "auditor", "legal", "admin"},
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind
@@ -19,7 +20,7 @@ def _capabilities() -> Iterable[Capability]:
 def _routers() -> Iterable[Any]:
     from accord.vision.routes import vision
 
-    return (vision.api_router,)
+    return (vision.router, vision.api_router)
 
 
 def _cli(app: Any) -> None:
@@ -65,6 +66,7 @@ def _blob_in_use(session: Any, sha256: str) -> bool:
 
 PACKAGE = CapabilityPackage(
     name="vision",
+    templates=Path(__file__).resolve().parent / "templates",
     capabilities=_capabilities,
     table_modules=("accord.vision.models",),
     routers=_routers,
@@ -75,5 +77,5 @@ PACKAGE = CapabilityPackage(
     dashboard=(DashboardCard(
         N_("Redaction"), N_("Cover faces and licence plates before footage is disclosed; "
                             "identification is refused by design."),
-        None, frozenset({"officer", "supervisor"})),),
+        "/vision", frozenset({"officer", "supervisor"})),),
 )

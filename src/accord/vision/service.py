@@ -311,6 +311,17 @@ class VisionService:
             sha = item.sha256
         return blob_store().get(sha)
 
+    def preview(self, caller: Caller, item_id: int) -> bytes | None:
+        """The redacted image for the review page (images only; recorded as viewed)."""
+        with self.database.session() as session:
+            item = self._item(session, caller, item_id)
+            if not item.sha256 or not item.media_type.startswith("image/") \
+                    or item.status == "original":
+                return None
+            _custody(session, item, "viewed", caller.user_id)
+            sha = item.sha256
+        return blob_store().get(sha)
+
     def original(self, caller: Caller, item_id: int) -> bytes:
         """The unredacted original (for the reviewer, to compare); verified by its digest."""
         with self.database.session() as session:
