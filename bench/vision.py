@@ -84,7 +84,7 @@ def face_set() -> tuple[list[tuple[np.ndarray, list[tuple]]], list[str]]:
                  "clock"):
         try:
             image = getattr(data, name)()
-        except Exception:  # noqa: BLE001, S112 - a photo not bundled offline is skipped
+        except Exception:  # noqa: S112 - a photo not bundled offline is skipped
             continue
         image = np.asarray(image)
         if image.dtype != np.uint8:
