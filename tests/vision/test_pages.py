@@ -28,7 +28,7 @@ def test_upload_review_and_export_in_the_browser_flow(client: TestClient, users:
     page = client.get(item_url)
     assert 'data-testid="edit-boxes"' in page.text
     edited = client.post(f"{item_url}/boxes", data={
-        "csrf_token": csrf, "boxes": "150,40,160,160,face\n10,10,50,20,plate", "note": "plate"},
+        "csrf_token": csrf, "boxes": "75,20,80,80,face\n10,10,50,20,plate", "note": "plate"},
         follow_redirects=False)
     assert edited.status_code == 303
     assert client.post(f"{item_url}/decision", data={"csrf_token": csrf, "action": "approve"},

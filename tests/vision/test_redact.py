@@ -47,8 +47,8 @@ def test_redact_prints_boxes_and_writes_a_solid_cover(users: dict, face_png: byt
     assert len(faces) == 1
     box = faces[0]
     assert set(box) >= {"x", "y", "w", "h", "kind", "score"} and box["score"] > 0
-    # The astronaut's face is around (160..290, 50..180) in the 512x512 picture.
-    assert box["x"] < 180 and box["x"] + box["w"] > 280 and box["y"] < 70
+    # The astronaut's face is around (80..145, 25..90) in the 256x256 picture.
+    assert box["x"] < 90 and box["x"] + box["w"] > 140 and box["y"] < 35
     assert data["status"] == "pending-review" and data["exportable"] is False
     written = _pixels(out)
     region = written[box["y"]:box["y"] + box["h"], box["x"]:box["x"] + box["w"]]
@@ -100,17 +100,17 @@ def test_review_edit_approve_and_ledgered_export(users: dict, face_png: bytes, t
     assert own.exit_code == 1
     # The supervisor adds a missed region, resizes the face box and approves.
     review = runner.invoke(app, [
-        "redact-review", str(item_id), "--user", "v-supervisor", "--add", "400,400,60,40,plate",
-        "--resize", "0=150,40,160,160,face", "--approve", "--reason", "plate missed", "--json"])
+        "redact-review", str(item_id), "--user", "v-supervisor", "--add", "200,200,30,20,plate",
+        "--resize", "0=75,20,80,80,face", "--approve", "--reason", "plate missed", "--json"])
     assert review.exit_code == 0, review.output
     reviewed = json.loads(review.stdout)
     assert reviewed["status"] == "approved"
-    assert {"x": 400, "y": 400, "w": 60, "h": 40} .items() <= reviewed["boxes"][-1].items()
+    assert {"x": 200, "y": 200, "w": 30, "h": 20}.items() <= reviewed["boxes"][-1].items()
     done = runner.invoke(app, ["redact-export", str(item_id), "--out", str(export),
                                "--user", "v-officer", "--recipient", "court registry"])
     assert done.exit_code == 0, done.output
     pixels = _pixels(export)
-    assert pixels[400:440, 400:460].std() == 0 and pixels[40:200, 150:310].std() == 0
+    assert pixels[200:220, 200:230].std() == 0 and pixels[20:100, 75:155].std() == 0
     with database.session() as session:  # type: ignore[attr-defined]
         item = session.get(VisionItem, item_id)
         review_row = session.scalar(select(Review).where(

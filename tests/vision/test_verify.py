@@ -26,10 +26,10 @@ def _caller(user: object) -> Caller:
 
 
 @pytest.fixture
-def document_png(face_png: bytes) -> bytes:
+def document_png(face_png_full: bytes) -> bytes:
     """A second photo of the same person: cropped and darker (a different capture of the
     same picture; no second photo of one identity ships in any package)."""
-    image = np.asarray(Image.open(io.BytesIO(face_png)).convert("RGB"))[20:480, 40:500]
+    image = np.asarray(Image.open(io.BytesIO(face_png_full)).convert("RGB"))[20:480, 40:500]
     buffer = io.BytesIO()
     Image.fromarray((image * 0.8).astype(np.uint8)).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -65,11 +65,11 @@ def _blobs() -> list[Path]:
     return [p for p in blob_store().root.rglob("*") if p.is_file()]
 
 
-def test_refused_without_consent_and_ledgered(cleared: dict, face_png: bytes,
+def test_refused_without_consent_and_ledgered(cleared: dict, face_png_full: bytes,
                                               document_png: bytes, tmp_path: Path,
                                               database: object) -> None:
     live, doc = tmp_path / "live.png", tmp_path / "doc.png"
-    live.write_bytes(face_png)
+    live.write_bytes(face_png_full)
     doc.write_bytes(document_png)
     result = runner.invoke(app, ["verify-face", str(live), str(doc), "--consent", "FC-NONE",
                                  "--user", "v-officer", "--json"])
@@ -83,7 +83,7 @@ def test_refused_without_consent_and_ledgered(cleared: dict, face_png: bytes,
 
 
 def test_consented_check_gives_distance_threshold_and_error_status(
-        cleared: dict, face_png: bytes, document_png: bytes, tmp_path: Path,
+        cleared: dict, face_png_full: bytes, document_png: bytes, tmp_path: Path,
         database: object) -> None:
     service = _service()
     officer, supervisor = _caller(cleared["officer"]), _caller(cleared["supervisor"])
@@ -92,7 +92,7 @@ def test_consented_check_gives_distance_threshold_and_error_status(
         explanation="比对现场照片与护照照片；照片核验后删除；可以拒绝。Compared once, "
                     "deleted after.")
     with pytest.raises(GatewayDenied) as unapproved:
-        service.verify_face(officer, face_png, document_png,  # type: ignore[attr-defined]
+        service.verify_face(officer, face_png_full, document_png,  # type: ignore[attr-defined]
                             consent=consent["reference"])
     assert "face-verify-requires-supervisor-approval" in [
         r.policy_id for r in unapproved.value.reasons]
@@ -102,7 +102,7 @@ def test_consented_check_gives_distance_threshold_and_error_status(
             consent["reference"])
     service.approve_consent(supervisor, consent["reference"])  # type: ignore[attr-defined]
     live, doc = tmp_path / "live.png", tmp_path / "doc.png"
-    live.write_bytes(face_png)
+    live.write_bytes(face_png_full)
     doc.write_bytes(document_png)
     result = runner.invoke(app, ["verify-face", str(live), str(doc), "--consent",
                                  consent["reference"], "--user", "v-officer", "--json"])
@@ -122,7 +122,7 @@ def test_consented_check_gives_distance_threshold_and_error_status(
     assert again.exit_code == 3
 
 
-def test_descriptors_are_zeroed_after_the_comparison(face_png: bytes, document_png: bytes,
+def test_descriptors_are_zeroed_after_the_comparison(face_png_full: bytes, document_png: bytes,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from accord.vision import verify
 
@@ -134,7 +134,7 @@ def test_descriptors_are_zeroed_after_the_comparison(face_png: bytes, document_p
         return made[-1]
 
     monkeypatch.setattr(verify, "_descriptor", keep)
-    first = np.asarray(Image.open(io.BytesIO(face_png)).convert("RGB"))
+    first = np.asarray(Image.open(io.BytesIO(face_png_full)).convert("RGB"))
     second = np.asarray(Image.open(io.BytesIO(document_png)).convert("RGB"))
     distance = verify.compare_two(first, second)
     assert 0 < distance < verify.THRESHOLD
