@@ -149,8 +149,11 @@ STATUS_LABELS = {"original": N_("original"), "pending-review": N_("pending revie
 def _page(request: Request, principal: Principal, *, error: AccordError | None = None,
           denial: dict[str, str] | None = None, status: int = 200) -> Response:
     items = _service().items(caller_of(principal))
+    context = common_context(request)
+    context["purpose_labels"] = {**context["purpose_labels"],
+                                 "disclosure": N_("Disclosure of footage (after redaction)")}
     return render(request, "vision/index.html", {
-        **common_context(request), "items": items, "error": error, "denial": denial,
+        **context, "items": items, "error": error, "denial": denial,
         "purposes": PURPOSES, "refusals": REFUSAL_CHOICES, "status_labels": STATUS_LABELS,
         "can_redact": bool({"officer", "supervisor"} & caller_of(principal).roles),
     }, status_code=status)
