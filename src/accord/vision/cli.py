@@ -61,8 +61,8 @@ def _run(call: Any) -> Any:
     try:
         return call()
     except GatewayDenied as denied:
-        raise fail(f"refused: {denied.reasons_in('en')}\n拒绝：{denied.reasons_in('zh_Hans')}"
-                   f"\n(ledger entry {denied.ledger_seq})", 3) from None
+        raise fail(f"refused / 拒绝 (ledger entry {denied.ledger_seq}):\n"
+                   f"  {denied.reasons_in('en')}\n  {denied.reasons_in('zh_Hans')}", 3) from None
     except AccordError as error:
         raise fail(str(error)) from None
 
