@@ -25,6 +25,8 @@ done
 command -v apertium >/dev/null || need+=(apertium)
 # Passport MRZ reading: tesseract OCR (English model) and the OCR-B font for synthetic test pages.
 for pkg in tesseract-ocr tesseract-ocr-eng fonts-ocr-b; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+# Video redaction (accord redact VIDEO): ffmpeg and ffprobe decode and re-encode the frames.
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
 # CJK fonts so screenshots of the Chinese UI are readable.
 fonts=$(fc-list 2>/dev/null || true)  # (not a pipe into grep -q: pipefail would misread it)
 grep -qi "wenquanyi\|noto sans cjk" <<<"$fonts" || need+=(fonts-wqy-microhei)

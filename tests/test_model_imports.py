@@ -37,6 +37,8 @@ RUNNERS: dict[str, str] = {
     # Not a model call of a decision: jieba segments case texts into words for the full-text
     # index (a dictionary tokenizer, like a stemmer); no output about anyone is produced.
     "accord.cases.search": "full-text index tokenizer (jieba segmentation, not a decision)",
+    "accord.vision.detect": "vision.redact / vision.count runners (OpenCV Haar cascades, HOG)",
+    "accord.vision.verify": "vision.face-verify runner (dlib ResNet, 1:1 only)",
 }
 
 #: What route and command modules may take from a runner module: constants, limits, errors

@@ -26,6 +26,7 @@ PACKAGES: tuple[str, ...] = (
     "accord.forecast",
     "accord.governance",
     "accord.training",
+    "accord.vision",
 )
 
 

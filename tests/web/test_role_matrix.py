@@ -61,6 +61,11 @@ HANDLER_REFUSALS: dict[tuple[str, str], set[str]] = {
     ("GET", "/interpret/content-review"): {"interpreter"},
     ("GET", "/interpret/content-review/{kind}/{content_id}/{lang}"): {"interpreter"},
     ("POST", "/interpret/content-review/{kind}/{content_id}/{lang}"): {"interpreter"},
+    # Identification is refused by design, for every role (ledgered; issue 20).
+    ("POST", "/api/v1/vision/identify"): {"officer", "supervisor", "interpreter", "analyst",
+                                          "dpo", "auditor", "legal", "admin"},
+    ("POST", "/vision/identify"): {"officer", "supervisor", "interpreter", "analyst", "dpo",
+                                   "auditor", "legal", "admin"},
 }
 
 

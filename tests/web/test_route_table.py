@@ -199,6 +199,20 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/training/scenarios/{scenario_id}', 'GET', SIGNED_IN),
     ('/training/scenarios/{scenario_id}', 'POST', SIGNED_IN),
     ('/training/trainer', 'GET', {'admin', 'supervisor'}),
+    ('/vision', 'GET', {'auditor', 'dpo', 'officer', 'supervisor'}),
+    ('/vision/redact', 'POST', CASE_STAFF),
+    ('/vision/identify', 'POST', SIGNED_IN),
+    ('/vision/items/{item_id}', 'GET', {'auditor', 'dpo', 'officer', 'supervisor'}),
+    ('/vision/items/{item_id}/boxes', 'POST', {'supervisor'}),
+    ('/vision/items/{item_id}/decision', 'POST', {'supervisor'}),
+    ('/api/v1/vision/redact', 'POST', CASE_STAFF),
+    ('/api/v1/vision/items/{item_id}', 'GET', {'auditor', 'dpo', 'officer', 'supervisor'}),
+    ('/api/v1/vision/items/{item_id}/boxes', 'POST', {'supervisor'}),
+    ('/api/v1/vision/items/{item_id}/decision', 'POST', {'supervisor'}),
+    ('/api/v1/vision/items/{item_id}/export', 'POST', CASE_STAFF),
+    ('/api/v1/vision/items/{item_id}/cancel', 'POST', CASE_STAFF),
+    ('/api/v1/vision/count', 'POST', {'analyst', 'officer', 'supervisor'}),
+    ('/api/v1/vision/identify', 'POST', SIGNED_IN),
 ]
 
 

@@ -179,9 +179,12 @@ def build_register(governance: Governance, now: datetime | None = None, *,
         "policy_version": governance.policy.version,
         "capabilities": [capability_record(governance, c, now) for c in capabilities
                          if not c.prohibited],
+        # Each request for a prohibited use is a denied decision of that use: counting them
+        # here shows the public how often such requests are made (and refused).
         "refused_by_design": [
             {"id": c.id, "name": {"en": c.title_en, "zh": c.title_zh},
-             "why": {"en": c.refusal_en, "zh": c.refusal_zh}}
+             "why": {"en": c.refusal_en, "zh": c.refusal_zh},
+             "refused_this_month": figures(governance, c.id, now).denied_this_month}
             for c in capabilities if c.prohibited
         ],
         "ledger": {

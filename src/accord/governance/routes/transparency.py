@@ -21,6 +21,8 @@ MORE_PURPOSE_LABELS: dict[str, str] = {
     "identity-check": N_("Identity check"),
     "patrol-planning": N_("Patrol planning"),
     "resource-planning": N_("Resource planning"),
+    "disclosure": N_("Disclosure of footage (after redaction)"),
+    "crowd-safety": N_("Crowd safety"),
 }
 RISK_CLASS_LABELS: dict[str, str] = {
     "minimal": N_("Minimal risk"),
