@@ -126,28 +126,29 @@ def evaluate(database: Any, questions: list[dict[str, Any]],
 def calibrate(database: Any) -> dict[str, Any]:
     """The threshold that best separates the calibration set's answerable questions whose top
     passage is right from its unanswerable ones (ties: the midpoint of the widest gap)."""
-    from accord.knowledge.retrieval import answers, rank
+    from accord.knowledge.retrieval import answers, question_language, rank
 
     questions = _load(CALIBRATION)
-    scored: list[tuple[Any, bool]] = []  # (top key, should answer)
+    scored: list[tuple[Any, str, bool]] = []  # (top key, language, should answer)
     with database.session() as session:
         for item in questions:
             ranked, _ = rank(session, item["q"], "fusion")
-            scored.append((ranked[0], bool(item["expect"])))
-    values = sorted({r.cosine for r, _ in scored})
+            scored.append((ranked[0], question_language(item["q"]), bool(item["expect"])))
+    values = sorted({r.cosine for r, _, _ in scored})
     candidates = [(a + b) / 2 for a, b in itertools.pairwise(values)] or [0.3]
 
     def right(t: float) -> int:
-        return sum(answers(r, t) == answer for r, answer in scored)
+        return sum(answers(r, t, lang) == answer for r, lang, answer in scored)
 
     best = max(candidates, key=lambda t: (right(t), -abs(t - statistics.mean(candidates))))
     correct = right(best)
     return {"threshold": round(best, 4), "source": (
         f"calibrated on bench/data/knowledge_calibration.yaml ({len(questions)} questions, "
-        f"{sum(a for _, a in scored)} answerable): {correct}/{len(scored)} decided right"),
+        f"{sum(a for _, _, a in scored)} answerable): {correct}/{len(scored)} decided right"),
         "command": "python bench/knowledge.py --calibrate",
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "scores": sorted([[round(r.cosine, 4), r.lexical_top, a] for r, a in scored])}
+        "scores": sorted([[round(r.cosine, 4), r.lexical_top, lang, a]
+                          for r, lang, a in scored])}
 
 
 def main(argv: list[str]) -> int:

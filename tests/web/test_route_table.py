@@ -21,6 +21,7 @@ INTERPRETING = {"interpreter", "officer", "supervisor"}
 INTERPRETER_DESK = {"admin", "interpreter", "officer", "supervisor"}
 OVERSIGHT = {"admin", "auditor", "dpo", "supervisor"}
 FORECAST_VIEW = {"analyst", "supervisor"}
+KNOWLEDGE = {"admin", "interpreter", "legal", "officer", "supervisor"}
 
 #: (path, methods separated by spaces, access), in the order the app matches them.
 ROUTES: list[tuple[str, str, str | set[str]]] = [
@@ -182,6 +183,14 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/cases/{ref:caseref}/statements/{statement_id}/entities', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/passport', 'GET', CASE_STAFF),
     ('/cases/{ref:caseref}/passport', 'POST', CASE_STAFF),
+    ('/knowledge', 'GET', KNOWLEDGE),
+    ('/knowledge/ask', 'POST', KNOWLEDGE),
+    ('/knowledge/questions', 'POST', KNOWLEDGE),
+    ('/knowledge/questions', 'GET', KNOWLEDGE),
+    ('/knowledge/questions/{question_id}/answer', 'POST', {'admin', 'legal'}),
+    ('/knowledge/passages/{passage_id}', 'GET', KNOWLEDGE),
+    ('/knowledge/passages/{passage_id}/verify', 'POST', {'admin', 'legal'}),
+    ('/knowledge/guidance', 'GET', KNOWLEDGE),
 ]
 
 

@@ -32,8 +32,7 @@ LOOKUP_CAPABILITY = Capability(
                         "witness-interview", "suspect-interview", "interpretation",
                         "training", "legal-review"}),
     legal_bases=frozenset({"police-law-art-2", "criminal-procedure-law", "administrative-law"}),
-    roles=frozenset({"officer", "supervisor", "interpreter", "legal", "dpo", "analyst",
-                     "admin", "auditor"}),
+    roles=frozenset({"officer", "supervisor", "interpreter", "legal", "admin"}),
     data_categories=("the question as typed (should name no person; it is kept in the "
                      "decision record)",),
     review_required=False,

@@ -39,6 +39,13 @@ def _load() -> Any:
         return _model
 
 
+#: Passage vectors already computed in this process, by text: a second database (a test, the
+#: benchmark, a re-sync after one fact changed) re-uses them instead of re-encoding ~200
+#: passages. Questions are not cached (they may name people).
+_passages: dict[str, np.ndarray] = {}
+MAX_CACHED = 20_000
+
+
 def encode(texts: list[str]) -> np.ndarray:
     """Unit vectors (float32, N×512) for ``texts``."""
     if not texts:
@@ -48,6 +55,18 @@ def encode(texts: list[str]) -> np.ndarray:
         vectors = np.asarray(model.encode(list(texts)), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-9)
+
+
+def encode_passages(texts: list[str]) -> np.ndarray:
+    """:func:`encode` for passage texts, re-using vectors computed earlier in this process."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _passages]
+    if missing:
+        for text, vector in zip(missing, encode(missing), strict=True):
+            if len(_passages) < MAX_CACHED:
+                _passages[text] = vector
+    if any(t not in _passages for t in texts):  # cache full: encode what is not in it
+        return encode(texts)
+    return np.stack([_passages[t] for t in texts]) if texts else encode([])
 
 
 @lru_cache(maxsize=1)

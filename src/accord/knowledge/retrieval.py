@@ -13,7 +13,8 @@ A key is one passage in all its languages; the answer shows the version in the q
 language. The decision "found / no passage found" needs the best key's cosine at or above a
 threshold calibrated on a separate question set (``bench/knowledge.py --calibrate``, stored in
 ``data/threshold.json``) and the key among the word search's top 3; otherwise the answer is
-"no passage found" and the page offers the legal officer's queue. Output is the stored passages, verbatim — never generated text.
+"no passage found" and the page offers the legal officer's queue. Output is the stored
+passages, verbatim — never generated text.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from accord.knowledge.service import KnowledgeService
 
 LAYERS = ("lexical", "dictionary", "encoder", "fusion")
 RRF_K = 60
+WORD_LANGUAGES = frozenset({"zh", "en"})  # the passages' languages: word search applies
 LEXICAL_TOP = 3
 MAX_RESULTS = 5
 THRESHOLD_FILE = Path(__file__).resolve().parent / "data" / "threshold.json"
@@ -52,7 +54,13 @@ def threshold() -> dict[str, Any]:
 
 
 def question_language(question: str) -> str:
-    return "zh" if _CJK.search(question) else "en"
+    """"zh" for any Chinese characters (mixed questions included), else fastText's guess."""
+    if _CJK.search(question):
+        return "zh"
+    from accord.interpret.langid import identify
+
+    guesses = identify(question, k=1)
+    return str(guesses[0]["language"]) if guesses else "en"
 
 
 @dataclass
@@ -125,12 +133,16 @@ def rank(session: Session, question: str, layer: str = "fusion",
             for n, k in enumerate(ordered, start=1)], cosine_by_key
 
 
-def answers(item: Ranked, threshold_value: float) -> bool:
+def answers(item: Ranked, threshold_value: float, language: str) -> bool:
     """Whether the top key is an answer: its meaning is close enough (cosine at or above the
-    calibrated threshold) AND its words agree (it is among the top 3 of the word search, with
-    or without the dictionary). Either signal alone lets through questions from neighbouring
-    subjects ("taxi refuses a fare" is close in meaning to "penalty for not registering")."""
-    return item.cosine >= threshold_value and item.lexical_top
+    calibrated threshold) AND, for a question in Chinese or English, its words agree (it is
+    among the top 3 of the word search, with or without the dictionary). Either signal alone
+    lets through questions from neighbouring subjects ("taxi refuses a fare" is close in
+    meaning to "penalty for not registering"). A question in another language has no words in
+    common with the passages, so the encoder decides alone."""
+    if item.cosine < threshold_value:
+        return False
+    return item.lexical_top or language not in WORD_LANGUAGES
 
 
 def _ensure_synced(session: Session) -> None:
@@ -169,7 +181,8 @@ def lookup(session: Session, question: str, *, top: int = 3,
     calibrated = threshold()
     language = question_language(question)
     best = ranked[0].cosine if ranked else -1.0
-    found = bool(ranked) and answers(ranked[0], float(calibrated["threshold"]))
+    found = bool(ranked) and answers(ranked[0], float(calibrated["threshold"]), language)
+    shown = "zh" if language == "zh" else "en"
     passages: list[dict[str, Any]] = []
     if found:
         chosen = ranked[:top]
@@ -182,7 +195,7 @@ def lookup(session: Session, question: str, *, top: int = 3,
             versions = by_key.get(item.key) or []
             if not versions:
                 continue
-            pick = next((v for v in versions if v.language == language), versions[0])
+            pick = next((v for v in versions if v.language == shown), versions[0])
             passages.append(_passage_view(pick, item))
     return {
         "question": question, "language": language, "found": found,

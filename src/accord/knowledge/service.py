@@ -136,7 +136,7 @@ class KnowledgeService:
                 index.remove(self.session, [row.id])
         self.session.flush()
         if changed:
-            vectors = encoder.encode([_embedding_text(s) for _, s in changed])
+            vectors = encoder.encode_passages([_embedding_text(s) for _, s in changed])
             for (row, spec), vector in zip(changed, vectors, strict=True):
                 row.vector = vector.astype(np.float32).tobytes()
                 row.vector_model = encoder.MODEL_NAME[:64]
