@@ -116,7 +116,7 @@ def test_imported_procedure_is_found_and_reimport_retires_removed_sections(
                                  "--user", "admin.k"])
     assert result.exit_code == 0, result.output
     with kb.session() as session:
-        out = lookup(session, "外国人来派出所报案，多久要找到翻译？")
+        out = lookup(session, "外籍人员来所报警，值班民警多久内联系翻译？")
         assert out["found"], out
         top = out["passages"][0]
         assert top["document"] == "派出所值班手册" and top["version"] == "2026-1"
@@ -126,7 +126,7 @@ def test_imported_procedure_is_found_and_reimport_retires_removed_sections(
                                  "--version", "2026-2", "--user", "admin.k", "--json"])
     assert json.loads(result.stdout)["retired"] >= 1
     with kb.session() as session:
-        out = lookup(session, "外国人来派出所报案，多久要找到翻译？")
+        out = lookup(session, "外籍人员来所报警，值班民警多久内联系翻译？")
         assert all(p["document"] != "派出所值班手册" for p in out["passages"])
     assert admin.id
 

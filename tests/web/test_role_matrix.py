@@ -112,7 +112,7 @@ def _values(world: World, path: str) -> dict[str, str]:
         "decision_id": "none", "ref": world.case_ref, "person_id": str(world.person_id),
         "statement_id": str(world.statement_id), "item_id": str(world.item_id),
         "task_id": str(world.task_id), "letter_id": "999999", "reference": "NONE-0000",
-        "question_id": "999999", "passage_id": "999999",
+        "question_id": "999999", "passage_id": "999999", "share_id": "999999",
     }
     if path.startswith("/forecast/backtest/"):
         values["job_id"] = "0" * 16  # not a backtest job

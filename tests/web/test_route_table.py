@@ -191,6 +191,11 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/knowledge/passages/{passage_id}', 'GET', KNOWLEDGE),
     ('/knowledge/passages/{passage_id}/verify', 'POST', {'admin', 'legal'}),
     ('/knowledge/guidance', 'GET', KNOWLEDGE),
+    ('/knowledge/cooperation', 'GET', CASE_STAFF),
+    ('/knowledge/cooperation', 'POST', CASE_STAFF),
+    ('/knowledge/shares/{share_id}', 'GET', {'admin', 'auditor', 'dpo', 'officer', 'supervisor'}),
+    ('/knowledge/shares/{share_id}/approve', 'POST', {'supervisor'}),
+    ('/knowledge/shares', 'GET', OVERSIGHT),
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Date,
     ForeignKey,
     Integer,
@@ -83,3 +84,29 @@ class KnowledgeSync(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KnowledgeShare(Base):
+    """One outbound share (a cooperation request or notification): exactly which fields, to
+    whom, on what legal basis, who approved it; ledgered. Listed in the person's access report
+    through their subject keys."""
+
+    __tablename__ = "knowledge_shares"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(40))
+    case_reference: Mapped[str] = mapped_column(String(24), index=True)
+    recipient: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[list[str]] = mapped_column(JSON)  # the field names shared, nothing else
+    values: Mapped[dict[str, str]] = mapped_column(JSON)  # what the letter carries
+    legal_basis: Mapped[str] = mapped_column(String(400))
+    sensitivity: Mapped[str] = mapped_column(String(8))  # low | high
+    status: Mapped[str] = mapped_column(String(20), index=True)  # awaiting-approval | released
+    subject_keys: Mapped[list[str]] = mapped_column(JSON)
+    requested_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
+    approved_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ledger_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

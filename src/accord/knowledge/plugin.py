@@ -22,7 +22,7 @@ def _capabilities() -> Iterable[Capability]:
 def _routers() -> Iterable[Any]:
     from accord.knowledge.routes import knowledge
 
-    return (knowledge.router,)
+    return (knowledge.router, knowledge.coop_router, knowledge.share_router)
 
 
 def _cli(app: Any) -> None:
@@ -37,6 +37,12 @@ def _objects() -> Iterable[ObjectKind]:
     return (QUESTION_KIND,)
 
 
+def _subject_records(session: Any, key: str) -> Iterable[Any]:
+    from accord.knowledge.cooperation import subject_records
+
+    return subject_records(session, key)
+
+
 PACKAGE = CapabilityPackage(
     name="knowledge",
     # cases: the legal facts, checklists and cautions are its data (read through its loader);
@@ -48,6 +54,7 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     objects=_objects,
+    subject_records=_subject_records,
     dashboard=(DashboardCard(
         N_("Knowledge lookup"),
         N_("Ask in Chinese or English; get the law and procedure passages verbatim, cited."),

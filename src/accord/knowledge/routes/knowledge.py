@@ -17,11 +17,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from accord.core.errors import AccordError
+from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, GatewayResult
 from accord.core.governance import Governance, get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
+from accord.knowledge.cooperation import ShareService, letter, templates
 from accord.knowledge.service import KnowledgeService
 from accord.knowledge.sources import load_cultural
 from accord.web.deps import Principal, db_session, require_roles
@@ -200,3 +201,95 @@ def guidance(request: Request, need: str = "") -> Response:
     return render(request, "knowledge/guidance.html", _context(
         request, entries=entries, need=need if need in NEED_LABELS else "",
         need_labels=NEED_LABELS))
+
+
+# -- international cooperation: request templates and the share log ------------------------------
+coop_access = require_roles(Role.OFFICER, Role.SUPERVISOR)
+share_access = require_roles(Role.OFFICER, Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)
+log_access = require_roles(Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)
+approve_access = require_roles(Role.SUPERVISOR)
+coop_router = APIRouter(prefix="/knowledge", include_in_schema=False,
+                        dependencies=[Depends(coop_access)])
+share_router = APIRouter(prefix="/knowledge", include_in_schema=False,
+                         dependencies=[Depends(share_access)])
+
+
+def _shares(session: Session = Depends(db_session)) -> ShareService:
+    return ShareService(session)
+
+
+def _coop_page(request: Request, *, template_id: str = "", case: str = "",
+               form: dict[str, str] | None = None, error: AccordError | None = None,
+               status: int = 200) -> Response:
+    all_templates = templates()
+    chosen = all_templates.get(template_id) or next(iter(all_templates.values()))
+    return render(request, "knowledge/cooperation.html", _context(
+        request, templates=all_templates, template=chosen, case=case, form=form or {},
+        error=error), status_code=status)
+
+
+@coop_router.get("/cooperation")
+def cooperation_form(request: Request, template: str = "", case: str = "") -> Response:
+    return _coop_page(request, template_id=template, case=case)
+
+
+@coop_router.post("/cooperation")
+async def cooperation_share(
+    request: Request,
+    principal: Principal = Depends(coop_access),
+    service: ShareService = Depends(_shares),
+) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    template_id = form.get("template", "")
+    values = {k.removeprefix("field_"): v for k, v in form.items() if k.startswith("field_")}
+    person = form.get("person_id", "").strip()
+    try:
+        if person and not person.isdigit():
+            raise ValidationFailed(detail="person: expected a number")
+        share = service.create(caller_of(principal), case_reference=form.get("case", ""),
+                               template_id=template_id, recipient=form.get("recipient", ""),
+                               values=values, person_id=int(person) if person else None)
+    except AccordError as failed:
+        return _coop_page(request, template_id=template_id, case=form.get("case", ""),
+                          form=form, error=failed, status=failed.status)
+    return RedirectResponse(f"/knowledge/shares/{share.id}", status_code=303)
+
+
+@share_router.get("/shares/{share_id}")
+def share_page(
+    request: Request,
+    share_id: int,
+    principal: Principal = Depends(share_access),
+    service: ShareService = Depends(_shares),
+) -> Response:
+    share = service.get(share_id, caller_of(principal))
+    template = templates().get(share.template_id)
+    released = share.status == "released"
+    return render(request, "knowledge/share.html", _context(
+        request, share=share, template=template,
+        letter_zh=letter(template, share.values, "zh") if template and released else "",
+        letter_en=letter(template, share.values, "en") if template and released else "",
+        can_approve=Role.SUPERVISOR in principal.user.roles
+        and share.status == "awaiting-approval" and share.requested_by != principal.user.id))
+
+
+@share_router.post("/shares/{share_id}/approve")
+def share_approve(
+    request: Request,
+    share_id: int,
+    principal: Principal = Depends(approve_access),
+    service: ShareService = Depends(_shares),
+) -> Response:
+    service.approve(share_id, caller_of(principal))
+    return RedirectResponse(f"/knowledge/shares/{share_id}", status_code=303)
+
+
+@share_router.get("/shares")
+def share_log(
+    request: Request,
+    principal: Principal = Depends(log_access),
+    service: ShareService = Depends(_shares),
+) -> Response:
+    """The share log for the DPO, auditors and supervisors: every outbound share."""
+    return render(request, "knowledge/shares.html", _context(
+        request, shares=service.log(), templates=templates()))

@@ -1,5 +1,5 @@
-"""Knowledge lookup: passages (with their vectors), the legal officers' question queue, and the
-passage full-text index
+"""Knowledge lookup: passages (with their vectors), the legal officers' question queue, the
+passage full-text index and the international-cooperation share log
 
 Revision ID: 0017_knowledge
 Revises: 0014_report_token_and_case
@@ -88,11 +88,45 @@ def upgrade() -> None:
         sa.Column("synced_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_knowledge_sync")),
     )
+    op.create_table(
+        "knowledge_shares",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("template_id", sa.String(length=40), nullable=False),
+        sa.Column("case_reference", sa.String(length=24), nullable=False),
+        sa.Column("recipient", sa.String(length=300), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("values", sa.JSON(), nullable=False),
+        sa.Column("legal_basis", sa.String(length=400), nullable=False),
+        sa.Column("sensitivity", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("subject_keys", sa.JSON(), nullable=False),
+        sa.Column("requested_by", sa.Integer(), nullable=True),
+        sa.Column("approved_by", sa.Integer(), nullable=True),
+        sa.Column("approved_at", UTCDateTime(), nullable=True),
+        sa.Column("ledger_seq", sa.Integer(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["requested_by"], ["users.id"],
+                                name=op.f("fk_knowledge_shares_requested_by_users"),
+                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["approved_by"], ["users.id"],
+                                name=op.f("fk_knowledge_shares_approved_by_users"),
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_shares")),
+    )
+    op.create_index(op.f("ix_knowledge_shares_case_reference"), "knowledge_shares",
+                    ["case_reference"])
+    op.create_index(op.f("ix_knowledge_shares_requested_by"), "knowledge_shares",
+                    ["requested_by"])
+    op.create_index(op.f("ix_knowledge_shares_status"), "knowledge_shares", ["status"])
     ensure_schema(op.get_bind())  # full-text index (FTS5 / tsvector), accord.knowledge.index
 
 
 def downgrade() -> None:
     drop_schema(op.get_bind())
+    op.drop_index(op.f("ix_knowledge_shares_status"), table_name="knowledge_shares")
+    op.drop_index(op.f("ix_knowledge_shares_requested_by"), table_name="knowledge_shares")
+    op.drop_index(op.f("ix_knowledge_shares_case_reference"), table_name="knowledge_shares")
+    op.drop_table("knowledge_shares")
     op.drop_table("knowledge_sync")
     op.drop_index(op.f("ix_knowledge_questions_status"), table_name="knowledge_questions")
     op.drop_index(op.f("ix_knowledge_questions_asked_by"), table_name="knowledge_questions")
