@@ -147,7 +147,6 @@ def answer(
         passage = service.answer(question_id, text=text, citation=citation, language=language,
                                  user_id=principal.user.id)
     except AccordError as failed:
-        service.session.rollback()
         return _questions_page(request, principal, service, error=failed,
                                status=failed.status)
     return RedirectResponse(f"/knowledge/passages/{passage.id}", status_code=303)
@@ -184,7 +183,6 @@ def verify(
     try:
         service.verify(passage_id, user_id=principal.user.id)
     except AccordError as failed:
-        service.session.rollback()
         if failed.status == 404:
             raise
         return _passage_page(request, principal, service, passage_id, error=failed,
