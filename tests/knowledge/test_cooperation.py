@@ -4,11 +4,14 @@ report (the contract's ``subject_records``) lists what was shared about them."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from accord.cases.models import Case, IdentityDocument, Person
+from accord.cli import app
 from accord.core.contract import subject_records
 from accord.core.db import Database
 from accord.core.governance import get_governance
@@ -89,6 +92,12 @@ def test_share_from_a_case_is_minimal_approved_ledgered_and_in_the_access_report
     assert entry is not None and entry.kind == "knowledge-share"
     approval = ledger.entry(seq + 1)
     assert approval is not None and approval.kind == "knowledge-share-approved"
+    listed = CliRunner().invoke(app, ["knowledge", "shares", "--user", "dpo.s", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)[0]["fields"] == ["date_of_death", "nationality",
+                                                      "person_name", "place_of_death"]
+    refused_log = CliRunner().invoke(app, ["knowledge", "shares", "--user", "officer.s"])
+    assert refused_log.exit_code == 1
     key = get_governance().gateway.subject_keys(Subject(document="X1234567"))[0]
     with database.session() as session:
         records = [r for r in subject_records(session, key) if r.kind == "outbound-share"]

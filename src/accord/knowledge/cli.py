@@ -179,3 +179,25 @@ def answer(
             typer.echo(f"passage {passage.id} ({passage.status})")
     except AccordError as error:
         raise fail(str(error)) from None
+
+
+@knowledge_app.command("shares")
+def shares(user: UserOption = "", as_json: JsonOpt = False) -> None:
+    """The share log (DPO, auditors, supervisors, admins): every outbound share, its fields,
+    recipient, legal basis, status and ledger entry."""
+    from accord.knowledge.cooperation import OVERSIGHT, ShareService
+
+    _, caller = caller_for(user)
+    if not (OVERSIGHT & caller.roles):
+        raise fail("only a supervisor, the DPO, an auditor or an admin reads the share log")
+    with _session() as session:
+        rows = [{"id": s.id, "created_at": s.created_at.isoformat(), "case": s.case_reference,
+                 "recipient": s.recipient, "fields": s.fields, "legal_basis": s.legal_basis,
+                 "status": s.status, "ledger_seq": s.ledger_seq}
+                for s in ShareService(session).log()]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:>5} {row['created_at'][:16]} {row['case']} → {row['recipient']}: "
+                   f"{', '.join(row['fields'])} ({row['status']}, ledger {row['ledger_seq']})")
