@@ -74,5 +74,7 @@ LOOKUP_CAPABILITY = Capability(
         intended_use="Finding the rule or procedure behind a step, in the officer's language.",
     ),
     runner=run_lookup,
-    timeout_seconds=30.0,
+    # The first lookup of a process indexes the bundled sources (about 230 passages through the
+    # encoder, seconds on an idle machine, much longer on a loaded one); later ones take < 1 s.
+    timeout_seconds=120.0,
 )
