@@ -75,6 +75,12 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     "cases.classify": ("cases_nlp", [
         f"accuracy {_fig('cases_nlp', 'classification', 'accuracy'):.3f}",
     ]),
+    "knowledge.lookup": ("knowledge", [
+        f"fusion {_fig('knowledge', 'layers', 'fusion', 'hit1'):.0%}",
+        f"fusion hit@3 {_fig('knowledge', 'layers', 'fusion', 'hit3'):.0%}",
+        f"\"no passage\" precision {_fig('knowledge', 'no_passage', 'precision'):.0%}",
+        f"p95 {_fig('knowledge', 'latency_ms', 'p95'):.0f} ms",
+    ]),
 }
 
 
