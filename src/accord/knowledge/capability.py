@@ -28,9 +28,9 @@ LOOKUP_CAPABILITY = Capability(
         "系统从不自行撰写答案。"
     ),
     risk_tier=RiskTier.MINIMAL,
-    purposes=frozenset({"procedure-lookup", "case-handling", "public-service", "victim-assistance",
-                        "witness-interview", "suspect-interview", "interpretation",
-                        "training", "legal-review"}),
+    purposes=frozenset({"procedure-lookup", "case-handling", "public-service",
+                        "victim-assistance", "witness-interview", "suspect-interview",
+                        "interpretation"}),
     legal_bases=frozenset({"police-law-art-2", "criminal-procedure-law", "administrative-law"}),
     roles=frozenset({"officer", "supervisor", "interpreter", "legal", "admin"}),
     data_categories=("the question as typed (should name no person; it is kept in the "
