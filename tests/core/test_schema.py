@@ -28,7 +28,7 @@ def _search_ddl(diff: object) -> bool:
     if not isinstance(diff, tuple) or diff[0] not in {"remove_table", "remove_index"}:
         return False
     table = diff[1] if diff[0] == "remove_table" else diff[1].table
-    return str(table.name).startswith("case_search")
+    return str(table.name).startswith(("case_search", "knowledge_search"))
 
 
 def test_migrations_match_models(database: Database) -> None:

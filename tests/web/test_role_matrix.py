@@ -120,6 +120,7 @@ def _values(world: World, path: str) -> dict[str, str]:
         "course_id": "ai-literacy", "lesson_id": "capabilities", "district": "朝阳区",
         "drill_id": "automation-bias", "run_id": "999999", "drill_item": "hint-time",
         "scenario_id": "detention-ru",
+        "question_id": "999999", "passage_id": "999999", "share_id": "999999",
     }
     if path.startswith("/forecast/backtest/"):
         values["job_id"] = "0" * 16  # not a backtest job

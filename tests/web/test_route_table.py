@@ -21,6 +21,7 @@ INTERPRETING = {"interpreter", "officer", "supervisor"}
 INTERPRETER_DESK = {"admin", "interpreter", "officer", "supervisor"}
 OVERSIGHT = {"admin", "auditor", "dpo", "supervisor"}
 FORECAST_VIEW = {"analyst", "supervisor"}
+KNOWLEDGE = {"admin", "interpreter", "legal", "officer", "supervisor"}
 
 #: (path, methods separated by spaces, access), in the order the app matches them.
 ROUTES: list[tuple[str, str, str | set[str]]] = [
@@ -213,6 +214,19 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/api/v1/vision/items/{item_id}/cancel', 'POST', CASE_STAFF),
     ('/api/v1/vision/count', 'POST', {'analyst', 'officer', 'supervisor'}),
     ('/api/v1/vision/identify', 'POST', SIGNED_IN),
+    ('/knowledge', 'GET', KNOWLEDGE),
+    ('/knowledge/ask', 'POST', KNOWLEDGE),
+    ('/knowledge/questions', 'POST', KNOWLEDGE),
+    ('/knowledge/questions', 'GET', KNOWLEDGE),
+    ('/knowledge/questions/{question_id}/answer', 'POST', {'admin', 'legal'}),
+    ('/knowledge/passages/{passage_id}', 'GET', KNOWLEDGE),
+    ('/knowledge/passages/{passage_id}/verify', 'POST', {'admin', 'legal'}),
+    ('/knowledge/guidance', 'GET', KNOWLEDGE),
+    ('/knowledge/cooperation', 'GET', CASE_STAFF),
+    ('/knowledge/cooperation', 'POST', CASE_STAFF),
+    ('/knowledge/shares/{share_id}', 'GET', {'admin', 'auditor', 'dpo', 'officer', 'supervisor'}),
+    ('/knowledge/shares/{share_id}/approve', 'POST', {'supervisor'}),
+    ('/knowledge/shares', 'GET', OVERSIGHT),
 ]
 
 

@@ -1,7 +1,7 @@
 """Training: passes (lessons, courses, drills) and automation-bias drill runs and answers
 
 Revision ID: 0018_training
-Revises: 0016_vision
+Revises: 0017_knowledge
 Create Date: 2026-12-07 04:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import accord.core.db
 
 revision = "0018_training"
-down_revision = "0016_vision"
+down_revision = "0017_knowledge"
 branch_labels = None
 depends_on = None
 

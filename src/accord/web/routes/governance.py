@@ -43,6 +43,7 @@ PURPOSE_LABELS: dict[str, str] = {
     "interpretation": N_("Interpretation"),
     "case-handling": N_("Case handling"),
     "consented-identity-check": N_("Identity check with consent"),
+    "procedure-lookup": N_("Looking up the law or a procedure"),
 }
 LEGAL_BASIS_LABELS: dict[str, str] = {
     "police-law-art-2": N_("People's Police Law, Article 2"),

@@ -1,0 +1,233 @@
+"""International cooperation: request templates and the minimum-necessary share log.
+
+A share is made from a case the officer may open, with one template. It carries only the
+template's declared fields that the officer filled in; the log lists exactly those field names,
+the recipient and the legal basis. A share with any field of high sensitivity (identity
+numbers, dates of birth, names, facts of the case) waits for a supervisor's approval before its
+letter is released. Each share and each approval is a ledger entry (field names and a digest of
+the values, never the values). The persons of the case named in the share are linked by their
+subject keys, so the rights portal's access report lists what was shared about them, with whom
+and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.core.contract import SubjectRecord, object_kind
+from accord.core.db import utcnow
+from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from accord.core.i18n import N_
+from accord.core.runtime import get_database
+from accord.knowledge.models import KnowledgeShare
+
+COOPERATION_FILE = Path(__file__).resolve().parent / "data" / "cooperation.yaml"
+SENSITIVITIES = ("low", "high")
+APPROVAL_ABOVE = "low"  # a share with any field above this level needs a supervisor
+MAX_VALUE_CHARS = 2000
+NOT_SHARED = "[not shared]"
+
+
+class ShareNotFound(NotFound):
+    message = N_("No such share: %(id)s")
+
+
+class NotYourShare(PermissionDenied):
+    message = N_("Only the officer who made a share and oversight roles may open it.")
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    title_en: str
+    title_zh: str
+    recipient_hint_en: str
+    recipient_hint_zh: str
+    legal_basis: str
+    legal_status: str
+    fields: dict[str, str]  # name → sensitivity
+    text_en: str
+    text_zh: str
+    note_en: str = ""
+    note_zh: str = ""
+
+
+_lock = threading.Lock()
+_templates: dict[str, Template] | None = None
+
+
+def load_templates(path: Path = COOPERATION_FILE) -> dict[str, Template]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out: dict[str, Template] = {}
+    for raw in data["templates"]:
+        fields = {str(k): str(v) for k, v in (raw.get("fields") or {}).items()}
+        bad = sorted(v for v in fields.values() if v not in SENSITIVITIES)
+        if bad:
+            raise ValueError(f"{path.name}: {raw['id']}: unknown sensitivity {bad[0]}")
+        for lang in ("en", "zh"):
+            used = set(re.findall(r"\{(\w+)\}", raw["text"][lang]))
+            if used - set(fields):
+                raise ValueError(f"{path.name}: {raw['id']} ({lang}) uses undeclared fields "
+                                 f"{sorted(used - set(fields))}")
+        basis = raw["legal_basis"]
+        out[raw["id"]] = Template(
+            raw["id"], raw["title"]["en"], raw["title"]["zh"], raw["recipient_hint"]["en"],
+            raw["recipient_hint"]["zh"], basis["citation"], basis["status"], fields,
+            raw["text"]["en"], raw["text"]["zh"], (raw.get("note") or {}).get("en", ""),
+            (raw.get("note") or {}).get("zh", ""))
+    return out
+
+
+def templates() -> dict[str, Template]:
+    global _templates
+    with _lock:
+        if _templates is None:
+            _templates = load_templates()
+        return _templates
+
+
+def letter(template: Template, values: dict[str, str], language: str) -> str:
+    text = template.text_zh if language == "zh" else template.text_en
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1)) or NOT_SHARED, text)
+
+
+def _digest(values: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, ensure_ascii=False)
+                          .encode()).hexdigest()
+
+
+OVERSIGHT = frozenset({"supervisor", "dpo", "auditor", "admin"})
+
+
+class ShareService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(self, caller: Any, *, case_reference: str, template_id: str, recipient: str,
+               values: dict[str, str], person_id: int | None = None) -> KnowledgeShare:
+        """Record a share from a case (refused, with nothing written, when the caller may not
+        open the case, a field is not the template's, or nothing would be shared)."""
+        from accord.core.governance import get_governance
+
+        template = templates().get(template_id)
+        if template is None:
+            raise ValidationFailed(detail=f"template: one of {', '.join(templates())}")
+        reference = (case_reference or "").strip().upper()
+        kind = object_kind("case")
+        if not reference or kind is None:
+            raise ValidationFailed(detail="case: give the case reference")
+        allowed = kind.can_access(self.session, caller, reference)
+        if allowed is None and not (kind.sees_all and kind.sees_all(caller)):
+            allowed = False
+        if allowed is None:
+            raise NotFound("Not found.")
+        if not allowed:
+            raise PermissionDenied()
+        recipient = " ".join((recipient or "").split())
+        if not recipient or len(recipient) > 300:
+            raise ValidationFailed(detail="recipient: name the recipient (at most 300 chars)")
+        extra = sorted(set(values) - set(template.fields))
+        if extra:
+            raise ValidationFailed(detail=f"fields not in this template (minimum necessary): "
+                                          f"{', '.join(extra)}")
+        shared = {k: " ".join(str(v).split()) for k, v in values.items() if str(v).strip()}
+        if not shared:
+            raise ValidationFailed(detail="fill in at least one field")
+        if any(len(v) > MAX_VALUE_CHARS for v in shared.values()):
+            raise ValidationFailed(detail="a field is longer than 2000 characters")
+        sensitivity = ("high" if any(template.fields[k] == "high" for k in shared) else "low")
+        keys = self._subject_keys(reference, person_id) if any(
+            k in shared for k in ("person_name", "document_number", "date_of_birth")) else []
+        status = "awaiting-approval" if sensitivity != APPROVAL_ABOVE else "released"
+        # The share and its ledger entry in one serialised transaction: both or neither.
+        with get_database().write_session() as writer:
+            share = KnowledgeShare(
+                template_id=template.id, case_reference=reference, recipient=recipient,
+                fields=sorted(shared), values=shared, legal_basis=template.legal_basis,
+                sensitivity=sensitivity, status=status, subject_keys=list(keys),
+                requested_by=caller.user_id)
+            writer.add(share)
+            writer.flush()
+            share.ledger_seq = get_governance().ledger.append(writer, "knowledge-share", {
+                "actor": f"user:{caller.user_id}", "share": share.id, "template": template.id,
+                "case_ref": reference, "recipient": recipient, "fields": sorted(shared),
+                "legal_basis": template.legal_basis, "sensitivity": sensitivity,
+                "status": status, "values_digest": _digest(shared)})
+            share_id = share.id
+        self.session.commit()  # end the read snapshot taken before the write
+        return self.get(share_id, caller)
+
+    def _subject_keys(self, reference: str, person_id: int | None) -> list[str]:
+        from accord.cases.models import Case, Person
+        from accord.cases.subjects import person_subjects
+        from accord.core.governance import get_governance
+
+        if person_id is None:
+            return []
+        person = self.session.scalar(select(Person).join(Case, Person.case_id == Case.id)
+                                     .where(Case.reference == reference,
+                                            Person.id == person_id))
+        if person is None:
+            raise ValidationFailed(detail="person: not a person of this case")
+        return list(get_governance().gateway.subject_keys(*person_subjects(person)))
+
+    def get(self, share_id: int, caller: Any) -> KnowledgeShare:
+        share = self.session.get(KnowledgeShare, share_id)
+        if share is None:
+            raise ShareNotFound(id=share_id)
+        if share.requested_by != caller.user_id and not (OVERSIGHT & set(caller.roles)):
+            raise NotYourShare()
+        return share
+
+    def approve(self, share_id: int, caller: Any) -> KnowledgeShare:
+        from accord.core.governance import get_governance
+
+        self.get(share_id, caller)
+        if "supervisor" not in caller.roles:
+            raise PermissionDenied()
+        with get_database().write_session() as writer:
+            share = writer.get(KnowledgeShare, share_id)
+            assert share is not None
+            if share.status != "awaiting-approval":
+                raise Conflict(detail=f"share {share_id} is not awaiting approval")
+            if share.requested_by == caller.user_id:
+                raise PermissionDenied()
+            share.status, share.approved_by = "released", caller.user_id
+            share.approved_at = utcnow()
+            get_governance().ledger.append(writer, "knowledge-share-approved", {
+                "actor": f"user:{caller.user_id}", "share": share.id, "fields": share.fields,
+                "recipient": share.recipient})
+        self.session.commit()  # end the read snapshot taken before the write
+        return self.get(share_id, caller)
+
+    def log(self, limit: int = 500) -> list[KnowledgeShare]:
+        return list(self.session.scalars(select(KnowledgeShare).order_by(
+            KnowledgeShare.created_at.desc(), KnowledgeShare.id.desc()).limit(limit)))
+
+
+def subject_records(session: Session, key: str) -> list[SubjectRecord]:
+    """Shares about the person with this subject key (the ``subject_records`` hook)."""
+    if not key:
+        return []
+    records = []
+    for share in session.scalars(select(KnowledgeShare).order_by(KnowledgeShare.created_at)):
+        if key not in (share.subject_keys or []):
+            continue
+        template = templates().get(share.template_id)
+        title = template.title_en if template else share.template_id
+        records.append(SubjectRecord(
+            kind="outbound-share", reference=f"share:{share.id}", title=title,
+            created_at=share.created_at, withheld=False,
+            note=f"shared with {share.recipient}: {', '.join(share.fields)} "
+                 f"({share.status}; legal basis: {share.legal_basis})"))
+    return records

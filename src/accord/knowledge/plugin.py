@@ -1,0 +1,62 @@
+"""Procedure and knowledge lookup: the package's declaration (``accord.core.contract``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind
+from accord.core.i18n import N_
+from accord.core.registry import Capability
+
+HERE = Path(__file__).resolve().parent
+
+
+def _capabilities() -> Iterable[Capability]:
+    from accord.knowledge.capability import LOOKUP_CAPABILITY
+
+    return (LOOKUP_CAPABILITY,)
+
+
+def _routers() -> Iterable[Any]:
+    from accord.knowledge.routes import knowledge
+
+    return (knowledge.router, knowledge.coop_router, knowledge.share_router)
+
+
+def _cli(app: Any) -> None:
+    from accord.knowledge.cli import attach
+
+    attach(app)
+
+
+def _objects() -> Iterable[ObjectKind]:
+    from accord.knowledge.access import QUESTION_KIND
+
+    return (QUESTION_KIND,)
+
+
+def _subject_records(session: Any, key: str) -> Iterable[Any]:
+    from accord.knowledge.cooperation import subject_records
+
+    return subject_records(session, key)
+
+
+PACKAGE = CapabilityPackage(
+    name="knowledge",
+    # cases: the legal facts, checklists and cautions are its data (read through its loader);
+    # interpret: the CC-CEDICT dictionary its glossary parses.
+    depends_on=("interpret", "cases"),
+    capabilities=_capabilities,
+    table_modules=("accord.knowledge.models",),
+    routers=_routers,
+    templates=HERE / "templates",
+    cli=_cli,
+    objects=_objects,
+    subject_records=_subject_records,
+    dashboard=(DashboardCard(
+        N_("Knowledge lookup"),
+        N_("Ask in Chinese or English; get the law and procedure passages verbatim, cited."),
+        "/knowledge", frozenset({"officer", "supervisor", "interpreter", "legal"})),),
+)
