@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -120,26 +121,36 @@ def _guidance_context(request: Request) -> dict[str, Any]:
 
 
 # -- deadline board ------------------------------------------------------------------------------
-def _board(principal: Principal, service: CaseService, settings: Settings,
-           case_type: str, officer: str, within: str) -> tuple[Board, BoardFilter]:
-    filters = BoardFilter.parse(case_type, officer, within)
-    board = deadline_board(service, principal.user, now=utcnow(), tz=settings.station_timezone,
-                           filters=filters)
-    return board, filters
+@dataclass(frozen=True)
+class BoardView:
+    board: Board
+    filters: BoardFilter
 
 
-@cases_router.get("/board")
-def board(
-    request: Request,
+def _board(
     principal: Principal = Depends(case_access),
     service: CaseService = Depends(_service),
     settings: Settings = Depends(get_settings_dep),
     case_type: str = "",
     officer: str = "",
     within: str = "",
+) -> BoardView:
+    """The board of the signed-in user with the query's filters (page and CSV alike)."""
+    filters = BoardFilter.parse(case_type, officer, within)
+    board = deadline_board(service, principal.user, now=utcnow(), tz=settings.station_timezone,
+                           filters=filters)
+    return BoardView(board, filters)
+
+
+@cases_router.get("/board")
+def board(
+    request: Request,
+    view: BoardView = Depends(_board),
+    principal: Principal = Depends(case_access),
+    settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     """Every open step of the open cases the user may open: overdue, at risk, then pending."""
-    board, filters = _board(principal, service, settings, case_type, officer, within)
+    board, filters = view.board, view.filters
     return render(
         request,
         "cases/board.html",
@@ -162,20 +173,11 @@ def board(
 
 
 @cases_router.get("/board.csv")
-def board_csv(
-    request: Request,
-    principal: Principal = Depends(case_access),
-    service: CaseService = Depends(_service),
-    settings: Settings = Depends(get_settings_dep),
-    case_type: str = "",
-    officer: str = "",
-    within: str = "",
-) -> Response:
+def board_csv(view: BoardView = Depends(_board)) -> Response:
     """The same board, with the same filters, as CSV (for a shift hand-over sheet)."""
-    board, _ = _board(principal, service, settings, case_type, officer, within)
     out = io.StringIO()
     writer = csv.writer(out)
-    for row in csv_rows(board):
+    for row in csv_rows(view.board):
         writer.writerow(row)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="deadline-board.csv"'})
