@@ -25,6 +25,7 @@ PACKAGES: tuple[str, ...] = (
     "accord.cases",
     "accord.forecast",
     "accord.governance",
+    "accord.dispatch",
 )
 
 
