@@ -112,6 +112,7 @@ def _values(world: World, path: str) -> dict[str, str]:
         "decision_id": "none", "ref": world.case_ref, "person_id": str(world.person_id),
         "statement_id": str(world.statement_id), "item_id": str(world.item_id),
         "task_id": str(world.task_id), "letter_id": "999999", "reference": "NONE-0000",
+        "call_sign": "NONE", "alert_id": "999999",
     }
     if path.startswith("/forecast/backtest/"):
         values["job_id"] = "0" * 16  # not a backtest job
@@ -127,7 +128,9 @@ def _values(world: World, path: str) -> dict[str, str]:
 
 def _concrete(path: str, world: World) -> str:
     values = _values(world, path)
-    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda match: values[match.group(1)], path)
+    url = re.sub(r"\{(\w+)(?::\w+)?\}", lambda match: values[match.group(1)], path)
+    # The live board is an endless event stream; ``once`` answers the catch-up and ends.
+    return url + "?once=1" if path == "/dispatch/board/events" else url
 
 
 def _requests() -> list[tuple[str, str, str | set[str]]]:

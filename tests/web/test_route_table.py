@@ -21,6 +21,7 @@ INTERPRETING = {"interpreter", "officer", "supervisor"}
 INTERPRETER_DESK = {"admin", "interpreter", "officer", "supervisor"}
 OVERSIGHT = {"admin", "auditor", "dpo", "supervisor"}
 FORECAST_VIEW = {"analyst", "supervisor"}
+DISPATCHERS = {"officer", "supervisor"}
 
 #: (path, methods separated by spaces, access), in the order the app matches them.
 ROUTES: list[tuple[str, str, str | set[str]]] = [
@@ -182,6 +183,27 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/cases/{ref:caseref}/statements/{statement_id}/entities', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/passport', 'GET', CASE_STAFF),
     ('/cases/{ref:caseref}/passport', 'POST', CASE_STAFF),
+    ('/dispatch', 'GET', DISPATCHERS),
+    ('/dispatch/incidents', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}', 'GET', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/triage', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/narrative', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/status', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/location', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/dispatch', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/alert', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/eido.json', 'GET', DISPATCHERS),
+    ('/dispatch/units', 'GET', DISPATCHERS),
+    ('/dispatch/units/{call_sign}/status', 'POST', DISPATCHERS),
+    ('/dispatch/command', 'POST', DISPATCHERS),
+    ('/dispatch/board', 'GET', DISPATCHERS),
+    ('/dispatch/roads.geojson', 'GET', DISPATCHERS),
+    ('/dispatch/board/events', 'GET', DISPATCHERS),
+    ('/api/v1/dispatch/incidents', 'POST', DISPATCHERS),
+    ('/api/v1/dispatch/queue', 'GET', DISPATCHERS),
+    ('/api/v1/dispatch/incidents/{reference}/recommendation', 'GET', DISPATCHERS),
+    ('/alerts/{alert_id}.xml', 'GET', PUBLIC),
+    ('/alerts.atom', 'GET', PUBLIC),
 ]
 
 
