@@ -144,14 +144,19 @@ class RoadGraph:
         lengths = self._lengths(target, engine)
         access = ACCESS_KMH / 3.6
         results: list[tuple[float, str]] = []
-        for olat, olon in origins:
-            node, gap = self.nearest(olat, olon)
+        if not origins:
+            return results
+        assert self._tree is not None
+        x, y = self._xy([o[0] for o in origins], [o[1] for o in origins])
+        gaps, indices = self._tree.query(np.column_stack([x, y]))  # one query for all units
+        for (olat, olon), gap, index in zip(origins, gaps, indices, strict=True):
+            node = self.nodes[int(index)]
             seconds = lengths.get(node)
             if seconds is None:
                 crow = haversine_m(olat, olon, lat, lon)
                 results.append((crow * FALLBACK_DETOUR / (FALLBACK_KMH / 3.6), "straight-line"))
             else:
-                results.append((float(seconds) + (gap + target_gap) / access, "road"))
+                results.append((float(seconds) + (float(gap) + target_gap) / access, "road"))
         return results
 
 

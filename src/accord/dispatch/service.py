@@ -192,8 +192,8 @@ class DispatchService:
                 session.add(DispatchNarrative(incident_id=incident.id, author_id=actor.user_id,
                                               author=actor.username, text=text))
             self._event(session, "incident-created", actor, incident=incident)
-            reference = incident.reference
-        return self.incident(reference)
+            session.flush()
+            return self._incident_data(session, incident)  # one transaction, one connection
 
     def _get_incident(self, session: Session, reference: str | int) -> DispatchIncident:
         incident = session.get(DispatchIncident, reference_id(reference))
@@ -203,25 +203,27 @@ class DispatchService:
 
     def incident(self, reference: str | int) -> dict[str, Any]:
         with self.database.session() as session:
-            incident = self._get_incident(session, reference)
-            data = _incident_full(incident)
-            data["narrative"] = [
-                {"at": n.at.isoformat(), "author": n.author, "text": n.text}
-                for n in session.scalars(select(DispatchNarrative).where(
-                    DispatchNarrative.incident_id == incident.id).order_by(DispatchNarrative.at,
-                                                                           DispatchNarrative.id))]
-            data["timeline"] = [
-                {"id": e.id, "at": e.at.isoformat(), "kind": e.kind, "actor": e.actor,
-                 "status": (e.data.get("incident") or {}).get("status", ""),
-                 "unit": (e.data.get("unit") or {}).get("call_sign", "")}
-                for e in session.scalars(select(DispatchEvent).where(
-                    DispatchEvent.incident_id == incident.id).order_by(DispatchEvent.id))]
-            data["units"] = [_unit_brief(u, incident.reference) for u in session.scalars(
-                select(DispatchUnit).where(DispatchUnit.incident_id == incident.id))]
-            data.update(self._nearby(session, incident.lat, incident.lon, incident.address_key,
-                                     incident.type_code, exclude=incident.id,
-                                     since=incident.created_at))
-            return data
+            return self._incident_data(session, self._get_incident(session, reference))
+
+    def _incident_data(self, session: Session, incident: DispatchIncident) -> dict[str, Any]:
+        data = _incident_full(incident)
+        data["narrative"] = [
+            {"at": n.at.isoformat(), "author": n.author, "text": n.text}
+            for n in session.scalars(select(DispatchNarrative).where(
+                DispatchNarrative.incident_id == incident.id).order_by(DispatchNarrative.at,
+                                                                       DispatchNarrative.id))]
+        data["timeline"] = [
+            {"id": e.id, "at": e.at.isoformat(), "kind": e.kind, "actor": e.actor,
+             "status": (e.data.get("incident") or {}).get("status", ""),
+             "unit": (e.data.get("unit") or {}).get("call_sign", "")}
+            for e in session.scalars(select(DispatchEvent).where(
+                DispatchEvent.incident_id == incident.id).order_by(DispatchEvent.id))]
+        data["units"] = [_unit_brief(u, incident.reference) for u in session.scalars(
+            select(DispatchUnit).where(DispatchUnit.incident_id == incident.id))]
+        data.update(self._nearby(session, incident.lat, incident.lon, incident.address_key,
+                                 incident.type_code, exclude=incident.id,
+                                 since=incident.created_at))
+        return data
 
     def intake_check(self, lat: Any, lon: Any, address: str = "",
                      type_code: str = "") -> dict[str, Any]:

@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from accord.core.db import Database
@@ -39,7 +40,7 @@ from accord.dispatch.roads import ATTRIBUTION
 from accord.dispatch.service import Actor, DispatchService
 from accord.dispatch.states import INCIDENT_TRANSITIONS, UNIT_TRANSITIONS
 from accord.dispatch.vocabulary import incident_types
-from accord.web.deps import Principal, get_database, require_roles
+from accord.web.deps import Principal, db_session, get_database, require_roles
 from accord.web.templating import render
 
 access = require_roles(Role.OFFICER, Role.SUPERVISOR)
@@ -406,9 +407,13 @@ def _frame(event: dict[str, Any]) -> str:
 
 @router.get("/board/events")
 async def board_events(request: Request, after: int = 0, once: bool = False,
-                       service: DispatchService = Depends(_service)) -> Response:
+                       service: DispatchService = Depends(_service),
+                       session: Session = Depends(db_session)) -> Response:
     """Server-sent events from the event log. ``Last-Event-ID`` (sent by a reconnecting
     browser) or ``after`` says where to resume; ``once`` answers the catch-up and ends."""
+    # The request's session (used to check who is asking) would otherwise keep a pooled
+    # connection for as long as the stream lasts: 200 boards would exhaust the pool.
+    session.close()
     header = request.headers.get("last-event-id", "")
     last = int(header) if header.isdigit() else max(0, after)
 
