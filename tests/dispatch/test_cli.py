@@ -131,4 +131,5 @@ def test_send_twice_is_a_conflict_with_exit_code_2(accord_env, officer: Actor,
     second = runner.invoke(app, ["dispatch", "send", "12", b["reference"], "--user",
                                  officer.username])
     assert second.exit_code == 2
-    assert "unit 12 is dispatched; it cannot become dispatched" in second.stderr
+    assert f"unit 12 changed since you looked: it is now dispatched to {a['reference']}" in \
+        second.stderr

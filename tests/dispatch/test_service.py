@@ -149,7 +149,7 @@ def test_concurrent_dispatch_from_threads_exactly_one_succeeds(
             outcomes.append("won")
         except DispatchConflict:
             outcomes.append("409")
-        except Exception as error:  # SQLite may also refuse a concurrent writer outright
+        except Exception as error:  # a lock error would be a 503 for the user: not good enough
             outcomes.append(type(error).__name__)
 
     threads = [threading.Thread(target=send, args=(r,)) for r in incidents]
@@ -157,7 +157,7 @@ def test_concurrent_dispatch_from_threads_exactly_one_succeeds(
         thread.start()
     for thread in threads:
         thread.join()
-    assert outcomes.count("won") == 1, outcomes
+    assert sorted(outcomes) == ["409", "409", "409", "won"], outcomes
     with database.session() as session:
         dispatched = session.scalar(select(func.count()).select_from(DispatchEvent).where(
             DispatchEvent.kind == "unit-dispatched"))

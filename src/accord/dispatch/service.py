@@ -418,7 +418,7 @@ class DispatchService:
                         lon: Any = None) -> dict[str, Any]:
         if status == "dispatched":
             raise ValidationFailed(detail="dispatch a unit to an incident (DU unit incident)")
-        with self.database.session() as session:
+        with self.database.write_session() as session:
             unit = self._get_unit(session, call_sign)
             states.check_transition(states.UNIT_TRANSITIONS, f"unit {unit.call_sign}",
                                     unit.status, status)
@@ -435,7 +435,7 @@ class DispatchService:
                 DispatchUnit.id == unit.id, DispatchUnit.version == version,
                 DispatchUnit.status == unit.status).values(**values)).rowcount
             if changed != 1:
-                raise self._lost(unit.call_sign)
+                raise self._lost(session, unit.call_sign)
             session.refresh(unit)
             if incident is not None:
                 self._follow_unit(session, incident, unit, status)
@@ -463,23 +463,28 @@ class DispatchService:
         """Send a unit. Of two dispatchers sending one unit, exactly one wins: the UPDATE only
         applies to the version (and an assignable status) read; the other gets a 409 that
         says where the unit went and who sent it."""
-        with self.database.session() as session:
+        # A serialised writer on SQLite (BEGIN IMMEDIATE), so a second dispatcher reads after
+        # the first one's commit instead of failing on a lock; on PostgreSQL the conditional
+        # UPDATE waits for the first transaction's row lock and then matches nothing.
+        with self.database.write_session() as session:
             incident = self._get_incident(session, reference)
             unit = self._get_unit(session, call_sign)
             if incident.status in ("closed", "advised"):
                 raise Conflict(detail=f"{incident.reference} is {incident.status}; "
                                       "reopen it before dispatching")
-            version = unit.version if expected_version is None else int(expected_version)
-            if unit.status not in states.ASSIGNABLE and expected_version is None:
+            if unit.status not in states.ASSIGNABLE:
+                if unit.status in states.COMMITTED:
+                    raise self._lost(session, unit.call_sign)
                 states.check_transition(states.UNIT_TRANSITIONS, f"unit {unit.call_sign}",
                                         unit.status, "dispatched")
+            version = unit.version if expected_version is None else int(expected_version)
             changed = session.execute(update(DispatchUnit).where(
                 DispatchUnit.id == unit.id, DispatchUnit.version == version,
                 DispatchUnit.status.in_(states.ASSIGNABLE)).values(
                 status="dispatched", incident_id=incident.id, version=version + 1,
                 status_at=utcnow())).rowcount
             if changed != 1:
-                raise self._lost(unit.call_sign)
+                raise self._lost(session, unit.call_sign)
             session.refresh(unit)
             if incident.status == "new":
                 incident.status = "dispatched"
@@ -488,17 +493,20 @@ class DispatchService:
             self._event(session, "unit-dispatched", actor, incident=incident, unit=unit)
             return _unit_brief(unit, incident.reference)
 
-    def _lost(self, call_sign: str) -> DispatchConflict:
-        """Why a conditional update found nothing to change: what the unit is now."""
-        with self.database.session() as session:
-            unit = self._get_unit(session, call_sign)
-            last = session.scalar(select(DispatchEvent).where(DispatchEvent.unit_id == unit.id)
-                                  .order_by(DispatchEvent.id.desc()).limit(1))
-            where = f" to E-{unit.incident_id}" if unit.incident_id else ""
-            who = (f" by {last.actor} at {last.at:%H:%M:%S} UTC" if last is not None else "")
-            return DispatchConflict(detail=(
-                f"unit {unit.call_sign} changed since you looked: it is now {unit.status}{where}"
-                f"{who}. Nothing was changed; choose again."))
+    @staticmethod
+    def _lost(session: Session, call_sign: str) -> DispatchConflict:
+        """Why a conditional update found nothing to change: what the unit is now, where, and
+        who changed it last (read again, not from the stale copy)."""
+        unit = session.scalar(select(DispatchUnit).where(DispatchUnit.call_sign == call_sign)
+                              .execution_options(populate_existing=True))
+        assert unit is not None
+        last = session.scalar(select(DispatchEvent).where(DispatchEvent.unit_id == unit.id)
+                              .order_by(DispatchEvent.id.desc()).limit(1))
+        where = f" to E-{unit.incident_id}" if unit.incident_id else ""
+        who = (f" by {last.actor} at {last.at:%H:%M:%S} UTC" if last is not None else "")
+        return DispatchConflict(detail=(
+            f"unit {unit.call_sign} changed since you looked: it is now {unit.status}{where}"
+            f"{who}. Nothing was changed; choose again."))
 
     # -- recommendation ------------------------------------------------------------------
     def recommend(self, reference: str | int, limit: int = 5,
