@@ -176,20 +176,33 @@ async def fanout(base: str, headers: dict[str, str], boards: int) -> dict[str, A
     marker: dict[str, float] = {}
     limits = httpx.Limits(max_connections=boards + 10, max_keepalive_connections=boards + 10)
     async with httpx.AsyncClient(limits=limits, headers=headers, timeout=60) as client:
+        failures: list[str] = []
+
         async def board() -> None:
             nonlocal connected
-            async with client.stream("GET", f"{base}/dispatch/board/events?after=999999999"
-                                     ) as response:
-                connected += 1
-                if connected == boards:
+            try:
+                async with client.stream("GET", f"{base}/dispatch/board/events?after=999999999"
+                                         ) as response:
+                    connected += 1
+                    if connected == boards:
+                        ready.set()
+                    async for line in response.aiter_lines():
+                        if line.startswith("data: ") and '"unit-status"' in line:
+                            arrived.append((time.perf_counter() - marker["t0"]) * 1000)
+                            return
+            except httpx.HTTPError as error:
+                failures.append(type(error).__name__)
+                if connected + len(failures) >= boards:
                     ready.set()
-                async for line in response.aiter_lines():
-                    if line.startswith("data: ") and '"unit-status"' in line:
-                        arrived.append((time.perf_counter() - marker["t0"]) * 1000)
-                        return
 
-        tasks = [asyncio.create_task(board()) for _ in range(boards)]
-        await asyncio.wait_for(ready.wait(), 120)
+        tasks = []
+        for _ in range(boards):
+            tasks.append(asyncio.create_task(board()))
+            await asyncio.sleep(0.01)
+        try:
+            await asyncio.wait_for(ready.wait(), 180)
+        except TimeoutError:
+            failures.append(f"only {connected} connected after 180 s")
         await asyncio.sleep(1.0)
         marker["t0"] = time.perf_counter()
         # One status change through the browser's command line.
@@ -200,7 +213,8 @@ async def fanout(base: str, headers: dict[str, str], boards: int) -> dict[str, A
         except TimeoutError:
             for task in tasks:
                 task.cancel()
-    result = {"boards": boards, "received": len(arrived), "command_status": done.status_code}
+    result = {"boards": boards, "connected": connected, "received": len(arrived),
+              "command_status": done.status_code, "failures": failures[:5]}
     if arrived:
         result.update(summary(arrived))
     return result
@@ -258,6 +272,8 @@ def http_part(args: argparse.Namespace) -> dict[str, Any]:
                                        "GET", headers))
             intake = asyncio.run(load(f"{base}/api/v1/dispatch/incidents", args.requests,
                                       args.concurrency, "POST", headers, incident))
+            if not args.json:
+                print(f"intake {intake}\nhealthz {healthz}", flush=True)
             boards = (asyncio.run(fanout(base, headers, args.boards)) if args.boards else None)
             rss = server_rss_mb(server.pid)
         finally:

@@ -419,6 +419,8 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
 
     async def stream() -> AsyncIterator[str]:
         nonlocal last
+        # An id beyond the log's end (a browser that saw another database) means "from now".
+        last = min(last, await run_in_threadpool(service.last_event_id))
         backlog = await run_in_threadpool(service.events_after, last, 2000)
         yield "retry: 2000\n\n"
         for event in backlog:
