@@ -190,10 +190,25 @@ class DispatchService:
                                               text=body))
             if text:
                 session.add(DispatchNarrative(incident_id=incident.id, author_id=actor.user_id,
-                                              author=actor.username, text=text))
+                                              author=actor.username, text=text,
+                                              at=incident.created_at))
             self._event(session, "incident-created", actor, incident=incident)
             session.flush()
-            return self._incident_data(session, incident)  # one transaction, one connection
+            # Built here, in the same transaction, from what was just written: a new incident
+            # has no units and one timeline entry, so only the neighbourhood is queried.
+            data = _incident_full(incident)
+            notes = [(at, who, body) for at, who, body in entries]
+            if text:
+                notes.append((incident.created_at, actor.username, text))
+            data["narrative"] = [{"at": at.isoformat(), "author": who, "text": body}
+                                 for at, who, body in sorted(notes, key=lambda n: n[0])]
+            data["timeline"] = [{"at": incident.created_at.isoformat(),
+                                 "kind": "incident-created", "actor": actor.username,
+                                 "status": "new", "unit": ""}]
+            data["units"] = []
+            data.update(self._nearby(session, lat_f, lon_f, incident.address_key, kind.code,
+                                     exclude=incident.id, since=incident.created_at))
+            return data
 
     def _get_incident(self, session: Session, reference: str | int) -> DispatchIncident:
         incident = session.get(DispatchIncident, reference_id(reference))
@@ -243,24 +258,28 @@ class DispatchService:
         near = or_(DispatchIncident.address_key == key if key else False,
                    (DispatchIncident.lat.between(lat - dlat, lat + dlat)
                     & DispatchIncident.lon.between(lon - dlon, lon + dlon)))
-        query = select(DispatchIncident).where(near, DispatchIncident.created_at >= window,
-                                               DispatchIncident.created_at <= since
-                                               + timedelta(seconds=1))
+        i = DispatchIncident
+        # Plain columns, not ORM objects: this runs on every intake.
+        query = select(i.id, i.type_code, i.priority, i.status, i.lat, i.lon, i.address,
+                       i.caller_language, i.address_key, i.created_at).where(
+            near, i.created_at >= window, i.created_at <= since + timedelta(seconds=1))
         if exclude is not None:
-            query = query.where(DispatchIncident.id != exclude)
+            query = query.where(i.id != exclude)
         earlier, duplicates = [], []
-        for other in session.scalars(query.order_by(DispatchIncident.created_at.desc())
-                                     .limit(50)):
+        for other in session.execute(query.order_by(i.created_at.desc()).limit(50)):
             metres = haversine_m(lat, lon, other.lat, other.lon)
             same_address = bool(key) and other.address_key == key
+            brief = {"reference": f"E-{other.id}", "type": other.type_code,
+                     "priority": other.priority, "status": other.status, "lat": other.lat,
+                     "lon": other.lon, "address": other.address,
+                     "language": other.caller_language, "metres": round(metres),
+                     "created_at": other.created_at.isoformat()}
             if metres <= EARLIER_CALLS_METRES or same_address:
-                earlier.append({**_incident_brief(other), "metres": round(metres),
-                                "created_at": other.created_at.isoformat()})
+                earlier.append(brief)
             if (type_code and other.type_code == type_code and other.status != "closed"
                     and metres <= DUPLICATE_METRES
                     and since - other.created_at <= timedelta(minutes=DUPLICATE_MINUTES)):
-                duplicates.append({**_incident_brief(other), "metres": round(metres),
-                                   "created_at": other.created_at.isoformat()})
+                duplicates.append(brief)
         return {"earlier_calls": earlier[:20], "duplicates": duplicates}
 
     def queue(self, include_closed: bool = False) -> list[dict[str, Any]]:
