@@ -383,8 +383,10 @@ class _Hub:
         self.task = None
 
     def after(self, last: int) -> list[dict[str, Any]] | None:
-        """Events after ``last`` from memory, or None when memory no longer reaches back."""
-        if self.recent and self.recent[0]["id"] > last + 1:
+        """Events after ``last`` from memory, or None when memory does not reach back that
+        far (the stream then reads the table)."""
+        covered_from = self.recent[0]["id"] - 1 if self.recent else self.last
+        if last < covered_from:
             return None
         return [e for e in self.recent if e["id"] > last]
 
@@ -434,18 +436,23 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
             hub.task = asyncio.create_task(hub.poll())
         try:
             while not await request.is_disconnected():
+                # Look before waiting: an event the poller took in while this stream was busy
+                # has already been announced and would otherwise wait for the next one.
+                events = hub.after(last)
+                if events is None:
+                    events = await run_in_threadpool(service.events_after, last, 2000)
+                if events:
+                    for event in events:
+                        last = event["id"]
+                        yield _frame(event)
+                    continue
                 async with hub.changed:
+                    if hub.after(last) != []:  # arrived while taking the lock
+                        continue
                     try:
                         await asyncio.wait_for(hub.changed.wait(), KEEPALIVE_SECONDS)
                     except TimeoutError:
                         yield ": keep-alive\n\n"
-                        continue
-                events = hub.after(last)
-                if events is None:
-                    events = await run_in_threadpool(service.events_after, last, 2000)
-                for event in events:
-                    last = event["id"]
-                    yield _frame(event)
         finally:
             hub.listeners -= 1
 
