@@ -26,6 +26,8 @@ NOT_BENCHMARKED = {
                           "its card says the error rates are not measured",
     "interpret.speak": "its card cites the transcription check of the Piper voice (WER of "
                        "interpret.transcribe); espeak-ng is rule-based and not measured",
+    "dispatch.triage": "written rules with no labelled set of calls to score them on; the "
+                       "override rate on the dispatch queue is their running check",
 }
 
 
@@ -91,6 +93,12 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
         f"fusion hit@3 {_fig('knowledge', 'layers', 'fusion', 'hit3'):.0%}",
         f"\"no passage\" precision {_fig('knowledge', 'no_passage', 'precision'):.0%}",
         f"p95 {_fig('knowledge', 'latency_ms', 'p95'):.0f} ms",
+    ]),
+    "dispatch.recommend": ("dispatch", [
+        f"p95 {_fig('dispatch', 'helsinki', 'recommend_scipy', 'p95_ms'):.0f} ms on the "
+        "Helsinki graph",
+        f"{_fig('dispatch', 'grid', 'recommend_scipy', 'p95_ms'):.0f} ms on a "
+        f"{_fig('dispatch', 'grid', 'nodes'):,}-node grid",
     ]),
 }
 

@@ -28,6 +28,7 @@ PACKAGES: tuple[str, ...] = (
     "accord.training",
     "accord.vision",
     "accord.knowledge",
+    "accord.dispatch",
 )
 
 

@@ -121,6 +121,7 @@ def _values(world: World, path: str) -> dict[str, str]:
         "drill_id": "automation-bias", "run_id": "999999", "drill_item": "hint-time",
         "scenario_id": "detention-ru",
         "question_id": "999999", "passage_id": "999999", "share_id": "999999",
+        "call_sign": "NONE", "alert_id": "999999",
     }
     if path.startswith("/forecast/backtest/"):
         values["job_id"] = "0" * 16  # not a backtest job
@@ -136,7 +137,9 @@ def _values(world: World, path: str) -> dict[str, str]:
 
 def _concrete(path: str, world: World) -> str:
     values = _values(world, path)
-    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda match: values[match.group(1)], path)
+    url = re.sub(r"\{(\w+)(?::\w+)?\}", lambda match: values[match.group(1)], path)
+    # The live board is an endless event stream; ``once`` answers the catch-up and ends.
+    return url + "?once=1" if path == "/dispatch/board/events" else url
 
 
 def _requests() -> list[tuple[str, str, str | set[str]]]:

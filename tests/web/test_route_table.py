@@ -22,6 +22,7 @@ INTERPRETER_DESK = {"admin", "interpreter", "officer", "supervisor"}
 OVERSIGHT = {"admin", "auditor", "dpo", "supervisor"}
 FORECAST_VIEW = {"analyst", "supervisor"}
 KNOWLEDGE = {"admin", "interpreter", "legal", "officer", "supervisor"}
+DISPATCHERS = {"officer", "supervisor"}
 
 #: (path, methods separated by spaces, access), in the order the app matches them.
 ROUTES: list[tuple[str, str, str | set[str]]] = [
@@ -227,6 +228,27 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/knowledge/shares/{share_id}', 'GET', {'admin', 'auditor', 'dpo', 'officer', 'supervisor'}),
     ('/knowledge/shares/{share_id}/approve', 'POST', {'supervisor'}),
     ('/knowledge/shares', 'GET', OVERSIGHT),
+    ('/dispatch', 'GET', DISPATCHERS),
+    ('/dispatch/incidents', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}', 'GET', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/triage', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/narrative', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/status', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/location', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/dispatch', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/alert', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/eido.json', 'GET', DISPATCHERS),
+    ('/dispatch/units', 'GET', DISPATCHERS),
+    ('/dispatch/units/{call_sign}/status', 'POST', DISPATCHERS),
+    ('/dispatch/command', 'POST', DISPATCHERS),
+    ('/dispatch/board', 'GET', DISPATCHERS),
+    ('/dispatch/roads.geojson', 'GET', DISPATCHERS),
+    ('/dispatch/board/events', 'GET', DISPATCHERS),
+    ('/api/v1/dispatch/incidents', 'POST', DISPATCHERS),
+    ('/api/v1/dispatch/queue', 'GET', DISPATCHERS),
+    ('/api/v1/dispatch/incidents/{reference}/recommendation', 'GET', DISPATCHERS),
+    ('/alerts/{alert_id}.xml', 'GET', PUBLIC),
+    ('/alerts.atom', 'GET', PUBLIC),
 ]
 
 

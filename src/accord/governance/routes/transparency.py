@@ -23,6 +23,7 @@ MORE_PURPOSE_LABELS: dict[str, str] = {
     "resource-planning": N_("Resource planning"),
     "disclosure": N_("Disclosure of footage (after redaction)"),
     "crowd-safety": N_("Crowd safety"),
+    "emergency-response": N_("Emergency response (dispatch)"),
 }
 RISK_CLASS_LABELS: dict[str, str] = {
     "minimal": N_("Minimal risk"),

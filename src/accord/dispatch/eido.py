@@ -1,0 +1,159 @@
+"""Incident exchange in NENA EIDO JSON (NENA-STA-021.1a-2022), the subset Accord fills.
+
+Implemented: the EIDO wrapper (``$id``, ``eidoVersion``, ``issuingElementIdentification``,
+``lastUpdateTimestamp``, ``updatedByAgencyReference``), ``incidentComponent`` (type internal
+code and text, common-registry type text, status internal text, internal id, priority internal
+text and common priority number 0-10 with 10 the highest, location and notes references),
+``locationComponent`` (location type registry text, the location by value as a PIDF-LO
+``gml:Point``, description text), ``notesComponent`` (``notesActionComments`` with its own
+``lastUpdateTimestamp``), ``agencyComponent`` (one entry) and an ``additionalDataComponent``
+carrying what EIDO has no field for here (caller language, call source, location source).
+Not implemented: calls, callbacks, persons, vehicles, dispatch and resource components,
+merge/link components, and checking the common-registry values against NENA's registries.
+Field names were taken from the NENA-STA-021 data model (via a public C# model of it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from accord.core.errors import ValidationFailed
+
+AGENCY = "police.accord.example"
+ADDITIONAL_KEY = "urn:accord:dispatch:intake"
+MAX_BYTES = 1_000_000
+_POS = re.compile(r"<gml:pos>\s*([-0-9.]+)\s+([-0-9.]+)\s*</gml:pos>")
+
+
+def common_priority(priority: int) -> int:
+    """Accord 1 (most urgent) … 5 → EIDO 10 (highest) … 2."""
+    return 12 - 2 * priority
+
+
+def accord_priority(number: int) -> int:
+    return min(5, max(1, round((12 - number) / 2)))
+
+
+def pidf_point(lat: float, lon: float) -> str:
+    return ('<presence xmlns="urn:ietf:params:xml:ns:pidf" '
+            'xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10" '
+            'xmlns:gml="http://www.opengis.net/gml" entity="pres:incident@accord">'
+            '<tuple id="loc"><status><gp:geopriv><gp:location-info><gml:Point '
+            'srsName="urn:ogc:def:crs:EPSG::4326">'
+            f'<gml:pos>{lat:.7f} {lon:.7f}</gml:pos></gml:Point></gp:location-info>'
+            '</gp:geopriv></status></tuple></presence>')
+
+
+def export(incident: dict[str, Any]) -> dict[str, Any]:
+    ref = incident["reference"]
+    stamp = incident["created_at"]
+    agency = {"$ref": f"agency-{AGENCY}"}
+    notes = [{"$id": f"note-{ref}-{i}", "lastUpdateTimestamp": n["at"],
+              "updatedByAgencyReference": agency,
+              "notesActionComments": escape(n["text"]),
+              "agentReference": {"$ref": f"agent-{n['author'] or 'unknown'}"}}
+             for i, n in enumerate(incident.get("narrative", []), start=1)]
+    location = {"$id": f"loc-{ref}", "lastUpdateTimestamp": stamp,
+                "updatedByAgencyReference": agency,
+                "locationTypeDescriptionRegistryText": "CurrentIncident",
+                "locationByValue": pidf_point(incident["lat"], incident["lon"]),
+                "locationDescriptionText": incident.get("address", "")}
+    return {
+        "$id": f"urn:accord:eido:{ref}:{incident.get('version', 1)}",
+        "eidoVersion": "1.0",
+        "issuingElementIdentification": AGENCY,
+        "lastUpdateTimestamp": stamp,
+        "updatedByAgencyReference": agency,
+        "incidentComponent": {
+            "$id": f"incident-{ref}", "lastUpdateTimestamp": stamp,
+            "updatedByAgencyReference": agency,
+            "incidentTypeInternalCode": incident["type"],
+            "incidentTypeInternalText": incident.get("type_en", incident["type"]),
+            "incidentTypeCommonRegistryText": incident.get("type_en", incident["type"]),
+            "incidentStatusInternalText": [incident["status"]],
+            "internalIncidentId": ref,
+            "incidentPriorityInternalText": str(incident["priority"]),
+            "incidentCommonPriorityNumber": common_priority(int(incident["priority"])),
+            "locationReference": [{"$ref": location["$id"]}],
+            "notesReference": [{"$ref": n["$id"]} for n in notes],
+        },
+        "locationComponent": [location],
+        "notesComponent": notes,
+        "agencyComponent": [{"$id": agency["$ref"], "lastUpdateTimestamp": stamp,
+                             "updatedByAgencyReference": agency}],
+        "additionalDataComponent": [{
+            "$id": f"additional-{ref}", "lastUpdateTimestamp": stamp,
+            "updatedByAgencyReference": agency,
+            "additionalDataByValue": json.dumps({ADDITIONAL_KEY: {
+                "callerLanguage": incident.get("language", ""),
+                "callSource": incident.get("source", "phone"),
+                "locationSource": incident.get("location_source", "coordinates"),
+                "hazards": incident.get("hazards", "")}}, ensure_ascii=False)}],
+    }
+
+
+def parse(document: Any) -> dict[str, Any]:
+    """What :meth:`DispatchService.create_incident` needs from an EIDO document, or a 422
+    naming the first missing or malformed field."""
+    if not isinstance(document, dict):
+        raise ValidationFailed(detail="an EIDO document is a JSON object")
+    incident = document.get("incidentComponent")
+    if isinstance(incident, list):
+        incident = incident[0] if incident else None
+    if not isinstance(incident, dict):
+        raise ValidationFailed(detail="EIDO incidentComponent is missing")
+    type_code = incident.get("incidentTypeInternalCode") or ""
+    if not isinstance(type_code, str) or not type_code:
+        raise ValidationFailed(detail="EIDO incidentTypeInternalCode is missing")
+    priority: int | None = None
+    raw = incident.get("incidentPriorityInternalText")
+    if isinstance(raw, str) and raw.isdigit():
+        priority = int(raw)
+    elif isinstance(incident.get("incidentCommonPriorityNumber"), int):
+        priority = accord_priority(incident["incidentCommonPriorityNumber"])
+    locations = {loc.get("$id"): loc for loc in document.get("locationComponent") or []
+                 if isinstance(loc, dict)}
+    refs = [r.get("$ref") for r in incident.get("locationReference") or []
+            if isinstance(r, dict)]
+    location = next((locations[r] for r in refs if r in locations),
+                    next(iter(locations.values()), None))
+    if location is None:
+        raise ValidationFailed(detail="EIDO locationComponent is missing")
+    match = _POS.search(str(location.get("locationByValue") or ""))
+    if match is None:
+        raise ValidationFailed(detail="EIDO locationByValue has no gml:pos coordinates")
+    extra: dict[str, Any] = {}
+    for item in document.get("additionalDataComponent") or []:
+        try:
+            value = json.loads(item.get("additionalDataByValue") or "{}")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(value, dict) and isinstance(value.get(ADDITIONAL_KEY), dict):
+            extra = value[ADDITIONAL_KEY]
+    notes = []
+    for note in document.get("notesComponent") or []:
+        if not isinstance(note, dict) or not note.get("notesActionComments"):
+            continue
+        try:
+            at = datetime.fromisoformat(str(note.get("lastUpdateTimestamp")))
+        except ValueError:
+            raise ValidationFailed(detail="EIDO note lastUpdateTimestamp is not ISO 8601") from None
+        author = str((note.get("agentReference") or {}).get("$ref", "")).removeprefix("agent-")
+        notes.append((at, author[:120], _unescape(str(note["notesActionComments"]))))
+    return {"type_code": type_code, "priority": priority,
+            "lat": float(match.group(1)), "lon": float(match.group(2)),
+            "address": str(location.get("locationDescriptionText") or ""),
+            "language": str(extra.get("callerLanguage") or ""),
+            "source": str(extra.get("callSource") or "phone"),
+            "hazards": str(extra.get("hazards") or ""),
+            "external_id": str(incident.get("internalIncidentId")
+                               or document.get("$id") or "")[:120],
+            "narrative_entries": notes}
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

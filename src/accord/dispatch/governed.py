@@ -1,0 +1,45 @@
+"""Calling dispatch's capabilities through the governed gateway, for web and CLI alike.
+
+A refusal (no approved assessment yet, a role the policy does not admit) is not an error for
+dispatch: the incident stands and the dispatcher chooses by hand. The answer then carries the
+refusal's reasons and ledger entry instead of a suggestion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accord.core.errors import AccordError
+from accord.core.gateway.service import Caller, GatewayDenied, GatewayRequest
+from accord.dispatch.capability import LEGAL_BASIS, PURPOSE
+
+
+def invoke(caller: Caller, capability_id: str, inputs: dict[str, Any],
+           language: str = "en") -> dict[str, Any]:
+    from accord.core.governance import get_governance
+
+    try:
+        result = get_governance().gateway.invoke(caller, GatewayRequest(
+            capability_id=capability_id, purpose=PURPOSE, legal_basis=LEGAL_BASIS,
+            inputs={k: v for k, v in inputs.items() if v not in (None, "")}))
+    except GatewayDenied as denied:
+        return {"refused": denied.reasons_in(language), "ledger_seq": denied.ledger_seq,
+                "human_path": "Choose type, priority and unit yourself; the refusal is "
+                              "ledgered."}
+    except AccordError as error:
+        return {"refused": str(error), "ledger_seq": None,
+                "human_path": "Choose type, priority and unit yourself."}
+    return {**result.output, "explanation": result.explanation,
+            "decision_id": result.decision_id, "ledger_seq": result.ledger_seq}
+
+
+def recommend(caller: Caller, reference: str, limit: int = 5,
+              language: str = "en") -> dict[str, Any]:
+    return invoke(caller, "dispatch.recommend", {"incident": reference, "limit": limit},
+                  language)
+
+
+def triage(caller: Caller, reference: str, type_hint: str, narrative: str,
+           answers: dict[str, str], language: str = "en") -> dict[str, Any]:
+    return invoke(caller, "dispatch.triage", {"incident": reference, "type_hint": type_hint,
+                                              "narrative": narrative, **answers}, language)

@@ -1,0 +1,51 @@
+"""Computer-aided dispatch: the capability package's declaration (``accord.core.contract``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind
+from accord.core.i18n import N_
+from accord.core.registry import Capability
+
+HERE = Path(__file__).resolve().parent
+
+
+def _capabilities() -> Iterable[Capability]:
+    from accord.dispatch.capability import RECOMMEND_CAPABILITY, TRIAGE_CAPABILITY
+
+    return (TRIAGE_CAPABILITY, RECOMMEND_CAPABILITY)
+
+
+def _objects() -> Iterable[ObjectKind]:
+    from accord.dispatch.capability import INCIDENT_KIND
+
+    return (INCIDENT_KIND,)
+
+
+def _routers() -> Iterable[Any]:
+    from accord.dispatch.routes import dispatch
+
+    return (dispatch.router, dispatch.api_router, dispatch.public_router)
+
+
+def _cli(app: Any) -> None:
+    from accord.dispatch.cli import attach
+
+    attach(app)
+
+
+PACKAGE = CapabilityPackage(
+    name="dispatch",
+    capabilities=_capabilities,
+    table_modules=("accord.dispatch.models",),
+    routers=_routers,
+    templates=HERE / "templates",
+    cli=_cli,
+    objects=_objects,
+    dashboard=(DashboardCard(
+        N_("Dispatch"), N_("Call intake, unit recommendation with reasons, live board."),
+        "/dispatch", frozenset({"officer", "supervisor"})),),
+)

@@ -1,0 +1,523 @@
+"""Dispatch pages and API for officers and supervisors, and the public alert feed.
+
+Routers, one access rule each:
+
+* ``router`` (``/dispatch``) — officers and supervisors: queue, intake, incident page with
+  earlier calls and the recommendation with its reasons, units with status buttons, the
+  command line (``DU 12 E-1043``), CAP alerts, EIDO export and the live board.
+* ``api_router`` (``/api/v1/dispatch``) — the same people with an API token: intake and queue
+  as JSON (the intake benchmark's target).
+* ``public_router`` — anyone: published CAP alerts and their Atom feed.
+
+The live board is a server-sent event stream fed from the ``dispatch_events`` table, so every
+app process serves the same history. In each process one poller reads new rows (every 0.2 s
+while someone is connected) and hands them to all of that process's streams; a stream that
+reconnects sends ``Last-Event-ID`` and first catches up from the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+from xml.sax.saxutils import escape
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from accord.core.db import Database
+from accord.core.errors import AccordError, NotFound, ValidationFailed
+from accord.core.gateway.service import Caller
+from accord.core.roles import Role
+from accord.dispatch import cap, eido, governed
+from accord.dispatch.roads import ATTRIBUTION
+from accord.dispatch.service import Actor, DispatchService
+from accord.dispatch.states import INCIDENT_TRANSITIONS, UNIT_TRANSITIONS
+from accord.dispatch.vocabulary import incident_types
+from accord.web.deps import Principal, db_session, get_database, require_roles
+from accord.web.templating import render
+
+access = require_roles(Role.OFFICER, Role.SUPERVISOR)
+router = APIRouter(prefix="/dispatch", include_in_schema=False, dependencies=[Depends(access)])
+api_router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"],
+                       dependencies=[Depends(access)])
+public_router = APIRouter(include_in_schema=False)
+
+POLL_SECONDS = 0.2
+KEEPALIVE_SECONDS = 15.0
+COMMAND = re.compile(r"^\s*(?P<verb>[A-Za-z]{2})\s+(?P<args>.+?)\s*$")
+
+
+def _service(database: Database = Depends(get_database)) -> DispatchService:
+    return DispatchService(database)
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(principal.user.id, principal.user.username)
+
+
+def _caller(principal: Principal) -> Caller:
+    user = principal.user
+    return Caller(user_id=user.id, username=user.username,
+                  roles=frozenset(str(r) for r in user.roles))
+
+
+def _language(request: Request) -> str:
+    return "zh" if str(getattr(request.state, "language", "")).startswith("zh") else "en"
+
+
+def _types(language: str) -> list[tuple[str, str, int]]:
+    return [(t.code, t.name(language), t.priority) for t in incident_types().values()]
+
+
+# -- pages -----------------------------------------------------------------------------------
+@router.get("")
+def queue_page(request: Request, principal: Principal = Depends(access),
+               service: DispatchService = Depends(_service)) -> Response:
+    return _queue(request, service)
+
+
+def _queue(request: Request, service: DispatchService, error: AccordError | None = None,
+           form: dict[str, Any] | None = None, status_code: int = 200,
+           intake: dict[str, Any] | None = None) -> Response:
+    return render(request, "dispatch/queue.html", {
+        "queue": service.queue(), "types": _types(_language(request)),
+        "override": service.override_rate(), "error": error, "form": form or {},
+        "intake": intake, "attribution": ATTRIBUTION}, status_code=status_code)
+
+
+@router.post("/incidents")
+def create_incident(request: Request, type_code: str = Form("", alias="type"),
+                    lat: str = Form(""), lon: str = Form(""), address: str = Form(""),
+                    source: str = Form("phone"), language: str = Form(""),
+                    location_source: str = Form("caller"), narrative: str = Form(""),
+                    hazards: str = Form(""), device_lat: str = Form(""),
+                    device_lon: str = Form(""), weapon: str = Form(""),
+                    injured: str = Form(""), in_progress: str = Form(""),
+                    confirm: str = Form(""), principal: Principal = Depends(access),
+                    service: DispatchService = Depends(_service)) -> Response:
+    """Intake. Earlier calls and possible duplicates are shown first; the dispatcher confirms
+    a new incident anyway (nothing is ever merged by itself)."""
+    form = {"type": type_code, "lat": lat, "lon": lon, "address": address, "source": source,
+            "language": language, "location_source": location_source,
+            "narrative": narrative, "hazards": hazards, "device_lat": device_lat,
+            "device_lon": device_lon, "weapon": weapon, "injured": injured,
+            "in_progress": in_progress}
+    try:
+        if not confirm:
+            nearby = service.intake_check(lat, lon, address, type_code)
+            if nearby["earlier_calls"] or nearby["duplicates"]:
+                return _queue(request, service, form=form, intake=nearby)
+        incident = service.create_incident(
+            _actor(principal), type_code=type_code, lat=lat, lon=lon, source=source,
+            language=language, address=address, location_source=location_source,
+            narrative=narrative, hazards=hazards, device_lat=device_lat or None,
+            device_lon=device_lon or None)
+    except AccordError as error:
+        return _queue(request, service, error=error, form=form, status_code=error.status)
+    answers = {"weapon": "yes" if weapon else "", "injured": "yes" if injured else "",
+               "in_progress": "yes" if in_progress else ""}
+    suggestion = governed.triage(_caller(principal), incident["reference"], type_code,
+                                 narrative, answers, _language(request))
+    target = f"/dispatch/incidents/{incident['reference']}"
+    if suggestion.get("decision_id"):
+        target += f"?triage={suggestion['decision_id']}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/incidents/{reference}")
+def incident_page(request: Request, reference: str, triage: str = "",
+                  principal: Principal = Depends(access),
+                  service: DispatchService = Depends(_service)) -> Response:
+    return _incident(request, principal, service, reference, triage)
+
+
+def _incident(request: Request, principal: Principal, service: DispatchService,
+              reference: str, triage: str = "", error: AccordError | None = None,
+              status_code: int = 200) -> Response:
+    incident = service.incident(reference)
+    suggestion = _suggestion(triage) if triage and not incident["triage"]["outcome"] else None
+    recommendation = (governed.recommend(_caller(principal), incident["reference"],
+                                         language=_language(request))
+                      if incident["status"] in ("new", "dispatched", "on-scene") else None)
+    return render(request, "dispatch/incident.html", {
+        "incident": incident, "suggestion": suggestion, "triage_id": triage,
+        "recommendation": recommendation, "types": _types(_language(request)),
+        "statuses": sorted(INCIDENT_TRANSITIONS[incident["status"]]), "error": error,
+        "attribution": ATTRIBUTION}, status_code=status_code)
+
+
+def _suggestion(decision_id: str) -> dict[str, Any] | None:
+    from accord.core.governance import get_governance
+
+    try:
+        output = get_governance().gateway.usable_output(decision_id)
+    except AccordError:
+        return None
+    return output if "priority" in output and "cues" in output else None
+
+
+def _act(request: Request, principal: Principal, service: DispatchService, reference: str,
+         action: Any) -> Response:
+    """Run a change; on a refusal show the incident page with the reason and its status."""
+    try:
+        action()
+    except AccordError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _incident(request, principal, service, reference, error=error,
+                         status_code=error.status)
+    return RedirectResponse(f"/dispatch/incidents/{reference}", status_code=303)
+
+
+@router.post("/incidents/{reference}/triage")
+def answer_triage(request: Request, reference: str, decision_id: str = Form(""),
+                  answer: str = Form(""), type_code: str = Form("", alias="type"),
+                  priority: str = Form(""), reason: str = Form(""),
+                  principal: Principal = Depends(access),
+                  service: DispatchService = Depends(_service)) -> Response:
+    suggestion = _suggestion(decision_id)
+
+    def run() -> None:
+        if suggestion is None:
+            raise ValidationFailed(detail="no such triage suggestion")
+        if answer not in ("accept", "override"):
+            raise ValidationFailed(detail="answer must be accept or override")
+        chosen = int(priority) if priority.strip().isdigit() else None
+        service.record_triage(_actor(principal), reference, decision_id=decision_id,
+                              suggestion=suggestion, accept=answer == "accept",
+                              type_code=type_code, priority=chosen, reason=reason)
+
+    return _act(request, principal, service, reference, run)
+
+
+@router.post("/incidents/{reference}/narrative")
+def add_narrative(request: Request, reference: str, text: str = Form(""),
+                  principal: Principal = Depends(access),
+                  service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.add_narrative(_actor(principal), reference, text))
+
+
+@router.post("/incidents/{reference}/status")
+def incident_status(request: Request, reference: str, status: str = Form(""),
+                    reason: str = Form(""), principal: Principal = Depends(access),
+                    service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.set_incident_status(_actor(principal), reference, status,
+                                                    reason))
+
+
+@router.post("/incidents/{reference}/location")
+def adopt_location(request: Request, reference: str, principal: Principal = Depends(access),
+                   service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.adopt_device_location(_actor(principal), reference))
+
+
+@router.post("/incidents/{reference}/dispatch")
+def dispatch_unit(request: Request, reference: str, call_sign: str = Form(""),
+                  version: str = Form(""), principal: Principal = Depends(access),
+                  service: DispatchService = Depends(_service)) -> Response:
+    expected = int(version) if version.strip().isdigit() else None
+    return _act(request, principal, service, reference,
+                lambda: service.dispatch(_actor(principal), call_sign, reference, expected))
+
+
+@router.post("/incidents/{reference}/alert")
+def publish_alert(request: Request, reference: str, languages: list[str] = Form([]),
+                  urgency: str = Form("Expected"), severity: str = Form("Moderate"),
+                  certainty: str = Form("Observed"), other_language: str = Form(""),
+                  other_headline: str = Form(""), other_description: str = Form(""),
+                  principal: Principal = Depends(access),
+                  service: DispatchService = Depends(_service)) -> Response:
+    published: dict[str, Any] = {}
+
+    def run() -> None:
+        incident = service.incident(reference)
+        chosen = [code for code in languages if code]
+        own: dict[str, tuple[str, str, str]] = {}
+        if other_language.strip():
+            chosen.append(other_language.strip())
+            own[other_language.strip()] = (other_headline, other_description, "")
+        texts = cap.template_texts(chosen, incident, own)
+        identifier, xml = cap.build_alert(incident, texts, urgency=urgency, severity=severity,
+                                          certainty=certainty)
+        published.update(service.save_alert(_actor(principal), incident["id"], identifier,
+                                            texts[0].headline, [t.language for t in texts],
+                                            xml.decode("utf-8")))
+
+    response = _act(request, principal, service, reference, run)
+    if published:
+        return RedirectResponse(f"/alerts/{published['id']}.xml", status_code=303)
+    return response
+
+
+@router.get("/incidents/{reference}/eido.json")
+def export_eido(reference: str, service: DispatchService = Depends(_service)) -> Response:
+    document = eido.export(service.incident(reference))
+    return JSONResponse(document, headers={
+        "Content-Disposition": f'attachment; filename="{reference}-eido.json"'})
+
+
+@router.get("/units")
+def units_page(request: Request, principal: Principal = Depends(access),
+               service: DispatchService = Depends(_service)) -> Response:
+    return _units(request, service)
+
+
+def _units(request: Request, service: DispatchService, error: AccordError | None = None,
+           status_code: int = 200, done: str = "") -> Response:
+    units = service.units()
+    for unit in units:
+        unit["next"] = sorted(UNIT_TRANSITIONS[unit["status"]] - {"dispatched"})
+    return render(request, "dispatch/units.html", {
+        "units": units, "error": error, "done": done}, status_code=status_code)
+
+
+@router.post("/units/{call_sign}/status")
+def unit_status(request: Request, call_sign: str, status: str = Form(""),
+                version: str = Form(""), principal: Principal = Depends(access),
+                service: DispatchService = Depends(_service)) -> Response:
+    expected = int(version) if version.strip().isdigit() else None
+    try:
+        service.set_unit_status(_actor(principal), call_sign, status, expected)
+    except AccordError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _units(request, service, error=error, status_code=error.status)
+    return RedirectResponse("/dispatch/units", status_code=303)
+
+
+@router.post("/command")
+def command(request: Request, line: str = Form(""), principal: Principal = Depends(access),
+            service: DispatchService = Depends(_service)) -> Response:
+    """The command line: ``DU 12 E-1043`` dispatch, ``ST 12 on-scene`` unit status,
+    ``CL E-1043`` close, ``AD E-1043`` advised (no unit sent)."""
+    try:
+        done = run_command(service, _actor(principal), line)
+    except AccordError as error:
+        if request.headers.get("accept", "").startswith("application/json"):
+            raise
+        return _units(request, service, error=error, status_code=error.status)
+    if request.headers.get("accept", "").startswith("application/json"):
+        return JSONResponse({"done": done})
+    return _units(request, service, done=done)
+
+
+def run_command(service: DispatchService, actor: Actor, line: str) -> str:
+    match = COMMAND.match(line or "")
+    if match is None or len(line) > 200:
+        raise ValidationFailed(detail="commands: DU unit incident, ST unit status, "
+                                      "CL incident, AD incident")
+    verb, args = match.group("verb").upper(), match.group("args").split()
+    if verb == "DU" and len(args) == 2:
+        unit = service.dispatch(actor, args[0], args[1])
+        return f"unit {unit['call_sign']} dispatched to {unit['incident']}"
+    if verb == "ST" and len(args) == 2:
+        unit = service.set_unit_status(actor, args[0], args[1].lower())
+        return f"unit {unit['call_sign']} is {unit['status']}"
+    if verb in ("CL", "AD") and len(args) == 1:
+        target = "closed" if verb == "CL" else "advised"
+        incident = service.set_incident_status(actor, args[0], target)
+        return f"{incident['reference']} is {incident['status']}"
+    raise ValidationFailed(detail=f"cannot read {line.strip()!r}: commands are DU unit "
+                                  "incident, ST unit status, CL incident, AD incident")
+
+
+@router.get("/board")
+def board_page(request: Request, principal: Principal = Depends(access),
+               service: DispatchService = Depends(_service)) -> Response:
+    return render(request, "dispatch/board.html", {
+        "queue": service.queue(), "units": service.units(),
+        "last_event": service.last_event_id(), "attribution": ATTRIBUTION})
+
+
+@router.get("/roads.geojson")
+def roads_geojson(service: DispatchService = Depends(_service)) -> Response:
+    roads = service.roads
+    features = []
+    index = {node: i for i, node in enumerate(roads.nodes)}
+    seen: set[tuple[Any, Any]] = set()
+    for a, b in roads.graph.edges():
+        if (b, a) in seen:
+            continue
+        seen.add((a, b))
+        i, j = index[a], index[b]
+        features.append([[round(float(roads.lon[i]), 6), round(float(roads.lat[i]), 6)],
+                         [round(float(roads.lon[j]), 6), round(float(roads.lat[j]), 6)]])
+    return JSONResponse({"type": "FeatureCollection", "attribution": roads.attribution,
+                         "features": [{"type": "Feature", "properties": {},
+                                       "geometry": {"type": "MultiLineString",
+                                                    "coordinates": features}}]},
+                        headers={"Cache-Control": "max-age=3600"})
+
+
+class _Hub:
+    """One poller per process and event loop: reads new events from the table and hands them
+    to every stream of this process."""
+
+    def __init__(self, service: DispatchService) -> None:
+        self.service = service
+        self.recent: deque[dict[str, Any]] = deque(maxlen=2000)
+        self.last = service.last_event_id()
+        self.changed = asyncio.Condition()
+        self.listeners = 0
+        self.task: asyncio.Task[None] | None = None
+
+    async def poll(self) -> None:
+        while self.listeners > 0:
+            events = await run_in_threadpool(self.service.events_after, self.last)
+            if events:
+                self.recent.extend(events)
+                self.last = events[-1]["id"]
+                async with self.changed:
+                    self.changed.notify_all()
+            await asyncio.sleep(POLL_SECONDS)
+        self.task = None
+
+    def after(self, last: int) -> list[dict[str, Any]] | None:
+        """Events after ``last`` from memory, or None when memory does not reach back that
+        far (the stream then reads the table)."""
+        covered_from = self.recent[0]["id"] - 1 if self.recent else self.last
+        if last < covered_from:
+            return None
+        return [e for e in self.recent if e["id"] > last]
+
+
+_hubs: dict[tuple[int, str], _Hub] = {}
+
+
+def _hub(service: DispatchService) -> _Hub:
+    key = (id(asyncio.get_running_loop()), service.database.url)
+    hub = _hubs.get(key)
+    if hub is None:
+        hub = _hubs[key] = _Hub(service)
+    return hub
+
+
+def _frame(event: dict[str, Any]) -> str:
+    return (f"id: {event['id']}\nevent: dispatch\n"
+            f"data: {json.dumps(event, ensure_ascii=False, default=str)}\n\n")
+
+
+@router.get("/board/events")
+async def board_events(request: Request, after: int = 0, once: bool = False,
+                       service: DispatchService = Depends(_service),
+                       session: Session = Depends(db_session)) -> Response:
+    """Server-sent events from the event log. ``Last-Event-ID`` (sent by a reconnecting
+    browser) or ``after`` says where to resume; ``once`` answers the catch-up and ends."""
+    # The request's session (used to check who is asking) would otherwise keep a pooled
+    # connection for as long as the stream lasts: 200 boards would exhaust the pool.
+    session.close()
+    header = request.headers.get("last-event-id", "")
+    last = int(header) if header.isdigit() else max(0, after)
+
+    async def stream() -> AsyncIterator[str]:
+        nonlocal last
+        # An id beyond the log's end (a browser that saw another database) means "from now".
+        last = min(last, await run_in_threadpool(service.last_event_id))
+        backlog = await run_in_threadpool(service.events_after, last, 2000)
+        yield "retry: 2000\n\n"
+        for event in backlog:
+            last = event["id"]
+            yield _frame(event)
+        if once:
+            return
+        hub = _hub(service)
+        hub.listeners += 1
+        if hub.task is None:
+            hub.task = asyncio.create_task(hub.poll())
+        try:
+            while not await request.is_disconnected():
+                # Look before waiting: an event the poller took in while this stream was busy
+                # has already been announced and would otherwise wait for the next one.
+                events = hub.after(last)
+                if events is None:
+                    events = await run_in_threadpool(service.events_after, last, 2000)
+                if events:
+                    for event in events:
+                        last = event["id"]
+                        yield _frame(event)
+                    continue
+                async with hub.changed:
+                    if hub.after(last) != []:  # arrived while taking the lock
+                        continue
+                    try:
+                        await asyncio.wait_for(hub.changed.wait(), KEEPALIVE_SECONDS)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"
+        finally:
+            hub.listeners -= 1
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+# -- JSON API --------------------------------------------------------------------------------
+class IncidentIn(BaseModel):
+    type: str = Field(max_length=40)
+    lat: float
+    lon: float
+    source: str = Field("phone", max_length=16)
+    language: str = Field("", max_length=35)
+    address: str = Field("", max_length=400)
+    location_source: str = Field("coordinates", max_length=16)
+    narrative: str = Field("", max_length=100_000)
+
+
+@api_router.post("/incidents", status_code=201)
+def api_create(body: IncidentIn, principal: Principal = Depends(access),
+               service: DispatchService = Depends(_service)) -> dict[str, Any]:
+    """Record an incident; the answer lists earlier calls and possible duplicates (the
+    recommendation is a separate, governed call)."""
+    return service.create_incident(
+        _actor(principal), type_code=body.type, lat=body.lat, lon=body.lon, source=body.source,
+        language=body.language, address=body.address, location_source=body.location_source,
+        narrative=body.narrative)
+
+
+@api_router.get("/queue")
+def api_queue(service: DispatchService = Depends(_service)) -> list[dict[str, Any]]:
+    return service.queue()
+
+
+@api_router.get("/incidents/{reference}/recommendation")
+def api_recommendation(request: Request, reference: str,
+                       principal: Principal = Depends(access),
+                       service: DispatchService = Depends(_service)) -> dict[str, Any]:
+    incident = service.incident(reference)
+    return governed.recommend(_caller(principal), incident["reference"],
+                              language=_language(request))
+
+
+# -- public alerts ---------------------------------------------------------------------------
+@public_router.get("/alerts/{alert_id}.xml")
+def public_alert(alert_id: int, database: Database = Depends(get_database)) -> Response:
+    alert = DispatchService(database).alert(alert_id)
+    return Response(alert["xml"], media_type="application/cap+xml")
+
+
+@public_router.get("/alerts.atom")
+def public_feed(request: Request, database: Database = Depends(get_database)) -> Response:
+    alerts = DispatchService(database).alerts()
+    base = str(request.base_url).rstrip("/")
+    updated = alerts[0]["created_at"].isoformat() if alerts else "1970-01-01T00:00:00+00:00"
+    entries = "".join(
+        f"<entry><id>urn:accord:alert:{escape(a['identifier'])}</id>"
+        f"<title>{escape(a['headline'])}</title><updated>{a['created_at'].isoformat()}</updated>"
+        f"<link rel=\"alternate\" type=\"application/cap+xml\" "
+        f"href=\"{base}/alerts/{a['id']}.xml\"/>"
+        f"<summary>{escape(', '.join(a['languages']))}</summary></entry>" for a in alerts)
+    feed = ('<?xml version="1.0" encoding="utf-8"?>'
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title>Police public alerts</title>'
+            f'<id>{escape(base)}/alerts.atom</id><updated>{updated}</updated>'
+            f'<link rel="self" href="{escape(base)}/alerts.atom"/>'
+            f'<author><name>Police</name></author>{entries}</feed>')
+    return Response(feed, media_type="application/atom+xml")

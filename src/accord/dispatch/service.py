@@ -1,0 +1,665 @@
+"""Dispatch services: the only functions that web routes, the CLI and the runners call.
+
+Every change writes its rows and one ``dispatch_events`` row in the same transaction, so the
+board, the timeline and the tables cannot disagree. Refusals are :class:`AccordError` subclasses
+with the reason a dispatcher needs (422 for bad input, 409 for a conflict), raised before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from accord.core.db import Database, utcnow
+from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.dispatch import states
+from accord.dispatch.models import (
+    DispatchAlert,
+    DispatchEvent,
+    DispatchIncident,
+    DispatchNarrative,
+    DispatchUnit,
+)
+from accord.dispatch.roads import RoadGraph, haversine_m, helsinki
+from accord.dispatch.vocabulary import incident_type, incident_types
+
+SOURCES = ("phone", "walk-in", "web", "officer")
+LOCATION_SOURCES = ("caller", "map", "coordinates", "device", "import")
+MAX_NARRATIVE = 4000  # characters per entry: a long statement belongs in a case file
+MAX_ADDRESS = 200
+EARLIER_CALLS_METRES = 50.0
+EARLIER_CALLS_DAYS = 365
+DUPLICATE_METRES = 150.0
+DUPLICATE_MINUTES = 30
+#: Recommendation rules, in seconds of driving time they are worth (see recommend()).
+LANGUAGE_BONUS_S = 240.0
+SKILL_BONUS_S = 60.0
+WORKLOAD_PENALTY_S = 30.0
+WORKLOAD_HOURS = 8
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+CALL_SIGN = re.compile(r"^[A-Za-z0-9-]{1,16}$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+
+
+class DispatchConflict(Conflict):
+    """Two dispatchers, one unit: the loser is told who has it now."""
+
+
+def reference_id(reference: str | int) -> int:
+    text = str(reference).strip().upper()
+    if text.startswith("E-"):
+        text = text[2:]
+    if not text.isdigit():
+        raise NotFound(f"No incident {reference!s} (incident numbers look like E-1043).")
+    return int(text)
+
+
+def language_tag(value: str) -> str:
+    value = (value or "").strip()
+    if value and not LANGUAGE_TAG.match(value):
+        raise ValidationFailed(detail=f"caller language {value!r} is not a BCP 47 tag (e.g. ru, "
+                                      "zh-Hans, en-GB)")
+    return value
+
+
+def primary(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
+def address_key(address: str) -> str:
+    return re.sub(r"[^\w]+", " ", address.lower()).strip()
+
+
+def duration_text(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def _coordinate(value: Any, name: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(detail=f"{name} must be a number") from None
+    if not (math.isfinite(number) and low <= number <= high):
+        raise ValidationFailed(detail=f"{name} must be between {low:g} and {high:g}")
+    return number
+
+
+class DispatchService:
+    def __init__(self, database: Database | None = None, roads: RoadGraph | None = None) -> None:
+        if database is None:
+            from accord.core.runtime import get_database
+
+            database = get_database()
+        self.database = database
+        self._roads = roads
+
+    @property
+    def roads(self) -> RoadGraph:
+        if self._roads is None:
+            self._roads = helsinki()
+        return self._roads
+
+    # -- checks --------------------------------------------------------------------------
+    def check_location(self, lat: Any, lon: Any) -> tuple[float, float]:
+        lat_f = _coordinate(lat, "latitude", -90, 90)
+        lon_f = _coordinate(lon, "longitude", -180, 180)
+        if not self.roads.covers(lat_f, lon_f):
+            s, w, n, e = self.roads.bbox
+            raise ValidationFailed(detail=(
+                f"{lat_f:.5f}, {lon_f:.5f} is outside the service area (the road network "
+                f"{self.roads.name} covers {s:.4f}–{n:.4f} N, {w:.4f}–{e:.4f} E)"))
+        return lat_f, lon_f
+
+    @staticmethod
+    def check_narrative(text: str) -> str:
+        text = (text or "").strip()
+        if len(text) > MAX_NARRATIVE:
+            raise ValidationFailed(detail=f"a narrative entry may hold at most {MAX_NARRATIVE} "
+                                          f"characters (this one has {len(text)})")
+        return text
+
+    @staticmethod
+    def _event(session: Session, kind: str, actor: Actor, *, incident: DispatchIncident | None
+               = None, unit: DispatchUnit | None = None, **data: Any) -> None:
+        body: dict[str, Any] = dict(data)
+        if incident is not None:
+            body["incident"] = _incident_brief(incident)
+        if unit is not None:
+            body["unit"] = _unit_brief(unit, incident.reference if incident is not None
+                                       and unit.incident_id == incident.id else None)
+        session.add(DispatchEvent(kind=kind, actor=actor.username,
+                                  incident_id=incident.id if incident is not None else None,
+                                  unit_id=unit.id if unit is not None else None, data=body))
+
+    # -- incidents -----------------------------------------------------------------------
+    def create_incident(self, actor: Actor, *, type_code: str, lat: Any, lon: Any,
+                        source: str = "phone", language: str = "", address: str = "",
+                        location_source: str = "coordinates", narrative: str = "",
+                        hazards: str = "", priority: int | None = None,
+                        device_lat: Any = None, device_lon: Any = None,
+                        external_id: str = "", narrative_entries: Iterable[tuple[datetime, str,
+                                                                                  str]] = ()
+                        ) -> dict[str, Any]:
+        kind = incident_type(type_code)
+        if source not in SOURCES:
+            raise ValidationFailed(detail=f"source must be one of {', '.join(SOURCES)}")
+        if location_source not in LOCATION_SOURCES:
+            raise ValidationFailed(detail="location source must be one of "
+                                          f"{', '.join(LOCATION_SOURCES)}")
+        lat_f, lon_f = self.check_location(lat, lon)
+        device: tuple[float, float] | None = None
+        if device_lat not in (None, "") and device_lon not in (None, ""):
+            device = (_coordinate(device_lat, "device latitude", -90, 90),
+                      _coordinate(device_lon, "device longitude", -180, 180))
+        address = (address or "").strip()
+        if len(address) > MAX_ADDRESS:
+            raise ValidationFailed(detail=f"address longer than {MAX_ADDRESS} characters")
+        if len(hazards or "") > MAX_NARRATIVE:
+            raise ValidationFailed(detail=f"hazards longer than {MAX_NARRATIVE} characters")
+        text = self.check_narrative(narrative)
+        entries = [(at, who, self.check_narrative(body)) for at, who, body in narrative_entries]
+        if priority is not None and not 1 <= int(priority) <= 5:
+            raise ValidationFailed(detail="priority must be 1 (most urgent) to 5")
+        tag = language_tag(language)
+        with self.database.session() as session:
+            incident = DispatchIncident(
+                type_code=kind.code, priority=int(priority or kind.priority), source=source,
+                caller_language=tag, address=address, address_key=address_key(address),
+                lat=lat_f, lon=lon_f, location_source=location_source,
+                device_lat=device[0] if device else None,
+                device_lon=device[1] if device else None, hazards=(hazards or "").strip(),
+                external_id=external_id, created_by=actor.user_id, status="new")
+            session.add(incident)
+            session.flush()
+            for at, who, body in entries:
+                session.add(DispatchNarrative(incident_id=incident.id, at=at, author=who,
+                                              text=body))
+            if text:
+                session.add(DispatchNarrative(incident_id=incident.id, author_id=actor.user_id,
+                                              author=actor.username, text=text,
+                                              at=incident.created_at))
+            self._event(session, "incident-created", actor, incident=incident)
+            session.flush()
+            # Built here, in the same transaction, from what was just written: a new incident
+            # has no units and one timeline entry, so only the neighbourhood is queried.
+            data = _incident_full(incident)
+            notes = [(at, who, body) for at, who, body in entries]
+            if text:
+                notes.append((incident.created_at, actor.username, text))
+            data["narrative"] = [{"at": at.isoformat(), "author": who, "text": body}
+                                 for at, who, body in sorted(notes, key=lambda n: n[0])]
+            data["timeline"] = [{"at": incident.created_at.isoformat(),
+                                 "kind": "incident-created", "actor": actor.username,
+                                 "status": "new", "unit": ""}]
+            data["units"] = []
+            data.update(self._nearby(session, lat_f, lon_f, incident.address_key, kind.code,
+                                     exclude=incident.id, since=incident.created_at))
+            return data
+
+    def _get_incident(self, session: Session, reference: str | int) -> DispatchIncident:
+        incident = session.get(DispatchIncident, reference_id(reference))
+        if incident is None:
+            raise NotFound(f"No incident {reference!s}.")
+        return incident
+
+    def incident(self, reference: str | int) -> dict[str, Any]:
+        with self.database.session() as session:
+            return self._incident_data(session, self._get_incident(session, reference))
+
+    def _incident_data(self, session: Session, incident: DispatchIncident) -> dict[str, Any]:
+        data = _incident_full(incident)
+        data["narrative"] = [
+            {"at": n.at.isoformat(), "author": n.author, "text": n.text}
+            for n in session.scalars(select(DispatchNarrative).where(
+                DispatchNarrative.incident_id == incident.id).order_by(DispatchNarrative.at,
+                                                                       DispatchNarrative.id))]
+        data["timeline"] = [
+            {"id": e.id, "at": e.at.isoformat(), "kind": e.kind, "actor": e.actor,
+             "status": (e.data.get("incident") or {}).get("status", ""),
+             "unit": (e.data.get("unit") or {}).get("call_sign", "")}
+            for e in session.scalars(select(DispatchEvent).where(
+                DispatchEvent.incident_id == incident.id).order_by(DispatchEvent.id))]
+        data["units"] = [_unit_brief(u, incident.reference) for u in session.scalars(
+            select(DispatchUnit).where(DispatchUnit.incident_id == incident.id))]
+        data.update(self._nearby(session, incident.lat, incident.lon, incident.address_key,
+                                 incident.type_code, exclude=incident.id,
+                                 since=incident.created_at))
+        return data
+
+    def intake_check(self, lat: Any, lon: Any, address: str = "",
+                     type_code: str = "") -> dict[str, Any]:
+        """Earlier calls at the place and possible duplicates, shown before creating."""
+        lat_f, lon_f = self.check_location(lat, lon)
+        with self.database.session() as session:
+            return self._nearby(session, lat_f, lon_f, address_key(address or ""), type_code,
+                                exclude=None, since=utcnow())
+
+    def _nearby(self, session: Session, lat: float, lon: float, key: str, type_code: str,
+                exclude: int | None, since: datetime) -> dict[str, Any]:
+        """Earlier calls (same address text or within 50 m, past year) and duplicate candidates
+        (same type within 150 m and 30 minutes, not closed). Never merged: only listed."""
+        dlat = EARLIER_CALLS_METRES / 111_000 * 3
+        dlon = dlat / max(0.1, math.cos(math.radians(lat)))
+        window = since - timedelta(days=EARLIER_CALLS_DAYS)
+        near = or_(DispatchIncident.address_key == key if key else False,
+                   (DispatchIncident.lat.between(lat - dlat, lat + dlat)
+                    & DispatchIncident.lon.between(lon - dlon, lon + dlon)))
+        i = DispatchIncident
+        # Plain columns, not ORM objects: this runs on every intake.
+        query = select(i.id, i.type_code, i.priority, i.status, i.lat, i.lon, i.address,
+                       i.caller_language, i.address_key, i.created_at).where(
+            near, i.created_at >= window, i.created_at <= since + timedelta(seconds=1))
+        if exclude is not None:
+            query = query.where(i.id != exclude)
+        earlier, duplicates = [], []
+        for other in session.execute(query.order_by(i.created_at.desc()).limit(50)):
+            metres = haversine_m(lat, lon, other.lat, other.lon)
+            same_address = bool(key) and other.address_key == key
+            brief = {"reference": f"E-{other.id}", "type": other.type_code,
+                     "priority": other.priority, "status": other.status, "lat": other.lat,
+                     "lon": other.lon, "address": other.address,
+                     "language": other.caller_language, "metres": round(metres),
+                     "created_at": other.created_at.isoformat()}
+            if metres <= EARLIER_CALLS_METRES or same_address:
+                earlier.append(brief)
+            if (type_code and other.type_code == type_code and other.status != "closed"
+                    and metres <= DUPLICATE_METRES
+                    and since - other.created_at <= timedelta(minutes=DUPLICATE_MINUTES)):
+                duplicates.append(brief)
+        return {"earlier_calls": earlier[:20], "duplicates": duplicates}
+
+    def queue(self, include_closed: bool = False) -> list[dict[str, Any]]:
+        """Open incidents, most urgent first, then longest waiting."""
+        with self.database.session() as session:
+            query = select(DispatchIncident)
+            if not include_closed:
+                query = query.where(DispatchIncident.status != "closed")
+            now = utcnow()
+            rows = session.scalars(query.order_by(DispatchIncident.priority,
+                                                  DispatchIncident.created_at,
+                                                  DispatchIncident.id).limit(500))
+            return [{**_incident_full(i), "waiting_seconds": int((now - i.created_at)
+                                                                 .total_seconds())}
+                    for i in rows]
+
+    def add_narrative(self, actor: Actor, reference: str | int, text: str) -> dict[str, Any]:
+        text = self.check_narrative(text)
+        if not text:
+            raise ValidationFailed(detail="the narrative entry is empty")
+        with self.database.session() as session:
+            incident = self._get_incident(session, reference)
+            if incident.status == "closed":
+                raise Conflict(detail=f"{incident.reference} is closed")
+            session.add(DispatchNarrative(incident_id=incident.id, author_id=actor.user_id,
+                                          author=actor.username, text=text))
+            incident.updated_at = utcnow()
+            self._event(session, "narrative-added", actor, incident=incident)
+        return self.incident(reference)
+
+    def adopt_device_location(self, actor: Actor, reference: str | int) -> dict[str, Any]:
+        """The dispatcher's button: take the device's location as the incident's."""
+        with self.database.session() as session:
+            incident = self._get_incident(session, reference)
+            if incident.device_lat is None or incident.device_lon is None:
+                raise Conflict(detail=f"{incident.reference} has no device location")
+            lat, lon = self.check_location(incident.device_lat, incident.device_lon)
+            previous = (incident.lat, incident.lon, incident.location_source)
+            incident.lat, incident.lon, incident.location_source = lat, lon, "device"
+            incident.version += 1
+            self._event(session, "location-changed", actor, incident=incident,
+                        previous={"lat": previous[0], "lon": previous[1],
+                                  "source": previous[2]})
+        return self.incident(reference)
+
+    def set_incident_status(self, actor: Actor, reference: str | int, status: str,
+                            reason: str = "") -> dict[str, Any]:
+        with self.database.session() as session:
+            incident = self._get_incident(session, reference)
+            states.check_transition(states.INCIDENT_TRANSITIONS, incident.reference,
+                                    incident.status, status)
+            if status in ("closed", "new", "advised"):
+                busy = session.scalars(select(DispatchUnit.call_sign).where(
+                    DispatchUnit.incident_id == incident.id,
+                    DispatchUnit.status.in_(states.COMMITTED))).all()
+                if busy:
+                    raise Conflict(detail=f"{incident.reference} still has units assigned "
+                                          f"({', '.join(busy)}): clear or cancel them first")
+            incident.status = status
+            incident.version += 1
+            incident.updated_at = utcnow()
+            if status == "closed":
+                incident.closed_at = utcnow()
+            self._event(session, "incident-status", actor, incident=incident,
+                        reason=reason[:500])
+        return self.incident(reference)
+
+    def record_triage(self, actor: Actor, reference: str | int, *, decision_id: str,
+                      suggestion: dict[str, Any], accept: bool, type_code: str = "",
+                      priority: int | None = None, reason: str = "",
+                      ledger: Any = None) -> dict[str, Any]:
+        """The dispatcher's answer to a triage suggestion: accepted as is, or overridden with
+        a reason. Both go to the ledger, in the same transaction as the incident's change."""
+        reason = (reason or "").strip()
+        if accept:
+            type_code, priority = suggestion["type"], int(suggestion["priority"])
+        else:
+            if not reason:
+                raise ValidationFailed(detail="an override needs a reason")
+            if len(reason) > 1000:
+                raise ValidationFailed(detail="the reason may hold at most 1000 characters")
+            incident_type(type_code)
+            if priority is None or not 1 <= int(priority) <= 5:
+                raise ValidationFailed(detail="priority must be 1 (most urgent) to 5")
+        outcome = "accepted" if accept else "overridden"
+        if ledger is None:
+            from accord.core.governance import get_governance
+
+            ledger = get_governance().ledger
+        with self.database.write_session() as session:
+            incident = self._get_incident(session, reference)
+            if incident.status == "closed":
+                raise Conflict(detail=f"{incident.reference} is closed")
+            incident.type_code, incident.priority = type_code, int(priority or 3)
+            incident.triage_decision_id, incident.triage_outcome = decision_id, outcome
+            incident.triage_reason = reason
+            incident.version += 1
+            self._event(session, "triage-" + outcome, actor, incident=incident,
+                        decision_id=decision_id, reason=reason)
+            ledger.append(session, "dispatch.triage-outcome", {
+                "actor": actor.username, "decision_id": decision_id, "outcome": outcome,
+                "incident": incident.reference,
+                "suggested": {"type": suggestion.get("type"),
+                              "priority": suggestion.get("priority")},
+                "chosen": {"type": type_code, "priority": int(priority or 3)},
+                "reason": reason})
+        return self.incident(reference)
+
+    def override_rate(self) -> dict[str, Any]:
+        """Share of triage suggestions the dispatchers overrode (automation-bias monitor)."""
+        with self.database.session() as session:
+            rows = dict(session.execute(select(DispatchIncident.triage_outcome, func.count())
+                                        .where(DispatchIncident.triage_outcome != "")
+                                        .group_by(DispatchIncident.triage_outcome)).all())
+        total = sum(rows.values())
+        return {"answered": total, "overridden": rows.get("overridden", 0),
+                "rate": (rows.get("overridden", 0) / total) if total else None}
+
+    # -- units ---------------------------------------------------------------------------
+    def create_unit(self, actor: Actor, call_sign: str, lat: Any, lon: Any,
+                    skills: Iterable[str] = (), languages: Iterable[str] = ()) -> dict[str, Any]:
+        call_sign = call_sign.strip()
+        if not CALL_SIGN.match(call_sign):
+            raise ValidationFailed(detail="a call sign is 1-16 letters, digits or hyphens")
+        lat_f, lon_f = self.check_location(lat, lon)
+        tags = [language_tag(t) for t in languages if t.strip()]
+        with self.database.session() as session:
+            if session.scalar(select(DispatchUnit.id).where(DispatchUnit.call_sign
+                                                            == call_sign)):
+                raise Conflict(detail=f"unit {call_sign} exists")
+            unit = DispatchUnit(call_sign=call_sign, lat=lat_f, lon=lon_f,
+                                skills=sorted({s.strip().lower() for s in skills if s.strip()}),
+                                languages=tags, status="available")
+            session.add(unit)
+            session.flush()
+            self._event(session, "unit-created", actor, unit=unit)
+            return _unit_brief(unit, None)
+
+    def units(self) -> list[dict[str, Any]]:
+        with self.database.session() as session:
+            refs = dict(session.execute(select(DispatchIncident.id, DispatchIncident.id)).all())
+            return [_unit_brief(u, f"E-{refs[u.incident_id]}" if u.incident_id in refs else None)
+                    for u in session.scalars(select(DispatchUnit).order_by(
+                        DispatchUnit.call_sign))]
+
+    def _get_unit(self, session: Session, call_sign: str) -> DispatchUnit:
+        unit = session.scalar(select(DispatchUnit).where(DispatchUnit.call_sign
+                                                         == call_sign.strip()))
+        if unit is None:
+            raise NotFound(f"No unit {call_sign}.")
+        return unit
+
+    def set_unit_status(self, actor: Actor, call_sign: str, status: str,
+                        expected_version: int | None = None, lat: Any = None,
+                        lon: Any = None) -> dict[str, Any]:
+        if status == "dispatched":
+            raise ValidationFailed(detail="dispatch a unit to an incident (DU unit incident)")
+        with self.database.write_session() as session:
+            unit = self._get_unit(session, call_sign)
+            states.check_transition(states.UNIT_TRANSITIONS, f"unit {unit.call_sign}",
+                                    unit.status, status)
+            version = unit.version if expected_version is None else int(expected_version)
+            incident = (session.get(DispatchIncident, unit.incident_id)
+                        if unit.incident_id is not None else None)
+            values: dict[str, Any] = {"status": status, "version": version + 1,
+                                      "status_at": utcnow()}
+            if lat not in (None, "") and lon not in (None, ""):
+                values["lat"], values["lon"] = self.check_location(lat, lon)
+            if status in ("available", "out-of-service"):
+                values["incident_id"] = None
+            changed = session.execute(update(DispatchUnit).where(
+                DispatchUnit.id == unit.id, DispatchUnit.version == version,
+                DispatchUnit.status == unit.status).values(**values)).rowcount
+            if changed != 1:
+                raise self._lost(session, unit.call_sign)
+            session.refresh(unit)
+            if incident is not None:
+                self._follow_unit(session, incident, unit, status)
+            self._event(session, "unit-status", actor, incident=incident, unit=unit)
+            return _unit_brief(unit, incident.reference if incident is not None
+                               and unit.incident_id == incident.id else None)
+
+    def _follow_unit(self, session: Session, incident: DispatchIncident, unit: DispatchUnit,
+                     status: str) -> None:
+        """Incident status follows its units: first on scene → on-scene; last one cancelled
+        before arriving → back in the queue."""
+        if status == "on-scene" and incident.status == "dispatched":
+            incident.status = "on-scene"
+            incident.version += 1
+        elif status == "available" and incident.status == "dispatched":
+            left = session.scalar(select(func.count()).select_from(DispatchUnit).where(
+                DispatchUnit.incident_id == incident.id,
+                DispatchUnit.status.in_(states.COMMITTED)))
+            if not left:
+                incident.status = "new"
+                incident.version += 1
+
+    def dispatch(self, actor: Actor, call_sign: str, reference: str | int,
+                 expected_version: int | None = None) -> dict[str, Any]:
+        """Send a unit. Of two dispatchers sending one unit, exactly one wins: the UPDATE only
+        applies to the version (and an assignable status) read; the other gets a 409 that
+        says where the unit went and who sent it."""
+        # A serialised writer on SQLite (BEGIN IMMEDIATE), so a second dispatcher reads after
+        # the first one's commit instead of failing on a lock; on PostgreSQL the conditional
+        # UPDATE waits for the first transaction's row lock and then matches nothing.
+        with self.database.write_session() as session:
+            incident = self._get_incident(session, reference)
+            unit = self._get_unit(session, call_sign)
+            if incident.status in ("closed", "advised"):
+                raise Conflict(detail=f"{incident.reference} is {incident.status}; "
+                                      "reopen it before dispatching")
+            if unit.status not in states.ASSIGNABLE:
+                if unit.status in states.COMMITTED:
+                    raise self._lost(session, unit.call_sign)
+                states.check_transition(states.UNIT_TRANSITIONS, f"unit {unit.call_sign}",
+                                        unit.status, "dispatched")
+            version = unit.version if expected_version is None else int(expected_version)
+            changed = session.execute(update(DispatchUnit).where(
+                DispatchUnit.id == unit.id, DispatchUnit.version == version,
+                DispatchUnit.status.in_(states.ASSIGNABLE)).values(
+                status="dispatched", incident_id=incident.id, version=version + 1,
+                status_at=utcnow())).rowcount
+            if changed != 1:
+                raise self._lost(session, unit.call_sign)
+            session.refresh(unit)
+            if incident.status == "new":
+                incident.status = "dispatched"
+                incident.version += 1
+            incident.updated_at = utcnow()
+            self._event(session, "unit-dispatched", actor, incident=incident, unit=unit)
+            return _unit_brief(unit, incident.reference)
+
+    @staticmethod
+    def _lost(session: Session, call_sign: str) -> DispatchConflict:
+        """Why a conditional update found nothing to change: what the unit is now, where, and
+        who changed it last (read again, not from the stale copy)."""
+        unit = session.scalar(select(DispatchUnit).where(DispatchUnit.call_sign == call_sign)
+                              .execution_options(populate_existing=True))
+        assert unit is not None
+        last = session.scalar(select(DispatchEvent).where(DispatchEvent.unit_id == unit.id)
+                              .order_by(DispatchEvent.id.desc()).limit(1))
+        where = f" to E-{unit.incident_id}" if unit.incident_id else ""
+        who = (f" by {last.actor} at {last.at:%H:%M:%S} UTC" if last is not None else "")
+        return DispatchConflict(detail=(
+            f"unit {unit.call_sign} changed since you looked: it is now {unit.status}{where}"
+            f"{who}. Nothing was changed; choose again."))
+
+    # -- recommendation ------------------------------------------------------------------
+    def recommend(self, reference: str | int, limit: int = 5,
+                  engine: str = "auto") -> dict[str, Any]:
+        with self.database.session() as session:
+            incident = self._get_incident(session, reference)
+            units = list(session.scalars(select(DispatchUnit).where(
+                DispatchUnit.status.in_(states.ASSIGNABLE)).order_by(DispatchUnit.call_sign)))
+            since = utcnow() - timedelta(hours=WORKLOAD_HOURS)
+            workload = dict(session.execute(
+                select(DispatchEvent.unit_id, func.count()).where(
+                    DispatchEvent.kind == "unit-dispatched", DispatchEvent.at >= since)
+                .group_by(DispatchEvent.unit_id)).all())
+            target = (incident.lat, incident.lon, incident.caller_language, incident.type_code)
+        return self.rank(target, units, workload, limit=limit, engine=engine,
+                         reference=f"E-{reference_id(reference)}")
+
+    def rank(self, target: tuple[float, float, str, str], units: list[DispatchUnit],
+             workload: dict[int, int], limit: int = 5, engine: str = "auto",
+             reference: str = "") -> dict[str, Any]:
+        """Rank units by driving time adjusted by stated rules: a unit that speaks a
+        foreign-language caller's language counts as 4 min closer, each useful skill 1 min,
+        each dispatch in the last 8 hours 30 s farther. The reasons say which applied."""
+        lat, lon, language, type_code = target
+        kind = incident_type(type_code)
+        wanted_language = primary(language) if language else ""
+        local = wanted_language in ("", "fi", "sv", "en")
+        times = self.roads.times_to(lat, lon, [(u.lat, u.lon) for u in units], engine=engine)
+        ranked = []
+        for unit, (seconds, how) in zip(units, times, strict=True):
+            reasons = [f"{duration_text(seconds)} by road" if how == "road"
+                       else f"{duration_text(seconds)} straight-line estimate (no road path)"]
+            score = seconds
+            spoken = {primary(t) for t in unit.languages or ()}
+            speaks = bool(wanted_language) and wanted_language in spoken
+            if speaks and not local:
+                score -= LANGUAGE_BONUS_S
+                reasons.append(f"speaks the caller's language ({language})")
+            elif wanted_language and not local:
+                reasons.append(f"does not speak {language}")
+            matched = sorted(set(kind.skills) & set(unit.skills or ()))
+            if not local and "interpreter" in (unit.skills or ()) and not speaks:
+                matched = sorted({*matched, "interpreter"})
+            if matched:
+                score -= SKILL_BONUS_S * len(matched)
+                reasons.append("skills: " + ", ".join(matched))
+            jobs = int(workload.get(unit.id, 0))
+            if jobs:
+                score += WORKLOAD_PENALTY_S * jobs
+                reasons.append(f"{jobs} dispatch{'es' if jobs > 1 else ''} in the last "
+                               f"{WORKLOAD_HOURS} h")
+            ranked.append({"call_sign": unit.call_sign, "unit_version": unit.version,
+                           "seconds": round(seconds, 1), "estimate": how,
+                           "score": round(score, 1), "speaks_caller_language": speaks,
+                           "skills_matched": matched, "workload": jobs,
+                           "reasons": reasons,
+                           "summary": f"Unit {unit.call_sign}: " + ", ".join(reasons)})
+        ranked.sort(key=lambda r: (r["score"], r["call_sign"]))
+        return {"incident": reference, "units": ranked[:limit], "considered": len(units),
+                "network": self.roads.name, "attribution": self.roads.attribution,
+                "engine": self.roads.engine_for(engine), "method": "rules over road time"}
+
+    # -- event log -----------------------------------------------------------------------
+    def events_after(self, last_id: int, limit: int = 500) -> list[dict[str, Any]]:
+        with self.database.session() as session:
+            return [{"id": e.id, "at": e.at.isoformat(), "kind": e.kind, "actor": e.actor,
+                     **e.data}
+                    for e in session.scalars(select(DispatchEvent).where(
+                        DispatchEvent.id > last_id).order_by(DispatchEvent.id).limit(limit))]
+
+    def last_event_id(self) -> int:
+        with self.database.session() as session:
+            return int(session.scalar(select(func.max(DispatchEvent.id))) or 0)
+
+    # -- alerts --------------------------------------------------------------------------
+    def save_alert(self, actor: Actor, incident_id: int | None, identifier: str,
+                   headline: str, languages: list[str], xml: str) -> dict[str, Any]:
+        with self.database.session() as session:
+            alert = DispatchAlert(identifier=identifier, incident_id=incident_id,
+                                  headline=headline, languages=languages, xml=xml,
+                                  created_by=actor.user_id)
+            session.add(alert)
+            session.flush()
+            incident = session.get(DispatchIncident, incident_id) if incident_id else None
+            self._event(session, "alert-published", actor, incident=incident,
+                        identifier=identifier)
+            return {"id": alert.id, "identifier": identifier}
+
+    def alert(self, alert_id: int) -> dict[str, Any]:
+        with self.database.session() as session:
+            alert = session.get(DispatchAlert, alert_id)
+            if alert is None:
+                raise NotFound(f"No alert {alert_id}.")
+            return _alert_dict(alert)
+
+    def alerts(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.database.session() as session:
+            return [_alert_dict(a) for a in session.scalars(
+                select(DispatchAlert).order_by(DispatchAlert.id.desc()).limit(limit))]
+
+
+def _alert_dict(alert: DispatchAlert) -> dict[str, Any]:
+    return {"id": alert.id, "identifier": alert.identifier, "headline": alert.headline,
+            "languages": list(alert.languages), "xml": alert.xml,
+            "created_at": alert.created_at, "incident": f"E-{alert.incident_id}"
+            if alert.incident_id else ""}
+
+
+def _incident_brief(incident: DispatchIncident) -> dict[str, Any]:
+    return {"reference": incident.reference, "type": incident.type_code,
+            "priority": incident.priority, "status": incident.status,
+            "lat": incident.lat, "lon": incident.lon, "address": incident.address,
+            "language": incident.caller_language}
+
+
+def _incident_full(incident: DispatchIncident) -> dict[str, Any]:
+    kind = incident_types().get(incident.type_code)
+    return {**_incident_brief(incident), "id": incident.id, "source": incident.source,
+            "type_en": kind.en if kind else incident.type_code,
+            "type_zh": kind.zh if kind else incident.type_code,
+            "location_source": incident.location_source,
+            "device_location": ({"lat": incident.device_lat, "lon": incident.device_lon}
+                                if incident.device_lat is not None else None),
+            "hazards": incident.hazards, "version": incident.version,
+            "triage": {"decision_id": incident.triage_decision_id,
+                       "outcome": incident.triage_outcome, "reason": incident.triage_reason},
+            "external_id": incident.external_id,
+            "created_at": incident.created_at.isoformat(),
+            "closed_at": incident.closed_at.isoformat() if incident.closed_at else None}
+
+
+def _unit_brief(unit: DispatchUnit, incident_ref: str | None) -> dict[str, Any]:
+    return {"call_sign": unit.call_sign, "status": unit.status, "lat": unit.lat,
+            "lon": unit.lon, "skills": list(unit.skills or ()),
+            "languages": list(unit.languages or ()), "version": unit.version,
+            "incident": incident_ref or (f"E-{unit.incident_id}" if unit.incident_id else None),
+            "status_at": unit.status_at.isoformat() if unit.status_at else None}

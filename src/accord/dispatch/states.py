@@ -1,0 +1,47 @@
+"""Unit and incident status machines: which change is possible from which status.
+
+A change not listed here is refused with the list of what is possible, so a mistyped button or
+command never leaves a unit in a status nobody meant.
+"""
+
+from __future__ import annotations
+
+from accord.core.errors import Conflict
+
+UNIT_STATUSES = ("available", "dispatched", "en-route", "on-scene", "clear", "out-of-service")
+UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "available": frozenset({"dispatched", "out-of-service"}),
+    "dispatched": frozenset({"en-route", "on-scene", "available"}),  # available = cancelled
+    "en-route": frozenset({"on-scene", "available"}),
+    "on-scene": frozenset({"clear"}),
+    "clear": frozenset({"available", "dispatched", "out-of-service"}),
+    "out-of-service": frozenset({"available"}),
+}
+#: Statuses from which a unit may be given an incident.
+ASSIGNABLE = frozenset({"available", "clear"})
+#: Statuses in which a unit is tied to its incident.
+COMMITTED = frozenset({"dispatched", "en-route", "on-scene"})
+
+INCIDENT_STATUSES = ("new", "dispatched", "on-scene", "advised", "closed")
+INCIDENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"dispatched", "advised", "closed"}),
+    "dispatched": frozenset({"on-scene", "new", "closed"}),  # new: every unit cancelled
+    "on-scene": frozenset({"closed"}),
+    "advised": frozenset({"closed", "new"}),  # advised: recorded, no unit sent
+    "closed": frozenset(),
+}
+
+
+class ImpossibleTransition(Conflict):
+    """A status change the machine does not allow (409, with what is possible)."""
+
+
+def check_transition(table: dict[str, frozenset[str]], what: str, current: str,
+                     target: str) -> None:
+    if target not in table:
+        raise ImpossibleTransition(detail=f"unknown status {target!r} for {what} "
+                                          f"(known: {', '.join(table)})")
+    if target not in table[current]:
+        possible = ", ".join(sorted(table[current])) or "none: it is final"
+        raise ImpossibleTransition(detail=f"{what} is {current}; it cannot become {target} "
+                                          f"(possible: {possible})")

@@ -1,0 +1,58 @@
+"""The incident-type vocabulary, read from ``incident_types.yaml``.
+
+Types are data so that a service can change a default priority or add a type without a code
+change; intake refuses any code that is not in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from accord.core.errors import ValidationFailed
+
+VOCABULARY_FILE = Path(__file__).resolve().parent / "incident_types.yaml"
+
+
+@dataclass(frozen=True)
+class IncidentType:
+    code: str
+    priority: int  # 1 = most urgent … 5 = least
+    en: str
+    zh: str
+    cap_category: str
+    skills: tuple[str, ...]
+    cues: tuple[str, ...]
+
+    def name(self, language: str) -> str:
+        return self.zh if language.startswith("zh") else self.en
+
+
+@lru_cache(maxsize=1)
+def incident_types() -> dict[str, IncidentType]:
+    raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    types: dict[str, IncidentType] = {}
+    for entry in raw["types"]:
+        priority = int(entry["priority"])
+        if not 1 <= priority <= 5:
+            raise ValueError(f"{entry['code']}: priority must be 1-5")
+        types[entry["code"]] = IncidentType(
+            code=entry["code"], priority=priority, en=entry["en"], zh=entry["zh"],
+            cap_category=entry.get("cap_category", "Other"),
+            skills=tuple(entry.get("skills") or ()),
+            cues=tuple(str(c).lower() for c in entry.get("cues") or ()))
+    return types
+
+
+def incident_type(code: str) -> IncidentType:
+    """The type named ``code``; unknown codes are a 422 naming the known ones."""
+    types = incident_types()
+    try:
+        return types[code]
+    except KeyError:
+        raise ValidationFailed(
+            detail=f"unknown incident type {code!r} (known: {', '.join(sorted(types))})"
+        ) from None
