@@ -144,7 +144,7 @@ def test_bad_audio_and_wrong_language_are_4xx_with_the_problem_named(
         (_files(b"OggS not a wav", "clip.ogg"), {}, "Not a WAV file"),
         (_files(silent.getvalue()), {}, "No speech detected"),
         ({}, {}, "audio: record or choose a WAV file"),
-        (_files(spoken), {"language": "zh"}, "No speech-to-text model for language zh"),
+        (_files(spoken), {"language": "sw"}, "No speech-to-text model for language sw"),
     ]
     for files, extra, message in cases:
         answer = client.post("/interpret/speech/audio", data=_form(csrf, **extra), files=files)
