@@ -18,11 +18,13 @@ HERE = Path(__file__).resolve().parent
 
 def _capabilities() -> Iterable[Capability]:
     from accord.interpret.langid import LANGID_CAPABILITY
+    from accord.interpret.phrase_match import PHRASE_MATCH_CAPABILITY
     from accord.interpret.speak_capability import SPEAK_CAPABILITY
     from accord.interpret.transcribe_capability import TRANSCRIBE_CAPABILITY
     from accord.interpret.translate import TRANSLATE_CAPABILITY
 
-    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY, SPEAK_CAPABILITY)
+    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY, SPEAK_CAPABILITY,
+            PHRASE_MATCH_CAPABILITY)
 
 
 def _routers() -> Iterable[Any]:
@@ -87,7 +89,7 @@ PACKAGE = CapabilityPackage(
     name="interpret",
     capabilities=_capabilities,
     table_modules=("accord.interpret.models", "accord.interpret.interpreter_models",
-                   "accord.interpret.pack_models"),
+                   "accord.interpret.pack_models", "accord.interpret.phrase_models"),
     routers=_routers,
     templates=HERE / "templates",
     cli=_cli,
