@@ -83,6 +83,7 @@ def test_held_out_paraphrases_match_and_out_of_book_text_does_not() -> None:
 def test_lexical_tokens() -> None:
     assert phrase_match.tokens("我的护照", "zh") == {"我的", "的护", "护照"}
     assert phrase_match.tokens("Паспорта украли!", "ru") == {"паспо", "украл"}
+    assert phrase_match.tokens("سُرق", "ar") == phrase_match.tokens("سرق", "ar")
     assert phrase_match.lexical(frozenset({"a", "b"}), frozenset({"b", "c"})) == 0.5
 
 

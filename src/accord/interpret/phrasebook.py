@@ -174,3 +174,27 @@ def load(directory: Path = DIRECTORY) -> Phrasebook:
 @lru_cache(maxsize=1)
 def get_phrasebook() -> Phrasebook:
     return load()
+
+
+#: Each language's name in that language: the person picks their own language from this list.
+ENDONYMS = {
+    "zh": "中文", "en": "English", "ru": "Русский", "fr": "Français", "es": "Español",
+    "de": "Deutsch", "pt": "Português", "ja": "日本語", "ko": "한국어", "ar": "العربية",
+    "vi": "Tiếng Việt", "th": "ไทย",
+}
+#: The question the person answers on their side, in their language (maintainer drafts).
+CONFIRM_PROMPT = {
+    "zh": "这是您想说的意思吗？", "en": "Is this what you mean?", "ru": "Вы это имеете в виду?",
+    "fr": "Est-ce bien ce que vous voulez dire ?", "es": "¿Es esto lo que quiere decir?",
+    "de": "Meinen Sie das?", "pt": "É isto que quer dizer?",
+    "ja": "これはあなたが言いたいことですか。", "ko": "이것이 말씀하시려는 뜻입니까?",
+    "ar": "هل هذا ما تقصده؟", "vi": "Đây có phải là điều anh/chị muốn nói không?",
+    "th": "นี่คือสิ่งที่คุณหมายถึงใช่ไหม",
+}
+NONE_OF_THESE = {
+    "zh": "都不是", "en": "None of these", "ru": "Ничего из этого",
+    "fr": "Aucune de ces phrases", "es": "Ninguna de estas", "de": "Nichts davon",
+    "pt": "Nenhuma destas", "ja": "どれも違います", "ko": "해당 없음", "ar": "لا شيء من هذه",
+    "vi": "Không câu nào đúng", "th": "ไม่ใช่ทั้งหมด",
+}
+RTL = frozenset({"ar"})

@@ -28,9 +28,16 @@ def _capabilities() -> Iterable[Capability]:
 
 
 def _routers() -> Iterable[Any]:
-    from accord.interpret.routes import interpreters, interviews, langid, speech, translation
+    from accord.interpret.routes import (
+        interpreters,
+        interviews,
+        langid,
+        phrases,
+        speech,
+        translation,
+    )
 
-    return (langid.router, langid.api_router, translation.router, speech.router,
+    return (langid.router, langid.api_router, translation.router, speech.router, phrases.router,
             interviews.public_router, interviews.router, interpreters.routes)
 
 
@@ -100,6 +107,9 @@ PACKAGE = CapabilityPackage(
         DashboardCard(N_("Interpretation"),
                       N_("Guided interviews, notices and translation in many languages."),
                       "/interviews", frozenset({"officer", "interpreter", "supervisor"})),
+        DashboardCard(N_("Phrasebook"),
+                      N_("Matches what a person says to verified sentences; the person confirms."),
+                      "/interpret/phrases", frozenset({"officer", "interpreter", "supervisor"})),
         DashboardCard(N_("Language identification"),
                       N_("Suggests which language a text is in; the person confirms it."),
                       "/interpret/langid", frozenset({"officer", "interpreter", "supervisor"})),
