@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -65,7 +66,7 @@ def tokens(text: str, lang: str) -> frozenset[str]:
         chars = [c for c in lowered if c.isalnum()]
         if len(chars) < 2:
             return frozenset(chars)
-        return frozenset(a + b for a, b in zip(chars, chars[1:], strict=False))
+        return frozenset(a + b for a, b in pairwise(chars))
     return frozenset(word[:5] for word in _WORD.findall(lowered) if len(word) > 1)
 
 
