@@ -67,6 +67,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/interpret/phrases/match', 'POST', INTERPRETING),
     ('/interpret/speech', 'GET', INTERPRETING),
     ('/interpret/speech/audio', 'POST', INTERPRETING),
+    ('/interpret/speech/confirm', 'POST', INTERPRETING),
     ('/interpret/speech/speak', 'POST', INTERPRETING),
     ('/transparency.json', 'GET', PUBLIC),
     ('/transparency', 'GET', PUBLIC),

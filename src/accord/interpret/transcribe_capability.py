@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from accord.core.blobs import BlobStore
+from accord.core.errors import AccordError
+from accord.core.i18n import N_
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.core.retention import retention_days
 from accord.interpret import speech
@@ -255,6 +257,12 @@ class UnsavedAudio:
             self.marker.touch()
         self.sha256 = store.put(data)
         self.kept = False
+        self.held = False
+
+    def hold(self) -> None:
+        """Keep the recording (still unsaved) after the call, for a confirmation step: the
+        marker stays, so :func:`sweep_unsaved` deletes it after an hour if never confirmed."""
+        self.held = True
 
     def keep(self) -> None:
         self.kept = True
@@ -262,7 +270,7 @@ class UnsavedAudio:
 
     def discard(self) -> bool:
         """Delete the recording unless kept or pre-existing; True when deleted."""
-        if self.kept or self.existed:
+        if self.kept or self.existed or self.held:
             return False
         deleted = self.store.delete(self.sha256)
         self.marker.unlink(missing_ok=True)
@@ -320,6 +328,7 @@ def transcribe_call(
     legal_basis: str,
     case_ref: str = "",
     save: Any = None,
+    hold: bool = False,
     state_dir: Path | None = None,
 ) -> SpeechCall:
     """Check the recording, store it unsaved, transcribe through the gateway, then either
@@ -345,9 +354,68 @@ def transcribe_call(
         if save is not None:
             statement_id = save(result, audio.sha256)
             audio.keep()
+        elif hold:
+            audio.hold()
         return SpeechCall(
             result=result,
             audio_sha256=audio.sha256,
             audio_kept=audio.kept or audio.existed,
             statement_id=statement_id,
         )
+
+
+# -- confirming the draft --------------------------------------------------------------------
+CONFIRMERS = ("person", "interpreter")
+MAX_CONFIRMED_CHARS = 20_000
+
+
+class AlreadySaved(AccordError):
+    status = 409
+    message = N_("This recording is already saved to a case.")
+
+
+class RecordingGone(AccordError):
+    status = 410
+    message = N_("The recording is no longer kept (not confirmed within an hour). Record again.")
+
+
+def confirm_transcript(caller: Any, decision_id: str, *, text: str, confirmed_by: str,
+                       add_statement: Any, state_dir: Path | None = None) -> int:
+    """Save a draft, as confirmed (and corrected) with the person or an interpreter, to the
+    decision's case as a statement, and keep its recording with it.
+
+    ``add_statement(session, text, language, audio_sha256) -> statement id`` writes the
+    statement (the case package's rule, reached through the contract). Only the officer who
+    transcribed (or a supervisor) may confirm, only once, and only while the recording is held.
+    """
+    from accord.core.contract import blob_in_use
+    from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
+    from accord.core.gateway.models import Decision
+    from accord.core.runtime import get_database
+
+    text = text.strip()
+    if not text:
+        raise ValidationFailed(detail="text: the confirmed transcript is empty")
+    if len(text) > MAX_CONFIRMED_CHARS:
+        raise ValidationFailed(detail=f"text: at most {MAX_CONFIRMED_CHARS} characters")
+    if confirmed_by not in CONFIRMERS:
+        raise ValidationFailed(detail="confirmed_by: the person or an interpreter must confirm")
+    state = state_dir or _state_dir()
+    with get_database().session() as session:
+        decision = session.get(Decision, str(decision_id)[:32])
+        if (decision is None or decision.capability_id != CAPABILITY_ID
+                or decision.status != "completed" or not decision.case_ref):
+            raise NotFound(N_("No transcript %(reference)s to confirm."),
+                           reference=str(decision_id)[:32])
+        if decision.actor_id != caller.user_id and "supervisor" not in caller.roles:
+            raise PermissionDenied(N_("Only the officer who transcribed may confirm."))
+        sha256 = str((decision.inputs or {}).get("audio_sha256", ""))
+        language = str((decision.output or {}).get("language")
+                       or (decision.inputs or {}).get("language", ""))
+        if blob_in_use(session, sha256):
+            raise AlreadySaved()
+        if not blob_store(state).path_for(sha256).exists():
+            raise RecordingGone()
+        statement_id = int(add_statement(session, text, language, sha256))
+    (state / UNSAVED_DIR / sha256).unlink(missing_ok=True)  # kept with the statement now
+    return statement_id
