@@ -54,3 +54,18 @@ def test_supervisor_is_not_the_discipline_unit_in_the_chinese_ui() -> None:
     uses = [m.id for m in catalog if m.id and isinstance(m.string, str) and "督察" in m.string]
     assert uses == [], uses
     assert catalog["supervisor"].string == "主管"
+
+
+def test_japanese_notices_offer_no_listen_button(  # type: ignore[no-untyped-def]
+        web, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prepared audio is served for French but never for Japanese (kanji read as "Chinese
+    letter" by espeak-ng)."""
+    from accord.interpret.routes import interviews
+
+    monkeypatch.setattr(interviews, "prepared_notice_audio", lambda *a: b"RIFF....WAVE")
+    french = web.get("/public/notices/interpreter?lang=fr")
+    assert 'data-testid="audio"' in french.text
+    assert web.get("/public/notices/interpreter/audio?lang=fr").status_code == 200
+    japanese = web.get("/public/notices/interpreter?lang=ja")
+    assert japanese.status_code == 200 and 'data-testid="audio"' not in japanese.text
+    assert web.get("/public/notices/interpreter/audio?lang=ja").status_code == 404
