@@ -49,6 +49,15 @@ def test_no_match_bad_input_roles_and_csrf(client: TestClient, make_user) -> Non
     weather = client.post("/interpret/phrases/match",
                           data=_form(csrf, text="أحب هذه المدينة كثيرًا", language="ar"))
     assert weather.status_code == 200 and 'data-testid="no-match"' in weather.text
+    officer = client.post("/interpret/phrases/match",
+                          data=_form(csrf, text="我需要看你的护照", language="zh", to="ar"))
+    shown = html.unescape(officer.text)
+    assert officer.status_code == 200 and "أحتاج إلى رؤية جواز سفرك." in shown
+    assert 'name="speak_lang" value="ar"' in shown  # read aloud to the person
+    japanese = client.post("/interpret/phrases/match",
+                           data=_form(csrf, text="我需要看你的护照", language="zh", to="ja"))
+    assert "パスポートを見せてください。" in html.unescape(japanese.text)
+    assert 'name="speak_lang" value="ja"' not in japanese.text  # no kanji-as-letters audio
     empty = client.post("/interpret/phrases/match", data=_form(csrf, text=" ", language="ar"))
     assert empty.status_code == 422 and "type or say" in empty.text
     forged = client.post("/interpret/phrases/match", data={"text": "x", "language": "en"})

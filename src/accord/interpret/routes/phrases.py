@@ -27,6 +27,7 @@ from accord.interpret.phrasebook import (
     NONE_OF_THESE,
     RTL,
 )
+from accord.interpret.routes.interviews import NO_LISTEN
 from accord.web.deps import Principal, require_roles
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
@@ -58,6 +59,7 @@ def _page(request: Request, principal: Principal, governance: Governance, *,
         "person_languages": [(code, ENDONYMS[code]) for code in LANGUAGES],
         "suspension": governance.gateway.suspension(capability.id),
         "form": form, "result": result, "confirmed": confirmed, "denial": denial,
+        "no_listen": NO_LISTEN,
         "error": error, "person": person, "person_rtl": person in RTL,
         "prompt": CONFIRM_PROMPT.get(person, CONFIRM_PROMPT["en"]),
         "none_of_these": NONE_OF_THESE.get(person, NONE_OF_THESE["en"]),
