@@ -22,8 +22,9 @@ from accord.core.roles import Role
 from accord.interpret import phrase_match, phrasebook
 from accord.interpret.phrase_models import PhraseConfirmation
 
-#: Languages exercised here (each costs one encoding of the book); the bench measures all.
-TESTED = ("ru", "zh", "ar")
+#: Languages exercised here (each costs one encoding of the book); the bench measures all,
+#: and the page test covers Arabic.
+TESTED = ("ru", "zh")
 
 
 # -- the validator -------------------------------------------------------------------------------
@@ -71,8 +72,10 @@ def test_a_broken_file_is_refused_naming_the_file_and_field(
 # -- matching ------------------------------------------------------------------------------------
 def test_held_out_paraphrases_match_and_out_of_book_text_does_not() -> None:
     items = [i for i in phrase_match.paraphrases("test") if i[0] in TESTED]
+    vectors = phrase_match.encode([text for _, _, text in items])  # one batch
     rows = phrase_match._tally(
-        [(lang, expected, phrase_match.rank(text, lang), 0.0) for lang, expected, text in items],
+        [(lang, expected, phrase_match.rank(text, lang, query_vector=vector), 0.0)
+         for (lang, expected, text), vector in zip(items, vectors, strict=True)],
         phrase_match.SEMANTIC_WEIGHT, phrase_match.THRESHOLD)
     for lang in TESTED:
         row = rows[lang]

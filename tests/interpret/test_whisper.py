@@ -104,11 +104,16 @@ def test_english_falls_back_to_pocketsphinx_and_other_languages_refuse(  # type:
     user = make_user("wh.fallback", Role.OFFICER)
     caller = Caller(user_id=user.id, username=user.username, roles=frozenset({"officer"}))
     gateway = get_governance().gateway
-    call = tc.transcribe_call(gateway, caller, _clip(EN), language="en",
+    # The clip's first sentence (3 s) keeps the slow fallback decoder's share of the test small.
+    full = speech.load_wav(_clip(EN))
+    first = speech.to_wav(speech.Audio(full.samples[:3 * speech.SAMPLE_RATE], 3.0,
+                                       speech.SAMPLE_RATE, 1, 16, full.level_dbfs))
+    call = tc.transcribe_call(gateway, caller, first, language="en",
                               purpose="victim-assistance", legal_basis="police-law-art-2")
     out = call.result.output
     assert out["engine"].startswith("pocketsphinx") and out["status"] == "draft"
-    assert speech.word_error_rate(EN.reference, out["transcript"]) <= 0.3
+    reference = "IT WAS THE FIRST GREAT SORROW OF HIS LIFE"
+    assert speech.word_error_rate(reference, out["transcript"]) <= 0.3, out["transcript"]
     with pytest.raises(whisper_asr.WhisperUnavailable):
         tc.transcribe_call(gateway, caller, _clip(ZH), language="zh",
                            purpose="victim-assistance", legal_basis="police-law-art-2")

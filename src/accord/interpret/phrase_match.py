@@ -112,13 +112,15 @@ class Scored:
 
 
 def rank(text: str, lang: str, book: Phrasebook | None = None,
-         weight: float = SEMANTIC_WEIGHT) -> list[Scored]:
-    """Every entry scored against ``text`` (in ``lang``), best first."""
+         weight: float = SEMANTIC_WEIGHT, query_vector: np.ndarray | None = None) -> list[Scored]:
+    """Every entry scored against ``text`` (in ``lang``), best first. ``query_vector``: the
+    text's vector when already encoded (a batch of queries in the bench and tests)."""
     book = book or get_phrasebook()
     query_tokens = tokens(text, lang)
     lex = [lexical(query_tokens, tokens(e.text[lang], lang)) for e in book.entries]
     if lang in SEMANTIC_LANGUAGES:
-        sem = (_entry_vectors(book, lang) @ encode([text])[0]).tolist()
+        vector = encode([text])[0] if query_vector is None else query_vector
+        sem = (_entry_vectors(book, lang) @ vector).tolist()
         fused = [weight * s + (1 - weight) * x for s, x in zip(sem, lex, strict=True)]
         scored = [Scored(e, f, s, x) for e, f, s, x in zip(book.entries, fused, sem, lex,
                                                            strict=True)]
