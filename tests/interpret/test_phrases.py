@@ -154,3 +154,30 @@ def test_cli_bad_input_is_refused_before_the_gateway(make_user) -> None:  # type
     assert code == 1 and "text: type or say" in out
     code, out = _cli("phrases", "check")
     assert code == 0 and "entries, 12 languages" in out
+
+
+def test_case_transcript_is_bilingual_and_access_checked(  # type: ignore[no-untyped-def]
+        make_user, database: Database, accord_env: dict[str, str]) -> None:
+    from accord.cases.service import CaseService
+    from accord.core.blobs import BlobStore
+
+    officer = make_user("ph.case", Role.OFFICER)
+    make_user("ph.stranger", Role.OFFICER)
+    with database.session() as session:
+        case = CaseService(session, BlobStore.for_state_dir(
+            Path(accord_env["ACCORD_STATE_DIR"]))).create_case(
+            case_type="theft-victim", title="Passport", officer_id=officer.id)
+        session.commit()
+        reference = case.reference
+    code, out = _cli("phrases", "match", "У меня украли паспорт", "--lang", "ru", "--user",
+                     "ph.case", "--purpose", "victim-assistance", "--case-ref", reference,
+                     "--json")
+    assert code == 0, out
+    decision = json.loads(out)["decision_id"]
+    assert _cli("phrases", "confirm", decision, "theft-passport-stolen", "--user",
+                "ph.case")[0] == 0
+    code, out = _cli("phrases", "transcript", reference, "--user", "ph.case")
+    assert code == 0 and "[ru] У меня украли паспорт" in out and "[zh] 我的护照被偷了。" in out
+    assert "phrase confirmed by the person" in out
+    code, out = _cli("phrases", "transcript", reference, "--user", "ph.stranger")
+    assert code == 3 and "only the case officer" in out

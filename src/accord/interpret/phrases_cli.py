@@ -107,6 +107,40 @@ def confirm(
                f"[ledger entry {done.ledger_seq}]")
 
 
+@phrases_app.command("transcript")
+def transcript(
+    case_ref: str,
+    user: UserOption = "",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The bilingual record of a case: each confirmed phrase with the person's own words."""
+    from accord.core.contract import object_kind
+    from accord.core.runtime import get_database
+    from accord.interpret.phrase_service import confirmations
+
+    _, caller = caller_for(user)
+    reference = case_ref.strip().upper()
+    cases = object_kind("case")
+    if cases is None:
+        raise fail("case files are not installed here")
+    with get_database().session() as session:
+        allowed = cases.can_access(session, caller, reference)
+    if allowed is None:
+        raise fail(f"no case with reference {reference}")
+    if not allowed:
+        raise fail("only the case officer and supervisors may read this case", 3)
+    rows = confirmations(get_database(), reference)
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"[{row.language}] {row.original_text}\n[zh] {row.interpretation_zh}  "
+                   f"({row.label}; {row.entry_id}, {row.entry_status}; ledger entry "
+                   f"{row.ledger_seq})")
+    if not rows:
+        typer.echo("no confirmed phrases for this case")
+
+
 @phrases_app.command("check")
 def check() -> None:
     """Validate the phrasebook files; print entries per situation."""
