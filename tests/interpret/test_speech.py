@@ -125,10 +125,14 @@ def test_bad_recordings_are_refused_with_the_reason(data: bytes, error: type, wo
 def test_a_language_without_a_model_names_the_supported_ones_and_the_human_path(
     spoken: bytes,
 ) -> None:
+    # PocketSphinx (the English fallback) refuses Chinese; the service refuses Swahili.
     with pytest.raises(speech.UnsupportedTranscriptionLanguage) as caught:
         speech.transcribe(spoken, "zh")
     assert "zh" in str(caught.value) and "available for: en" in str(caught.value)
     assert "Request an interpreter" in str(caught.value)
+    with pytest.raises(speech.UnsupportedTranscriptionLanguage) as caught:
+        speech.check_language("sw")
+    assert "available for: zh, en, ru" in str(caught.value)
 
 
 # -- through the gateway -------------------------------------------------------------------------
@@ -170,7 +174,7 @@ def test_gateway_call_ledgers_no_transcript_and_deletes_the_audio(
         assert entry.capability_id == "interpret.transcribe"
         for word in ("passport", "subway", "station"):
             assert word not in body, f"transcript word {word!r} in the ledger"
-        assert "pocketsphinx" in body and "input_digest" in body
+        assert "faster-whisper" in body and "input_digest" in body
         assert decision.inputs == {"audio_sha256": call.audio_sha256, "language": "en"}
 
 
@@ -315,8 +319,8 @@ def test_cli_speak_and_transcribe(make_user, tmp_path: Path) -> None:  # type: i
     )
     assert plain.exit_code == 0, plain.output
     assert "retention ai-decision-content (90 days) · audio deleted · ledger entry" in plain.output
-    wrong = runner.invoke(app, ["transcribe", str(out), "--lang", "zh", "--user", "sp.cli"])
-    assert wrong.exit_code == 1 and "error: No speech-to-text model for language zh" in wrong.output
+    wrong = runner.invoke(app, ["transcribe", str(out), "--lang", "sw", "--user", "sp.cli"])
+    assert wrong.exit_code == 1 and "error: No speech-to-text model for language sw" in wrong.output
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"not audio")
     bad = runner.invoke(app, ["transcribe", str(junk), "--user", "sp.cli"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import wave
 from pathlib import Path
 
@@ -116,17 +117,32 @@ def test_save_to_case_keeps_the_audio_with_a_transcribed_statement(
     )
     assert unknown.status_code == 404 and "No case with reference" in unknown.text
     assert _blob_files(state) == []
-    saved = client.post(
+    draft = client.post(
         "/interpret/speech/audio", data=_form(csrf, case_ref=mine.lower()), files=_files(spoken)
     )
+    assert draft.status_code == 200, draft.text
+    body = html.unescape(draft.text)
+    # A draft: nothing is a statement until the person or an interpreter confirms it.
+    assert 'data-testid="confirm-form"' in body and "Held until the transcript is confirmed" in body
+    with database.session() as session:
+        assert session.scalar(select(Statement).where(Statement.origin == "transcribed")) is None
+    decision = re.search(r'name="decision_id" value="([0-9a-f]+)"', body).group(1)
+    corrected = "I lost my wallet on the number 5 bus this morning."
+    confirm = {"csrf_token": csrf, "decision_id": decision, "case_ref": mine, "text": corrected}
+    unconfirmed = client.post("/interpret/speech/confirm", data=confirm)
+    assert unconfirmed.status_code == 422 and "must confirm" in html.unescape(unconfirmed.text)
+    saved = client.post("/interpret/speech/confirm", data={**confirm, "confirmed_by": "person"})
     assert saved.status_code == 200, saved.text
     body = html.unescape(saved.text)
     assert f"Saved to case {mine}" in body and "Kept with the case statement" in body
+    again = client.post("/interpret/speech/confirm", data={**confirm, "confirmed_by": "person"})
+    assert again.status_code == 409
     with database.session() as session:
         statement = session.scalar(select(Statement).where(Statement.origin == "transcribed"))
         assert statement is not None and statement.case.reference == mine
-        assert speech.word_error_rate(SENTENCE, statement.text) <= 0.25
+        assert statement.text == corrected  # the confirmed words, not the machine draft
         assert BlobStore.for_state_dir(state).verify(statement.audio_sha256)
+    assert not any((state / "speech-unsaved").iterdir())
 
 
 def test_bad_audio_and_wrong_language_are_4xx_with_the_problem_named(
@@ -144,7 +160,7 @@ def test_bad_audio_and_wrong_language_are_4xx_with_the_problem_named(
         (_files(b"OggS not a wav", "clip.ogg"), {}, "Not a WAV file"),
         (_files(silent.getvalue()), {}, "No speech detected"),
         ({}, {}, "audio: record or choose a WAV file"),
-        (_files(spoken), {"language": "zh"}, "No speech-to-text model for language zh"),
+        (_files(spoken), {"language": "sw"}, "No speech-to-text model for language sw"),
     ]
     for files, extra, message in cases:
         answer = client.post("/interpret/speech/audio", data=_form(csrf, **extra), files=files)

@@ -15,6 +15,7 @@ from accord.core.commandline import UserOption, caller_for, fail
 
 def attach(app: typer.Typer) -> None:
     from accord.interpret.models_cli import models_app
+    from accord.interpret.phrases_cli import phrases_app
     from accord.interpret.speech_cli import speak, speak_notices, transcribe
 
     app.command("langid")(langid)
@@ -23,6 +24,7 @@ def attach(app: typer.Typer) -> None:
     app.command("speak")(speak)
     app.command("speak-notices")(speak_notices)
     app.command("transcribe")(transcribe)
+    app.add_typer(phrases_app, name="phrases")
 
 
 def langid(

@@ -18,17 +18,26 @@ HERE = Path(__file__).resolve().parent
 
 def _capabilities() -> Iterable[Capability]:
     from accord.interpret.langid import LANGID_CAPABILITY
+    from accord.interpret.phrase_match import PHRASE_MATCH_CAPABILITY
     from accord.interpret.speak_capability import SPEAK_CAPABILITY
     from accord.interpret.transcribe_capability import TRANSCRIBE_CAPABILITY
     from accord.interpret.translate import TRANSLATE_CAPABILITY
 
-    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY, SPEAK_CAPABILITY)
+    return (LANGID_CAPABILITY, TRANSLATE_CAPABILITY, TRANSCRIBE_CAPABILITY, SPEAK_CAPABILITY,
+            PHRASE_MATCH_CAPABILITY)
 
 
 def _routers() -> Iterable[Any]:
-    from accord.interpret.routes import interpreters, interviews, langid, speech, translation
+    from accord.interpret.routes import (
+        interpreters,
+        interviews,
+        langid,
+        phrases,
+        speech,
+        translation,
+    )
 
-    return (langid.router, langid.api_router, translation.router, speech.router,
+    return (langid.router, langid.api_router, translation.router, speech.router, phrases.router,
             interviews.public_router, interviews.router, interpreters.routes)
 
 
@@ -87,7 +96,7 @@ PACKAGE = CapabilityPackage(
     name="interpret",
     capabilities=_capabilities,
     table_modules=("accord.interpret.models", "accord.interpret.interpreter_models",
-                   "accord.interpret.pack_models"),
+                   "accord.interpret.pack_models", "accord.interpret.phrase_models"),
     routers=_routers,
     templates=HERE / "templates",
     cli=_cli,
@@ -98,6 +107,9 @@ PACKAGE = CapabilityPackage(
         DashboardCard(N_("Interpretation"),
                       N_("Guided interviews, notices and translation in many languages."),
                       "/interviews", frozenset({"officer", "interpreter", "supervisor"})),
+        DashboardCard(N_("Phrasebook"),
+                      N_("Matches what a person says to verified sentences; the person confirms."),
+                      "/interpret/phrases", frozenset({"officer", "interpreter", "supervisor"})),
         DashboardCard(N_("Language identification"),
                       N_("Suggests which language a text is in; the person confirms it."),
                       "/interpret/langid", frozenset({"officer", "interpreter", "supervisor"})),

@@ -99,7 +99,8 @@ def speak_notices(
 def transcribe(
     file: Annotated[Path, typer.Argument(help="A WAV recording (any rate, mono or stereo).")],
     lang: Annotated[
-        str, typer.Option("--lang", help="Language spoken (only en has a model).")
+        str, typer.Option("--lang", help="Language spoken, as the person says (zh en ru fr es "
+                          "de pt ja ko ar vi th), or auto for a suggestion only.")
     ] = "en",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     user: Annotated[
@@ -110,7 +111,8 @@ def transcribe(
     ] = None,
     legal_basis: Annotated[str, typer.Option()] = "police-law-art-2",
 ) -> None:
-    """Transcribe an English recording through the governed gateway (ledgered; audio deleted)."""
+    """Transcribe a recording into a DRAFT with per-segment confidence, through the governed
+    gateway (ledgered; audio deleted). Chinese comes out in Simplified characters."""
     from accord.core.commandline import caller_for as _caller
     from accord.core.errors import AccordError
     from accord.core.gateway.service import GatewayDenied
@@ -147,7 +149,17 @@ def transcribe(
     if as_json:
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
+    typer.echo(f"DRAFT ({payload['language']}, {payload['language_source']}) — read it back "
+               "and correct it before it is used:")
     typer.echo(payload["transcript"])
+    for segment in payload["segments"]:
+        flag = " UNCERTAIN" if segment["uncertain"] else ""
+        typer.echo(f"  [{segment['start']:6.1f}–{segment['end']:6.1f} s] logprob "
+                   f"{segment['avg_logprob']:.2f} no-speech {segment['no_speech_prob']:.2f}"
+                   f"{flag}: {segment['text']}")
+    for suggestion in payload["language_suggestions"]:
+        typer.echo(f"  language suggestion (ask the person): {suggestion['language']} "
+                   f"{suggestion['probability']:.2f}")
     keep = payload["retention"]
     typer.echo(
         f"[{result.explanation} · retention {keep['class']} ({keep['days']} days) · audio "

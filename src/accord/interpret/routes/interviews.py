@@ -242,7 +242,14 @@ def public_notice_pdf(notice_id: str, lang: str = "") -> Response:
     })
 
 
+#: Languages whose read-aloud is not offered: espeak-ng's Japanese voice reads kanji as
+#: "Chinese letter", which is worse than no audio (native review).
+NO_LISTEN = frozenset({"ja"})
+
+
 def _notice_audio(settings: Settings, text: str, lang: str) -> bytes | None:
+    if lang in NO_LISTEN:
+        return None
     return prepared_notice_audio(settings.state_dir / NOTICE_CACHE_DIR, text, lang)
 
 

@@ -59,6 +59,7 @@ def _page(
     form: dict[str, str] | None = None,
     result: GatewayResult | None = None,
     saved: dict[str, Any] | None = None,
+    held: dict[str, Any] | None = None,
     denial: dict[str, Any] | None = None,
     error: AccordError | None = None,
     speak_error: AccordError | None = None,
@@ -95,6 +96,7 @@ def _page(
             "form": form,
             "result": result,
             "saved": saved,
+            "held": held,
             "denial": denial,
             "error": error,
             "speak_error": speak_error,
@@ -141,7 +143,7 @@ async def speech_audio(
             raise ValidationFailed(detail="audio: record or choose a WAV file")
         if len(data) > settings.upload_max_bytes:
             raise ValidationFailed(detail=f"audio: larger than {settings.upload_max_bytes} bytes")
-        save = None
+        hold = False
         if form["case_ref"]:
             # Case files belong to another package: reached through the contract's object
             # kind, with the same access rule the case pages use.
@@ -154,16 +156,13 @@ async def speech_audio(
                                reference=form["case_ref"])
             if not allowed:
                 raise PermissionDenied(CASE_HIDDEN)
-            add_statement = cases.add_statement
+            # The draft is not saved: the recording is held until the person or an
+            # interpreter confirms the (corrected) text on the next step (/speech/confirm).
+            hold = True
             # End this read transaction now: the gateway commits its decision from another
             # connection, and an SQLite reader whose snapshot predates that commit could not
-            # write the statement afterwards (SQLITE_BUSY_SNAPSHOT).
+            # read it afterwards (SQLITE_BUSY_SNAPSHOT).
             session.commit()
-
-            def save(result: GatewayResult, sha256: str) -> int:
-                return add_statement(session, principal.user.id, form["case_ref"],
-                                     result.output["transcript"], language, "transcribed",
-                                     sha256)
 
         # Decoding takes seconds (up to about a minute for two minutes of audio): run it in the
         # thread pool so this async route never blocks the event loop.
@@ -176,7 +175,7 @@ async def speech_audio(
             purpose=purpose,
             legal_basis=legal_basis,
             case_ref=form["case_ref"],
-            save=save,
+            hold=hold,
             state_dir=settings.state_dir,
         )
     except GatewayDenied as denied:
@@ -191,10 +190,52 @@ async def speech_audio(
     except AccordError as failed:
         session.rollback()
         return _page(request, principal, governance, form=form, error=failed, status=failed.status)
-    saved = None
-    if call.statement_id is not None:
-        saved = {"case_ref": form["case_ref"].upper(), "statement_id": call.statement_id}
-    return _page(request, principal, governance, form=form, result=call.result, saved=saved)
+    held = {"case_ref": form["case_ref"].upper()} if hold else None
+    return _page(request, principal, governance, form=form, result=call.result, held=held)
+
+
+@router.post("/speech/confirm")
+def speech_confirm(
+    request: Request,
+    decision_id: str = Form(""),
+    case_ref: str = Form(""),
+    text: str = Form(""),
+    confirmed_by: str = Form(""),
+    principal: Principal = Depends(access),
+    governance: Governance = Depends(_governance),
+    session: Session = Depends(db_session),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    """Save the draft as confirmed with the person (or an interpreter) to the case."""
+    reference = case_ref.strip()
+    form = {"language": "en", "purpose": "", "legal_basis": "", "case_ref": reference,
+            "speak_text": "", "speak_lang": "en", "speak_purpose": ""}
+    try:
+        cases = object_kind("case")
+        if cases is None or cases.add_statement is None:
+            raise ValidationFailed(detail="case_ref: case files are not installed here")
+        allowed = cases.can_access(session, caller_of(principal), reference)
+        if allowed is None:
+            raise NotFound(N_("No case with reference %(reference)s."), reference=reference)
+        if not allowed:
+            raise PermissionDenied(CASE_HIDDEN)
+        session.commit()
+        add_statement = cases.add_statement
+
+        def save(db: Session, confirmed: str, language: str, sha256: str) -> int:
+            return add_statement(db, principal.user.id, reference, confirmed, language,
+                                 "transcribed", sha256)
+
+        statement_id = tc.confirm_transcript(
+            caller_of(principal), decision_id, text=text, confirmed_by=confirmed_by,
+            add_statement=save, state_dir=settings.state_dir)
+    except AccordError as failed:
+        session.rollback()
+        return _page(request, principal, governance, form=form, error=failed,
+                     status=failed.status)
+    saved = {"case_ref": reference.upper(), "statement_id": statement_id,
+             "confirmed_by": confirmed_by}
+    return _page(request, principal, governance, form=form, saved=saved)
 
 
 @router.post("/speech/speak")
