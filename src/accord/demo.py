@@ -20,7 +20,7 @@ from accord.core.roles import Role
 DEMO_USERS: dict[Role, tuple[str, str, str]] = {
     # role: (display name, UI language, default purpose)
     Role.OFFICER: ("Demo Officer 示范民警", "zh_Hans", "victim-assistance"),
-    Role.SUPERVISOR: ("Demo Supervisor 示范督察", "zh_Hans", "supervision"),
+    Role.SUPERVISOR: ("Demo Supervisor 示范主管", "zh_Hans", "supervision"),
     Role.INTERPRETER: ("Demo Interpreter 示范翻译", "en", "interpretation"),
     Role.ANALYST: ("Demo Analyst 示范分析员", "zh_Hans", "patrol-planning"),
     Role.DPO: ("Demo DPO 示范数据保护官", "en", "data-protection-oversight"),

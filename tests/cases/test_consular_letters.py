@@ -133,6 +133,8 @@ def test_letter_is_in_chinese_and_the_consulates_language(
         assert _squash(expected) in other, expected
     everything = "".join(pages)
     assert FALLBACK_WORDS not in everything and "Consular notification" not in everything
+    # The detention time carries its UTC offset, never "CST" (read abroad as US Central).
+    assert "UTC+08:00" in everything and "CST" not in everything
 
 
 def test_arabic_letter_is_right_aligned(database: Database, officer_id: int) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from accord.cases.guidance import deadlines_for_case
 from accord.cases.guidance_models import CaseNotice, ConsularLetter
@@ -304,6 +304,11 @@ def test_the_board_shows_every_open_step_with_its_due_time(
     soon = _board_rows(client.get("/cases/board?within=2").text)
     assert (fresh, "questioning-24h") not in soon and (old, "questioning-24h") in soon
     assert (fresh, "questioning-24h") in _board_rows(client.get("/cases/board?within=24").text)
+    # The dashboard says what is late on the board, in numbers that match it.
+    overdue = sum(1 for state in states if state == "overdue")
+    at_risk = sum(1 for state in states if state == "at-risk")
+    dashboard = client.get("/").text
+    assert f"Overdue steps: {overdue} · at risk: {at_risk}" in dashboard
 
 
 def test_board_filters_csv_and_bad_filters(
@@ -335,6 +340,9 @@ def test_board_filters_csv_and_bad_filters(
     client.cookies.clear()
     login(client, "officer-b")
     assert _board_rows(client.get(f"/cases/board?officer={a.id}").text) == {}
+    with database.session() as session:
+        session.execute(update(Case).where(Case.officer_id == b.id).values(status="closed"))
+    assert "Overdue steps:" not in client.get("/").text  # nothing late: no line on the card
     assert detention not in client.get("/cases/board.csv").text
 
 

@@ -101,6 +101,11 @@ def test_english_falls_back_to_pocketsphinx_and_other_languages_refuse(  # type:
         raise whisper_asr.WhisperUnavailable(reason="test: wheels removed")
 
     monkeypatch.setattr(whisper_asr, "load", missing)
+    # The fallback is the runner's own logic: run it here, where the patch is, not in the
+    # model worker processes (which would load the real wheels).
+    from accord.core.gateway import service as gateway_service
+
+    monkeypatch.setattr(gateway_service, "runs_in_process", lambda capability: False)
     user = make_user("wh.fallback", Role.OFFICER)
     caller = Caller(user_id=user.id, username=user.username, roles=frozenset({"officer"}))
     gateway = get_governance().gateway

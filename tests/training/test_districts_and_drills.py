@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -194,6 +195,22 @@ def test_drill_scores_trainees_and_cohorts_for_the_trainer(
     assert (rows["careful"]["catch_rate"], rows["trusting"]["over_reliance"]) == (1.0, 1.0)
     refused = CliRunner().invoke(app, ["training", "drill-report", "--user", "careful"])
     assert refused.exit_code == 1 and "supervisor" in refused.output
+
+    # Drill answers are personal data about staff: they expire after two years (certified);
+    # the lesson pass the drill earned stays as the certificate's record.
+    from accord.core.db import utcnow
+    from accord.core.governance import get_governance
+    from accord.governance.retention import RetentionService
+    from accord.training.models import DrillRun
+
+    governance = get_governance()
+    retention = RetentionService(governance.gateway.database, governance.ledger)
+    expired = {c.category: c for c in retention.run(now=utcnow() + timedelta(days=731))}
+    assert expired["training-drill-runs"].count == 2
+    with database.session() as session:
+        assert session.scalars(select(DrillRun)).all() == []
+        assert session.scalars(select(DrillAnswer)).all() == []
+        assert session.scalars(select(TrainingPass)).all() != []
 
 
 def test_scenario_drill_checks_steps_and_deadlines_against_the_guidance(

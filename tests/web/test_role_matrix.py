@@ -36,6 +36,7 @@ from accord.core.errors import PermissionDenied
 from accord.core.jobs.service import JobService
 from accord.core.roles import Role
 from tests.helpers import login
+from tests.route_access import ENDLESS_STREAMS
 from tests.web.test_route_table import ROUTES
 
 ANONYMOUS = "anonymous"
@@ -139,7 +140,7 @@ def _concrete(path: str, world: World) -> str:
     values = _values(world, path)
     url = re.sub(r"\{(\w+)(?::\w+)?\}", lambda match: values[match.group(1)], path)
     # The live board is an endless event stream; ``once`` answers the catch-up and ends.
-    return url + "?once=1" if path == "/dispatch/board/events" else url
+    return url + ENDLESS_STREAMS.get(path, "")
 
 
 def _requests() -> list[tuple[str, str, str | set[str]]]:

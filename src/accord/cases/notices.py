@@ -353,7 +353,8 @@ def letter_pdf(
     languages, wanted = letter_languages(person.nationality)
     zone = ZoneInfo(tz)
     detained = [e.occurred_at for e in case.events if e.kind in ("detention", "death")]
-    when = min(detained).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if detained else "-"
+    # The offset, not the zone's abbreviation: a consulate reads "CST" as US Central Time.
+    when = utc_offset_time(min(detained).astimezone(zone)) if detained else "-"
     document = next((f"{d.kind} {d.number}" for d in getattr(person, "documents", [])), "-")
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -401,6 +402,12 @@ def letter_pdf(
         pdf.ln(4)
         line(datetime.now(zone).strftime("%Y-%m-%d"), size=10)
     return bytes(pdf.output()), languages, wanted
+
+
+def utc_offset_time(moment: datetime) -> str:
+    """``2026-11-25 15:00 UTC+08:00``: a time every reader places the same way."""
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M} UTC{offset[:3]}:{offset[3:]}"
 
 
 def generate_letter(

@@ -58,6 +58,30 @@ def _retention_classes() -> Iterable[RetentionClass]:
         erase=_erase_case, reference=lambda r: f"case:{r.reference}"),)
 
 
+# -- dashboard: what is late on the user's board ------------------------------------------------
+def _board_notice(session: Any, user_id: int) -> tuple[str, dict[str, int]] | None:
+    """"Overdue: 2 · at risk: 1" on the dashboard when the user's board has late steps."""
+    from accord.cases.board import deadline_board
+    from accord.cases.service import CaseService
+    from accord.config import get_settings
+    from accord.core.accounts.models import User
+    from accord.core.blobs import BlobStore
+    from accord.core.db import utcnow
+
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    settings = get_settings()
+    service = CaseService(session, BlobStore.for_state_dir(settings.state_dir),
+                          settings.station_timezone)
+    board = deadline_board(service, user, now=utcnow(), tz=settings.station_timezone)
+    overdue, at_risk = board.count("overdue"), board.count("at-risk")
+    if not overdue and not at_risk:
+        return None
+    return (N_("Overdue steps: %(overdue)d · at risk: %(at_risk)d"),
+            {"overdue": overdue, "at_risk": at_risk})
+
+
 # -- objects: the one access rule for a case ----------------------------------------------------
 def _case(session: Any, reference: str) -> Any:
     from accord.cases.models import Case
@@ -189,5 +213,9 @@ PACKAGE = CapabilityPackage(
     subject_records=_subject_records,
     dashboard=(DashboardCard(
         N_("Case files"), N_("Foreign-related cases with legal deadlines and guidance."),
-        "/cases", frozenset({"officer", "supervisor"})),),
+        "/cases", frozenset({"officer", "supervisor"})),
+        DashboardCard(
+        N_("Deadline board"), N_("Every open step of your cases (all cases for supervisors), "
+                                 "with its due time."),
+        "/cases/board", frozenset({"officer", "supervisor"}), notice=_board_notice)),
 )

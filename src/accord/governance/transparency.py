@@ -101,12 +101,12 @@ def _oversight(capability: Capability) -> dict[str, str]:
         "en": "Outputs are suggestions shown to the officer, who decides; every call is ledgered "
               "and can be reviewed afterwards. A supervisor can suspend the capability at once.",
         "zh": "输出仅作为提示呈现给民警，由民警作出决定；每次调用均记入账本，可事后复核。"
-              "督察可随时暂停该功能。",
+              "主管可随时暂停该功能。",
     }
 
 
 def _role_zh(role: str) -> str:
-    return {"supervisor": "督察", "officer": "民警", "dpo": "数据保护官",
+    return {"supervisor": "主管", "officer": "民警", "dpo": "数据保护官",
             "analyst": "分析员", "interpreter": "译员"}.get(role, role)
 
 

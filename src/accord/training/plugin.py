@@ -9,10 +9,16 @@ notice warns of a certificate about to expire.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from accord.core.contract import CapabilityPackage, CertificateRequirement, DashboardCard
+from accord.core.contract import (
+    CapabilityPackage,
+    CertificateRequirement,
+    DashboardCard,
+    RetentionClass,
+)
 from accord.core.i18n import N_
 from accord.core.roles import Role
 
@@ -46,6 +52,28 @@ def _notice(session: Any, user_id: int) -> Any:
     return expiry_notice(session, user_id)
 
 
+def _erase_drill_run(session: Any, run: Any, now: datetime) -> None:
+    from sqlalchemy import delete
+
+    from accord.training.models import DrillAnswer
+
+    session.execute(delete(DrillAnswer).where(DrillAnswer.run_id == run.id))
+    session.delete(run)
+
+
+def _retention_classes() -> Iterable[RetentionClass]:
+    """A trainee's drill answers (how often they followed a wrong AI suggestion) are personal
+    data about staff: they expire; the passes that back a certificate are kept as its record."""
+    from sqlalchemy import select
+
+    from accord.training.models import DrillRun
+
+    return (RetentionClass(
+        category="training-drill-runs", created=DrillRun.started_at,
+        candidates=lambda cutoff: select(DrillRun).where(DrillRun.started_at < cutoff),
+        erase=_erase_drill_run, reference=lambda r: f"drill-run:{r.id}"),)
+
+
 PACKAGE = CapabilityPackage(
     name="training",
     depends_on=("cases",),
@@ -54,6 +82,7 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     certificate_requirements=_requirements,
+    retention_classes=_retention_classes,
     dashboard=(DashboardCard(
         N_("Training"), N_("Courses, your certificates, district profiles and drills."),
         "/training", frozenset(r.value for r in Role), notice=_notice),),

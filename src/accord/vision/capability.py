@@ -103,7 +103,7 @@ REDACT_CAPABILITY = Capability(
         "resizes boxes and approves; only the approved version can be exported. The original "
         "stays in the evidence store."),
     description_zh=(
-        "在图片或视频中查找人脸和车牌，以便在披露前进行遮蔽。督察查看每个遮蔽框，可增加、删除或调整"
+        "在图片或视频中查找人脸和车牌，以便在披露前进行遮蔽。主管查看每个遮蔽框，可增加、删除或调整"
         "遮蔽框并批准；只有经批准的版本才能导出。原件保留在证据库中。"),
     risk_tier=RiskTier.LIMITED,
     purposes=frozenset({"disclosure", "case-handling", "victim-assistance"}),
@@ -219,7 +219,7 @@ VERIFY_CAPABILITY = Capability(
         "'match'; the face descriptors and both photos are deleted right after the check. "
         "It never searches a face among others."),
     description_zh=(
-        "仅在记录当事人同意、经督察批准并由受过培训的用户操作时，将一张现场照片与一张证件照片进行比对。"
+        "仅在记录当事人同意、经主管批准并由受过培训的用户操作时，将一张现场照片与一张证件照片进行比对。"
         "结果为距离值及其阈值和已知的错误率，绝不只给出“匹配”；核验后立即删除人脸特征和两张照片。"
         "绝不在多人中检索人脸。"),
     risk_tier=RiskTier.HIGH,
