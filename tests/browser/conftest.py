@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,13 +45,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def server(accord_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    """Run the real server (embedded Huey worker on SQLite storage) on a free port."""
+@contextmanager
+def running_server(accord_env: dict[str, str], log_path: Path, label: str,
+                   **env_overrides: str) -> Iterator[str]:
+    """A real `accord serve` process on a free port, started and stopped around the block;
+    yields its base URL. ``env_overrides`` are ACCORD_* settings for this process only."""
     port = _free_port()
-    env = {**os.environ, **accord_env, "ACCORD_QUEUE": "sqlite", "ACCORD_EMBEDDED_WORKER": "true",
-           "ACCORD_PORT": str(port), "ACCORD_LOG_LEVEL": "INFO"}
-    log_path = tmp_path / "server.log"
+    env = {**os.environ, **accord_env, "ACCORD_QUEUE": "sqlite", "ACCORD_PORT": str(port),
+           **env_overrides}
     with log_path.open("w") as log:
         process = subprocess.Popen([str(Path(sys.executable).parent / "accord"), "serve"],
                                    env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -64,7 +66,7 @@ def server(accord_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+                raise RuntimeError(f"{label} did not start:\n{log_path.read_text()}")
             time.sleep(0.2)
         yield base
     finally:
@@ -73,6 +75,14 @@ def server(accord_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def server(accord_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """Run the real server (embedded Huey worker on SQLite storage) on a free port."""
+    with running_server(accord_env, tmp_path / "server.log", "server",
+                        ACCORD_EMBEDDED_WORKER="true", ACCORD_LOG_LEVEL="INFO") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

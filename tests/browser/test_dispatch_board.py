@@ -4,20 +4,15 @@ line on another process (the event log in the database is the only thing they sh
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from accord.core.roles import Role
 from accord.dispatch.service import Actor, DispatchService
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import running_server
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -26,32 +21,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def second_server(accord_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """Another `accord serve` process on the same database."""
-    port = _free_port()
-    env = {**os.environ, **accord_env, "ACCORD_QUEUE": "sqlite",
-           "ACCORD_EMBEDDED_WORKER": "false", "ACCORD_PORT": str(port)}
-    log_path = tmp_path / "server-2.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "accord"), "serve"],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"second server did not start:\n{log_path.read_text()}")
-            time.sleep(0.2)
+    with running_server(accord_env, tmp_path / "server-2.log", "second server",
+                        ACCORD_EMBEDDED_WORKER="false") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _log_in(page: Page, base: str, username: str) -> None:
