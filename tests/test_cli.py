@@ -1,4 +1,10 @@
-"""The ``accord`` command line, run as a real subprocess against this test's database."""
+"""The ``accord`` command line as a user runs it, against this test's database.
+
+Most commands run in-process through Typer's test runner: a fresh ``accord`` process spends
+seconds importing the capability packages, which made these files the slowest of the suite.
+The tests about the entry point itself (the plain message for an unmigrated database, ``serve``)
+start the real executable with :func:`run_process`.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,48 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+from typer.testing import CliRunner
+
+from accord.cli import app
 
 ACCORD = str(Path(sys.executable).parent / "accord")
 
 
-def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+@dataclass(frozen=True)
+class Ran:
+    """What a shell would see of one command: its exit status and its two output streams."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None) -> Ran:
+    """Run ``accord ARGS`` in this process with ENV set, as the shell would.
+
+    Settings and database handles are dropped before and after, so the command reads ENV as a new
+    process would. An exception the command did not turn into an exit status fails the test: a
+    user would have seen a traceback.
+    """
+    from tests.conftest import _reset_process_state
+
+    _reset_process_state()
+    try:
+        result = CliRunner().invoke(app, list(args), env=env, input=stdin)
+    finally:
+        _reset_process_state()
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """Run the installed ``accord`` executable, for what only a real process shows."""
     return subprocess.run([ACCORD, *args], env={**os.environ, **env}, capture_output=True,
-                          text=True, input=stdin, timeout=120)
+                          text=True, timeout=120)
 
 
 def test_db_upgrade_is_idempotent(accord_env) -> None:
@@ -78,7 +118,7 @@ def test_demo_load_creates_one_user_per_role_and_is_idempotent(accord_env) -> No
 
 def test_serve_refuses_an_unmigrated_database(accord_env, tmp_path) -> None:
     env = {**accord_env, "ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
-    result = run(env, "serve", "--port", "1")
+    result = run_process(env, "serve", "--port", "1")
     assert result.returncode != 0
     assert "accord db upgrade" in result.stderr
 
@@ -106,7 +146,7 @@ def test_a_database_never_migrated_gets_a_plain_message(tmp_path: Path) -> None:
     env = {"ACCORD_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
            "ACCORD_STATE_DIR": str(tmp_path / "var")}
     for args in (("ledger", "verify"), ("demo", "load")):
-        result = run(env, *args)
+        result = run_process(env, *args)
         assert result.returncode == 2, result.stderr
         assert "has no Accord tables yet: run `accord db upgrade`" in result.stderr
         assert "Traceback" not in result.stderr
