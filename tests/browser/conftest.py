@@ -1,4 +1,9 @@
-"""Browser tests: a real `accord serve` process driven by real headless Chromium (Playwright).
+"""Browser tests: a real HTTP server driven by real headless Chromium (Playwright).
+
+The ``server`` fixture runs Accord's app under uvicorn on a thread of the test process: a
+separate ``accord serve`` process spent most of each test importing the capability packages.
+Tests about several processes (the dispatch board seen from a second server) start real
+``accord serve`` processes with :func:`running_server`.
 
 Chromium comes from Debian (`/usr/bin/chromium`, installed by scripts/system-deps.sh); Playwright
 never downloads a browser. A screenshot of the page is saved to test-results/screenshots/ when
@@ -12,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,11 +83,42 @@ def running_server(accord_env: dict[str, str], log_path: Path, label: str,
             process.kill()
 
 
+@contextmanager
+def serving_in_thread(monkeypatch: pytest.MonkeyPatch, **env_overrides: str) -> Iterator[str]:
+    """Accord's app under uvicorn on a thread of this process, on a free port; yields its base
+    URL. The app is built as ``accord serve`` builds it (the assembly's factory, the embedded
+    queue worker on SQLite storage), after ``env_overrides`` are set for this test."""
+    import uvicorn
+
+    from accord.assembly import create_app
+    from tests.conftest import _reset_process_state
+
+    for name, value in {"ACCORD_QUEUE": "sqlite", "ACCORD_EMBEDDED_WORKER": "true",
+                        **env_overrides}.items():
+        monkeypatch.setenv(name, value)
+    _reset_process_state()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
+                                           log_config=None, access_log=False,
+                                           proxy_headers=False))
+    thread = threading.Thread(target=server.run, name="accord-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the in-process server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
 @pytest.fixture
-def server(accord_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    """Run the real server (embedded Huey worker on SQLite storage) on a free port."""
-    with running_server(accord_env, tmp_path / "server.log", "server",
-                        ACCORD_EMBEDDED_WORKER="true", ACCORD_LOG_LEVEL="INFO") as base:
+def server(accord_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The real app (embedded Huey worker on SQLite storage) serving HTTP on a free port."""
+    with serving_in_thread(monkeypatch) as base:
         yield base
 
 
