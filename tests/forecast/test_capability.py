@@ -52,7 +52,8 @@ def test_declaration() -> None:
     assert cap.purposes == frozenset({"patrol-planning", "resource-planning"})
     assert cap.review_required and cap.review_role == "supervisor"
     assert {"dataset", "method", "cell_size", "window", "date"} <= set(cap.inputs)
-    assert set(cap.inputs["method"].choices) == {"naive", "history", "kde", "prospective", "sepp"}
+    assert set(cap.inputs["method"].choices) == {"naive", "history", "kde", "kde-categories",
+                                                 "prospective", "sepp"}
     assert "PAI" in cap.model.measured_accuracy  # type: ignore[union-attr]
     CapabilityRegistry().register(cap)  # has a runner and a model card
 

@@ -39,7 +39,7 @@ from accord.forecast.data import (
 )
 from accord.forecast.fairness import exposure_audit
 from accord.forecast.grid import DEFAULT_CELL_SIZE, Grid
-from accord.forecast.methods import History, Naive, Prospective, RetrospectiveKDE
+from accord.forecast.methods import CategoryKDE, History, Naive, Prospective, RetrospectiveKDE
 from accord.forecast.metrics import COVERAGES, bootstrap_mean, paired_bootstrap, score
 from accord.forecast.modelcard import model_card
 from accord.forecast.sepp import SEPP
@@ -50,6 +50,7 @@ METHODS: dict[str, type[Method]] = {
     "naive": Naive,
     "history": History,
     "kde": RetrospectiveKDE,
+    "kde-categories": CategoryKDE,
     "prospective": Prospective,
     "sepp": SEPP,
 }

@@ -112,7 +112,7 @@ def stack_validation(method: Method, train: EventSet, grid: Grid, until: float, 
     for start, stop in spans:
         n_past = int(np.searchsorted(train.t, start, side="left"))
         surfaces.append(component_surfaces(grid, cells[:n_past], train.t[:n_past], start,
-                                           components))
+                                           components, categories=train.category[:n_past]))
         actual.append(grid.counts(train.between(start, stop)))
     if not starts:
         weights = np.zeros(len(components) + 1)
@@ -138,12 +138,12 @@ class KdeFit(Fitted):
         for weight, comp in zip(self.weights[:-1], self.components, strict=True):
             if weight <= 0:
                 continue
-            total = normaliser(self.grid, cells, self.train.t, self.until, comp)
+            total = normaliser(self.grid, cells, self.train.t, self.until, comp,
+                               categories=self.train.category)
             if total <= 0:
                 continue
             k = kernel_to_cell(self.grid, cells, cell, comp.sigma_cells)
-            if comp.lookback_days is not None:
-                k = np.where(self.train.t >= self.until - comp.lookback_days, k, 0.0)
+            k = comp.event_weights(self.train.t, self.until, k, self.train.category)
             amount += weight * k / total
         index = np.flatnonzero(amount > 0)
         rest = float(self.weights[-1]) / self.grid.size
@@ -163,7 +163,7 @@ class RetrospectiveKDE(Method):
         train = events.before(until)
         if len(train) == 0:
             raise ForecastInputError("no events before the forecast date to learn from")
-        components = kde_components(grid, horizon)
+        components = self.components(train, grid, horizon)
         weights, starts = stack_validation(self, train, grid, until, horizon, components)
         fitted = self.build(train, grid, until, horizon, {}, components=components,
                             weights=weights)
@@ -173,15 +173,21 @@ class RetrospectiveKDE(Method):
             "windows": [day_to_iso(s) for s in starts]}
         return fitted
 
+    def components(self, train: EventSet, grid: Grid, horizon: float) -> list[Component]:
+        """The mixture's candidate surfaces (the first is the fallback when too little data
+        can be held out to fit the weights)."""
+        return kde_components(grid, horizon)
+
     def build(self, train: EventSet, grid: Grid, until: float, horizon: float,
               params: dict[str, Any], components: list[Component] | None = None,
               weights: np.ndarray | None = None) -> Fitted:
-        components = components or kde_components(grid, horizon)
+        components = components or self.components(train, grid, horizon)
         if weights is None:
             weights = np.zeros(len(components) + 1)
             weights[0] = 1.0
         cells = grid.cell_of(train.x, train.y)
-        distribution = weights @ component_surfaces(grid, cells, train.t, until, components)
+        distribution = weights @ component_surfaces(grid, cells, train.t, until, components,
+                                                    categories=train.category)
         p = {"mixture": {c.label(grid.cell): round(float(w), 4)
                          for c, w in zip(components, weights, strict=False) if w >= 5e-4},
              "uniform_weight": round(float(weights[-1]), 4),
@@ -190,6 +196,39 @@ class RetrospectiveKDE(Method):
                                                                      strict=False))), 1)}
         return KdeFit(self.name, grid, train, until, horizon, {**p, **params},
                       components=components, weights=weights, distribution=distribution)
+
+
+#: A category gets surfaces of its own when it holds at least this share of the training
+#: events (rarer ones stay in the all-event surfaces only), and at most this many categories.
+CATEGORY_MIN_SHARE = 0.03
+CATEGORY_MAX = 8
+CATEGORY_BANDWIDTHS_M: tuple[float, ...] = (0.0, 150.0, 300.0)
+
+
+def category_components(train: EventSet, grid: Grid) -> list[Component]:
+    """All-data surfaces of each frequent category, at three bandwidths: the weights the
+    stacking gives them are the category weights, learned on windows before the forecast."""
+    names, counts = np.unique(train.category[train.category != ""], return_counts=True)
+    if len(train) == 0 or names.size < 2:
+        return []
+    order = np.argsort(-counts, kind="stable")
+    chosen = [str(names[i]) for i in order[:CATEGORY_MAX]
+              if counts[i] >= CATEGORY_MIN_SHARE * len(train)]
+    return [Component(b / grid.cell, None, name) for name in chosen
+            for b in CATEGORY_BANDWIDTHS_M]
+
+
+class CategoryKDE(RetrospectiveKDE):
+    """The multi-scale KDE plus one surface per frequent category: where drug arrests cluster
+    may say less about next week's incidents than where burglaries do. All weights — scale,
+    look-back and category — are fitted together by held-out likelihood on windows before the
+    forecast; with no categories in the data it is the plain KDE."""
+
+    name = "kde-categories"
+    title = "KDE with learned category weights"
+
+    def components(self, train: EventSet, grid: Grid, horizon: float) -> list[Component]:
+        return kde_components(grid, horizon) + category_components(train, grid)
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ METHOD_NOTES = {
     "naive": "Baseline only: one period of counts is mostly noise.",
     "kde": "Learns where events have concentrated; slow to notice new hotspots when the "
            "long-term components carry most of the weight.",
+    "kde-categories": "Category weights are learned from the recorded categories: a category "
+                      "recorded more often (or coded differently) in some districts moves the "
+                      "forecast there.",
     "prospective": "Bandwidths are chosen from a small grid by validation on training data.",
     "sepp": "Triggering is learned only from same-cell pairs a day or more apart.",
 }

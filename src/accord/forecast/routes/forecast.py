@@ -100,6 +100,7 @@ FREQ_LABELS = {"day": N_("day"), "week": N_("week"), "month": N_("month")}
 METHOD_LABELS = {
     "naive": N_("Naive baseline (last period's counts)"),
     "kde": N_("Kernel density (multi-scale, likelihood-fitted)"),
+    "kde-categories": N_("Kernel density with learned category weights"),
     "prospective": N_("Prospective hotspotting (Bowers, Johnson & Pease)"),
     "sepp": N_("Self-exciting point process (Mohler)"),
 }
