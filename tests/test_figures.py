@@ -82,8 +82,9 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
         f"P {_fig('cases_nlp', 'hints', 'per_kind', 'all', 'precision'):.3f} / R "
         f"{_fig('cases_nlp', 'hints', 'per_kind', 'all', 'recall'):.3f}",
     ]),
-    "cases.classify": ("cases_nlp", [
-        f"accuracy {_fig('cases_nlp', 'classification', 'accuracy'):.3f}",
+    "cases.classify": ("casetype", [
+        f"top-1 {_fig('casetype', 'all', 'top1_when_suggested'):.3f} where it suggests",
+        f"\"not sure\" {_fig('casetype', 'all', 'not_sure_rate'):.0%}",
     ]),
     "interpret.phrase_match": ("interpret-understanding", [
         f"{_fig('interpret-understanding', 'phrases', 'entries')} phrasebook entries",

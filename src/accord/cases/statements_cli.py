@@ -180,7 +180,8 @@ def suggest_type_command(
     legal_basis: LegalBasisOption = "police-law-art-2",
     as_json: JsonOption = False,
 ) -> None:
-    """A suggested case type with the cue words behind it; the officer chooses."""
+    """A suggested case type with the nearest labelled examples behind it; the officer
+    chooses."""
     if not description.strip():
         raise _fail("the description is empty")
     inputs = {"description": description, "language": _language(lang)}
@@ -188,8 +189,9 @@ def suggest_type_command(
     if as_json:
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    typer.echo(payload["suggestion"] or "no confident suggestion")
+    typer.echo(payload["suggestion"] or "not sure")
     for row in payload["ranking"][:3]:
-        cues = ", ".join(f"{r['text']} (+{r['weight']:g})" for r in row["reasons"])
-        typer.echo(f"  {row['case_type']:<28} {row['score']:g}: {cues}")
+        typer.echo(f"  {row['case_type']:<28} {row['score']:.2f}")
+        for reason in row["reasons"]:
+            typer.echo(f"      {reason['similarity']:.2f} [{reason['language']}] {reason['text']}")
     typer.echo(f"({payload['explanation']})")
