@@ -501,9 +501,23 @@ _NOT_ITEMS = re.compile(
 )
 
 
+_ZH_COUNT = re.compile(
+    r"(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,2})(?:个|名|位|台|辆|件|只|部|把|张|条|部)"
+    r"(?P<item>[\u4e00-\u9fff])"
+)
+
+
 def quantities(text: str, lang: str, base: int = 0) -> list[dict[str, Any]]:
-    """A small count followed by a noun (three men, 3 hommes, пять человек); the item is the
-    noun's first five letters so that inflections (человека / человек) meet."""
+    """A small count followed by a noun (three men, 3 hommes, пять человек, 三个男的); the
+    item is the noun's first five letters (its first character in Chinese) so that
+    inflections (человека / человек) and 男的 / 男人 meet."""
+    if lang == "zh":
+        out = []
+        for m in _ZH_COUNT.finditer(text):
+            value = _zh_small(m.group("n"))
+            if value is not None:
+                out.append(_ent("quantity", m, str(value), base, item=m.group("item")))
+        return out
     words = _NUMBER_WORDS.get(lang)
     if not words:
         return []
@@ -527,7 +541,7 @@ _PROVINCE = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 # case-sensitively so that "2026 at 21" never becomes one number.
 _ID_CHUNK = r"(?:[A-Z]{1,4}|[A-Za-z]*\d[\dA-Za-z]*)"
 _ID_CANDIDATE = re.compile(
-    rf"(?<![A-Za-z0-9+])\+?(?:[{_PROVINCE}][A-Z]|{_ID_CHUNK})(?:[ \-·•.]{_ID_CHUNK})*"
+    rf"(?<![A-Za-z0-9+])\+?[{_PROVINCE}]?{_ID_CHUNK}(?:[ \-·•.]{_ID_CHUNK})*"
     r"(?![A-Za-z0-9])"
 )
 # Dates, times and sums of money are blanked out before identifiers are looked for.

@@ -311,6 +311,10 @@ def _statement(text: str, language: str) -> _Statement:
     if lang == "ru":
         from accord.cases.russian import entities as natasha_entities
 
+        # The extractor's Russian colours are bare stems ("сер" in "Сергей"): the hint rules
+        # read colours with their adjective endings instead.
+        entities = [e for e in entities if e["kind"] != "colour"]
+
         entities = _merge(
             entities, [e for e in natasha_entities(text) if not _overlaps(e, id_spans)]
         )
@@ -351,7 +355,7 @@ def _statement(text: str, language: str) -> _Statement:
                                  if c["kind"] == "colour"])]),
         ("person", [e for e in entities if e["kind"] == "person"]),
     ]
-    if lang not in ("en", "zh"):
+    if lang != "en":
         paired.append(("sentence-quantity", [
             e for e in rules.quantities(text, lang)
             if not _overlaps(e, id_spans + [(s.entity["start"], s.entity["end"]) for s in out])
