@@ -24,6 +24,12 @@ def test_officer_and_tablet_hold_a_conversation_live(
         server: str, page: Page, browser: Browser, make_user,  # type: ignore[no-untyped-def]
         database: Database) -> None:
     base = server
+    # The server runs on a thread of this process: load the sentence encoder and the Arabic and
+    # Chinese entry vectors once here, so the first match does not wait for them in a click.
+    from accord.interpret.phrase_match import rank
+
+    rank("جواز", "ar")
+    rank("护照", "zh")
     officer_user = make_user("cv.desk", Role.OFFICER)
     case_ref = add_case(database, "FR-2026-000950", officer_user.id)
 

@@ -135,6 +135,17 @@ def test_officer_and_tablet_talk_and_the_case_keeps_the_transcript(
     assert f"[ar] {said}" in result.output and "[zh] 我的护照被偷了。" in result.output
     assert "أحتاج إلى رؤية جواز سفرك." in result.output and "phrase chosen by the officer" \
         in result.output
+    case_page = html.unescape(client.get(f"/cases/{case_ref}").text)
+    transcript = case_page.split('data-testid="conversation-transcript"')[1].split("</section>")[0]
+    assert said in transcript and "我的护照被偷了。" in transcript
+    assert "أحتاج إلى رؤية جواز سفرك." in transcript
+
+    # Speaking: a recording that is not audio is refused in the person's language; nothing
+    # is matched or stored from it.
+    spoken = tablet.post("/conversation/tablet/audio", data={"csrf_token": token},
+                         files={"audio": ("x.wav", b"not a wav file", "audio/wav")})
+    assert spoken.status_code == 422 and "لم يكن الكلام مسموعًا" in html.unescape(spoken.text)
+    assert _events(client, f"/interpret/conversations/{reference}/events") == kinds
 
 
 def test_wrong_expired_and_guessed_codes_are_refused(

@@ -613,27 +613,40 @@ class ConversationService:
     # -- transcripts -----------------------------------------------------------------------
     def transcript_lines(self, *, case_ref: str = "",
                          report_ref: str = "") -> list[dict[str, Any]]:
-        """The agreed turns of every conversation of a case or an interview report, oldest
-        first: each with the person's language text and the Chinese, and how it was agreed.
-        The caller checks access to the case or report first."""
-        if not case_ref and not report_ref:
-            return []
-        with self.database.session() as session:
-            query = select(ConversationTurn, Conversation.reference).join(
-                Conversation, Conversation.id == ConversationTurn.conversation_id).where(
-                ConversationTurn.status.in_(("confirmed", "sent")))
-            if case_ref:
-                query = query.where(Conversation.case_ref == case_ref)
-            else:
-                query = query.where(Conversation.report_ref == report_ref)
-            return [{
-                "conversation": reference, "direction": turn.direction,
-                "language": turn.language, "original_text": turn.original_text,
-                "text_person": turn.text_person, "text_zh": turn.text_zh,
-                "entry_id": turn.entry_id, "entry_status": turn.entry_status,
-                "label": turn.label, "ledger_seq": turn.ledger_seq,
-                "created_at": turn.created_at.isoformat(),
-            } for turn, reference in session.execute(query.order_by(ConversationTurn.id))]
+        return transcript_lines(self.database, case_ref=case_ref, report_ref=report_ref)
 
 
-__all__ = ["CONFIRMED_LABEL", "SHOWN_LABEL", "ConversationService"]
+def transcript_lines(database: Database, *, case_ref: str = "",
+                     report_ref: str = "") -> list[dict[str, Any]]:
+    """The agreed turns of every conversation of a case or an interview report, oldest first:
+    each with the text in the person's language and in Chinese, and how it was agreed. The
+    caller checks access to the case or report first."""
+    with database.session() as session:
+        return transcript_rows(session, case_ref=case_ref, report_ref=report_ref)
+
+
+def transcript_rows(session: Session, *, case_ref: str = "",
+                    report_ref: str = "") -> list[dict[str, Any]]:
+    """:func:`transcript_lines` in the caller's session (a page that already holds one must
+    not open a second: with a small pool the two would wait for each other)."""
+    if not case_ref and not report_ref:
+        return []
+    query = select(ConversationTurn, Conversation.reference).join(
+        Conversation, Conversation.id == ConversationTurn.conversation_id).where(
+        ConversationTurn.status.in_(("confirmed", "sent")))
+    if case_ref:
+        query = query.where(Conversation.case_ref == case_ref)
+    else:
+        query = query.where(Conversation.report_ref == report_ref)
+    return [{
+        "conversation": reference, "direction": turn.direction,
+        "language": turn.language, "original_text": turn.original_text,
+        "text_person": turn.text_person, "text_zh": turn.text_zh,
+        "entry_id": turn.entry_id, "entry_status": turn.entry_status,
+        "label": turn.label, "ledger_seq": turn.ledger_seq,
+        "created_at": turn.created_at,
+    } for turn, reference in session.execute(query.order_by(ConversationTurn.id))]
+
+
+__all__ = ["CONFIRMED_LABEL", "SHOWN_LABEL", "ConversationService", "transcript_lines",
+           "transcript_rows"]

@@ -115,10 +115,9 @@ def transcript(
 ) -> None:
     """The bilingual record of a case: each confirmed phrase with the person's own words, and
     each sentence the officer showed the person in a two-screen conversation."""
-    from accord.config import get_settings
     from accord.core.contract import object_kind
     from accord.core.runtime import get_database
-    from accord.interpret.conversation import ConversationService
+    from accord.interpret.conversation import transcript_lines
     from accord.interpret.phrase_service import confirmations
 
     _, caller = caller_for(user)
@@ -136,10 +135,8 @@ def transcript(
     lines = [{"direction": "person", **row.as_dict()} for row in rows]
     # What the officer showed the person in the case's two-screen conversations (the person's
     # confirmed phrases are already among the confirmations above).
-    settings = get_settings()
-    shown = [line for line in ConversationService(
-        get_database(), settings.resolved_secret_key()).transcript_lines(case_ref=reference)
-        if line["direction"] == "officer"]
+    shown = [line for line in transcript_lines(get_database(), case_ref=reference)
+             if line["direction"] == "officer"]
     lines.extend(shown)
     lines.sort(key=lambda line: int(line["ledger_seq"] or 0))  # the ledger orders both
     if as_json:

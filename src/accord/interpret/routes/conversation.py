@@ -28,14 +28,14 @@ from collections.abc import AsyncIterator
 from functools import cache
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from accord.config import Settings
 from accord.core.db import Database
-from accord.core.errors import AccordError, NotFound, PermissionDenied
+from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.service import GatewayDenied
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
@@ -52,6 +52,7 @@ from accord.interpret.kiosk_texts import TEXTS, texts_for
 from accord.interpret.phrase_match import PHRASE_MATCH_CAPABILITY
 from accord.interpret.phrasebook import ENDONYMS, LANGUAGES, RTL, get_phrasebook
 from accord.interpret.routes.interviews import NO_LISTEN
+from accord.web import uploads
 from accord.web.deps import (
     KIOSK_COOKIE,
     Principal,
@@ -71,6 +72,7 @@ tablet_router = APIRouter(prefix="/conversation", include_in_schema=False)
 
 JOIN_CSRF_COOKIE = "accord_conversation_csrf"
 POLL_SECONDS = 0.4
+AUDIO_MAX_BYTES = 4_000_000  # two minutes of 16 kHz mono WAV, as the recorder makes it
 KEEPALIVE_SECONDS = 15.0
 STATUS_WORDS = {
     "offered": N_("waiting for a choice"), "confirmed": N_("phrase confirmed by the person"),
@@ -527,6 +529,43 @@ def tablet_audio(request: Request, turn: int = 0,
                         language=found.language, purpose=view.purpose,
                         legal_basis=view.legal_basis, case_ref=view.case_ref)
     return Response(spoken.audio, media_type="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+@tablet_router.post("/tablet/audio", openapi_extra=uploads.accepts_files(AUDIO_MAX_BYTES))
+async def tablet_speech(request: Request, audio: UploadFile | None = File(None),
+                        csrf_token: str = Form(""),
+                        settings: Settings = Depends(get_settings_dep),
+                        service: ConversationService = Depends(service_dep)) -> Response:
+    """The person spoke: a draft transcript (``interpret.transcribe`` through the gateway, on
+    the officer's account; the audio is deleted after the call) is put into the text box for
+    the person to check and correct before sending. Nothing is matched or stored from it."""
+    from accord.interpret import transcribe_capability as tc
+
+    token = await run_in_threadpool(_tablet_action, request, csrf_token, service, settings)
+    if isinstance(token, Response):
+        return token
+    data = await audio.read(AUDIO_MAX_BYTES + 1) if audio is not None else b""
+    officer, view = await run_in_threadpool(service.officer_of_tablet, token)
+    draft, failed = "", ""
+    try:
+        if not view.language:
+            raise ValidationFailed(detail="language: choose your language first")
+        call = await run_in_threadpool(
+            tc.transcribe_call, get_governance().gateway, officer, data,
+            language=view.language, purpose=view.purpose, legal_basis=view.legal_basis,
+            case_ref=view.case_ref, state_dir=settings.state_dir)
+        draft = str(call.result.output.get("transcript", ""))[:500]
+    except AccordError:
+        failed = "not_heard"
+    found = await run_in_threadpool(_tablet_or_join, request, service, settings)
+    if isinstance(found, Response):
+        return found
+    token, view = found
+    _tablet_language(request)
+    return render(request, "interpret/conversation/tablet.html", {
+        **_tablet_context(service, token, view), "suggested": "", "error": failed,
+        "draft": draft}, status_code=422 if failed else 200,
+        headers={"Cache-Control": "no-store"})
 
 
 @tablet_router.post("/tablet/leave")
