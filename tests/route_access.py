@@ -32,7 +32,9 @@ from accord.web.deps import current_principal
 
 PUBLIC = "public"
 #: Routes that stream without end, with the query that makes them answer once and close.
-ENDLESS_STREAMS = {"/dispatch/board/events": "?once=1"}
+ENDLESS_STREAMS = {"/dispatch/board/events": "?once=1",
+                   "/interpret/conversations/{reference}/events": "?once=1",
+                   "/conversation/tablet/events": "?once=1"}
 SIGNED_IN = "signed-in"
 Access = str | frozenset[str]
 

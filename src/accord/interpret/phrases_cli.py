@@ -113,9 +113,11 @@ def transcript(
     user: UserOption = "",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """The bilingual record of a case: each confirmed phrase with the person's own words."""
+    """The bilingual record of a case: each confirmed phrase with the person's own words, and
+    each sentence the officer showed the person in a two-screen conversation."""
     from accord.core.contract import object_kind
     from accord.core.runtime import get_database
+    from accord.interpret.conversation import transcript_lines
     from accord.interpret.phrase_service import confirmations
 
     _, caller = caller_for(user)
@@ -130,14 +132,26 @@ def transcript(
     if not allowed:
         raise fail("only the case officer and supervisors may read this case", 3)
     rows = confirmations(get_database(), reference)
+    lines = [{"direction": "person", **row.as_dict()} for row in rows]
+    # What the officer showed the person in the case's two-screen conversations (the person's
+    # confirmed phrases are already among the confirmations above).
+    shown = [line for line in transcript_lines(get_database(), case_ref=reference)
+             if line["direction"] == "officer"]
+    lines.extend(shown)
+    lines.sort(key=lambda line: int(line["ledger_seq"] or 0))  # the ledger orders both
     if as_json:
-        typer.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(lines, ensure_ascii=False, indent=2, default=str))
         return
-    for row in rows:
-        typer.echo(f"[{row.language}] {row.original_text}\n[zh] {row.interpretation_zh}  "
-                   f"({row.label}; {row.entry_id}, {row.entry_status}; ledger entry "
-                   f"{row.ledger_seq})")
-    if not rows:
+    for line in lines:
+        if line["direction"] == "person":
+            typer.echo(f"[{line['language']}] {line['original_text']}\n[zh] "
+                       f"{line['interpretation_zh']}  ({line['label']}; {line['entry_id']}, "
+                       f"{line['entry_status']}; ledger entry {line['ledger_seq']})")
+        else:
+            typer.echo(f"[zh] {line['text_zh']}\n[{line['language']}] {line['text_person']}"
+                       f"  ({line['label']}; {line['entry_id']}, {line['entry_status']}; "
+                       f"ledger entry {line['ledger_seq']})")
+    if not lines:
         typer.echo("no confirmed phrases for this case")
 
 

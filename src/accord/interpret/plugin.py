@@ -29,6 +29,7 @@ def _capabilities() -> Iterable[Capability]:
 
 def _routers() -> Iterable[Any]:
     from accord.interpret.routes import (
+        conversation,
         interpreters,
         interviews,
         langid,
@@ -38,7 +39,8 @@ def _routers() -> Iterable[Any]:
     )
 
     return (langid.router, langid.api_router, translation.router, speech.router, phrases.router,
-            interviews.public_router, interviews.router, interpreters.routes)
+            conversation.router, conversation.tablet_router, interviews.public_router,
+            interviews.router, interpreters.routes)
 
 
 def _cli(app: Any) -> None:
@@ -96,7 +98,8 @@ PACKAGE = CapabilityPackage(
     name="interpret",
     capabilities=_capabilities,
     table_modules=("accord.interpret.models", "accord.interpret.interpreter_models",
-                   "accord.interpret.pack_models", "accord.interpret.phrase_models"),
+                   "accord.interpret.pack_models", "accord.interpret.phrase_models",
+                   "accord.interpret.conversation_models"),
     routers=_routers,
     templates=HERE / "templates",
     cli=_cli,

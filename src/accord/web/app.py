@@ -27,7 +27,7 @@ from accord.core.i18n import N_, gettext
 from accord.core.jobs import load_job_modules, start_embedded_consumer
 from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
-from accord.web.deps import request_language, resolve_for_error_page
+from accord.web.deps import KIOSK_HOME, KioskLocked, request_language, resolve_for_error_page
 from accord.web.middleware import (
     BodySizeLimitMiddleware,
     RequestIdMiddleware,
@@ -78,6 +78,9 @@ def install_error_handlers(app: FastAPI) -> None:
             if request.url.query:
                 target += "?" + request.url.query
             return RedirectResponse(f"/login?next={target}", status_code=303)
+        if (isinstance(error, KioskLocked) and request.method == "GET"
+                and "text/html" in request.headers.get("accept", "")):
+            return RedirectResponse(KIOSK_HOME, status_code=303)  # a page navigation
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         return _error_response(request, error.status, error.message, error.params, headers)
 

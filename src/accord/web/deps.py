@@ -27,7 +27,18 @@ from accord.core.roles import Role
 SESSION_COOKIE = "accord_session"
 LANGUAGE_COOKIE = "accord_lang"
 PRE_SESSION_CSRF_COOKIE = "accord_csrf"
+#: Set on a tablet handed to a member of the public (conversation mode): while it is present
+#: the browser is nobody's signed-in session, whatever session cookie it also holds, and its
+#: page navigations go to :data:`KIOSK_HOME`. Only the officer's PIN removes it.
+KIOSK_COOKIE = "accord_kiosk"
+KIOSK_HOME = "/conversation/tablet"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class KioskLocked(PermissionDenied):
+    """A request from a browser in kiosk mode for a page of the signed-in application."""
+
+    message = N_("This tablet is in conversation mode. The officer's PIN unlocks it.")
 
 
 class CsrfFailed(PermissionDenied):
@@ -81,7 +92,15 @@ def account_service(
 def optional_principal(
     request: Request, accounts: AccountService = Depends(account_service)
 ) -> Principal | None:
-    """Resolve a bearer token or the session cookie; sets the request's UI language."""
+    """Resolve a bearer token or the session cookie; sets the request's UI language.
+
+    A browser in kiosk mode (:data:`KIOSK_COOKIE`) is refused here, before any session is
+    looked at: the person holding the tablet reaches no officer page and cannot log out.
+    """
+    if request.cookies.get(KIOSK_COOKIE):
+        request.state.principal = None
+        request.state.language = request_language(request, None)
+        raise KioskLocked()
     principal: Principal | None = None
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):

@@ -202,6 +202,8 @@ def _case_page(
         for item in case.evidence
     ]
     translate = get_governance().registry.get(TRANSLATE)
+    from accord.interpret.conversation import transcript_rows
+
     return render(
         request,
         "cases/case.html",
@@ -225,6 +227,9 @@ def _case_page(
             "legal_basis_labels": LEGAL_BASIS_LABELS,
             "default_legal_basis": _default_legal_basis(case),
             "can_edit": service.can_edit(case, principal.user),
+            # The bilingual transcript of the case's two-screen conversations (interpret).
+            "conversation_lines": transcript_rows(service.session, case_ref=case.reference),
+            "start_href": f"/interpret/conversations?case={case.reference}",
         },
         status_code=status,
     )

@@ -358,10 +358,14 @@ def report_detail(request: Request, reference: str, principal: Principal = Depen
                   database: Database = Depends(get_database)) -> Response:
     library = get_library()
     service = _service(database)
+    from accord.interpret.conversation import transcript_lines
+
     report = service.get_for(reference, caller_of(principal))
     return render(request, "interpret/interviews/report.html", {
         **_officer_context(library), "report": report, "summary": service.summary(report),
         "form": library.form(report.form_id), "person_language": LANGUAGES.get(report.language),
+        "conversation_lines": transcript_lines(database, report_ref=report.reference),
+        "start_href": f"/interpret/conversations?report={report.reference}",
     })
 
 
