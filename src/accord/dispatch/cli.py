@@ -34,7 +34,7 @@ def _actor(user: str) -> tuple[Any, Any]:
     account, caller = caller_for(user)
     if not DISPATCH_ROLES & caller.roles:
         raise fail("only officers and supervisors dispatch")
-    return Actor(account.id, account.username), caller
+    return Actor(account.id, account.username, frozenset(caller.roles)), caller
 
 
 def _service() -> Any:

@@ -19,14 +19,17 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from accord.core.db import Database, utcnow
-from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from accord.core.i18n import N_
 from accord.dispatch import states
 from accord.dispatch.models import (
     DispatchAlert,
     DispatchEvent,
     DispatchIncident,
     DispatchNarrative,
+    DispatchPerson,
     DispatchUnit,
+    DispatchVehicle,
 )
 from accord.dispatch.roads import RoadGraph, haversine_m, helsinki
 from accord.dispatch.vocabulary import incident_type, incident_types
@@ -48,10 +51,21 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 CALL_SIGN = re.compile(r"^[A-Za-z0-9-]{1,16}$")
 
 
+PERSON_ROLES = ("caller", "victim", "suspect", "witness")
+MAX_PERSON_NAME = 120
+MAX_PERSON_DESCRIPTION = 200
+MAX_CONTACT = 40
+MAX_LINKED = 20  # persons, and vehicles, per incident: more belongs in a case file
+PLATE = re.compile(r"^[A-Z0-9\u4e00-\u9fff·-]{1,16}$")
+CONTACT = re.compile(r"^[0-9+()\- ]{3,40}$")
+
+
 @dataclass(frozen=True)
 class Actor:
     user_id: int | None
     username: str
+    #: The actor's roles, for the incident's object-access rule (``INCIDENT_KIND``).
+    roles: frozenset[str] = frozenset()
 
 
 class DispatchConflict(Conflict):
@@ -235,10 +249,118 @@ class DispatchService:
                 DispatchEvent.incident_id == incident.id).order_by(DispatchEvent.id))]
         data["units"] = [_unit_brief(u, incident.reference) for u in session.scalars(
             select(DispatchUnit).where(DispatchUnit.incident_id == incident.id))]
+        data["persons"] = [
+            {"id": p.id, "role": p.role, "name": p.name, "description": p.description,
+             "contact": p.contact, "added_at": p.added_at.isoformat()}
+            for p in session.scalars(select(DispatchPerson).where(
+                DispatchPerson.incident_id == incident.id).order_by(DispatchPerson.id))]
+        data["vehicles"] = [
+            {"id": v.id, "plate": v.plate, "make": v.make, "colour": v.colour,
+             "added_at": v.added_at.isoformat()}
+            for v in session.scalars(select(DispatchVehicle).where(
+                DispatchVehicle.incident_id == incident.id).order_by(DispatchVehicle.id))]
         data.update(self._nearby(session, incident.lat, incident.lon, incident.address_key,
                                  incident.type_code, exclude=incident.id,
                                  since=incident.created_at))
         return data
+
+    # -- linked persons and vehicles ----------------------------------------------------------
+    @staticmethod
+    def _check_access(session: Session, actor: Actor, incident: DispatchIncident) -> None:
+        """The incident's one object-access rule (``INCIDENT_KIND.can_access``), so linked
+        persons and vehicles are open to exactly those who may open the incident."""
+        from accord.dispatch.capability import INCIDENT_KIND
+
+        if not INCIDENT_KIND.can_access(session, actor, incident.reference):
+            raise PermissionDenied(N_("No access to incident %(reference)s."),
+                                   reference=incident.reference)
+
+    def _open_incident(self, session: Session, actor: Actor,
+                       reference: str | int) -> DispatchIncident:
+        incident = self._get_incident(session, reference)
+        self._check_access(session, actor, incident)
+        if incident.status == "closed":
+            raise Conflict(detail=f"{incident.reference} is closed")
+        return incident
+
+    def link_person(self, actor: Actor, reference: str | int, *, role: str, name: str = "",
+                    description: str = "", contact: str = "") -> dict[str, Any]:
+        """Link a person in one of four roles. Minimised: no date of birth, no identity
+        number, no address; a call-back number only for the caller."""
+        role = (role or "").strip().lower()
+        if role not in PERSON_ROLES:
+            raise ValidationFailed(detail=f"role must be one of {', '.join(PERSON_ROLES)}")
+        name, description = " ".join((name or "").split()), " ".join((description or "").split())
+        contact = (contact or "").strip()
+        if len(name) > MAX_PERSON_NAME:
+            raise ValidationFailed(detail=f"a name may hold at most {MAX_PERSON_NAME} characters")
+        if len(description) > MAX_PERSON_DESCRIPTION:
+            raise ValidationFailed(detail="a description may hold at most "
+                                          f"{MAX_PERSON_DESCRIPTION} characters")
+        if not name and not description:
+            raise ValidationFailed(detail="give a name or a description")
+        if contact and role != "caller":
+            raise ValidationFailed(detail="a contact number is kept for the caller only")
+        if contact and not CONTACT.match(contact):
+            raise ValidationFailed(detail="a contact number holds digits, spaces, +, - and "
+                                          "brackets (3-40)")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            count = session.scalar(select(func.count()).select_from(DispatchPerson).where(
+                DispatchPerson.incident_id == incident.id)) or 0
+            if count >= MAX_LINKED:
+                raise ValidationFailed(detail=f"at most {MAX_LINKED} persons per incident")
+            session.add(DispatchPerson(incident_id=incident.id, role=role, name=name,
+                                       description=description, contact=contact,
+                                       added_by=actor.user_id))
+            incident.updated_at = utcnow()
+            # The event reaches every board: it carries the role, never the name.
+            self._event(session, "person-linked", actor, incident=incident, role=role)
+        return self.incident(reference)
+
+    def link_vehicle(self, actor: Actor, reference: str | int, *, plate: str = "",
+                     make: str = "", colour: str = "") -> dict[str, Any]:
+        plate = re.sub(r"[\s]+", "", (plate or "")).upper()
+        make, colour = " ".join((make or "").split()), " ".join((colour or "").split())
+        if plate and not PLATE.match(plate):
+            raise ValidationFailed(detail="a plate holds 1-16 letters, digits, hyphens "
+                                          "(Chinese province characters allowed)")
+        if len(make) > 40 or len(colour) > 24:
+            raise ValidationFailed(detail="make at most 40, colour at most 24 characters")
+        if not (plate or make or colour):
+            raise ValidationFailed(detail="give a plate, a make or a colour")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            count = session.scalar(select(func.count()).select_from(DispatchVehicle).where(
+                DispatchVehicle.incident_id == incident.id)) or 0
+            if count >= MAX_LINKED:
+                raise ValidationFailed(detail=f"at most {MAX_LINKED} vehicles per incident")
+            session.add(DispatchVehicle(incident_id=incident.id, plate=plate, make=make,
+                                        colour=colour, added_by=actor.user_id))
+            incident.updated_at = utcnow()
+            self._event(session, "vehicle-linked", actor, incident=incident)
+        return self.incident(reference)
+
+    def unlink(self, actor: Actor, reference: str | int, what: str,
+               item_id: int) -> dict[str, Any]:
+        """Remove a linked person or vehicle recorded in error (the event log keeps that it
+        was linked and removed, not what it said)."""
+        model: type[DispatchPerson] | type[DispatchVehicle]
+        if what == "person":
+            model = DispatchPerson
+        elif what == "vehicle":
+            model = DispatchVehicle
+        else:
+            raise ValidationFailed(detail="remove a person or a vehicle")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            row = session.get(model, int(item_id))
+            if row is None or row.incident_id != incident.id:
+                raise NotFound(f"No such {what} on {incident.reference}.")
+            session.delete(row)
+            incident.updated_at = utcnow()
+            self._event(session, f"{what}-unlinked", actor, incident=incident)
+        return self.incident(reference)
 
     def intake_check(self, lat: Any, lon: Any, address: str = "",
                      type_code: str = "") -> dict[str, Any]:

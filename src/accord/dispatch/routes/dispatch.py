@@ -59,7 +59,8 @@ def _service(database: Database = Depends(get_database)) -> DispatchService:
 
 
 def _actor(principal: Principal) -> Actor:
-    return Actor(principal.user.id, principal.user.username)
+    return Actor(principal.user.id, principal.user.username,
+                 frozenset(str(r) for r in principal.user.roles))
 
 
 def _caller(principal: Principal) -> Caller:
@@ -219,6 +220,33 @@ def adopt_location(request: Request, reference: str, principal: Principal = Depe
                    service: DispatchService = Depends(_service)) -> Response:
     return _act(request, principal, service, reference,
                 lambda: service.adopt_device_location(_actor(principal), reference))
+
+
+@router.post("/incidents/{reference}/persons")
+def link_person(request: Request, reference: str, role: str = Form(""), name: str = Form(""),
+                description: str = Form(""), contact: str = Form(""),
+                principal: Principal = Depends(access),
+                service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.link_person(_actor(principal), reference, role=role, name=name,
+                                            description=description, contact=contact))
+
+
+@router.post("/incidents/{reference}/vehicles")
+def link_vehicle(request: Request, reference: str, plate: str = Form(""), make: str = Form(""),
+                 colour: str = Form(""), principal: Principal = Depends(access),
+                 service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.link_vehicle(_actor(principal), reference, plate=plate,
+                                             make=make, colour=colour))
+
+
+@router.post("/incidents/{reference}/unlink")
+def unlink(request: Request, reference: str, what: str = Form(""), item: int = Form(0),
+           principal: Principal = Depends(access),
+           service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.unlink(_actor(principal), reference, what, item))
 
 
 @router.post("/incidents/{reference}/dispatch")
