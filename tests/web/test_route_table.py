@@ -247,6 +247,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/dispatch/incidents/{reference}/eido.json', 'GET', DISPATCHERS),
     ('/dispatch/units', 'GET', DISPATCHERS),
     ('/dispatch/units/{call_sign}/status', 'POST', DISPATCHERS),
+    ('/dispatch/units/{call_sign}/acknowledge', 'POST', DISPATCHERS),
     ('/dispatch/command', 'POST', DISPATCHERS),
     ('/dispatch/board', 'GET', DISPATCHERS),
     ('/dispatch/roads.geojson', 'GET', DISPATCHERS),

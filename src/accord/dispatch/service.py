@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +32,7 @@ from accord.dispatch.models import (
     DispatchVehicle,
 )
 from accord.dispatch.roads import RoadGraph, haversine_m, helsinki
-from accord.dispatch.vocabulary import incident_type, incident_types
+from accord.dispatch.vocabulary import incident_type, incident_types, safety_minutes
 
 SOURCES = ("phone", "walk-in", "web", "officer")
 LOCATION_SOURCES = ("caller", "map", "coordinates", "device", "import")
@@ -113,13 +113,17 @@ def _coordinate(value: Any, name: str, low: float, high: float) -> float:
 
 
 class DispatchService:
-    def __init__(self, database: Database | None = None, roads: RoadGraph | None = None) -> None:
+    def __init__(self, database: Database | None = None, roads: RoadGraph | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        """``clock`` gives "now" for unit status times and the officer-safety timers (tests
+        inject their own; every app process reads the same stored timestamps)."""
         if database is None:
             from accord.core.runtime import get_database
 
             database = get_database()
         self.database = database
         self._roads = roads
+        self.clock = clock
 
     @property
     def roads(self) -> RoadGraph:
@@ -567,7 +571,9 @@ class DispatchService:
             incident = (session.get(DispatchIncident, unit.incident_id)
                         if unit.incident_id is not None else None)
             values: dict[str, Any] = {"status": status, "version": version + 1,
-                                      "status_at": utcnow()}
+                                      "status_at": self.clock(),
+                                      # A status update restarts the officer-safety timer.
+                                      "safety_checked_at": None, "safety_flagged_at": None}
             if lat not in (None, "") and lon not in (None, ""):
                 values["lat"], values["lon"] = self.check_location(lat, lon)
             if status in ("available", "out-of-service"):
@@ -623,7 +629,8 @@ class DispatchService:
                 DispatchUnit.id == unit.id, DispatchUnit.version == version,
                 DispatchUnit.status.in_(states.ASSIGNABLE)).values(
                 status="dispatched", incident_id=incident.id, version=version + 1,
-                status_at=utcnow())).rowcount
+                status_at=self.clock(), safety_checked_at=None,
+                safety_flagged_at=None)).rowcount
             if changed != 1:
                 raise self._lost(session, unit.call_sign)
             session.refresh(unit)
@@ -648,6 +655,70 @@ class DispatchService:
         return DispatchConflict(detail=(
             f"unit {unit.call_sign} changed since you looked: it is now {unit.status}{where}"
             f"{who}. Nothing was changed; choose again."))
+
+    # -- officer-safety timers ------------------------------------------------------------
+    def safety_timers(self) -> list[dict[str, Any]]:
+        """Every unit on scene with its timer: when it started (the last status update or
+        acknowledgement), its length for the incident's type, when it runs out, and whether
+        it has. Computed from stored timestamps, so every app process agrees."""
+        now = self.clock()
+        with self.database.session() as session:
+            rows = session.execute(select(DispatchUnit, DispatchIncident.type_code).join(
+                DispatchIncident, DispatchIncident.id == DispatchUnit.incident_id).where(
+                DispatchUnit.status == "on-scene").order_by(DispatchUnit.call_sign)).all()
+            timers = []
+            for unit, type_code in rows:
+                minutes = safety_minutes(type_code)
+                since = max(t for t in (unit.status_at, unit.safety_checked_at) if t)
+                due = since + timedelta(minutes=minutes)
+                timers.append({"call_sign": unit.call_sign, "incident": f"E-{unit.incident_id}",
+                               "minutes": minutes, "since": since.isoformat(),
+                               "due": due.isoformat(), "overdue": now >= due,
+                               "flagged": unit.safety_flagged_at is not None,
+                               "overdue_seconds": max(0, int((now - due).total_seconds()))})
+            return timers
+
+    def check_safety_timers(self) -> list[str]:
+        """Flag each unit whose timer has run out and write one ``safety-timer`` event, so
+        every board shows it. Several processes may run this at once: the flag is set by a
+        conditional UPDATE (not yet flagged, still on scene, not updated since), so exactly
+        one of them writes the event. Returns the call signs flagged by this call."""
+        now = self.clock()
+        flagged = []
+        for timer in self.safety_timers():
+            if not timer["overdue"] or timer["flagged"]:
+                continue
+            cutoff = now - timedelta(minutes=timer["minutes"])
+            with self.database.session() as session:
+                unit = self._get_unit(session, timer["call_sign"])
+                changed = session.execute(update(DispatchUnit).where(
+                    DispatchUnit.id == unit.id, DispatchUnit.status == "on-scene",
+                    DispatchUnit.safety_flagged_at.is_(None), DispatchUnit.status_at <= cutoff,
+                    or_(DispatchUnit.safety_checked_at.is_(None),
+                        DispatchUnit.safety_checked_at <= cutoff)).values(
+                    safety_flagged_at=now)).rowcount
+                if changed != 1:
+                    continue
+                session.refresh(unit)
+                incident = session.get(DispatchIncident, unit.incident_id)
+                self._event(session, "safety-timer", Actor(None, "system"), incident=incident,
+                            unit=unit, minutes=timer["minutes"], since=timer["since"])
+                flagged.append(unit.call_sign)
+        return flagged
+
+    def acknowledge_safety(self, actor: Actor, call_sign: str) -> dict[str, Any]:
+        """The dispatcher has checked on the unit: the timer starts again from now."""
+        with self.database.session() as session:
+            unit = self._get_unit(session, call_sign)
+            if unit.status != "on-scene":
+                raise Conflict(detail=f"unit {unit.call_sign} is {unit.status}; the safety "
+                                      "timer runs only while a unit is on scene")
+            unit.safety_checked_at = self.clock()
+            unit.safety_flagged_at = None
+            incident = (session.get(DispatchIncident, unit.incident_id)
+                        if unit.incident_id is not None else None)
+            self._event(session, "safety-acknowledged", actor, incident=incident, unit=unit)
+            return _unit_brief(unit, incident.reference if incident is not None else None)
 
     # -- recommendation ------------------------------------------------------------------
     def recommend(self, reference: str | int, limit: int = 5,
@@ -784,4 +855,5 @@ def _unit_brief(unit: DispatchUnit, incident_ref: str | None) -> dict[str, Any]:
             "lon": unit.lon, "skills": list(unit.skills or ()),
             "languages": list(unit.languages or ()), "version": unit.version,
             "incident": incident_ref or (f"E-{unit.incident_id}" if unit.incident_id else None),
-            "status_at": unit.status_at.isoformat() if unit.status_at else None}
+            "status_at": unit.status_at.isoformat() if unit.status_at else None,
+            "safety_flagged": unit.safety_flagged_at is not None}

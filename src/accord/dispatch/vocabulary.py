@@ -26,6 +26,9 @@ class IncidentType:
     cap_category: str
     skills: tuple[str, ...]
     cues: tuple[str, ...]
+    #: Officer-safety timer: minutes a unit may stay on scene without a status update or a
+    #: dispatcher's check before the board flags it.
+    safety_minutes: int
 
     def name(self, language: str) -> str:
         return self.zh if language.startswith("zh") else self.en
@@ -35,6 +38,7 @@ class IncidentType:
 def incident_types() -> dict[str, IncidentType]:
     raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
     types: dict[str, IncidentType] = {}
+    default_minutes = int(raw["safety_timer_minutes"])
     for entry in raw["types"]:
         priority = int(entry["priority"])
         if not 1 <= priority <= 5:
@@ -43,7 +47,10 @@ def incident_types() -> dict[str, IncidentType]:
             code=entry["code"], priority=priority, en=entry["en"], zh=entry["zh"],
             cap_category=entry.get("cap_category", "Other"),
             skills=tuple(entry.get("skills") or ()),
-            cues=tuple(str(c).lower() for c in entry.get("cues") or ()))
+            cues=tuple(str(c).lower() for c in entry.get("cues") or ()),
+            safety_minutes=int(entry.get("safety_minutes") or default_minutes))
+        if not 1 <= types[entry["code"]].safety_minutes <= 240:
+            raise ValueError(f"{entry['code']}: safety_minutes must be 1-240")
     return types
 
 
@@ -56,3 +63,13 @@ def incident_type(code: str) -> IncidentType:
         raise ValidationFailed(
             detail=f"unknown incident type {code!r} (known: {', '.join(sorted(types))})"
         ) from None
+
+
+def safety_minutes(code: str) -> int:
+    """The officer-safety timer for a type; the file's default for a code no longer in it
+    (an incident recorded before a type was removed still gets a timer)."""
+    kind = incident_types().get(code)
+    if kind is not None:
+        return kind.safety_minutes
+    raw = yaml.safe_load(VOCABULARY_FILE.read_text(encoding="utf-8"))
+    return int(raw["safety_timer_minutes"])

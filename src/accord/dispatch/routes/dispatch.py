@@ -50,6 +50,7 @@ api_router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"],
 public_router = APIRouter(include_in_schema=False)
 
 POLL_SECONDS = 0.2
+SAFETY_CHECK_SECONDS = 5.0  # how often a process with an open board checks the safety timers
 KEEPALIVE_SECONDS = 15.0
 COMMAND = re.compile(r"^\s*(?P<verb>[A-Za-z]{2})\s+(?P<args>.+?)\s*$")
 
@@ -302,9 +303,12 @@ def units_page(request: Request, principal: Principal = Depends(access),
 
 def _units(request: Request, service: DispatchService, error: AccordError | None = None,
            status_code: int = 200, done: str = "") -> Response:
+    service.check_safety_timers()
     units = service.units()
+    timers = {t["call_sign"]: t for t in service.safety_timers()}
     for unit in units:
         unit["next"] = sorted(UNIT_TRANSITIONS[unit["status"]] - {"dispatched"})
+        unit["timer"] = timers.get(unit["call_sign"])
     return render(request, "dispatch/units.html", {
         "units": units, "error": error, "done": done}, status_code=status_code)
 
@@ -323,11 +327,25 @@ def unit_status(request: Request, call_sign: str, status: str = Form(""),
     return RedirectResponse("/dispatch/units", status_code=303)
 
 
+@router.post("/units/{call_sign}/acknowledge")
+def acknowledge_safety(request: Request, call_sign: str, principal: Principal = Depends(access),
+                       service: DispatchService = Depends(_service)) -> Response:
+    """The dispatcher has checked on a unit on scene: its safety timer starts again."""
+    try:
+        service.acknowledge_safety(_actor(principal), call_sign)
+    except AccordError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _units(request, service, error=error, status_code=error.status)
+    return RedirectResponse("/dispatch/units", status_code=303)
+
+
 @router.post("/command")
 def command(request: Request, line: str = Form(""), principal: Principal = Depends(access),
             service: DispatchService = Depends(_service)) -> Response:
     """The command line: ``DU 12 E-1043`` dispatch, ``ST 12 on-scene`` unit status,
-    ``CL E-1043`` close, ``AD E-1043`` advised (no unit sent)."""
+    ``CL E-1043`` close, ``AD E-1043`` advised (no unit sent), ``AK 12`` safety check
+    acknowledged."""
     try:
         done = run_command(service, _actor(principal), line)
     except AccordError as error:
@@ -343,7 +361,7 @@ def run_command(service: DispatchService, actor: Actor, line: str) -> str:
     match = COMMAND.match(line or "")
     if match is None or len(line) > 200:
         raise ValidationFailed(detail="commands: DU unit incident, ST unit status, "
-                                      "CL incident, AD incident")
+                                      "CL incident, AD incident, AK unit")
     verb, args = match.group("verb").upper(), match.group("args").split()
     if verb == "DU" and len(args) == 2:
         unit = service.dispatch(actor, args[0], args[1])
@@ -351,17 +369,22 @@ def run_command(service: DispatchService, actor: Actor, line: str) -> str:
     if verb == "ST" and len(args) == 2:
         unit = service.set_unit_status(actor, args[0], args[1].lower())
         return f"unit {unit['call_sign']} is {unit['status']}"
+    if verb == "AK" and len(args) == 1:
+        unit = service.acknowledge_safety(actor, args[0])
+        return f"unit {unit['call_sign']}: safety check acknowledged"
     if verb in ("CL", "AD") and len(args) == 1:
         target = "closed" if verb == "CL" else "advised"
         incident = service.set_incident_status(actor, args[0], target)
         return f"{incident['reference']} is {incident['status']}"
     raise ValidationFailed(detail=f"cannot read {line.strip()!r}: commands are DU unit "
-                                  "incident, ST unit status, CL incident, AD incident")
+                                  "incident, ST unit status, CL incident, AD incident, "
+                                  "AK unit")
 
 
 @router.get("/board")
 def board_page(request: Request, principal: Principal = Depends(access),
                service: DispatchService = Depends(_service)) -> Response:
+    service.check_safety_timers()
     return render(request, "dispatch/board.html", {
         "queue": service.queue(), "units": service.units(),
         "last_event": service.last_event_id(), "attribution": ATTRIBUTION})
@@ -400,7 +423,14 @@ class _Hub:
         self.task: asyncio.Task[None] | None = None
 
     async def poll(self) -> None:
+        checked = 0.0
+        loop = asyncio.get_running_loop()
         while self.listeners > 0:
+            if loop.time() - checked >= SAFETY_CHECK_SECONDS:
+                # Writes a safety-timer event when a timer has run out; the next read below
+                # (in this and every other process) picks it up like any other event.
+                checked = loop.time()
+                await run_in_threadpool(self.service.check_safety_timers)
             events = await run_in_threadpool(self.service.events_after, self.last)
             if events:
                 self.recent.extend(events)
