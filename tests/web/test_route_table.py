@@ -241,6 +241,8 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/dispatch/incidents/{reference}/location', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}/dispatch', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}/persons', 'POST', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/interpreter', 'POST', DISPATCHERS),
+    ('/dispatch/intake/language', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}/vehicles', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}/unlink', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}/alert', 'POST', DISPATCHERS),

@@ -31,6 +31,7 @@ from accord.dispatch.models import (
     DispatchUnit,
     DispatchVehicle,
 )
+from accord.dispatch.notify import notify
 from accord.dispatch.roads import RoadGraph, haversine_m, helsinki
 from accord.dispatch.vocabulary import incident_type, incident_types, safety_minutes
 
@@ -162,6 +163,7 @@ class DispatchService:
         session.add(DispatchEvent(kind=kind, actor=actor.username,
                                   incident_id=incident.id if incident is not None else None,
                                   unit_id=unit.id if unit is not None else None, data=body))
+        notify(session)  # PostgreSQL: wakes every board at commit
 
     # -- incidents -----------------------------------------------------------------------
     def create_incident(self, actor: Actor, *, type_code: str, lat: Any, lon: Any,
@@ -248,7 +250,8 @@ class DispatchService:
         data["timeline"] = [
             {"id": e.id, "at": e.at.isoformat(), "kind": e.kind, "actor": e.actor,
              "status": (e.data.get("incident") or {}).get("status", ""),
-             "unit": (e.data.get("unit") or {}).get("call_sign", "")}
+             "unit": (e.data.get("unit") or {}).get("call_sign", ""),
+             "request": str(e.data.get("request", ""))}
             for e in session.scalars(select(DispatchEvent).where(
                 DispatchEvent.incident_id == incident.id).order_by(DispatchEvent.id))]
         data["units"] = [_unit_brief(u, incident.reference) for u in session.scalars(
@@ -266,6 +269,9 @@ class DispatchService:
         data.update(self._nearby(session, incident.lat, incident.lon, incident.address_key,
                                  incident.type_code, exclude=incident.id,
                                  since=incident.created_at))
+        if incident.type_code in incident_types():
+            data["questions"] = self.intake_questions(incident.type_code,
+                                                      incident.caller_language)
         return data
 
     # -- linked persons and vehicles ----------------------------------------------------------
@@ -365,6 +371,61 @@ class DispatchService:
             incident.updated_at = utcnow()
             self._event(session, f"{what}-unlinked", actor, incident=incident)
         return self.incident(reference)
+
+    # -- multilingual intake ---------------------------------------------------------------
+    @staticmethod
+    def intake_questions(type_code: str, language: str = "") -> list[dict[str, Any]]:
+        """The type's guided questions in Chinese (and English), each with the caller's
+        language version from the phrasebook where one exists and its status (a
+        ``maintainer-draft`` is not a verified translation: the page says so)."""
+        from accord.core.contract import phrase_text
+
+        kind = incident_type(type_code)
+        wanted = primary(language) if language else ""
+        questions = []
+        for question in kind.questions:
+            caller: dict[str, str] | None = None
+            if wanted and wanted not in ("zh", "en") and question.phrase:
+                found = phrase_text(question.phrase, wanted)
+                if found is not None:
+                    caller = {"language": found.language, "text": found.text,
+                              "status": found.status}
+            elif wanted == "en":
+                caller = {"language": "en", "text": question.en, "status": "verified"}
+            questions.append({"zh": question.zh, "en": question.en, "phrase": question.phrase,
+                              "caller": caller})
+        return questions
+
+    def request_interpreter(self, actor: Actor, reference: str | int,
+                            notes: str = "") -> dict[str, Any]:
+        """Ask for a human interpreter in the caller's language, from the incident. The request
+        is the interpret package's object (created through ``core.contract.create_object``,
+        with its own checks); the incident's log records its reference."""
+        from accord.core.contract import ObjectKindMissing, create_object
+
+        notes = (notes or "").strip()
+        if len(notes) > 500:
+            raise ValidationFailed(detail="a note to the interpreter service may hold at most "
+                                          "500 characters")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            language, source = incident.caller_language, incident.source
+            label = incident.reference
+        if not language:
+            raise ValidationFailed(detail="record the caller's language first (BCP 47, the "
+                                          "caller's own choice)")
+        try:
+            request = create_object("interpreter-request", actor, {
+                "language": language, "mode": "in-person" if source == "walk-in" else "phone",
+                "source_kind": "dispatch", "source_ref": label,
+                "notes": notes or f"Dispatch call {label}"})
+        except ObjectKindMissing:
+            raise Conflict(detail="no interpreter service is installed") from None
+        with self.database.session() as session:
+            incident = self._get_incident(session, reference)
+            self._event(session, "interpreter-requested", actor, incident=incident,
+                        request=request, language=language)
+        return {"request": request, "language": language, "incident": label}
 
     def intake_check(self, lat: Any, lon: Any, address: str = "",
                      type_code: str = "") -> dict[str, Any]:

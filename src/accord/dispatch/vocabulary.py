@@ -18,6 +18,16 @@ VOCABULARY_FILE = Path(__file__).resolve().parent / "incident_types.yaml"
 
 
 @dataclass(frozen=True)
+class Question:
+    """A guided intake question, in Chinese and English; ``phrase`` names the phrasebook entry
+    that gives it in the caller's language (read through ``core.contract.phrase_text``)."""
+
+    zh: str
+    en: str
+    phrase: str = ""
+
+
+@dataclass(frozen=True)
 class IncidentType:
     code: str
     priority: int  # 1 = most urgent … 5 = least
@@ -29,6 +39,7 @@ class IncidentType:
     #: Officer-safety timer: minutes a unit may stay on scene without a status update or a
     #: dispatcher's check before the board flags it.
     safety_minutes: int
+    questions: tuple[Question, ...] = ()
 
     def name(self, language: str) -> str:
         return self.zh if language.startswith("zh") else self.en
@@ -48,10 +59,17 @@ def incident_types() -> dict[str, IncidentType]:
             cap_category=entry.get("cap_category", "Other"),
             skills=tuple(entry.get("skills") or ()),
             cues=tuple(str(c).lower() for c in entry.get("cues") or ()),
-            safety_minutes=int(entry.get("safety_minutes") or default_minutes))
+            safety_minutes=int(entry.get("safety_minutes") or default_minutes),
+            questions=tuple(_question(entry["code"], q) for q in entry.get("questions") or ()))
         if not 1 <= types[entry["code"]].safety_minutes <= 240:
             raise ValueError(f"{entry['code']}: safety_minutes must be 1-240")
     return types
+
+
+def _question(code: str, raw: dict[str, str]) -> Question:
+    if not raw.get("zh") or not raw.get("en"):
+        raise ValueError(f"{code}: every intake question needs zh and en")
+    return Question(zh=str(raw["zh"]), en=str(raw["en"]), phrase=str(raw.get("phrase") or ""))
 
 
 def incident_type(code: str) -> IncidentType:
