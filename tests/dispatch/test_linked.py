@@ -88,3 +88,21 @@ def test_incident_page_links_a_person_and_refuses_bad_input(
         "csrf_token": csrf, "plate": "", "make": "", "colour": ""})
     assert bad.status_code == 422 and "give a plate" in bad.text
     assert service.incident(ref)["vehicles"] == []
+
+
+def test_cli_links_a_person_and_a_vehicle_and_refuses_bad_input(
+        accord_env, service: DispatchService, officer: Actor, incident: dict) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    runner = CliRunner()
+    env = {"ACCORD_USER": officer.username}
+    ref = incident["reference"]
+    done = runner.invoke(app, ["dispatch", "incident", "person", ref, "--role", "victim",
+                               "--name", "Wang Fang"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "1 linked persons" in done.output
+    bad = runner.invoke(app, ["dispatch", "incident", "vehicle", ref, "--plate", "A<B"], env=env)
+    assert bad.exit_code == 1 and "a plate holds" in bad.output
+    assert service.incident(ref)["vehicles"] == []

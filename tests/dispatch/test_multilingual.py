@@ -104,3 +104,18 @@ def test_incident_page_requests_an_interpreter(client: TestClient, officer: Acto
     long = client.post(f"/dispatch/incidents/{incident['reference']}/interpreter",
                        data={"csrf_token": csrf, "notes": "x" * 501})
     assert long.status_code == 422
+
+
+def test_cli_requests_an_interpreter(accord_env, officer: Actor,
+                                     service: DispatchService) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    incident = service.create_incident(officer, type_code="theft", lat=CENTRE[0],
+                                       lon=CENTRE[1], language="ar")
+    done = CliRunner().invoke(app, ["dispatch", "incident", "interpreter",
+                                    incident["reference"]],
+                              env={"ACCORD_USER": officer.username})
+    assert done.exit_code == 0, done.output
+    assert "interpreter request IR-" in done.output and "(ar)" in done.output

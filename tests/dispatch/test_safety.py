@@ -126,3 +126,20 @@ def test_units_page_and_board_show_the_overdue_unit(
     assert "Safety check overdue" not in client.get("/dispatch/units").text
     refused = client.post("/dispatch/units/30/acknowledge", data={"csrf_token": csrf})
     assert refused.status_code == 409
+
+
+def test_cli_lists_timers_and_acknowledges(accord_env, database, officer: Actor, units) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    _on_scene(DispatchService(database, clock=Clock()), officer, "12")  # long ago
+    runner, env = CliRunner(), {"ACCORD_USER": officer.username}
+    listed = runner.invoke(app, ["dispatch", "unit", "safety", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert [(t["call_sign"], t["overdue"]) for t in json.loads(listed.stdout)] == [("12", True)]
+    assert runner.invoke(app, ["dispatch", "unit", "ack", "12"], env=env).exit_code == 0
+    refused = runner.invoke(app, ["dispatch", "unit", "ack", "30"], env=env)
+    assert refused.exit_code == 2 and "only while a unit is on scene" in refused.output
