@@ -15,7 +15,7 @@ CENTRE = (60.1700, 24.9400)
 @pytest.fixture
 def officer(make_user):  # type: ignore[no-untyped-def]
     user = make_user("officer.one", Role.OFFICER)
-    return Actor(user.id, user.username)
+    return Actor(user.id, user.username, frozenset({"officer"}))
 
 
 @pytest.fixture

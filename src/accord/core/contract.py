@@ -74,6 +74,23 @@ class ObjectKind:
     add_statement: Callable[[Any, int, str, str, str, str, str], int] | None = None
     sees_all: Callable[[Any], bool] | None = None  # (caller)
     name_zh: str = ""  # what a refusal calls it in Chinese ("案件"); the kind itself otherwise
+    # Creates an object of this kind for another package: (caller, fields) → its reference.
+    # The owner checks the caller and the fields as for its own pages (dispatch asks for an
+    # interpreter request this way without importing interpret).
+    create: Callable[[Any, Mapping[str, str]], str] | None = None
+
+
+@dataclass(frozen=True)
+class PhraseText:
+    """One verified-content sentence in one language, as a package that keeps a phrasebook
+    gives it to others: the text, its status (``verified``, ``maintainer-draft``…) and the
+    Chinese text it stands for."""
+
+    entry_id: str
+    language: str
+    text: str
+    status: str
+    zh: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,9 @@ class CapabilityPackage:
     dashboard: tuple[DashboardCard, ...] = ()
     # Training certificates that capabilities need, with the course that issues each.
     certificate_requirements: Callable[[], Iterable[CertificateRequirement]] = tuple
+    # A phrasebook sentence in a language: (entry id, BCP 47 tag) → PhraseText or None when the
+    # book has no such entry or no text in that language (interpret declares it).
+    phrase_text: Callable[[str, str], PhraseText | None] | None = None
 
 
 _lock = threading.Lock()
@@ -212,3 +232,26 @@ def subject_records(session: Any, key: str) -> list[SubjectRecord]:
         if package.subject_records is not None:
             records.extend(package.subject_records(session, key))
     return records
+
+
+def phrase_text(entry_id: str, language: str) -> PhraseText | None:
+    """A phrasebook sentence from whichever package keeps one (None without one)."""
+    for package in _installed:
+        if package.phrase_text is not None:
+            found = package.phrase_text(entry_id, language)
+            if found is not None:
+                return found
+    return None
+
+
+class ObjectKindMissing(LookupError):
+    """No installed package owns (or can create) objects of a kind."""
+
+
+def create_object(kind: str, caller: Any, fields: Mapping[str, str]) -> str:
+    """Ask the package that owns ``kind`` to create one; its reference. Raises
+    :class:`ObjectKindMissing` when no installed package offers it."""
+    owner = _object_kinds.get(kind)
+    if owner is None or owner.create is None:
+        raise ObjectKindMissing(kind)
+    return owner.create(caller, fields)

@@ -34,7 +34,7 @@ def _actor(user: str) -> tuple[Any, Any]:
     account, caller = caller_for(user)
     if not DISPATCH_ROLES & caller.roles:
         raise fail("only officers and supervisors dispatch")
-    return Actor(account.id, account.username), caller
+    return Actor(account.id, account.username, frozenset(caller.roles)), caller
 
 
 def _service() -> Any:
@@ -113,6 +113,78 @@ def incident_status(reference: str, status: str, reason: str = "",
     except AccordError as error:
         raise fail(str(error)) from None
     typer.echo(f"{incident['reference']} is {incident['status']}")
+
+
+@incident_app.command("person")
+def incident_person(reference: str,
+                    role: Annotated[str, typer.Option("--role", help="caller, victim, suspect "
+                                                      "or witness.")],
+                    name: Annotated[str, typer.Option("--name")] = "",
+                    description: Annotated[str, typer.Option("--description")] = "",
+                    contact: Annotated[str, typer.Option("--contact", help="Caller only.")]
+                    = "", user: UserOption = "") -> None:
+    """Link a person to an incident (role, name if given, short description)."""
+    actor, _ = _actor(user)
+    try:
+        incident = _service().link_person(actor, reference, role=role, name=name,
+                                          description=description, contact=contact)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"{incident['reference']}: {len(incident['persons'])} linked persons")
+
+
+@incident_app.command("vehicle")
+def incident_vehicle(reference: str, plate: Annotated[str, typer.Option("--plate")] = "",
+                     make: Annotated[str, typer.Option("--make")] = "",
+                     colour: Annotated[str, typer.Option("--colour")] = "",
+                     user: UserOption = "") -> None:
+    """Link a vehicle to an incident (plate, make, colour)."""
+    actor, _ = _actor(user)
+    try:
+        incident = _service().link_vehicle(actor, reference, plate=plate, make=make,
+                                           colour=colour)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"{incident['reference']}: {len(incident['vehicles'])} linked vehicles")
+
+
+@incident_app.command("interpreter")
+def incident_interpreter(reference: str, notes: Annotated[str, typer.Option("--notes")] = "",
+                         user: UserOption = "") -> None:
+    """Request a human interpreter in the caller's language for an incident."""
+    actor, _ = _actor(user)
+    try:
+        done = _service().request_interpreter(actor, reference, notes)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"{done['incident']}: interpreter request {done['request']} ({done['language']})")
+
+
+@unit_app.command("safety")
+def unit_safety(user: UserOption = "", as_json: JsonOpt = False) -> None:
+    """Officer-safety timers of the units on scene (flags any that ran out)."""
+    _actor(user)
+    service = _service()
+    service.check_safety_timers()
+    timers = service.safety_timers()
+    if as_json:
+        _print(timers)
+        return
+    for timer in timers:
+        state = (f"OVERDUE by {timer['overdue_seconds'] // 60} min" if timer["overdue"]
+                 else f"due {timer['due'][11:16]} UTC")
+        typer.echo(f"unit {timer['call_sign']} on scene at {timer['incident']}: {state}")
+
+
+@unit_app.command("ack")
+def unit_ack(call_sign: str, user: UserOption = "") -> None:
+    """Acknowledge a unit's safety check (the browser's `AK 12`): its timer starts again."""
+    actor, _ = _actor(user)
+    try:
+        unit = _service().acknowledge_safety(actor, call_sign)
+    except AccordError as error:
+        raise fail(str(error), 2 if getattr(error, "status", 400) == 409 else 1) from None
+    typer.echo(f"unit {unit['call_sign']}: safety check acknowledged")
 
 
 @dispatch_app.command("types")

@@ -15,12 +15,12 @@ from accord.dispatch.capability import LEGAL_BASIS, PURPOSE
 
 
 def invoke(caller: Caller, capability_id: str, inputs: dict[str, Any],
-           language: str = "en") -> dict[str, Any]:
+           language: str = "en", purpose: str = PURPOSE) -> dict[str, Any]:
     from accord.core.governance import get_governance
 
     try:
         result = get_governance().gateway.invoke(caller, GatewayRequest(
-            capability_id=capability_id, purpose=PURPOSE, legal_basis=LEGAL_BASIS,
+            capability_id=capability_id, purpose=purpose, legal_basis=LEGAL_BASIS,
             inputs={k: v for k, v in inputs.items() if v not in (None, "")}))
     except GatewayDenied as denied:
         return {"refused": denied.reasons_in(language), "ledger_seq": denied.ledger_seq,
@@ -43,3 +43,11 @@ def triage(caller: Caller, reference: str, type_hint: str, narrative: str,
            answers: dict[str, str], language: str = "en") -> dict[str, Any]:
     return invoke(caller, "dispatch.triage", {"incident": reference, "type_hint": type_hint,
                                               "narrative": narrative, **answers}, language)
+
+
+def suggest_language(caller: Caller, text: str, language: str = "en") -> dict[str, Any]:
+    """A language suggestion for the caller's first words, from interpret's language-ID
+    capability through the gateway (no import of interpret: the registry knows it by id). Only
+    a suggestion: the caller's own choice is the rule and the dispatcher records it."""
+    return invoke(caller, "interpret.langid", {"text": text[:2000]}, language,
+                  purpose="interpretation")

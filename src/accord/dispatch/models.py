@@ -80,6 +80,44 @@ class DispatchUnit(Base):
     # read, so of two dispatchers sending one unit exactly one succeeds.
     version: Mapped[int] = mapped_column(Integer, default=1)
     status_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Officer-safety timer: a dispatcher's acknowledgement restarts it like a status update;
+    # ``safety_flagged_at`` is set once (by whichever process sees the timer run out first).
+    safety_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    safety_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DispatchPerson(Base):
+    """A person linked to an incident, minimised: a role, a name if given, a short description
+    that lets a unit recognise them, and a call-back number for the caller only."""
+
+    __tablename__ = "dispatch_persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_incidents.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # caller, victim, suspect, witness
+    name: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(String(200), default="")
+    contact: Mapped[str] = mapped_column(String(40), default="")
+    added_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DispatchVehicle(Base):
+    """A vehicle linked to an incident: plate, make and colour only."""
+
+    __tablename__ = "dispatch_vehicles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_incidents.id", ondelete="CASCADE"), index=True)
+    plate: Mapped[str] = mapped_column(String(16), default="", index=True)
+    make: Mapped[str] = mapped_column(String(40), default="")
+    colour: Mapped[str] = mapped_column(String(24), default="")
+    added_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DispatchEvent(Base):

@@ -37,6 +37,14 @@ def _cli(app: Any) -> None:
     attach(app)
 
 
+def _safety_timers() -> None:
+    """Every minute, in the job worker: flag units whose officer-safety timer ran out even
+    when no board is open (an open board checks every few seconds as well)."""
+    from accord.dispatch.service import DispatchService
+
+    DispatchService().check_safety_timers()
+
+
 PACKAGE = CapabilityPackage(
     name="dispatch",
     capabilities=_capabilities,
@@ -45,6 +53,7 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     objects=_objects,
+    periodic=(("accord.dispatch-safety-timers", {"minute": "*"}, _safety_timers),),
     dashboard=(DashboardCard(
         N_("Dispatch"), N_("Call intake, unit recommendation with reasons, live board."),
         "/dispatch", frozenset({"officer", "supervisor"})),),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,17 +19,21 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from accord.core.db import Database, utcnow
-from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from accord.core.i18n import N_
 from accord.dispatch import states
 from accord.dispatch.models import (
     DispatchAlert,
     DispatchEvent,
     DispatchIncident,
     DispatchNarrative,
+    DispatchPerson,
     DispatchUnit,
+    DispatchVehicle,
 )
+from accord.dispatch.notify import notify
 from accord.dispatch.roads import RoadGraph, haversine_m, helsinki
-from accord.dispatch.vocabulary import incident_type, incident_types
+from accord.dispatch.vocabulary import incident_type, incident_types, safety_minutes
 
 SOURCES = ("phone", "walk-in", "web", "officer")
 LOCATION_SOURCES = ("caller", "map", "coordinates", "device", "import")
@@ -48,10 +52,21 @@ LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 CALL_SIGN = re.compile(r"^[A-Za-z0-9-]{1,16}$")
 
 
+PERSON_ROLES = ("caller", "victim", "suspect", "witness")
+MAX_PERSON_NAME = 120
+MAX_PERSON_DESCRIPTION = 200
+MAX_CONTACT = 40
+MAX_LINKED = 20  # persons, and vehicles, per incident: more belongs in a case file
+PLATE = re.compile(r"^[A-Z0-9\u4e00-\u9fff·-]{1,16}$")
+CONTACT = re.compile(r"^[0-9+()\- ]{3,40}$")
+
+
 @dataclass(frozen=True)
 class Actor:
     user_id: int | None
     username: str
+    #: The actor's roles, for the incident's object-access rule (``INCIDENT_KIND``).
+    roles: frozenset[str] = frozenset()
 
 
 class DispatchConflict(Conflict):
@@ -99,13 +114,17 @@ def _coordinate(value: Any, name: str, low: float, high: float) -> float:
 
 
 class DispatchService:
-    def __init__(self, database: Database | None = None, roads: RoadGraph | None = None) -> None:
+    def __init__(self, database: Database | None = None, roads: RoadGraph | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        """``clock`` gives "now" for unit status times and the officer-safety timers (tests
+        inject their own; every app process reads the same stored timestamps)."""
         if database is None:
             from accord.core.runtime import get_database
 
             database = get_database()
         self.database = database
         self._roads = roads
+        self.clock = clock
 
     @property
     def roads(self) -> RoadGraph:
@@ -144,6 +163,7 @@ class DispatchService:
         session.add(DispatchEvent(kind=kind, actor=actor.username,
                                   incident_id=incident.id if incident is not None else None,
                                   unit_id=unit.id if unit is not None else None, data=body))
+        notify(session)  # PostgreSQL: wakes every board at commit
 
     # -- incidents -----------------------------------------------------------------------
     def create_incident(self, actor: Actor, *, type_code: str, lat: Any, lon: Any,
@@ -230,15 +250,182 @@ class DispatchService:
         data["timeline"] = [
             {"id": e.id, "at": e.at.isoformat(), "kind": e.kind, "actor": e.actor,
              "status": (e.data.get("incident") or {}).get("status", ""),
-             "unit": (e.data.get("unit") or {}).get("call_sign", "")}
+             "unit": (e.data.get("unit") or {}).get("call_sign", ""),
+             "request": str(e.data.get("request", ""))}
             for e in session.scalars(select(DispatchEvent).where(
                 DispatchEvent.incident_id == incident.id).order_by(DispatchEvent.id))]
         data["units"] = [_unit_brief(u, incident.reference) for u in session.scalars(
             select(DispatchUnit).where(DispatchUnit.incident_id == incident.id))]
+        data["persons"] = [
+            {"id": p.id, "role": p.role, "name": p.name, "description": p.description,
+             "contact": p.contact, "added_at": p.added_at.isoformat()}
+            for p in session.scalars(select(DispatchPerson).where(
+                DispatchPerson.incident_id == incident.id).order_by(DispatchPerson.id))]
+        data["vehicles"] = [
+            {"id": v.id, "plate": v.plate, "make": v.make, "colour": v.colour,
+             "added_at": v.added_at.isoformat()}
+            for v in session.scalars(select(DispatchVehicle).where(
+                DispatchVehicle.incident_id == incident.id).order_by(DispatchVehicle.id))]
         data.update(self._nearby(session, incident.lat, incident.lon, incident.address_key,
                                  incident.type_code, exclude=incident.id,
                                  since=incident.created_at))
+        if incident.type_code in incident_types():
+            data["questions"] = self.intake_questions(incident.type_code,
+                                                      incident.caller_language)
         return data
+
+    # -- linked persons and vehicles ----------------------------------------------------------
+    @staticmethod
+    def _check_access(session: Session, actor: Actor, incident: DispatchIncident) -> None:
+        """The incident's one object-access rule (``INCIDENT_KIND.can_access``), so linked
+        persons and vehicles are open to exactly those who may open the incident."""
+        from accord.dispatch.capability import INCIDENT_KIND
+
+        if not INCIDENT_KIND.can_access(session, actor, incident.reference):
+            raise PermissionDenied(N_("No access to incident %(reference)s."),
+                                   reference=incident.reference)
+
+    def _open_incident(self, session: Session, actor: Actor,
+                       reference: str | int) -> DispatchIncident:
+        incident = self._get_incident(session, reference)
+        self._check_access(session, actor, incident)
+        if incident.status == "closed":
+            raise Conflict(detail=f"{incident.reference} is closed")
+        return incident
+
+    def link_person(self, actor: Actor, reference: str | int, *, role: str, name: str = "",
+                    description: str = "", contact: str = "") -> dict[str, Any]:
+        """Link a person in one of four roles. Minimised: no date of birth, no identity
+        number, no address; a call-back number only for the caller."""
+        role = (role or "").strip().lower()
+        if role not in PERSON_ROLES:
+            raise ValidationFailed(detail=f"role must be one of {', '.join(PERSON_ROLES)}")
+        name, description = " ".join((name or "").split()), " ".join((description or "").split())
+        contact = (contact or "").strip()
+        if len(name) > MAX_PERSON_NAME:
+            raise ValidationFailed(detail=f"a name may hold at most {MAX_PERSON_NAME} characters")
+        if len(description) > MAX_PERSON_DESCRIPTION:
+            raise ValidationFailed(detail="a description may hold at most "
+                                          f"{MAX_PERSON_DESCRIPTION} characters")
+        if not name and not description:
+            raise ValidationFailed(detail="give a name or a description")
+        if contact and role != "caller":
+            raise ValidationFailed(detail="a contact number is kept for the caller only")
+        if contact and not CONTACT.match(contact):
+            raise ValidationFailed(detail="a contact number holds digits, spaces, +, - and "
+                                          "brackets (3-40)")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            count = session.scalar(select(func.count()).select_from(DispatchPerson).where(
+                DispatchPerson.incident_id == incident.id)) or 0
+            if count >= MAX_LINKED:
+                raise ValidationFailed(detail=f"at most {MAX_LINKED} persons per incident")
+            session.add(DispatchPerson(incident_id=incident.id, role=role, name=name,
+                                       description=description, contact=contact,
+                                       added_by=actor.user_id))
+            incident.updated_at = utcnow()
+            # The event reaches every board: it carries the role, never the name.
+            self._event(session, "person-linked", actor, incident=incident, role=role)
+        return self.incident(reference)
+
+    def link_vehicle(self, actor: Actor, reference: str | int, *, plate: str = "",
+                     make: str = "", colour: str = "") -> dict[str, Any]:
+        plate = re.sub(r"[\s]+", "", (plate or "")).upper()
+        make, colour = " ".join((make or "").split()), " ".join((colour or "").split())
+        if plate and not PLATE.match(plate):
+            raise ValidationFailed(detail="a plate holds 1-16 letters, digits, hyphens "
+                                          "(Chinese province characters allowed)")
+        if len(make) > 40 or len(colour) > 24:
+            raise ValidationFailed(detail="make at most 40, colour at most 24 characters")
+        if not (plate or make or colour):
+            raise ValidationFailed(detail="give a plate, a make or a colour")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            count = session.scalar(select(func.count()).select_from(DispatchVehicle).where(
+                DispatchVehicle.incident_id == incident.id)) or 0
+            if count >= MAX_LINKED:
+                raise ValidationFailed(detail=f"at most {MAX_LINKED} vehicles per incident")
+            session.add(DispatchVehicle(incident_id=incident.id, plate=plate, make=make,
+                                        colour=colour, added_by=actor.user_id))
+            incident.updated_at = utcnow()
+            self._event(session, "vehicle-linked", actor, incident=incident)
+        return self.incident(reference)
+
+    def unlink(self, actor: Actor, reference: str | int, what: str,
+               item_id: int) -> dict[str, Any]:
+        """Remove a linked person or vehicle recorded in error (the event log keeps that it
+        was linked and removed, not what it said)."""
+        model: type[DispatchPerson] | type[DispatchVehicle]
+        if what == "person":
+            model = DispatchPerson
+        elif what == "vehicle":
+            model = DispatchVehicle
+        else:
+            raise ValidationFailed(detail="remove a person or a vehicle")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            row = session.get(model, int(item_id))
+            if row is None or row.incident_id != incident.id:
+                raise NotFound(f"No such {what} on {incident.reference}.")
+            session.delete(row)
+            incident.updated_at = utcnow()
+            self._event(session, f"{what}-unlinked", actor, incident=incident)
+        return self.incident(reference)
+
+    # -- multilingual intake ---------------------------------------------------------------
+    @staticmethod
+    def intake_questions(type_code: str, language: str = "") -> list[dict[str, Any]]:
+        """The type's guided questions in Chinese (and English), each with the caller's
+        language version from the phrasebook where one exists and its status (a
+        ``maintainer-draft`` is not a verified translation: the page says so)."""
+        from accord.core.contract import phrase_text
+
+        kind = incident_type(type_code)
+        wanted = primary(language) if language else ""
+        questions = []
+        for question in kind.questions:
+            caller: dict[str, str] | None = None
+            if wanted and wanted not in ("zh", "en") and question.phrase:
+                found = phrase_text(question.phrase, wanted)
+                if found is not None:
+                    caller = {"language": found.language, "text": found.text,
+                              "status": found.status}
+            elif wanted == "en":
+                caller = {"language": "en", "text": question.en, "status": "verified"}
+            questions.append({"zh": question.zh, "en": question.en, "phrase": question.phrase,
+                              "caller": caller})
+        return questions
+
+    def request_interpreter(self, actor: Actor, reference: str | int,
+                            notes: str = "") -> dict[str, Any]:
+        """Ask for a human interpreter in the caller's language, from the incident. The request
+        is the interpret package's object (created through ``core.contract.create_object``,
+        with its own checks); the incident's log records its reference."""
+        from accord.core.contract import ObjectKindMissing, create_object
+
+        notes = (notes or "").strip()
+        if len(notes) > 500:
+            raise ValidationFailed(detail="a note to the interpreter service may hold at most "
+                                          "500 characters")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            language, source = incident.caller_language, incident.source
+            label = incident.reference
+        if not language:
+            raise ValidationFailed(detail="record the caller's language first (BCP 47, the "
+                                          "caller's own choice)")
+        try:
+            request = create_object("interpreter-request", actor, {
+                "language": language, "mode": "in-person" if source == "walk-in" else "phone",
+                "source_kind": "dispatch", "source_ref": label,
+                "notes": notes or f"Dispatch call {label}"})
+        except ObjectKindMissing:
+            raise Conflict(detail="no interpreter service is installed") from None
+        with self.database.session() as session:
+            incident = self._get_incident(session, reference)
+            self._event(session, "interpreter-requested", actor, incident=incident,
+                        request=request, language=language)
+        return {"request": request, "language": language, "incident": label}
 
     def intake_check(self, lat: Any, lon: Any, address: str = "",
                      type_code: str = "") -> dict[str, Any]:
@@ -445,7 +632,9 @@ class DispatchService:
             incident = (session.get(DispatchIncident, unit.incident_id)
                         if unit.incident_id is not None else None)
             values: dict[str, Any] = {"status": status, "version": version + 1,
-                                      "status_at": utcnow()}
+                                      "status_at": self.clock(),
+                                      # A status update restarts the officer-safety timer.
+                                      "safety_checked_at": None, "safety_flagged_at": None}
             if lat not in (None, "") and lon not in (None, ""):
                 values["lat"], values["lon"] = self.check_location(lat, lon)
             if status in ("available", "out-of-service"):
@@ -501,7 +690,8 @@ class DispatchService:
                 DispatchUnit.id == unit.id, DispatchUnit.version == version,
                 DispatchUnit.status.in_(states.ASSIGNABLE)).values(
                 status="dispatched", incident_id=incident.id, version=version + 1,
-                status_at=utcnow())).rowcount
+                status_at=self.clock(), safety_checked_at=None,
+                safety_flagged_at=None)).rowcount
             if changed != 1:
                 raise self._lost(session, unit.call_sign)
             session.refresh(unit)
@@ -526,6 +716,70 @@ class DispatchService:
         return DispatchConflict(detail=(
             f"unit {unit.call_sign} changed since you looked: it is now {unit.status}{where}"
             f"{who}. Nothing was changed; choose again."))
+
+    # -- officer-safety timers ------------------------------------------------------------
+    def safety_timers(self) -> list[dict[str, Any]]:
+        """Every unit on scene with its timer: when it started (the last status update or
+        acknowledgement), its length for the incident's type, when it runs out, and whether
+        it has. Computed from stored timestamps, so every app process agrees."""
+        now = self.clock()
+        with self.database.session() as session:
+            rows = session.execute(select(DispatchUnit, DispatchIncident.type_code).join(
+                DispatchIncident, DispatchIncident.id == DispatchUnit.incident_id).where(
+                DispatchUnit.status == "on-scene").order_by(DispatchUnit.call_sign)).all()
+            timers = []
+            for unit, type_code in rows:
+                minutes = safety_minutes(type_code)
+                since = max(t for t in (unit.status_at, unit.safety_checked_at) if t)
+                due = since + timedelta(minutes=minutes)
+                timers.append({"call_sign": unit.call_sign, "incident": f"E-{unit.incident_id}",
+                               "minutes": minutes, "since": since.isoformat(),
+                               "due": due.isoformat(), "overdue": now >= due,
+                               "flagged": unit.safety_flagged_at is not None,
+                               "overdue_seconds": max(0, int((now - due).total_seconds()))})
+            return timers
+
+    def check_safety_timers(self) -> list[str]:
+        """Flag each unit whose timer has run out and write one ``safety-timer`` event, so
+        every board shows it. Several processes may run this at once: the flag is set by a
+        conditional UPDATE (not yet flagged, still on scene, not updated since), so exactly
+        one of them writes the event. Returns the call signs flagged by this call."""
+        now = self.clock()
+        flagged = []
+        for timer in self.safety_timers():
+            if not timer["overdue"] or timer["flagged"]:
+                continue
+            cutoff = now - timedelta(minutes=timer["minutes"])
+            with self.database.session() as session:
+                unit = self._get_unit(session, timer["call_sign"])
+                changed = session.execute(update(DispatchUnit).where(
+                    DispatchUnit.id == unit.id, DispatchUnit.status == "on-scene",
+                    DispatchUnit.safety_flagged_at.is_(None), DispatchUnit.status_at <= cutoff,
+                    or_(DispatchUnit.safety_checked_at.is_(None),
+                        DispatchUnit.safety_checked_at <= cutoff)).values(
+                    safety_flagged_at=now)).rowcount
+                if changed != 1:
+                    continue
+                session.refresh(unit)
+                incident = session.get(DispatchIncident, unit.incident_id)
+                self._event(session, "safety-timer", Actor(None, "system"), incident=incident,
+                            unit=unit, minutes=timer["minutes"], since=timer["since"])
+                flagged.append(unit.call_sign)
+        return flagged
+
+    def acknowledge_safety(self, actor: Actor, call_sign: str) -> dict[str, Any]:
+        """The dispatcher has checked on the unit: the timer starts again from now."""
+        with self.database.session() as session:
+            unit = self._get_unit(session, call_sign)
+            if unit.status != "on-scene":
+                raise Conflict(detail=f"unit {unit.call_sign} is {unit.status}; the safety "
+                                      "timer runs only while a unit is on scene")
+            unit.safety_checked_at = self.clock()
+            unit.safety_flagged_at = None
+            incident = (session.get(DispatchIncident, unit.incident_id)
+                        if unit.incident_id is not None else None)
+            self._event(session, "safety-acknowledged", actor, incident=incident, unit=unit)
+            return _unit_brief(unit, incident.reference if incident is not None else None)
 
     # -- recommendation ------------------------------------------------------------------
     def recommend(self, reference: str | int, limit: int = 5,
@@ -662,4 +916,5 @@ def _unit_brief(unit: DispatchUnit, incident_ref: str | None) -> dict[str, Any]:
             "lon": unit.lon, "skills": list(unit.skills or ()),
             "languages": list(unit.languages or ()), "version": unit.version,
             "incident": incident_ref or (f"E-{unit.incident_id}" if unit.incident_id else None),
-            "status_at": unit.status_at.isoformat() if unit.status_at else None}
+            "status_at": unit.status_at.isoformat() if unit.status_at else None,
+            "safety_flagged": unit.safety_flagged_at is not None}

@@ -57,7 +57,7 @@ from accord.interpret.interpreter_models import (
 
 MODES = ("in-person", "phone", "video", "sign-language")
 CLEARANCES = ("none", "basic", "security-vetted")
-SOURCE_KINDS = ("conversation", "interview", "case", "translation")
+SOURCE_KINDS = ("conversation", "interview", "case", "translation", "dispatch")
 REQUEST_STATUSES = ("open", "assigned", "joined", "closed", "cancelled")
 CORRECTION_ACTIONS = ("confirmed", "corrected")
 REVIEW_STATUSES = ("verified", "rejected")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
 
-from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind, RetentionClass
+from accord.core.contract import (
+    CapabilityPackage,
+    DashboardCard,
+    ObjectKind,
+    PhraseText,
+    RetentionClass,
+)
 from accord.core.i18n import N_
 from accord.core.registry import Capability
 
@@ -77,6 +83,35 @@ def _request_access(session: Any, caller: Any, reference: str) -> bool | None:
     return request_access(session, caller, reference)
 
 
+def _create_request(caller: Any, fields: Mapping[str, str]) -> str:
+    """``ObjectKind.create`` for "interpreter-request": another package (dispatch) asks for a
+    human interpreter. The same checks as the request form (role, language, mode)."""
+    from accord.config import get_settings
+    from accord.core.runtime import get_database
+    from accord.interpret.interpreters import Actor, InterpreterService, RequestInput
+
+    service = InterpreterService(get_database(), get_settings().station_timezone)
+    row = service.create_request(RequestInput(
+        language=fields.get("language", ""), mode=fields.get("mode", "phone"),
+        source_kind=fields.get("source_kind", ""), source_ref=fields.get("source_ref", ""),
+        notes=fields.get("notes", "")),
+        Actor(caller.user_id, frozenset(caller.roles), getattr(caller, "username", "")))
+    return row.reference
+
+
+def _phrase_text(entry_id: str, language: str) -> PhraseText | None:
+    """``CapabilityPackage.phrase_text``: a phrasebook sentence and its status."""
+    from accord.interpret.phrasebook import get_phrasebook
+
+    entry = get_phrasebook().get(entry_id)
+    lang = (language or "").split("-")[0].lower()
+    if entry is None or lang not in entry.text:
+        return None
+    return PhraseText(entry_id=entry.id, language=lang, text=entry.text[lang],
+                      status=entry.status.get(lang, "verified" if lang == "zh" else ""),
+                      zh=entry.text["zh"])
+
+
 def _sees_all_requests(caller: Any) -> bool:
     return "supervisor" in caller.roles
 
@@ -85,7 +120,7 @@ def _objects() -> Iterable[ObjectKind]:
     # An interpreter request: who may open it is decided by interpreters.may_access_request.
     return (ObjectKind("interpreter-request", exists=_request_exists,
                        can_access=_request_access, sees_all=_sees_all_requests,
-                       name_zh="译员申请"),)
+                       name_zh="译员申请", create=_create_request),)
 
 
 def _subject_records(session: Any, key: str) -> Iterable[Any]:
@@ -106,6 +141,7 @@ PACKAGE = CapabilityPackage(
     retention_classes=_retention_classes,
     objects=_objects,
     subject_records=_subject_records,
+    phrase_text=_phrase_text,
     dashboard=(
         DashboardCard(N_("Interpretation"),
                       N_("Guided interviews, notices and translation in many languages."),

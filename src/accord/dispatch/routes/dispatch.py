@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections import deque
 from collections.abc import AsyncIterator
@@ -36,6 +37,7 @@ from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.service import Caller
 from accord.core.roles import Role
 from accord.dispatch import cap, eido, governed
+from accord.dispatch.notify import Listener
 from accord.dispatch.roads import ATTRIBUTION
 from accord.dispatch.service import Actor, DispatchService
 from accord.dispatch.states import INCIDENT_TRANSITIONS, UNIT_TRANSITIONS
@@ -49,7 +51,9 @@ api_router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"],
                        dependencies=[Depends(access)])
 public_router = APIRouter(include_in_schema=False)
 
-POLL_SECONDS = 0.2
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.2  # SQLite only; PostgreSQL boards wake on LISTEN/NOTIFY
+SAFETY_CHECK_SECONDS = 5.0  # how often a process with an open board checks the safety timers
 KEEPALIVE_SECONDS = 15.0
 COMMAND = re.compile(r"^\s*(?P<verb>[A-Za-z]{2})\s+(?P<args>.+?)\s*$")
 
@@ -59,7 +63,8 @@ def _service(database: Database = Depends(get_database)) -> DispatchService:
 
 
 def _actor(principal: Principal) -> Actor:
-    return Actor(principal.user.id, principal.user.username)
+    return Actor(principal.user.id, principal.user.username,
+                 frozenset(str(r) for r in principal.user.roles))
 
 
 def _caller(principal: Principal) -> Caller:
@@ -85,11 +90,17 @@ def queue_page(request: Request, principal: Principal = Depends(access),
 
 def _queue(request: Request, service: DispatchService, error: AccordError | None = None,
            form: dict[str, Any] | None = None, status_code: int = 200,
-           intake: dict[str, Any] | None = None) -> Response:
+           intake: dict[str, Any] | None = None,
+           language_suggestion: dict[str, Any] | None = None) -> Response:
+    form = form or {}
+    questions: list[dict[str, Any]] = []
+    if form.get("type") in incident_types():
+        questions = service.intake_questions(form["type"], form.get("language", ""))
     return render(request, "dispatch/queue.html", {
         "queue": service.queue(), "types": _types(_language(request)),
-        "override": service.override_rate(), "error": error, "form": form or {},
-        "intake": intake, "attribution": ATTRIBUTION}, status_code=status_code)
+        "override": service.override_rate(), "error": error, "form": form,
+        "intake": intake, "attribution": ATTRIBUTION, "questions": questions,
+        "language_suggestion": language_suggestion}, status_code=status_code)
 
 
 @router.post("/incidents")
@@ -129,6 +140,38 @@ def create_incident(request: Request, type_code: str = Form("", alias="type"),
     if suggestion.get("decision_id"):
         target += f"?triage={suggestion['decision_id']}"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/intake/language")
+def intake_language(request: Request, type_code: str = Form("", alias="type"),
+                    lat: str = Form(""), lon: str = Form(""), address: str = Form(""),
+                    source: str = Form("phone"), language: str = Form(""),
+                    location_source: str = Form("caller"), narrative: str = Form(""),
+                    hazards: str = Form(""), device_lat: str = Form(""),
+                    device_lon: str = Form(""), principal: Principal = Depends(access),
+                    service: DispatchService = Depends(_service)) -> Response:
+    """Suggest the caller's language from the words typed so far (the gateway's language-ID
+    capability) and show the intake questions; nothing is stored and the language field is
+    left as the dispatcher set it."""
+    form = {"type": type_code, "lat": lat, "lon": lon, "address": address, "source": source,
+            "language": language, "location_source": location_source,
+            "narrative": narrative, "hazards": hazards, "device_lat": device_lat,
+            "device_lon": device_lon}
+    if not narrative.strip():
+        error = ValidationFailed(detail="type the caller's first words in the narrative to "
+                                        "get a language suggestion")
+        return _queue(request, service, error=error, form=form, status_code=error.status)
+    suggestion = governed.suggest_language(_caller(principal), narrative, _language(request))
+    return _queue(request, service, form=form, language_suggestion=suggestion)
+
+
+@router.post("/incidents/{reference}/interpreter")
+def request_interpreter(request: Request, reference: str, notes: str = Form(""),
+                        principal: Principal = Depends(access),
+                        service: DispatchService = Depends(_service)) -> Response:
+    """The "request interpreter" button: an interpreter request in the caller's language."""
+    return _act(request, principal, service, reference,
+                lambda: service.request_interpreter(_actor(principal), reference, notes))
 
 
 @router.get("/incidents/{reference}")
@@ -221,6 +264,33 @@ def adopt_location(request: Request, reference: str, principal: Principal = Depe
                 lambda: service.adopt_device_location(_actor(principal), reference))
 
 
+@router.post("/incidents/{reference}/persons")
+def link_person(request: Request, reference: str, role: str = Form(""), name: str = Form(""),
+                description: str = Form(""), contact: str = Form(""),
+                principal: Principal = Depends(access),
+                service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.link_person(_actor(principal), reference, role=role, name=name,
+                                            description=description, contact=contact))
+
+
+@router.post("/incidents/{reference}/vehicles")
+def link_vehicle(request: Request, reference: str, plate: str = Form(""), make: str = Form(""),
+                 colour: str = Form(""), principal: Principal = Depends(access),
+                 service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.link_vehicle(_actor(principal), reference, plate=plate,
+                                             make=make, colour=colour))
+
+
+@router.post("/incidents/{reference}/unlink")
+def unlink(request: Request, reference: str, what: str = Form(""), item: int = Form(0),
+           principal: Principal = Depends(access),
+           service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: service.unlink(_actor(principal), reference, what, item))
+
+
 @router.post("/incidents/{reference}/dispatch")
 def dispatch_unit(request: Request, reference: str, call_sign: str = Form(""),
                   version: str = Form(""), principal: Principal = Depends(access),
@@ -274,9 +344,12 @@ def units_page(request: Request, principal: Principal = Depends(access),
 
 def _units(request: Request, service: DispatchService, error: AccordError | None = None,
            status_code: int = 200, done: str = "") -> Response:
+    service.check_safety_timers()
     units = service.units()
+    timers = {t["call_sign"]: t for t in service.safety_timers()}
     for unit in units:
         unit["next"] = sorted(UNIT_TRANSITIONS[unit["status"]] - {"dispatched"})
+        unit["timer"] = timers.get(unit["call_sign"])
     return render(request, "dispatch/units.html", {
         "units": units, "error": error, "done": done}, status_code=status_code)
 
@@ -295,11 +368,25 @@ def unit_status(request: Request, call_sign: str, status: str = Form(""),
     return RedirectResponse("/dispatch/units", status_code=303)
 
 
+@router.post("/units/{call_sign}/acknowledge")
+def acknowledge_safety(request: Request, call_sign: str, principal: Principal = Depends(access),
+                       service: DispatchService = Depends(_service)) -> Response:
+    """The dispatcher has checked on a unit on scene: its safety timer starts again."""
+    try:
+        service.acknowledge_safety(_actor(principal), call_sign)
+    except AccordError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _units(request, service, error=error, status_code=error.status)
+    return RedirectResponse("/dispatch/units", status_code=303)
+
+
 @router.post("/command")
 def command(request: Request, line: str = Form(""), principal: Principal = Depends(access),
             service: DispatchService = Depends(_service)) -> Response:
     """The command line: ``DU 12 E-1043`` dispatch, ``ST 12 on-scene`` unit status,
-    ``CL E-1043`` close, ``AD E-1043`` advised (no unit sent)."""
+    ``CL E-1043`` close, ``AD E-1043`` advised (no unit sent), ``AK 12`` safety check
+    acknowledged."""
     try:
         done = run_command(service, _actor(principal), line)
     except AccordError as error:
@@ -315,7 +402,7 @@ def run_command(service: DispatchService, actor: Actor, line: str) -> str:
     match = COMMAND.match(line or "")
     if match is None or len(line) > 200:
         raise ValidationFailed(detail="commands: DU unit incident, ST unit status, "
-                                      "CL incident, AD incident")
+                                      "CL incident, AD incident, AK unit")
     verb, args = match.group("verb").upper(), match.group("args").split()
     if verb == "DU" and len(args) == 2:
         unit = service.dispatch(actor, args[0], args[1])
@@ -323,17 +410,22 @@ def run_command(service: DispatchService, actor: Actor, line: str) -> str:
     if verb == "ST" and len(args) == 2:
         unit = service.set_unit_status(actor, args[0], args[1].lower())
         return f"unit {unit['call_sign']} is {unit['status']}"
+    if verb == "AK" and len(args) == 1:
+        unit = service.acknowledge_safety(actor, args[0])
+        return f"unit {unit['call_sign']}: safety check acknowledged"
     if verb in ("CL", "AD") and len(args) == 1:
         target = "closed" if verb == "CL" else "advised"
         incident = service.set_incident_status(actor, args[0], target)
         return f"{incident['reference']} is {incident['status']}"
     raise ValidationFailed(detail=f"cannot read {line.strip()!r}: commands are DU unit "
-                                  "incident, ST unit status, CL incident, AD incident")
+                                  "incident, ST unit status, CL incident, AD incident, "
+                                  "AK unit")
 
 
 @router.get("/board")
 def board_page(request: Request, principal: Principal = Depends(access),
                service: DispatchService = Depends(_service)) -> Response:
+    service.check_safety_timers()
     return render(request, "dispatch/board.html", {
         "queue": service.queue(), "units": service.units(),
         "last_event": service.last_event_id(), "attribution": ATTRIBUTION})
@@ -372,15 +464,54 @@ class _Hub:
         self.task: asyncio.Task[None] | None = None
 
     async def poll(self) -> None:
+        checked = 0.0
+        loop = asyncio.get_running_loop()
+        listener = await self._listen()
+        try:
+            await self._poll(loop, checked, listener)
+        finally:
+            if listener is not None:
+                await listener.close()
+            self.task = None
+
+    async def _listen(self) -> Listener | None:
+        """On PostgreSQL a LISTEN connection, started before the first read so that no commit
+        falls between reading and listening; None on SQLite (or if it cannot connect)."""
+        if self.service.database.dialect != "postgresql":
+            return None
+        listener = Listener(self.service.database.url)
+        try:
+            await listener.start()
+        except Exception:
+            log.warning("dispatch board: LISTEN failed, polling instead", exc_info=True)
+            return None
+        return listener
+
+    async def _poll(self, loop: asyncio.AbstractEventLoop, checked: float,
+                    listener: Listener | None) -> None:
         while self.listeners > 0:
+            if loop.time() - checked >= SAFETY_CHECK_SECONDS:
+                # Writes a safety-timer event when a timer has run out; the next read below
+                # (in this and every other process) picks it up like any other event.
+                checked = loop.time()
+                await run_in_threadpool(self.service.check_safety_timers)
             events = await run_in_threadpool(self.service.events_after, self.last)
             if events:
                 self.recent.extend(events)
                 self.last = events[-1]["id"]
                 async with self.changed:
                     self.changed.notify_all()
-            await asyncio.sleep(POLL_SECONDS)
-        self.task = None
+            if listener is None:
+                await asyncio.sleep(POLL_SECONDS)
+                continue
+            try:
+                # Wakes on a NOTIFY from any process; the timeout only bounds how long a
+                # lost notification or a due safety check can wait.
+                await listener.wait(SAFETY_CHECK_SECONDS)
+            except Exception:
+                log.warning("dispatch board: LISTEN connection lost, polling", exc_info=True)
+                await listener.close()
+                listener = None
 
     def after(self, last: int) -> list[dict[str, Any]] | None:
         """Events after ``last`` from memory, or None when memory does not reach back that

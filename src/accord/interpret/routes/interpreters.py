@@ -59,6 +59,7 @@ SOURCE_WORDS = {
     "interview": N_("interview"),
     "case": N_("case"),
     "translation": N_("machine translation"),
+    "dispatch": N_("dispatch call"),
 }
 STATUS_WORDS = {
     "open": N_("open"),

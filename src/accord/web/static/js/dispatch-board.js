@@ -45,7 +45,12 @@
     }
     if (event.unit) {
       var u = event.unit;
-      row(units, "data-unit", u.call_sign, u.call_sign + " · " + u.status + " " + (u.incident || ""));
+      var overdue = units.getAttribute("data-overdue") || "safety check overdue";
+      row(units, "data-unit", u.call_sign, u.call_sign + " · " + u.status + " " + (u.incident || "") +
+          (u.safety_flagged ? " ⚠ " + overdue : ""));
+      var item = units.querySelector('[data-unit="' + u.call_sign + '"]');
+      if (u.safety_flagged) { item.setAttribute("data-safety", "overdue"); item.className = "alert"; }
+      else { item.removeAttribute("data-safety"); item.className = ""; }
       mark("u" + u.call_sign, u.lat, u.lon, u.call_sign, "#06c");
     }
   });

@@ -1,0 +1,69 @@
+"""The board hub wakes on PostgreSQL NOTIFY (SQLite keeps polling): the hub's poll interval is
+set far beyond the test's patience, so only a notification can deliver the event in time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+
+import pytest
+
+from accord.dispatch.routes import dispatch as routes
+from accord.dispatch.service import Actor, DispatchService
+from tests.dispatch.conftest import CENTRE
+
+
+async def _first_event_after(service: DispatchService, write: threading.Thread,
+                             timeout: float) -> list[dict]:
+    hub = routes._Hub(service)
+    hub.listeners = 1
+    task = hub.task = asyncio.create_task(hub.poll())
+    try:
+        await asyncio.sleep(0.5)  # the hub is listening (or has polled once)
+        write.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not hub.recent and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        return list(hub.recent)
+    finally:
+        hub.listeners = 0
+        write.join()
+        task.cancel()  # it may be waiting for the next notification
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def test_board_hub_wakes_on_a_new_event(service: DispatchService, officer: Actor,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    postgres = service.database.dialect == "postgresql"
+    # PostgreSQL: no polling at all within the test's 5 s; SQLite: the documented 0.2 s poll.
+    monkeypatch.setattr(routes, "SAFETY_CHECK_SECONDS", 60.0 if postgres else 5.0)
+    monkeypatch.setattr(routes, "POLL_SECONDS", 60.0 if postgres else 0.2)
+    write = threading.Thread(target=lambda: service.create_incident(
+        officer, type_code="noise", lat=CENTRE[0], lon=CENTRE[1]))
+    events = asyncio.run(_first_event_after(service, write, timeout=5.0))
+    assert [e["kind"] for e in events] == ["incident-created"]
+
+
+def test_notification_is_sent_at_commit_only_on_postgresql(service: DispatchService,
+                                                           officer: Actor) -> None:
+    if service.database.dialect != "postgresql":
+        pytest.skip("LISTEN/NOTIFY exists on PostgreSQL only; SQLite boards poll "
+                    "(the hub test above covers both)")
+    from accord.dispatch.notify import Listener
+
+    async def run() -> tuple[bool, bool]:
+        listener = Listener(service.database.url)
+        await listener.start()
+        try:
+            quiet = await listener.wait(0.3)
+            await asyncio.to_thread(service.create_incident, officer, type_code="theft",
+                                    lat=CENTRE[0], lon=CENTRE[1])
+            woken = await listener.wait(5.0)
+        finally:
+            await listener.close()
+        return quiet, woken
+
+    assert asyncio.run(run()) == (False, True)
