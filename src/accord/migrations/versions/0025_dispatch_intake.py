@@ -1,7 +1,7 @@
 """dispatch: linked persons and vehicles, officer-safety timers
 
 Revision ID: 0025_dispatch_intake
-Revises: 0019_understanding
+Revises: 0024_conversation
 Create Date: 2026-12-07 13:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import accord.core.db
 
 revision = "0025_dispatch_intake"
-down_revision = "0019_understanding"
+down_revision = "0024_conversation"
 branch_labels = None
 depends_on = None
 
