@@ -90,6 +90,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/conversation/tablet/confirm', 'POST', PUBLIC),
     ('/conversation/tablet/none', 'POST', PUBLIC),
     ('/conversation/tablet/audio', 'GET', PUBLIC),
+    ('/conversation/tablet/audio', 'POST', PUBLIC),
     ('/conversation/tablet/leave', 'POST', PUBLIC),
     ('/transparency.json', 'GET', PUBLIC),
     ('/transparency', 'GET', PUBLIC),

@@ -149,6 +149,11 @@ PACKAGE = CapabilityPackage(
         DashboardCard(N_("Phrasebook"),
                       N_("Matches what a person says to verified sentences; the person confirms."),
                       "/interpret/phrases", frozenset({"officer", "interpreter", "supervisor"})),
+        DashboardCard(N_("Two-screen conversation"),
+                      N_("The officer's screen and the person's tablet: the person confirms "
+                         "sentences in their own language."),
+                      "/interpret/conversations", frozenset({"officer", "interpreter",
+                                                             "supervisor"})),
         DashboardCard(N_("Language identification"),
                       N_("Suggests which language a text is in; the person confirms it."),
                       "/interpret/langid", frozenset({"officer", "interpreter", "supervisor"})),

@@ -40,7 +40,7 @@ from accord.core.gateway.service import GatewayDenied
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
-from accord.interpret import tts
+from accord.interpret import phrase_service, tts
 from accord.interpret.conversation import (
     CODE_MINUTES,
     ConversationService,
@@ -49,7 +49,6 @@ from accord.interpret.conversation import (
     TooManyAttempts,
 )
 from accord.interpret.kiosk_texts import TEXTS, texts_for
-from accord.interpret.phrase_match import PHRASE_MATCH_CAPABILITY
 from accord.interpret.phrasebook import ENDONYMS, LANGUAGES, RTL, get_phrasebook
 from accord.interpret.routes.interviews import NO_LISTEN
 from accord.web import uploads
@@ -175,7 +174,7 @@ def _officer_page(request: Request, principal: Principal, service: ConversationS
 def _index(request: Request, principal: Principal, service: ConversationService, *,
            form: dict[str, str] | None = None, error: AccordError | None = None,
            status: int = 200) -> Response:
-    capability = PHRASE_MATCH_CAPABILITY
+    capability = get_governance().registry.get(phrase_service.CAPABILITY_ID)
     if form is None:
         default = principal.user.default_purpose
         form = {"case_ref": request.query_params.get("case", "")[:32],
