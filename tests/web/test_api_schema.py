@@ -36,6 +36,9 @@ from accord.core.db import Database  # noqa: E402
 from accord.core.roles import Role  # noqa: E402
 
 EXAMPLES_PER_OPERATION = 5
+# Schemathesis gives up on an answer after 10 s by default; on a loaded shared machine the
+# first request (which builds the document) took longer. A hang would still fail.
+TIMEOUT_SECONDS = 120
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 STAFF = (Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
@@ -59,7 +62,8 @@ def _run_operation(operation: Any, strategy: Any, label: str, headers: dict[str,
               suppress_health_check=list(HealthCheck))
     def run(case: Any) -> None:
         try:
-            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            response = case.call_and_validate(headers=headers, checks=CHECKS,
+                                              timeout=TIMEOUT_SECONDS)
             statuses[f"{response.status_code // 100}xx"] += 1
         except (Exception, FailureGroup) as error:  # collected: every operation still runs
             failures.append(f"{operation.label} [{label}]: {str(error)[:1500]}")
@@ -71,7 +75,8 @@ def test_every_api_operation_matches_its_document(client: TestClient, database: 
                                                  make_user: Any) -> None:
     token = _token(database, make_user)
     headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
-    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", client.app, headers=headers)
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", client.app, headers=headers,
+                                            timeout=TIMEOUT_SECONDS)
     failures: list[str] = []
     statuses: Counter[str] = Counter()
     operations = 0
