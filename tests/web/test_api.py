@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from accord.core.accounts import AccountService
 from accord.core.roles import Role
 from tests.helpers import login
@@ -117,5 +120,37 @@ def test_openapi_docs_need_login_and_use_vendored_assets(client, make_user) -> N
     assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
     assert "cdn" not in docs.text.lower()
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
-    spec = client.get("/openapi.json").json()
+    assert "/api/v1/openapi.json" in docs.text
+    spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/users" in spec["paths"]
+    assert client.get("/openapi.json").json() == spec  # the unversioned name, same document
+
+
+def test_api_document_lists_only_the_api_with_auth_and_errors(client, make_user,
+                                                               database) -> None:
+    make_user("li.wei", Role.OFFICER)
+    headers = {"Authorization": f"Bearer {_token(database, 'li.wei')}"}
+    anonymous = client.get("/api/v1/openapi.json", headers={"Accept": "application/json"})
+    assert anonymous.status_code == 401
+    spec = client.get("/api/v1/openapi.json", headers=headers).json()
+    assert spec["paths"] and all(p.startswith("/api/") for p in spec["paths"])
+    assert {"/api/v1/gateway/{capability_id}", "/api/v1/dispatch/incidents",
+            "/api/v1/vision/items/{item_id}"} <= set(spec["paths"])
+    assert spec["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+    assert {"apiToken": []} in spec["security"]
+    schemas = spec["components"]["schemas"]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            where = f"{method.upper()} {path}"
+            assert {"401", "403", "422", "503"} <= set(responses), where
+            assert "Retry-After" in responses["503"]["headers"], where
+            assert ("404" in responses) == ("{" in path), where
+            assert responses["422"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ValidationErrorResponse"}, where
+    detail = schemas["ValidationErrorResponse"]["properties"]["detail"]["anyOf"]
+    assert {"type": "string"} in detail
+    assert set(schemas["ValidationError"]["required"]) >= {"loc", "msg", "type"}
+    # Every $ref resolves inside the document.
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert refs <= set(schemas)

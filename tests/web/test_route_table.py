@@ -46,6 +46,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/admin/users-export', 'POST', {'admin'}),
     ('/admin/users-export/{job_id}.csv', 'GET', {'admin'}),
     ('/openapi.json', 'GET', SIGNED_IN),
+    ('/api/v1/openapi.json', 'GET', SIGNED_IN),
     ('/docs', 'GET', SIGNED_IN),
     ('/api/v1/me', 'GET', SIGNED_IN),
     ('/api/v1/jobs/{job_id}', 'GET', SIGNED_IN),

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,6 +38,7 @@ from accord.web.templating import add_template_dirs, render
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+RETRY_AFTER_SECONDS = 30  # every 503: the database or a model is unavailable right now
 
 
 def _wants_json(request: Request) -> bool:
@@ -82,6 +83,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 and "text/html" in request.headers.get("accept", "")):
             return RedirectResponse(KIOSK_HOME, status_code=303)  # a page navigation
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        if error.status == 503:
+            # A model or service that is unavailable now may answer later: say when to retry
+            # (RFC 9110), as the database-down answer does. Documented in web.openapi.
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return _error_response(request, error.status, error.message, error.params, headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -110,13 +115,25 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 422, N_("Invalid input: %(detail)s"),
                                {"detail": summary})
 
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def value_out_of_range(request: Request, error: Exception) -> Response:
+        """A value the database cannot hold (an id past its integer range, found by fuzzing
+        the API): the request is at fault, not the database. SQLite's driver raises a bare
+        OverflowError before SQLAlchemy sees it; PostgreSQL answers with a DataError, which
+        would otherwise be reported as the database being unreachable."""
+        log.info("value out of the database's range: %s", error)
+        return _error_response(request, 422, N_("Invalid input: %(detail)s"),
+                               {"detail": "a value is outside the range the database can store"})
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)  # every pooled connection busy for db_pool_timeout
     async def database_down(request: Request, error: Exception) -> Response:
         log.error("database error", exc_info=error)
         message = N_("The database is not reachable right now. Please try again in a moment.")
-        return _error_response(request, 503, message, headers={"Retry-After": "30"})
+        return _error_response(request, 503, message,
+                               headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from accord.config import Settings
@@ -33,6 +34,10 @@ PRE_SESSION_CSRF_COOKIE = "accord_csrf"
 KIOSK_COOKIE = "accord_kiosk"
 KIOSK_HOME = "/conversation/tablet"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+#: A table's integer id in a URL path, bounded to what the tables' keys can hold (PostgreSQL
+#: ``integer``): a larger number is a documented 422, not a database error.
+ObjectId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class KioskLocked(PermissionDenied):

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -39,7 +39,7 @@ from accord.core.roles import Role
 from accord.dispatch import cap, eido, governed
 from accord.dispatch.notify import Listener
 from accord.dispatch.roads import ATTRIBUTION
-from accord.dispatch.service import Actor, DispatchService
+from accord.dispatch.service import LOCATION_SOURCES, SOURCES, Actor, DispatchService
 from accord.dispatch.states import INCIDENT_TRANSITIONS, UNIT_TRANSITIONS
 from accord.dispatch.vocabulary import incident_types
 from accord.web.deps import Principal, db_session, get_database, require_roles
@@ -593,17 +593,64 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
 
 # -- JSON API --------------------------------------------------------------------------------
 class IncidentIn(BaseModel):
-    type: str = Field(max_length=40)
-    lat: float
-    lon: float
-    source: str = Field("phone", max_length=16)
-    language: str = Field("", max_length=35)
+    type: str = Field(max_length=40, examples=["theft"],
+                      description="An incident type code (the dispatch vocabulary).")
+    lat: float = Field(ge=-90, le=90, examples=[60.17],
+                       description="Inside the service area of the road network.")
+    lon: float = Field(ge=-180, le=180, examples=[24.94])
+    source: str = Field("phone", max_length=16, json_schema_extra={"enum": list(SOURCES)})
+    language: str = Field("", max_length=35, examples=["ru"],
+                          description="The caller's language (BCP 47).")
     address: str = Field("", max_length=400)
-    location_source: str = Field("coordinates", max_length=16)
+    location_source: str = Field("coordinates", max_length=16,
+                                 json_schema_extra={"enum": list(LOCATION_SOURCES)})
     narrative: str = Field("", max_length=100_000)
 
 
-@api_router.post("/incidents", status_code=201)
+# -- documented answers (the routes return the service's dicts; tests/web/test_api_schema.py
+# checks them against these) -------------------------------------------------------------------
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class IncidentBrief(_Open):
+    reference: str = Field(examples=["E-1043"])
+    type: str
+    priority: int
+    status: str
+    lat: float
+    lon: float
+    address: str
+    language: str
+
+
+class IncidentOut(IncidentBrief):
+    id: int
+    source: str
+    created_at: str
+    closed_at: str | None
+    narrative: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+
+
+class QueueItem(IncidentBrief):
+    waiting_seconds: int
+
+
+class RecommendationOut(_Open):
+    """The governed recommendation, or the refusal and the human path (never an error)."""
+
+    ledger_seq: int | None = None
+    decision_id: str | None = None
+    explanation: str | None = None
+    refused: str | None = None
+    human_path: str | None = None
+
+
+@api_router.post("/incidents", status_code=201, response_model=None,
+                 responses={201: {"model": IncidentOut, "description": "The incident, with "
+                                  "earlier calls at the place and possible duplicates"}})
 def api_create(body: IncidentIn, principal: Principal = Depends(access),
                service: DispatchService = Depends(_service)) -> dict[str, Any]:
     """Record an incident; the answer lists earlier calls and possible duplicates (the
@@ -614,12 +661,16 @@ def api_create(body: IncidentIn, principal: Principal = Depends(access),
         narrative=body.narrative)
 
 
-@api_router.get("/queue")
+@api_router.get("/queue", response_model=None,
+                responses={200: {"model": list[QueueItem], "description": "Open incidents, "
+                                 "most urgent first"}})
 def api_queue(service: DispatchService = Depends(_service)) -> list[dict[str, Any]]:
     return service.queue()
 
 
-@api_router.get("/incidents/{reference}/recommendation")
+@api_router.get("/incidents/{reference}/recommendation", response_model=None,
+                responses={200: {"model": RecommendationOut,
+                                 "description": "Units ranked by road time, with reasons"}})
 def api_recommendation(request: Request, reference: str,
                        principal: Principal = Depends(access),
                        service: DispatchService = Depends(_service)) -> dict[str, Any]:

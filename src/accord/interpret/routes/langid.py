@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -117,11 +117,16 @@ class GatewayCallOut(BaseModel):
 @api_router.post(
     "/gateway/{capability_id}", response_model=GatewayCallOut,
     summary="Call an AI capability through the governed gateway",
-    responses={403: {"description": "Refused by policy; the refusal is in the ledger"},
+    responses={403: {"description": "Refused by policy; the refusal is in the ledger",
+                     "content": {"application/json": {
+                         "schema": {"$ref": "#/components/schemas/GatewayRefusal"}}}},
                422: {"description": "Invalid or undeclared inputs"},
                503: {"description": "The model failed or timed out; nothing was decided"}},
 )
-def call_capability(capability_id: str, body: GatewayCallIn, request: Request,
+def call_capability(capability_id: Annotated[str, Path(
+                        max_length=64, examples=["interpret.langid"],
+                        description="A registered capability (GET /governance/capabilities)")],
+                    body: GatewayCallIn, request: Request,
                     principal: Principal = Depends(api_access),
                     governance: Governance = Depends(_governance)) -> Any:
     """Policy is checked first; the call, or its refusal, is written to the ledger."""

@@ -26,6 +26,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied
@@ -34,7 +35,8 @@ from accord.core.i18n import N_
 from accord.core.roles import Role
 from accord.vision.service import REFUSED, VisionService
 from accord.web import uploads
-from accord.web.deps import Principal, require_roles
+from accord.web.deps import ObjectId, Principal, require_roles
+from accord.web.openapi import CONFLICT
 from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
 
@@ -51,14 +53,58 @@ def _service() -> VisionService:
     return VisionService(get_governance())
 
 
-def _denied(denied: GatewayDenied) -> JSONResponse:
+class ItemOut(BaseModel):
+    """A vision item as the API documents it (the route returns ``ItemView.to_dict()``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    sha256: str
+    status: str = Field(examples=["pending-review"])
+    media_type: str
+    filename: str
+    width: int
+    height: int
+    frames: int
+    parent_id: int | None
+    detector_version: str
+    decision_id: str
+    mode: str
+    boxes: list[dict[str, Any]]
+    custody: list[dict[str, Any]]
+    exportable: bool
+    job_id: str
+
+
+class CountOut(BaseModel):
+    """People counted in an image: a number and the decision, never who they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+    decision_id: str
+    ledger_seq: int
+
+
+ITEM = {200: {"model": ItemOut, "description": "The item, every box and its custody chain"}}
+
+
+#: The documented body of a refusal (``GatewayRefusal`` in ``accord.web.openapi``).
+REFUSAL = {403: {"description": "Refused by policy or by design; the refusal is in the ledger",
+                 "content": {"application/json": {
+                     "schema": {"$ref": "#/components/schemas/GatewayRefusal"}}}}}
+
+
+def _denied(denied: GatewayDenied, request: Request) -> JSONResponse:
+    """``detail`` in the caller's language, as every API error has; both languages too."""
     return JSONResponse(status_code=403, content={
+        "detail": denied.reasons_in(language_of(request)),
         "refused": True, "ledger_seq": denied.ledger_seq,
         "reason": {"en": denied.reasons_in("en"), "zh": denied.reasons_in("zh_Hans")}})
 
 
-@api_router.post("/redact", openapi_extra=uploads.accepts_files())
-async def redact(file: UploadFile = File(...), purpose: str = Form("disclosure"),
+@api_router.post("/redact", openapi_extra=uploads.accepts_files(), response_model=None,
+                 responses={**ITEM, **REFUSAL})
+async def redact(request: Request, file: UploadFile = File(...), purpose: str = Form("disclosure"),
                  legal_basis: str = Form("police-law-art-2"),
                  kinds: str = Form("faces-and-plates"), mode: str = Form("solid"),
                  case_ref: str = Form(""), principal: Principal = Depends(staff)) -> Any:
@@ -75,45 +121,52 @@ async def redact(file: UploadFile = File(...), purpose: str = Form("disclosure")
                 caller, data, filename=file.filename or "", purpose=purpose,
                 legal_basis=legal_basis, kinds=kinds, mode=mode, case_ref=case_ref)
     except GatewayDenied as denied:
-        return _denied(denied)
+        return _denied(denied, request)
     return view.to_dict()
 
 
-@api_router.get("/items/{item_id}")
-def item(item_id: int, principal: Principal = Depends(viewers)) -> Any:
+@api_router.get("/items/{item_id}", response_model=None, responses=ITEM)
+def item(item_id: ObjectId, principal: Principal = Depends(viewers)) -> Any:
     return _service().item(caller_of(principal), item_id).to_dict()
 
 
-@api_router.post("/items/{item_id}/boxes")
-def boxes(item_id: int, body: dict[str, Any] = Body(...),
+@api_router.post("/items/{item_id}/boxes", response_model=None,
+                 responses={**ITEM, **CONFLICT})
+def boxes(item_id: ObjectId, body: dict[str, Any] = Body(...),
           principal: Principal = Depends(reviewers)) -> Any:
     return _service().edit_boxes(caller_of(principal), item_id, list(body.get("boxes") or []),
                                  str(body.get("note") or "")).to_dict()
 
 
-@api_router.post("/items/{item_id}/decision")
-def decision(item_id: int, body: dict[str, Any] = Body(...),
+@api_router.post("/items/{item_id}/decision", response_model=None,
+                 responses={**ITEM, **CONFLICT})
+def decision(item_id: ObjectId, body: dict[str, Any] = Body(...),
              principal: Principal = Depends(reviewers)) -> Any:
     return _service().decide(caller_of(principal), item_id,
                              approve=body.get("action") == "approve",
                              reason=str(body.get("reason") or "")).to_dict()
 
 
-@api_router.post("/items/{item_id}/export")
-def export(item_id: int, principal: Principal = Depends(staff)) -> Response:
+@api_router.post("/items/{item_id}/export", responses={
+    200: {"description": "The approved, redacted file", "content": {
+        "image/png": {}, "image/jpeg": {}, "video/mp4": {}, "application/octet-stream": {}}},
+    **CONFLICT})
+def export(item_id: ObjectId, principal: Principal = Depends(staff)) -> Response:
     view, data = _service().export(caller_of(principal), item_id)
     return Response(data, media_type=view.media_type, headers={
         "Content-Disposition": f'attachment; filename="{view.filename or "redacted"}"',
         "X-Accord-Sha256": view.sha256})
 
 
-@api_router.post("/items/{item_id}/cancel")
-def cancel(item_id: int, principal: Principal = Depends(staff)) -> Any:
+@api_router.post("/items/{item_id}/cancel", response_model=None,
+                 responses={**ITEM, **CONFLICT})
+def cancel(item_id: ObjectId, principal: Principal = Depends(staff)) -> Any:
     return _service().cancel(caller_of(principal), item_id).to_dict()
 
 
-@api_router.post("/count", openapi_extra=uploads.accepts_files())
-async def count(file: UploadFile = File(...), purpose: str = Form("crowd-safety"),
+@api_router.post("/count", openapi_extra=uploads.accepts_files(), response_model=None,
+                 responses={200: {"model": CountOut, "description": "The count"}, **REFUSAL})
+async def count(request: Request, file: UploadFile = File(...), purpose: str = Form("crowd-safety"),
                 legal_basis: str = Form("police-law-art-2"), method: str = Form("faces"),
                 principal: Principal = Depends(counters)) -> Any:
     data = await file.read()
@@ -121,16 +174,17 @@ async def count(file: UploadFile = File(...), purpose: str = Form("crowd-safety"
         return _service().count(caller_of(principal), data, purpose=purpose,
                                 legal_basis=legal_basis, method=method)
     except GatewayDenied as denied:
-        return _denied(denied)
+        return _denied(denied, request)
 
 
-@api_router.post("/identify")
-def identify(what: str = Form("identify"), principal: Principal = Depends(anyone)) -> Any:
+@api_router.post("/identify", responses=REFUSAL)
+def identify(request: Request, what: str = Form("identify"),
+             principal: Principal = Depends(anyone)) -> Any:
     """Always refused; the upload (if any) is never read."""
     try:
         _service().refuse(caller_of(principal), what)
     except GatewayDenied as denied:
-        return _denied(denied)
+        return _denied(denied, request)
     raise AssertionError("a prohibited use was not refused")  # pragma: no cover
 
 
@@ -199,7 +253,8 @@ def identify_page(request: Request, what: str = Form("identify"),
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: int, principal: Principal = Depends(viewers)) -> Response:
+def item_page(request: Request, item_id: ObjectId,
+              principal: Principal = Depends(viewers)) -> Response:
     caller = caller_of(principal)
     view = _service().item(caller, item_id)
     image = _service().preview(caller, item_id)
@@ -214,7 +269,7 @@ def item_page(request: Request, item_id: int, principal: Principal = Depends(vie
 
 
 @router.post("/items/{item_id}/boxes")
-def boxes_page(item_id: int, boxes: str = Form(""), note: str = Form(""),
+def boxes_page(item_id: ObjectId, boxes: str = Form(""), note: str = Form(""),
                principal: Principal = Depends(reviewers)) -> Response:
     parsed = []
     for number, line in enumerate(boxes.splitlines(), 1):
@@ -230,7 +285,7 @@ def boxes_page(item_id: int, boxes: str = Form(""), note: str = Form(""),
 
 
 @router.post("/items/{item_id}/decision")
-def decision_page(item_id: int, action: str = Form(...), reason: str = Form(""),
+def decision_page(item_id: ObjectId, action: str = Form(...), reason: str = Form(""),
                   principal: Principal = Depends(reviewers)) -> Response:
     _service().decide(caller_of(principal), item_id, approve=action == "approve",
                       reason=reason)

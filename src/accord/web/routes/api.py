@@ -80,7 +80,10 @@ def list_users(accounts: AccountService = Depends(account_service)) -> list[User
 
 
 @admin_router.post("/users", response_model=UserOut, status_code=201,
-                   summary="Create a user (admin)")
+                   summary="Create a user (admin)",
+                   responses={409: {"description": "The user name is taken.",
+                                    "content": {"application/json": {"schema": {
+                                        "$ref": "#/components/schemas/Error"}}}}})
 def create_user(body: UserIn, accounts: AccountService = Depends(account_service)) -> UserOut:
     try:
         roles = parse_roles(body.roles)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from accord import __version__
 from accord.core.db import Database
 from accord.web.deps import get_database, require_roles
+from accord.web.openapi import DOCUMENT_URL, api_document
 
 router = APIRouter(include_in_schema=False)
 docs_router = APIRouter(include_in_schema=False, dependencies=[Depends(require_roles())])
@@ -35,15 +36,18 @@ def readyz(database: Database = Depends(get_database)) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": database.dialect})
 
 
-@docs_router.get("/openapi.json")
+@docs_router.get(DOCUMENT_URL)
+@docs_router.get("/openapi.json")  # the unversioned name earlier clients used
 def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(request.app.openapi())
+    """The JSON API's OpenAPI document (``accord.web.openapi``): its operations, how to
+    authenticate and every error they answer with."""
+    return JSONResponse(api_document(request.app))
 
 
 @docs_router.get("/docs")
 def docs() -> HTMLResponse:
     return get_swagger_ui_html(
-        openapi_url="/openapi.json",
+        openapi_url=DOCUMENT_URL,
         title="Accord API",
         swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
         swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
