@@ -102,3 +102,17 @@ def test_wrong_check_digit_names_the_field() -> None:
 def test_png_and_exif_free_bytes_round_trip() -> None:
     image = Image.open(io.BytesIO(to_bytes(data_page(td3_lines(PERSON)))))
     assert image.size == (1250, 880)
+
+
+def test_alignment_drops_spurious_fillers_and_twins_but_keeps_name_letters() -> None:
+    from accord.cases.ocr import align
+
+    # tesseract's readings of synthetic lines (kept from the benchmark runs)
+    pattern = "*<************<<***" + "<" * 25
+    assert align(pattern, "P<UTOHALVORSENK<<KLIV<<<<<<<<KK<EKKEKKKKKK") == (
+        "P<UTOHALVORSEN<<LIV" + "<" * 25
+    )
+    # "UTO0": a 0 read twice for one O; the dropped final digit becomes "?" (to re-read)
+    assert align("*" * 18 + "<" * 11 + "*", "7408122F3204153UTO0" + "<" * 11) == (
+        "7408122F3204153UTO" + "<" * 11 + "?"
+    )

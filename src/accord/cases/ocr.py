@@ -285,8 +285,9 @@ TWINS = (frozenset("O0QD"), frozenset("I1L"), frozenset("B8"), frozenset("S5"), 
 
 
 def _twin(text: str, j: int) -> bool:
-    """``text[j]`` repeats the look of the character before it: the usual spurious insertion."""
-    return j > 0 and text[j] != text[j - 1] and any(
+    """``text[j]`` repeats the look of the character before it, as a digit after a letter or a
+    letter after a digit ("O0", "1I"): the usual spurious insertion ("LI" in a name is not)."""
+    return j > 0 and text[j].isdigit() != text[j - 1].isdigit() and any(
         text[j] in group and text[j - 1] in group for group in TWINS
     )
 
@@ -313,15 +314,19 @@ def align(pattern: str, text: str) -> str:
     for j in range(1, m + 1):
         cost[0][j], move[0][j] = cost[0][j - 1] + drop[j - 1], 2
     for i in range(1, n + 1):
-        cost[i][0], move[i][0] = cost[i - 1][0] + 1.5, 1
         slot = pattern[i - 1]
+        # tesseract shortens long runs of fillers: a chevron it skipped costs little to put
+        # back; a skipped letter or digit is a "?" (the reading is then re-read or rejected)
+        insert = 0.4 if slot == "<" else 1.5
+        cost[i][0], move[i][0] = cost[i - 1][0] + insert, 1
         for j in range(1, m + 1):
             ch = text[j - 1]
             if slot == "<":
                 sub = 0.0 if ch == "<" else 0.3 if ch in FILLER_LOOKALIKES else 2.5
             else:
                 sub = 2.0 if ch == "<" else 0.0
-            options = (cost[i - 1][j - 1] + sub, cost[i - 1][j] + 1.5, cost[i][j - 1] + drop[j - 1])
+            options = (cost[i - 1][j - 1] + sub, cost[i - 1][j] + insert,
+                       cost[i][j - 1] + drop[j - 1])
             best = min(range(3), key=options.__getitem__)
             cost[i][j], move[i][j] = options[best], best
     out: list[str] = []
