@@ -58,7 +58,7 @@ def _pct(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)), 2) if values else 0.0
 
 
-def measure(n: int, budget: float) -> dict[str, Any]:
+def measure(n: int, budget: float = TIME_BUDGET) -> dict[str, Any]:
     outcomes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     wall: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
