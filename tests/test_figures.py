@@ -67,8 +67,11 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
         for s, t in (("en", "es"), ("es", "fr"), ("pt", "en"))
     ]),
     "cases.mrz": ("mrz", [
-        f"{_fig('mrz', 'exact')}/{_fig('mrz', 'images')} TD3",
-        f"p50 {_fig('mrz', 'ms_per_image_p50'):,.0f} ms",
+        f"TD1 identity cards {_fig('mrz', 'per_type', 'TD1', 'exact')}/"
+        f"{_fig('mrz', 'per_type', 'TD1', 'images')}",
+        f"TD3 passports {_fig('mrz', 'per_type', 'TD3', 'exact')}/"
+        f"{_fig('mrz', 'per_type', 'TD3', 'images')}",
+        f"p95 {_fig('mrz', 'seconds_p95')} s wall-clock",
     ]),
     "forecast.hotspots": ("forecast", [
         f"kde {_fig('forecast', 'pai', 'kde', '5%', 'mean'):.2f}",

@@ -6,7 +6,12 @@ from datetime import date
 
 import pytest
 
-from accord.cases.mrz import MrzFormatError, MrzInconsistent, check_digit, parse_mrz
+from accord.cases.mrz import (
+    MrzFormatError,
+    MrzInconsistent,
+    check_digit,
+    parse_mrz,
+)
 from accord.cases.mrz_specimen import SPECIMEN_PEOPLE, td1_lines, td3_lines
 
 TD3 = [
@@ -118,6 +123,40 @@ def test_ocr_repair_only_when_check_digit_passes() -> None:
     r = parse_mrz([TD3[0], wrong], today=TODAY)
     assert not r.valid and not [x for x in r.repairs if x.field == "birth_date"]
     assert parse_mrz([TD3[0], misread], today=TODAY, repair=False).valid is False
+
+
+def test_document_number_confusion_repaired_only_when_the_check_digit_confirms() -> None:
+    """S/5 and friends inside a document number (letters and digits both allowed): the one
+    swap that makes the number's check digit pass is applied and reported; the composite then
+    passes too. Without repair the same reading fails both checks."""
+    lines = td1_lines(SPECIMEN_PEOPLE[2])  # number A07Q55128 (invented)
+    misread = [lines[0].replace("A07Q55128", "A07Q5S128"), lines[1], lines[2]]
+    r = parse_mrz(misread, today=TODAY)
+    assert r.valid and r.document_number == "A07Q55128", r.errors()
+    assert [(x.field, x.line, x.position, x.read, x.corrected) for x in r.repairs] == [
+        ("document_number", 1, 11, "S", "5")
+    ]
+    unrepaired = parse_mrz(misread, today=TODAY, repair=False)
+    assert not unrepaired.valid
+    assert {c.field for c in unrepaired.checks if not c.ok} == {"document_number", "composite"}
+    # TD3: a 0 read as O in the passport number
+    td3 = td3_lines(SPECIMEN_PEOPLE[0])  # L898902C3
+    r3 = parse_mrz([td3[0], td3[1].replace("L898902C3", "L8989O2C3")], today=TODAY)
+    assert r3.valid and r3.document_number == "L898902C3"
+    assert [(x.read, x.corrected) for x in r3.repairs] == [("O", "0")]
+
+
+def test_ambiguous_swaps_are_reported_not_guessed() -> None:
+    # A07Q55128 read as AO7Q55128: both O→0 and Q→0 make the check digit pass (and the
+    # composite weighs the number exactly as its own digit does), so neither is applied.
+    number = "AO7Q55128"
+    digit = check_digit("A07Q55128")
+    assert check_digit("A07Q55128") == check_digit("AO7055128") == digit
+    lines = td1_lines(SPECIMEN_PEOPLE[2])
+    misread = [lines[0].replace("A07Q55128", number), lines[1], lines[2]]
+    r = parse_mrz(misread, today=TODAY)
+    assert not r.repairs and r.document_number == number
+    assert any("check digit for document number" in e for e in r.errors())
 
 
 def test_letters_only_fields_repair_digits() -> None:

@@ -41,6 +41,14 @@ DIGIT_LOOKALIKES: dict[str, str] = {
 }
 # Digits OCR reads in place of letters, in fields that can only hold letters (codes, names).
 LETTER_LOOKALIKES: dict[str, str] = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G"}
+# Pairs OCR confuses in fields that may hold letters and digits (document numbers, optional
+# data): a swap is applied only when it is the one swap that makes the check digit pass.
+ALNUM_CONFUSIONS: dict[str, str] = {
+    "O": "0", "0": "O", "Q": "0", "D": "0", "I": "1", "1": "I", "B": "8", "8": "B",
+    "S": "5", "5": "S", "Z": "2", "2": "Z", "G": "6", "6": "G",
+}
+#: At most this many confusable characters in a field are tried (one swap at a time).
+MAX_ALNUM_POSITIONS = 10
 # Lengths of each format, by number of lines.
 FORMATS: dict[str, tuple[int, int]] = {"TD1": (3, 30), "TD2": (2, 36), "TD3": (2, 44)}
 
@@ -235,16 +243,61 @@ class _Reader:
         digit_at: tuple[int, int],
         numeric: list[tuple[int, int, int]] | None = None,
         empty_digit_ok: bool = False,
+        alnum: list[tuple[int, int, int]] | None = None,
     ) -> CheckResult:
         """Check the digit at ``digit_at`` over ``spans`` (line, start, stop), repairing
-        letter/digit confusions in ``numeric`` spans and the digit itself when that helps."""
+        letter/digit confusions in ``numeric`` spans and the digit itself when that helps,
+        then (in ``alnum`` spans, which may hold both) the one confusion swap that makes the
+        digit pass."""
         result = self._evaluate(name, spans, digit_at, empty_digit_ok)
         if not result.ok and self.repair:
             result = (
-                self._try_repair(name, spans, digit_at, numeric or [], empty_digit_ok) or result
+                self._try_repair(name, spans, digit_at, numeric or [], empty_digit_ok)
+                or self._try_swaps(name, spans, digit_at, alnum or [], empty_digit_ok)
+                or result
             )
         self.checks.append(result)
         return result
+
+    def _try_swaps(
+        self,
+        name: str,
+        spans: list[tuple[int, int, int]],
+        digit_at: tuple[int, int],
+        alnum: list[tuple[int, int, int]],
+        empty_digit_ok: bool,
+    ) -> CheckResult | None:
+        """A field that may hold letters and digits (a document number) cannot tell O from 0
+        by its type; the check digit can. Each single swap from :data:`ALNUM_CONFUSIONS` is
+        tried; one is applied only when it is the only swap that makes the digit pass.
+        Anything else would be a guess — and the composite digit cannot break a tie: it
+        weighs the document number's characters exactly as the number's own digit does."""
+        positions = [
+            (ln, col)
+            for ln, start, stop in alnum
+            for col in range(start, stop)
+            if self.lines[ln][col] in ALNUM_CONFUSIONS
+        ]
+        if not positions or len(positions) > MAX_ALNUM_POSITIONS:
+            return None
+
+        def passes(pos: tuple[int, int]) -> bool:
+            ln, col = pos
+            read = self.lines[ln][col]
+            self.lines[ln][col] = ALNUM_CONFUSIONS[read]
+            ok = self._evaluate(name, spans, digit_at, empty_digit_ok).ok
+            self.lines[ln][col] = read
+            return ok
+
+        passing = [pos for pos in positions if passes(pos)]
+        if len(passing) != 1:
+            return None
+        ln, col = passing[0]
+        read = self.lines[ln][col]
+        self.lines[ln][col] = ALNUM_CONFUSIONS[read]
+        self.repairs.append(Repair(field=name, line=ln + 1, position=col + 1, read=read,
+                                   corrected=self.lines[ln][col]))
+        return self._evaluate(name, spans, digit_at, empty_digit_ok)
 
     def letters_only(self, name: str, line: int, start: int, stop: int) -> None:
         """Codes and names can never hold digits (ICAO 9303), so a digit there is an OCR
@@ -402,17 +455,23 @@ def _parse_two_line(lines: list[str], fmt: str, today: date, repair: bool) -> Mr
     if fmt == "TD2" and not visa:
         long = _long_number(r, (1, 0, 9), (1, 9), (1, 28, optional_stop))
     if long is None:
-        r.check("document_number", [(1, 0, 9)], (1, 9))
+        r.check("document_number", [(1, 0, 9)], (1, 9), alnum=[(1, 0, 9)])
         number = _text(r.get(1, 0, 9))
     else:
         number = long[0]
     r.check("birth_date", [(1, 13, 19)], (1, 19), numeric=[(1, 13, 19)])
     r.check("expiry_date", [(1, 21, 27)], (1, 27), numeric=[(1, 21, 27)])
     if fmt == "TD3" and not visa:
-        r.check("optional_data", [(1, 28, 42)], (1, 42), empty_digit_ok=True)
+        r.check("optional_data", [(1, 28, 42)], (1, 42), empty_digit_ok=True,
+                alnum=[(1, 28, 42)])
     if not visa:
         spans = [(1, 0, 10), (1, 13, 20), (1, 21, width - 1)]
-        r.check("composite", spans, (1, width - 1))
+        # TD2's optional data has no digit of its own: the composite covers it (a swap there
+        # only when every other check passed)
+        others_ok = all(c.ok for c in r.checks)
+        r.check("composite", spans, (1, width - 1),
+                alnum=[(1, 28, optional_stop)]
+                if fmt == "TD2" and long is None and others_ok else None)
     surname, given = _names(r.get(0, 5, width))
     sex = r.get(1, 20, 21)
     if sex not in ("M", "F", "X", "<"):
@@ -438,6 +497,9 @@ def _parse_two_line(lines: list[str], fmt: str, today: date, repair: bool) -> Mr
     return result
 
 
+TD1_COMPOSITE = [(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)]
+
+
 def _parse_td1(lines: list[str], today: date, repair: bool) -> MrzResult:
     r = _Reader(lines, repair)
     problems: list[str] = []
@@ -450,13 +512,18 @@ def _parse_td1(lines: list[str], today: date, repair: bool) -> MrzResult:
     r.letters_only("names", 2, 0, 30)
     long = _long_number(r, (0, 5, 14), (0, 14), (0, 15, 30))
     if long is None:
-        r.check("document_number", [(0, 5, 14)], (0, 14))
+        r.check("document_number", [(0, 5, 14)], (0, 14), alnum=[(0, 5, 14)])
         number = _text(r.get(0, 5, 14))
     else:
         number = long[0]
     r.check("birth_date", [(1, 0, 6)], (1, 6), numeric=[(1, 0, 6)])
     r.check("expiry_date", [(1, 8, 14)], (1, 14), numeric=[(1, 8, 14)])
-    r.check("composite", [(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)], (1, 29))
+    # The optional data fields have no digit of their own: the composite covers them, and a
+    # swap there is tried only when every other check passed (else the composite's failure
+    # may come from a field already known to be wrong).
+    others_ok = all(c.ok for c in r.checks)
+    r.check("composite", TD1_COMPOSITE, (1, 29),
+            alnum=[(0, 15, 30), (1, 18, 29)] if long is None and others_ok else None)
     surname, given = _names(r.get(2, 0, 30))
     sex = r.get(1, 7, 8)
     if sex not in ("M", "F", "X", "<"):

@@ -90,6 +90,31 @@ def td1_lines(person: SpecimenPerson) -> list[str]:
     return [line1, body + check_digit(composite), line3]
 
 
+def td2_lines(person: SpecimenPerson) -> list[str]:
+    """The two 36-character lines of a TD2 card for ``person``."""
+    state = person.issuing_state or person.nationality
+    names = _pad(f"{person.surname}<<{person.given_names}", 31)
+    line1 = "I<" + _pad(state, 3) + names
+    number = _pad(person.number, 9)
+    birth, expiry = _yymmdd(person.birth), _yymmdd(person.expiry)
+    line2 = (
+        number
+        + check_digit(number)
+        + _pad(person.nationality, 3)
+        + birth
+        + check_digit(birth)
+        + person.sex
+        + expiry
+        + check_digit(expiry)
+        + _pad(person.personal_number, 7)
+    )
+    composite = line2[0:10] + line2[13:20] + line2[21:35]
+    return [line1, line2 + check_digit(composite)]
+
+
+LINES_OF = {"TD1": td1_lines, "TD2": td2_lines, "TD3": td3_lines}
+
+
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path if path.exists() else MONO_FALLBACK), size)
 
@@ -122,6 +147,43 @@ def data_page(lines: list[str], *, header: tuple[str, ...] = ()) -> Image.Image:
         for col, ch in enumerate(line):
             draw.text((60 + col * pitch, top + row * 60), ch, font=mrz_font, fill=(15, 15, 15))
     return page
+
+
+#: Card sizes (ICAO 9303: ID-1 85.6 × 54 mm, ID-2 105 × 74 mm, ID-3 125 × 88 mm) at 10 px/mm.
+CARD_SIZES = {"TD1": (856, 540), "TD2": (1050, 740), "TD3": (1250, 880)}
+
+
+def document(fmt: str, lines: list[str]) -> Image.Image:
+    """A TD1/TD2 card or TD3 data page at 10 px/mm with the MRZ set in OCR-B at the ICAO
+    pitch (2.54 mm per character, about 3.5 mm between lines), printed fields above it."""
+    if fmt == "TD3":
+        return data_page(lines)
+    width, height = CARD_SIZES[fmt]
+    page = Image.new("RGB", (width, height), (236, 242, 246))
+    draw = ImageDraw.Draw(page)
+    sans, small = _font(SANS_FONT, 26), _font(SANS_FONT, 19)
+    draw.text((40, 24), "IDENTITY CARD  /  CARTE D'IDENTITÉ", font=sans, fill=(30, 60, 90))
+    draw.rectangle((40, 80, 240, 300 if fmt == "TD2" else 240), fill=(200, 205, 210))
+    y = 80
+    for text in ("Surname / Nom", "Given names / Prénoms", "Nationality", "Date of birth"):
+        draw.text((270, y), text, font=small, fill=(70, 70, 90))
+        y += 40
+    mrz_font = _font(OCRB_FONT, 41)
+    pitch, spacing = 25.4, 48
+    left = (width - pitch * len(lines[0])) / 2
+    top = height - 30 - spacing * len(lines)
+    for row, line in enumerate(lines):
+        for col, ch in enumerate(line):
+            draw.text((left + col * pitch, top + row * spacing), ch, font=mrz_font,
+                      fill=(15, 15, 15))
+    return page
+
+
+def low_contrast(image: Image.Image, *, factor: float = 0.3, level: float = 150.0) -> Image.Image:
+    """Ink and paper squeezed towards one grey (a faded card under poor light)."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
+    pixels = level + (pixels - pixels.mean()) * factor
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
 def degrade(

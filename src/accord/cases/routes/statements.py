@@ -1,8 +1,8 @@
 """Language tools on a case's statements: case-type suggestion, inconsistency hints and entity
 suggestions, each through the governed gateway.
 
-* ``POST /cases/suggest-type`` — an htmx partial with the ranked suggestion and its cue words;
-  the officer chooses the type on the form.
+* ``POST /cases/suggest-type`` — an htmx partial with the ranked suggestion and its nearest
+  examples; the officer chooses the type on the form.
 * ``GET /cases/{ref}/hints`` — inconsistency hints for every pair of the case's statements, side
   by side, each with its review-queue entry. A pair is compared once per version of its texts:
   later visits show the stored decision instead of calling the model again, so viewing the page
