@@ -172,3 +172,37 @@ def test_a_language_without_word_lists_still_gets_identifiers_and_times() -> Non
     kinds = _kinds("Số hộ chiếu của tôi là B1234567. Lúc 21:00.",
                    "Số hộ chiếu của tôi là B1234576. Lúc 23:30.", "vi")
     assert sorted(kinds) == ["time", "transcription-check"]
+
+
+# -- through the app: the officer's page and the supervisor's review queue --
+def test_new_kinds_on_the_hints_page_and_in_review(  # type: ignore[no-untyped-def]
+    client, make_user, database, accord_env, hints_cleared
+) -> None:
+    from pathlib import Path
+
+    from accord.core.gateway.models import Review
+    from accord.core.roles import Role
+    from tests.cases.test_statement_pages import _case_with_statements, _count
+    from tests.helpers import certify, login
+
+    officer = make_user("officer-slots", Role.OFFICER)
+    boss = make_user("boss-slots", Role.SUPERVISOR)
+    certify(database, officer, boss)
+    ref, _ids = _case_with_statements(
+        database, Path(accord_env["ACCORD_STATE_DIR"]), officer.id,
+        [("es", "El robo ocurrió el martes. Alquilé el coche con matrícula 1234 BCD."),
+         ("es", "El robo ocurrió el miércoles. Alquilé el coche con matrícula 1243 BCD.")],
+    )
+    login(client, "officer-slots")
+    page = client.get(f"/cases/{ref}/hints")
+    assert page.status_code == 200, page.text
+    assert 'data-kind="weekday"' in page.text and 'data-kind="transcription-check"' in page.text
+    assert "Likely transcription difference — check" in page.text
+    assert "<mark>1234 BCD</mark>" in page.text and "<mark>1243 BCD</mark>" in page.text
+    assert _count(database, Review, capability_id="cases.inconsistency") == 1
+    client.post("/logout", data={"csrf_token": ""})
+    client.cookies.clear()
+    login(client, "boss-slots")
+    queue = client.get("/reviews")
+    assert 'data-testid="review-hint-kind">transcription-check' in queue.text
+    assert "Most likely a transcription difference, not a contradiction" in queue.text
