@@ -23,6 +23,7 @@ import yaml
 DATA = Path(__file__).resolve().parent / "data"
 HELD_OUT_FILES = ("hints_heldout_en_zh.yaml", "hints_heldout_ru_fr_es.yaml")
 STATEMENTS_FILE = "hints_heldout_v2_statements.yaml"
+UNTUNED_FILE = "hints_heldout_v3_statements.yaml"
 
 
 def _load(*names: str) -> list[dict[str, Any]]:
@@ -38,8 +39,14 @@ def held_out_pairs() -> list[dict[str, Any]]:
 
 
 def held_out_statements() -> list[dict[str, Any]]:
-    """The multi-sentence pairs written after the rules and never tuned on."""
+    """The multi-sentence pairs written after the rules (measured untuned at R 0.833 / FP 0.000,
+    then used to fix three rules)."""
     return _load(STATEMENTS_FILE)
+
+
+def untuned_statements() -> list[dict[str, Any]]:
+    """The multi-sentence pairs written before those fixes and never tuned on."""
+    return _load(UNTUNED_FILE)
 
 
 def author_pairs(items: Iterable[Any]) -> list[dict[str, Any]]:

@@ -82,6 +82,9 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
         f"recall {_fig('cases_nlp-hints', 'hints_held_out', 'all', 'recall'):.3f} of the "
         "conflicting pairs",
         f"false-alarm rate {_fig('cases_nlp-hints', 'hints_held_out', 'all', 'fp_rate'):.3f}",
+        f"recall {_fig('cases_nlp-hints', 'hints_held_out_untuned', 'all', 'recall'):.3f}, "
+        "false-alarm rate "
+        f"{_fig('cases_nlp-hints', 'hints_held_out_untuned', 'all', 'fp_rate'):.3f}",
         f"recall {_fig('cases_nlp-hints', 'hints_held_out_statements', 'all', 'recall'):.3f}, "
         "false-alarm rate "
         f"{_fig('cases_nlp-hints', 'hints_held_out_statements', 'all', 'fp_rate'):.3f}",

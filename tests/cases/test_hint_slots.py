@@ -92,6 +92,18 @@ def test_floors_and_a_negated_relation() -> None:
     assert rules.relations_clash(["out"], ["front"]) is None  # outside, in front: both hold
 
 
+def test_floors_are_compared_across_the_statement() -> None:
+    # The two floor sentences are not paired by the encoder, yet name the same building.
+    assert _kinds("Офис находится на третьем этаже. Я услышал грохот и побежал наверх.",
+                  "Я работаю на четвёртом этаже. Услышал грохот и пошёл посмотреть.",
+                  "ru") == ["place"]
+
+
+def test_a_weekday_names_the_day_of_the_whole_account() -> None:
+    assert _kinds("Era jueves. Salí tarde del trabajo y fui a la parada.",
+                  "Ese viernes salí tarde del trabajo y fui a la parada.", "es") == ["weekday"]
+
+
 # -- vehicles, roles, people --
 def test_vehicles() -> None:
     assert _kinds("Se fueron en taxi.", "Se fueron en moto.", "es") == ["vehicle"]
@@ -147,6 +159,9 @@ def test_identifiers_one_character_apart_are_a_transcription_check() -> None:
     # Dates, times and sums of money are not identifiers.
     assert rules.identifiers("03.11.2026 21h00 15000 рублей, 2026 at 21:30") == []
     assert [e["value"] for e in rules.identifiers("车牌号是京A·12345。")] == ["京A12345"]
+    # Russian plates: Cyrillic capitals read as the Latin ones they look like.
+    assert [e["value"] for e in rules.identifiers("номер А123ВС77.")] == ["A123BC77"]
+    assert rules.identifiers("В 2026 году") == []
 
 
 # -- pairing: the encoder decides which sentences are compared --
