@@ -11,7 +11,13 @@ half English, half Chinese; ``--quick``: 60 and 40), and reports:
   (people and places: span overlap only);
 * classification: accuracy, how often a suggestion was made, accuracy when made, per-class P/R;
 * inconsistency hints: P/R per hint kind, where a hint counts if its kind and both values are
-  right, and the number of hints on pairs that differ only in wording.
+  right, and the number of hints on pairs that differ only in wording;
+* inconsistency hints on held-out pairs (``bench/data/hints_heldout_*.yaml``, issue 22), per
+  language and per hint kind: recall on conflicting pairs and false-alarm rate on agreeing
+  pairs — the one-sentence set written before the rules, two multi-sentence sets (v2 written
+  after the rules and then used to fix them, v3 written before those fixes and never tuned
+  on), and the author-made synthetic pairs in the same measure for comparison
+  (``--hints-only`` runs just these).
 
 It also reports the resident-memory growth of loading spaCy and jieba.
 """
@@ -24,6 +30,14 @@ import sys
 import time
 from collections import Counter, defaultdict
 from typing import Any
+
+from _hints_heldout import (
+    author_pairs,
+    held_out_pairs,
+    held_out_statements,
+    untuned_statements,
+)
+from _hints_heldout import evaluate as evaluate_held_out
 
 from accord.cases.classify import classify
 from accord.cases.evalset import (
@@ -216,17 +230,80 @@ def eval_hints(items: list[EvalPair]) -> dict[str, Any]:
     }
 
 
+def held_out_figures(pair_items: list[EvalPair]) -> dict[str, Any]:
+    """Recall and false-alarm rate per language and hint kind on the three sets."""
+
+    def run(pair: dict[str, Any]) -> dict[str, Any]:
+        return compare(pair)
+
+    started = time.perf_counter()
+    one = evaluate_held_out(held_out_pairs(), run)
+    several = evaluate_held_out(held_out_statements(), run)
+    untuned = evaluate_held_out(untuned_statements(), run)
+    author = evaluate_held_out(author_pairs(pair_items), run)
+    n = one["pairs"] + several["pairs"] + untuned["pairs"] + author["pairs"]
+    return {
+        "hints_held_out": one,
+        "hints_held_out_statements": several,
+        "hints_held_out_untuned": untuned,
+        "hints_author_made": author,
+        "hints_ms_per_pair": round(1000 * (time.perf_counter() - started) / max(1, n), 1),
+    }
+
+
+def print_held_out(report: dict[str, Any]) -> None:
+    names = {
+        "hints_held_out": "held-out one-sentence pairs (written before the rules)",
+        "hints_held_out_statements": "held-out statements v2 (written after the rules; "
+                                     "first run R 0.833, then used to fix three rules)",
+        "hints_held_out_untuned": "held-out statements v3 (written before those fixes, "
+                                  "never tuned on)",
+        "hints_author_made": "author-made synthetic pairs",
+    }
+    for key, name in names.items():
+        block = report[key]
+        print(f"\nInconsistency hints, {name}: {block['pairs']} pairs, recall "
+              f"{block['all']['recall']}, false-alarm rate {block['all']['fp_rate']}")
+        print(f"  {'lang':<6}{'kind':<22}{'recall':>8}{'n':>5}{'FP rate':>9}{'n':>5}")
+        for lang, row in block["per_language"].items():
+            print(f"  {lang:<6}{'all':<22}{row['recall']!s:>8}{row['conflicting']:>5}"
+                  f"{row['fp_rate']!s:>9}{row['agreeing']:>5}")
+            for kind, k in row["per_kind"].items():
+                print(f"  {'':<6}{kind:<22}{k['recall']!s:>8}{k['conflicting']:>5}"
+                      f"{k['fp_rate']!s:>9}{k['agreeing']:>5}")
+
+
+def hints_only(args: argparse.Namespace, argv: list[str], n_pairs: int) -> int:
+    pair_items = pairs(n_pairs, args.seed)
+    report = {"seed": args.seed, "pairs": n_pairs, "hints": eval_hints(pair_items),
+              **held_out_figures(pair_items)}
+    if args.write:
+        from _results import write
+
+        write("cases_nlp-hints", "cases_nlp.py", argv, report)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print_held_out(report)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="60 statements, 40 pairs")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", action="store_true",
-                        help="write the figures to bench/results/cases_nlp.json")
+                        help="write the figures to bench/results/cases_nlp.json "
+                        "(with --hints-only: cases_nlp-hints.json)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hints-only", action="store_true",
+                        help="only the inconsistency hints on the held-out and author-made pairs")
     args = parser.parse_args(argv)
     if args.write:  # records the commit before anything is measured
         from _results import write
     n_statements, n_pairs = (60, 40) if args.quick else (300, 200)
+    if args.hints_only:
+        return hints_only(args, argv, n_pairs)
 
     before = rss_mb()
     started = time.perf_counter()
@@ -249,6 +326,7 @@ def main(argv: list[str]) -> int:
     classification = eval_classification(items)
     hard = eval_classification(hard_descriptions())
     hints = eval_hints(pair_items)
+    held_out = held_out_figures(pair_items)
     report = {
         "seed": args.seed,
         "statements": len(items),
@@ -258,6 +336,7 @@ def main(argv: list[str]) -> int:
         "classification": classification,
         "classification_hand_written": hard,
         "hints": hints,
+        **held_out,
     }
     if args.write:
         write("cases_nlp", "cases_nlp.py", argv, report)
@@ -306,6 +385,7 @@ def main(argv: list[str]) -> int:
         f"  hints on {hints['wording_only_pairs']} wording-only pairs: "
         f"{hints['hints_on_wording_only_pairs']}"
     )
+    print_held_out(report)
     return 0
 
 

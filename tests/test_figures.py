@@ -81,9 +81,18 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
         "English P "
         f"{_fig('cases_nlp', 'extraction', 'per_language', 'en', 'all', 'precision'):.3f}",
     ]),
-    "cases.inconsistency": ("cases_nlp", [
-        f"P {_fig('cases_nlp', 'hints', 'per_kind', 'all', 'precision'):.3f} / R "
-        f"{_fig('cases_nlp', 'hints', 'per_kind', 'all', 'recall'):.3f}",
+    "cases.inconsistency": ("cases_nlp-hints", [
+        f"recall {_fig('cases_nlp-hints', 'hints_held_out', 'all', 'recall'):.3f} of the "
+        "conflicting pairs",
+        f"false-alarm rate {_fig('cases_nlp-hints', 'hints_held_out', 'all', 'fp_rate'):.3f}",
+        f"recall {_fig('cases_nlp-hints', 'hints_held_out_untuned', 'all', 'recall'):.3f}, "
+        "false-alarm rate "
+        f"{_fig('cases_nlp-hints', 'hints_held_out_untuned', 'all', 'fp_rate'):.3f}",
+        f"recall {_fig('cases_nlp-hints', 'hints_held_out_statements', 'all', 'recall'):.3f}, "
+        "false-alarm rate "
+        f"{_fig('cases_nlp-hints', 'hints_held_out_statements', 'all', 'fp_rate'):.3f}",
+        f"P {_fig('cases_nlp-hints', 'hints', 'per_kind', 'all', 'precision'):.3f} / R "
+        f"{_fig('cases_nlp-hints', 'hints', 'per_kind', 'all', 'recall'):.3f}",
     ]),
     "cases.classify": ("casetype", [
         f"top-1 {_fig('casetype', 'all', 'top1_when_suggested'):.3f} where it suggests",

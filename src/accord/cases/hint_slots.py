@@ -538,11 +538,14 @@ def quantities(text: str, lang: str, base: int = 0) -> list[dict[str, Any]]:
 # -- identifiers ---------------------------------------------------------------------------------
 _PROVINCE = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 # Chunks of upper-case letters or with a digit, joined by one separator; matched
-# case-sensitively so that "2026 at 21" never becomes one number.
-_ID_CHUNK = r"(?:[A-Z]{1,4}|[A-Za-z]*\d[\dA-Za-z]*)"
+# case-sensitively so that "2026 at 21" never becomes one number. Russian plates use the
+# twelve Cyrillic capitals that look like Latin ones (А123ВС77); they are read as Latin.
+_CYR_LATIN = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
+_UP = "A-ZАВЕКМНОРСТУХ"
+_ID_CHUNK = rf"(?:[{_UP}]{{1,4}}|[A-Za-z{_UP}]*\d[\dA-Za-z{_UP}]*)"
 _ID_CANDIDATE = re.compile(
-    rf"(?<![A-Za-z0-9+])\+?[{_PROVINCE}]?{_ID_CHUNK}(?:[ \-·•.]{_ID_CHUNK})*"
-    r"(?![A-Za-z0-9])"
+    rf"(?<![A-Za-zА-Яа-яЁё0-9+])\+?[{_PROVINCE}]?{_ID_CHUNK}(?:[ \-·•.]{_ID_CHUNK})*"
+    r"(?![A-Za-zА-Яа-яЁё0-9])"
 )
 # Dates, times and sums of money are blanked out before identifiers are looked for.
 _NOT_IDS = re.compile(
@@ -561,7 +564,7 @@ def identifiers(text: str, base: int = 0) -> list[dict[str, Any]]:
     masked = _NOT_IDS.sub(lambda m: "#" * len(m.group()), text)
     out = []
     for m in _ID_CANDIDATE.finditer(masked):
-        value = re.sub(r"[\s\-·•.+]", "", m.group().upper())
+        value = re.sub(r"[\s\-·•.+]", "", m.group().upper()).translate(_CYR_LATIN)
         if not value or not any(c.isdigit() for c in value):
             continue
         digits = sum(c.isdigit() for c in value)

@@ -334,7 +334,10 @@ def _statement(text: str, language: str) -> _Statement:
         out.append(Slot(entity["kind"], topic, label, entity, sentence))
     for entity in rules.weekdays(text, lang):
         sentence = statement.sentence_of(entity)
+        # A weekday names the day of the whole account ("That Friday I left work late…"):
+        # only the report to the police is kept apart.
         topic = _topic(lang, text[sentence[0] : sentence[1]])
+        topic = "report" if topic == "report" else "incident"
         out.append(Slot("weekday", topic, f"day of {_TOPIC_LABEL[topic]}", entity, sentence))
     for entity in entities:
         if entity["kind"] == "amount" and entity["value"]:
@@ -407,7 +410,7 @@ def compare_texts(
             _same_date(x.entity["value"], y.entity["value"]) for x in da for y in db
         ):
             add("date", da[0].label, da[0], db[0])
-    for topic in list(dict.fromkeys(topics("weekday") + topics("date"))):
+    for topic in topics("weekday"):
         wa, wb = sa.of("weekday", topic), sb.of("weekday", topic)
         if wa and wb:
             if not {s.entity["value"] for s in wa} & {s.entity["value"] for s in wb}:
@@ -417,9 +420,13 @@ def compare_texts(
             if not mine:
                 continue
             days = {s.entity["value"] for s in mine}
-            dated = [
-                (d, rules.weekday_of(d.entity["value"])) for d in theirs.of("date", topic)
-            ]
+            # Weekdays are statement-wide: against every date not about the report.
+            candidates = (
+                theirs.of("date", topic)
+                if topic == "report"
+                else [d for d in theirs.of("date") if d.topic != "report"]
+            )
+            dated = [(d, rules.weekday_of(d.entity["value"])) for d in candidates]
             dated = [(d, w) for d, w in dated if w]
             if dated and not any(w in days for _, w in dated):
                 date_slot, day = dated[0]
@@ -454,6 +461,14 @@ def compare_texts(
         if match is not None:
             add("transcription-check", "identifier (document, plate or phone number)", ia,
                 match)
+    # Floors: a building's floors are few, so two statements that name only different floors
+    # are compared even when the encoder does not pair their sentences.
+    floors_a = [s for s in sa.of("relation") if str(s.entity["value"]).startswith("floor:")]
+    floors_b = [s for s in sb.of("relation") if str(s.entity["value"]).startswith("floor:")]
+    if floors_a and floors_b and not (
+        {s.entity["value"] for s in floors_a} & {s.entity["value"] for s in floors_b}
+    ):
+        add("place", _PAIRED_LABELS["relation"][1], floors_a[0], floors_b[0])
     # Places of the incident: what each side names that the other does not mention at all.
     places_a = [s for s in sa.slots if s.kind == "place"]
     places_b = [s for s in sb.slots if s.kind == "place"]

@@ -61,6 +61,10 @@ KIND_LABELS: dict[str, str] = {
     "nationality": N_("Nationality"),
     "age": N_("Age"),
     "identity": N_("Identity detail"),
+    "weekday": N_("Weekday"),
+    "vehicle": N_("Vehicle"),
+    "role": N_("Role"),
+    "transcription-check": N_("Likely transcription difference — check"),
 }
 NO_COMMON_LANGUAGE = N_("not comparable: different languages without a common translation")
 
