@@ -290,6 +290,8 @@ def http_part(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from accord.dispatch import roads
 
+    # The machine is shared: the load average says how far the figures are from an idle box.
+    load_start = [round(x, 2) for x in os.getloadavg()]
     started = time.perf_counter()
     helsinki = roads.build_osm(roads.pbf_path())
     build_s = time.perf_counter() - started
@@ -318,6 +320,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result["bench_peak_rss_mb"] = round(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["cpus"] = os.cpu_count()
+    result["load_average"] = {"start": load_start,
+                              "end": [round(x, 2) for x in os.getloadavg()]}
     result["targets"] = TARGETS
     return result
 
@@ -375,7 +379,8 @@ def main(argv: list[str]) -> int:
           f"{h['pyrosm_reader']}; grid built in {g['build_s']} s")
     if http:
         print(f"server peak RSS {http['server_peak_rss_mb']} MB on {http['database']}; ", end="")
-    print(f"bench peak RSS {result['bench_peak_rss_mb']} MB; {result['cpus']} CPUs")
+    print(f"bench peak RSS {result['bench_peak_rss_mb']} MB; {result['cpus']} CPUs; load "
+          f"average {result['load_average']['start']} → {result['load_average']['end']}")
     return 0
 
 

@@ -459,7 +459,11 @@ class _Hub:
         self.service = service
         self.recent: deque[dict[str, Any]] = deque(maxlen=2000)
         self.last = service.last_event_id()
-        self.changed = asyncio.Condition()
+        # Set (and replaced) whenever new events arrive. An Event, not a Condition: a stream
+        # cancelled while waiting (the browser went away) holds no lock, whereas a Condition's
+        # wait cancelled twice by the server's cancel scope left its lock released under
+        # ``async with`` ("Lock is not acquired", seen when 200 boards disconnected at once).
+        self.arrived = asyncio.Event()
         self.listeners = 0
         self.task: asyncio.Task[None] | None = None
 
@@ -499,8 +503,8 @@ class _Hub:
             if events:
                 self.recent.extend(events)
                 self.last = events[-1]["id"]
-                async with self.changed:
-                    self.changed.notify_all()
+                self.arrived.set()
+                self.arrived = asyncio.Event()
             if listener is None:
                 await asyncio.sleep(POLL_SECONDS)
                 continue
@@ -567,8 +571,9 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
             hub.task = asyncio.create_task(hub.poll())
         try:
             while not await request.is_disconnected():
-                # Look before waiting: an event the poller took in while this stream was busy
-                # has already been announced and would otherwise wait for the next one.
+                # Take the current signal before looking: an event the poller takes in after
+                # the look sets this signal, so it is never missed.
+                arrived = hub.arrived
                 events = hub.after(last)
                 if events is None:
                     events = await run_in_threadpool(service.events_after, last, 2000)
@@ -577,13 +582,10 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
                         last = event["id"]
                         yield _frame(event)
                     continue
-                async with hub.changed:
-                    if hub.after(last) != []:  # arrived while taking the lock
-                        continue
-                    try:
-                        await asyncio.wait_for(hub.changed.wait(), KEEPALIVE_SECONDS)
-                    except TimeoutError:
-                        yield ": keep-alive\n\n"
+                try:
+                    await asyncio.wait_for(arrived.wait(), KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
         finally:
             hub.listeners -= 1
 
