@@ -27,10 +27,16 @@ PIN = "2468"
 
 @pytest.fixture
 def tablet(client: TestClient) -> Iterator[TestClient]:
-    """A second browser on the same app: its own cookie jar, nobody signed in."""
-    second = TestClient(client.app, base_url="http://testserver")
-    second.headers["Accept-Language"] = "en"
-    yield second
+    """A second browser, served by a second app instance on the same database (as a second
+    app process would be): its own cookie jar, nobody signed in. Whatever one screen does must
+    reach the other through the database."""
+    from accord.assembly import create_app
+
+    app = create_app()
+    assert app is not client.app
+    with TestClient(app, base_url="http://testserver") as second:
+        second.headers["Accept-Language"] = "en"
+        yield second
 
 
 def _start(client: TestClient, csrf: str, case_ref: str, pin: str = PIN) -> tuple[str, str]:
