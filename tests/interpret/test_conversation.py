@@ -299,3 +299,40 @@ def test_start_needs_access_to_the_case_and_a_pin(
         "legal_basis": "police-law-art-2"}).status_code == 403  # no CSRF token
     with database.session() as session:
         assert session.scalar(select(func.count(Conversation.id))) == 0
+
+
+def test_conversations_expire_with_their_turns_unless_the_case_is_held(
+        make_user, database: Database) -> None:  # type: ignore[no-untyped-def]
+    from accord.core.gateway.service import Caller
+    from accord.core.governance import get_governance
+    from accord.governance.retention import RetentionService
+    from accord.interpret.conversation import ConversationService
+    from accord.interpret.conversation_models import ConversationEvent
+
+    officer = make_user("cv.keep", Role.OFFICER)
+    free, held = (add_case(database, ref, officer.id)
+                  for ref in ("FR-2026-000907", "FR-2026-000908"))
+    governance = get_governance()
+    service = ConversationService(database, "k", gateway=governance.gateway,
+                                  ledger=governance.ledger)
+    caller = Caller(user_id=officer.id, username="cv.keep", roles=frozenset({"officer"}))
+    for case_ref in (free, held):
+        started = service.start(caller, case_ref=case_ref, purpose="victim-assistance",
+                                legal_basis="police-law-art-2", pin=PIN)
+        with database.session() as session:
+            row = session.scalar(select(Conversation).where(
+                Conversation.reference == started.reference))
+            session.add(ConversationTurn(conversation_id=row.id, direction="person",
+                                         language="en", original_text="my words",
+                                         status="no-match", candidates=[]))
+    retention = RetentionService(database, governance.ledger)
+    retention.hold(held, "investigation open", officer.id)
+    assert "conversations" not in [c.category for c in retention.run(
+        now=utcnow() + timedelta(days=179))]
+    certificates = {c.category: c for c in retention.run(now=utcnow() + timedelta(days=181))}
+    assert certificates["conversations"].count == 1
+    assert certificates["conversations"].held_back == 1
+    with database.session() as session:
+        assert session.scalars(select(Conversation.case_ref)).all() == [held]
+        assert session.scalar(select(func.count(ConversationTurn.id))) == 1
+        assert session.scalar(select(func.count(ConversationEvent.id))) == 1
