@@ -336,3 +336,38 @@ def test_conversations_expire_with_their_turns_unless_the_case_is_held(
         assert session.scalars(select(Conversation.case_ref)).all() == [held]
         assert session.scalar(select(func.count(ConversationTurn.id))) == 1
         assert session.scalar(select(func.count(ConversationEvent.id))) == 1
+
+
+def test_start_from_an_interview_report_follows_the_reports_access_rule(
+        client: TestClient, make_user, database: Database) -> None:  # type: ignore[no-untyped-def]
+    from accord.interpret.library import get_library
+    from accord.interpret.models import InterviewReport
+    from accord.interpret.reports import ReportService
+
+    owner = make_user("cv.rep.owner", Role.OFFICER)
+    make_user("cv.rep.other", Role.OFFICER)
+    reports = ReportService(database, get_library())
+    form = get_library().form("lost-passport")
+    draft = reports.submit(form, "ru", {}, channel="officer", created_by=owner.id)
+    in_case = reports.submit(form, "ru", {}, channel="officer", created_by=owner.id)
+    case_ref = add_case(database, "FR-2026-000909", owner.id)
+    with database.session() as session:
+        session.execute(update(InterviewReport).where(
+            InterviewReport.reference == in_case.reference).values(case_reference=case_ref))
+    csrf = login(client, "cv.rep.other")
+    base = {"csrf_token": csrf, "purpose": "witness-interview",
+            "legal_basis": "police-law-art-2", "pin": PIN}
+    # A draft report is on the station's shared list: any officer may talk about it.
+    started = client.post("/interpret/conversations", data={**base,
+                                                            "report_ref": draft.reference})
+    assert started.status_code == 201, started.text
+    # A report that became another officer's case follows that case's rule.
+    refused = client.post("/interpret/conversations", data={**base,
+                                                            "report_ref": in_case.reference})
+    assert refused.status_code == 403
+    report_page = client.get(f"/interviews/reports/{draft.reference}")
+    assert 'data-testid="conversation-transcript"' in report_page.text
+    assert f"/interpret/conversations?report={draft.reference}" in report_page.text
+    with database.session() as session:
+        rows = session.execute(select(Conversation.report_ref, Conversation.case_ref)).all()
+    assert rows == [(draft.reference, "")]
