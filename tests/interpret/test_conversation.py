@@ -216,6 +216,16 @@ def test_the_tablet_reaches_only_its_own_conversation(
         "/conversation/tablet"
     assert tablet.post("/logout", data={"csrf_token": token},
                        follow_redirects=False).status_code == 403
+    # Joining another conversation does not swap this one out (only the PIN releases it).
+    tablet.get("/conversation")
+    other_code = _start(client, csrf, add_case(database, "FR-2026-000910", officer.id))[1]
+    swapped = tablet.post("/conversation/join", data={
+        "code": other_code, "csrf_token": tablet.cookies.get("accord_conversation_csrf")},
+        follow_redirects=False)
+    assert swapped.status_code == 303 and swapped.headers["location"] == "/conversation/tablet"
+    with database.session() as session:
+        assert session.scalar(select(func.count(Conversation.id)).where(
+            Conversation.status == "joined")) == 1
     # Even with an officer's session cookie in the same browser, kiosk mode wins.
     tablet.cookies.set("accord_session", client.cookies.get("accord_session"))
     assert tablet.get(f"/interpret/conversations/{theirs}/panel").status_code == 403
