@@ -7,7 +7,9 @@ the tablet shows it in Arabic, live; leaving kiosk mode needs the officer's PIN.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -18,6 +20,12 @@ from tests.helpers import PASSWORD, add_case
 
 pytestmark = pytest.mark.browser
 PIN = "4826"
+SCREENSHOTS = os.environ.get("ACCORD_CONVERSATION_SCREENSHOTS", "")  # a directory, to look at
+
+
+def _snap(page: Page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_officer_and_tablet_hold_a_conversation_live(
@@ -62,6 +70,7 @@ def test_officer_and_tablet_hold_a_conversation_live(
         expect(tablet.get_by_test_id("lang-ar")).to_have_class("suggested")  # browser: ar
         assert tablet.locator("a[href='/cases'], [data-testid='logout']").count() == 0
         expect(page.get_by_test_id("conversation-status")).to_have_text("tablet joined")  # live
+        _snap(tablet, "conversation-0-languages")
         tablet.get_by_test_id("lang-ar").click()
         expect(tablet.locator("html")).to_have_attribute("dir", "rtl")
         expect(page.get_by_test_id("person-language")).to_have_text("العربية")
@@ -78,6 +87,7 @@ def test_officer_and_tablet_hold_a_conversation_live(
         expect(page.get_by_test_id("interpretation")).to_have_text("我的护照被偷了。")
         expect(page.get_by_test_id("officer-panel")).to_contain_text(
             "phrase confirmed by the person")
+        _snap(page, "conversation-1-officer")
         assert page.evaluate("window.stillTheSamePage === true")  # updated live, not reloaded
 
         # Officer → person: typed Chinese, the chosen entry shown live in Arabic.
@@ -87,6 +97,7 @@ def test_officer_and_tablet_hold_a_conversation_live(
         shown = tablet.get_by_test_id("officer-says-text").last
         expect(shown).to_have_text("أحتاج إلى رؤية جواز سفرك.")
         expect(tablet.locator("audio[data-testid^='listen-']")).to_have_count(1)
+        _snap(tablet, "conversation-2-tablet")
 
         # Leaving kiosk mode needs the officer's PIN.
         tablet.get_by_test_id("officer-corner").click()

@@ -27,10 +27,16 @@ PIN = "2468"
 
 @pytest.fixture
 def tablet(client: TestClient) -> Iterator[TestClient]:
-    """A second browser on the same app: its own cookie jar, nobody signed in."""
-    second = TestClient(client.app, base_url="http://testserver")
-    second.headers["Accept-Language"] = "en"
-    yield second
+    """A second browser, served by a second app instance on the same database (as a second
+    app process would be): its own cookie jar, nobody signed in. Whatever one screen does must
+    reach the other through the database."""
+    from accord.assembly import create_app
+
+    app = create_app()
+    assert app is not client.app
+    with TestClient(app, base_url="http://testserver") as second:
+        second.headers["Accept-Language"] = "en"
+        yield second
 
 
 def _start(client: TestClient, csrf: str, case_ref: str, pin: str = PIN) -> tuple[str, str]:
@@ -210,6 +216,16 @@ def test_the_tablet_reaches_only_its_own_conversation(
         "/conversation/tablet"
     assert tablet.post("/logout", data={"csrf_token": token},
                        follow_redirects=False).status_code == 403
+    # Joining another conversation does not swap this one out (only the PIN releases it).
+    tablet.get("/conversation")
+    other_code = _start(client, csrf, add_case(database, "FR-2026-000910", officer.id))[1]
+    swapped = tablet.post("/conversation/join", data={
+        "code": other_code, "csrf_token": tablet.cookies.get("accord_conversation_csrf")},
+        follow_redirects=False)
+    assert swapped.status_code == 303 and swapped.headers["location"] == "/conversation/tablet"
+    with database.session() as session:
+        assert session.scalar(select(func.count(Conversation.id)).where(
+            Conversation.status == "joined")) == 1
     # Even with an officer's session cookie in the same browser, kiosk mode wins.
     tablet.cookies.set("accord_session", client.cookies.get("accord_session"))
     assert tablet.get(f"/interpret/conversations/{theirs}/panel").status_code == 403
@@ -293,3 +309,75 @@ def test_start_needs_access_to_the_case_and_a_pin(
         "legal_basis": "police-law-art-2"}).status_code == 403  # no CSRF token
     with database.session() as session:
         assert session.scalar(select(func.count(Conversation.id))) == 0
+
+
+def test_conversations_expire_with_their_turns_unless_the_case_is_held(
+        make_user, database: Database) -> None:  # type: ignore[no-untyped-def]
+    from accord.core.gateway.service import Caller
+    from accord.core.governance import get_governance
+    from accord.governance.retention import RetentionService
+    from accord.interpret.conversation import ConversationService
+    from accord.interpret.conversation_models import ConversationEvent
+
+    officer = make_user("cv.keep", Role.OFFICER)
+    free, held = (add_case(database, ref, officer.id)
+                  for ref in ("FR-2026-000907", "FR-2026-000908"))
+    governance = get_governance()
+    service = ConversationService(database, "k", gateway=governance.gateway,
+                                  ledger=governance.ledger)
+    caller = Caller(user_id=officer.id, username="cv.keep", roles=frozenset({"officer"}))
+    for case_ref in (free, held):
+        started = service.start(caller, case_ref=case_ref, purpose="victim-assistance",
+                                legal_basis="police-law-art-2", pin=PIN)
+        with database.session() as session:
+            row = session.scalar(select(Conversation).where(
+                Conversation.reference == started.reference))
+            session.add(ConversationTurn(conversation_id=row.id, direction="person",
+                                         language="en", original_text="my words",
+                                         status="no-match", candidates=[]))
+    retention = RetentionService(database, governance.ledger)
+    retention.hold(held, "investigation open", officer.id)
+    assert "conversations" not in [c.category for c in retention.run(
+        now=utcnow() + timedelta(days=179))]
+    certificates = {c.category: c for c in retention.run(now=utcnow() + timedelta(days=181))}
+    assert certificates["conversations"].count == 1
+    assert certificates["conversations"].held_back == 1
+    with database.session() as session:
+        assert session.scalars(select(Conversation.case_ref)).all() == [held]
+        assert session.scalar(select(func.count(ConversationTurn.id))) == 1
+        assert session.scalar(select(func.count(ConversationEvent.id))) == 1
+
+
+def test_start_from_an_interview_report_follows_the_reports_access_rule(
+        client: TestClient, make_user, database: Database) -> None:  # type: ignore[no-untyped-def]
+    from accord.interpret.library import get_library
+    from accord.interpret.models import InterviewReport
+    from accord.interpret.reports import ReportService
+
+    owner = make_user("cv.rep.owner", Role.OFFICER)
+    make_user("cv.rep.other", Role.OFFICER)
+    reports = ReportService(database, get_library())
+    form = get_library().form("lost-passport")
+    draft = reports.submit(form, "ru", {}, channel="officer", created_by=owner.id)
+    in_case = reports.submit(form, "ru", {}, channel="officer", created_by=owner.id)
+    case_ref = add_case(database, "FR-2026-000909", owner.id)
+    with database.session() as session:
+        session.execute(update(InterviewReport).where(
+            InterviewReport.reference == in_case.reference).values(case_reference=case_ref))
+    csrf = login(client, "cv.rep.other")
+    base = {"csrf_token": csrf, "purpose": "witness-interview",
+            "legal_basis": "police-law-art-2", "pin": PIN}
+    # A draft report is on the station's shared list: any officer may talk about it.
+    started = client.post("/interpret/conversations", data={**base,
+                                                            "report_ref": draft.reference})
+    assert started.status_code == 201, started.text
+    # A report that became another officer's case follows that case's rule.
+    refused = client.post("/interpret/conversations", data={**base,
+                                                            "report_ref": in_case.reference})
+    assert refused.status_code == 403
+    report_page = client.get(f"/interviews/reports/{draft.reference}")
+    assert 'data-testid="conversation-transcript"' in report_page.text
+    assert f"/interpret/conversations?report={draft.reference}" in report_page.text
+    with database.session() as session:
+        rows = session.execute(select(Conversation.report_ref, Conversation.case_ref)).all()
+    assert rows == [(draft.reference, "")]

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from accord.core.contract import object_kind
@@ -381,6 +381,9 @@ class ConversationService:
         code = "".join(str(code).split())
         now = utcnow()
         with self.database.session() as session:
+            # Wrong codes older than the window count for nothing: drop them (housekeeping).
+            session.execute(delete(ConversationJoinFailure).where(
+                ConversationJoinFailure.at <= now - JOIN_WINDOW))
             failures = session.scalar(select(func.count(ConversationJoinFailure.id)).where(
                 ConversationJoinFailure.client_digest == client,
                 ConversationJoinFailure.at > now - JOIN_WINDOW)) or 0

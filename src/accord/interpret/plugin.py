@@ -61,14 +61,36 @@ def _delete_report(session: Any, record: Any, now: datetime) -> None:
     session.execute(delete(InterviewReport).where(InterviewReport.id == record.id))
 
 
+def _delete_conversation(session: Any, record: Any, now: datetime) -> None:
+    from accord.interpret.conversation_models import (
+        Conversation,
+        ConversationEvent,
+        ConversationTurn,
+    )
+
+    # Explicitly, not by the foreign keys' cascade: SQLite enforces it only when told to.
+    session.execute(delete(ConversationEvent).where(
+        ConversationEvent.conversation_id == record.id))
+    session.execute(delete(ConversationTurn).where(
+        ConversationTurn.conversation_id == record.id))
+    session.execute(delete(Conversation).where(Conversation.id == record.id))
+
+
 def _retention_classes() -> Iterable[RetentionClass]:
+    from accord.interpret.conversation_models import Conversation
     from accord.interpret.models import InterviewReport
 
     return (RetentionClass(
         category="public-reports", created=InterviewReport.created_at,
         candidates=lambda cutoff: select(InterviewReport).where(
             InterviewReport.created_at < cutoff),
-        erase=_delete_report, reference=lambda r: f"public-report:{r.reference}"),)
+        erase=_delete_report, reference=lambda r: f"public-report:{r.reference}"),
+        # A conversation's turns and events go with it; a case under legal hold keeps it
+        # (the retention service holds back records whose case_ref is held).
+        RetentionClass(
+        category="conversations", created=Conversation.created_at,
+        candidates=lambda cutoff: select(Conversation).where(Conversation.created_at < cutoff),
+        erase=_delete_conversation, reference=lambda r: f"conversation:{r.reference}"))
 
 
 def _request_exists(session: Any, reference: str) -> bool:

@@ -369,6 +369,12 @@ def tablet_join_page(request: Request, settings: Settings = Depends(get_settings
 def tablet_join(request: Request, code: str = Form(""), csrf_token: str = Form(""),
                 settings: Settings = Depends(get_settings_dep),
                 service: ConversationService = Depends(service_dep)) -> Response:
+    if _token(request):
+        try:  # a tablet already in a conversation stays in it: only the PIN releases it
+            service.tablet_view(_token(request))
+            return RedirectResponse("/conversation/tablet", status_code=303)
+        except NotFound:
+            pass
     cookie = request.cookies.get(JOIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
         return _join_page(request, settings, error=PermissionDenied(N_(
