@@ -12,7 +12,7 @@
 * peak RSS of this process (``ru_maxrss``).
 
 ``--only asr,phrases`` runs just the understanding sections (written with ``--write`` to
-``bench/results/interpret-understanding.json``):
+``bench/results/interpret-understanding.json`` (asr) and ``interpret-phrases.json`` (phrases)):
 
 * ``asr`` — Whisper base (int8, 2 threads) on every real recording in ``shared/data/speech``
   (AISHELL-1 Mandarin, LibriSpeech English; provenance in its PROVENANCE.md): CER for zh/ja/th,
@@ -163,7 +163,14 @@ def main_understanding(sections: set[str], as_json: bool, write: bool,
     if write:
         from _results import write as write_results
 
-        write_results("interpret-understanding", "interpret.py", argv, result)
+        # Each section has its own results file, so a run of one never overwrites the other's
+        # figures with a command line that did not make them.
+        if "asr" in result:
+            write_results("interpret-understanding", "interpret.py", argv,
+                          {"asr": result["asr"], "peak_rss_mb": result["peak_rss_mb"]})
+        if "phrases" in result:
+            write_results("interpret-phrases", "interpret.py", argv,
+                          {"phrases": result["phrases"], "peak_rss_mb": result["peak_rss_mb"]})
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0

@@ -137,7 +137,9 @@ def test_entry_vectors_are_stored_per_version_and_reused(
     assert (phrase_match.entry_vectors(book, "ru", "use-m3") == first).all()
     other = _small_book("medical")
     phrase_match.entry_vectors(other, "ru", "use-m3")
-    assert len(list(tmp_path.glob("use-m3-ru-*.npy"))) == 2
+    # The other version's vectors replace the first's on disk (no stale files pile up).
+    assert [f.name for f in tmp_path.glob("use-m3-ru-*.npy")] == [
+        phrase_match._cache_file(other, "ru", "use-m3").name]
 
 
 def test_vietnamese_is_matched_with_e5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -222,6 +224,10 @@ def test_cli_bad_input_is_refused_before_the_gateway(make_user) -> None:  # type
     assert code == 1 and "text: type or say" in out
     code, out = _cli("phrases", "check")
     assert code == 0 and "entries, 12 languages" in out
+    code, out = _cli("phrases", "warm", "--lang", "xx")
+    assert code == 1 and "language: one of zh" in out
+    code, out = _cli("phrases", "warm", "--lang", "ru")  # ru's vectors: already in memory
+    assert code == 0 and "ru  use-m3" in out and "vectors ready" in out
 
 
 def test_case_transcript_is_bilingual_and_access_checked(  # type: ignore[no-untyped-def]

