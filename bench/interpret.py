@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import resource
 import statistics
 import sys
@@ -129,6 +130,7 @@ def bench_understanding_phrases(compare: bool = False) -> dict[str, Any]:
     from accord.interpret.phrasebook import LANGUAGES, get_phrasebook
 
     book = get_phrasebook()
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     methods = phrase_match.warm(LANGUAGES, book)  # encoders and stored vectors, outside timing
     warm_s = time.perf_counter() - started
@@ -149,6 +151,9 @@ def bench_understanding_phrases(compare: bool = False) -> dict[str, Any]:
         "test": rows, "calibration": phrase_match.calibrate()}
     if compare:
         result["encoders"] = phrase_match.compare_encoders()
+    # Latency on a shared host depends on what else runs: the 1-minute load average (2 cores)
+    # before and after the run is kept beside the figures.
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return result
 
 
@@ -188,6 +193,7 @@ def main_understanding(sections: set[str], as_json: bool, write: bool,
         print(f"\nphrasebook {ph['entries']} entries ({ph['phrasebook_version']}); held-out "
               f"paraphrases {ph['paraphrases']}; warm-up {ph['warm_seconds']} s")
         print(f"calibration (calibration half only): {ph['calibration']}")
+        print(f"load average (1 min, 2 cores) before / after: {ph['load_average']}")
 
         def fmt(v: Any) -> str:
             return "—" if v is None else f"{v:.2f}"

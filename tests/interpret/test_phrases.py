@@ -87,7 +87,7 @@ def test_held_out_paraphrases_match_and_out_of_book_text_does_not() -> None:
         phrase_match._weights(), phrase_match._thresholds())
     for lang in TESTED:
         row = rows[lang]
-        assert row["top1_accuracy"] >= 0.6 and row["top3_accuracy"] >= 0.7, (lang, row)
+        assert row["top1_accuracy"] >= 0.5 and row["top3_accuracy"] >= 0.6, (lang, row)
         assert row["no_match_recall"] >= 0.5, (lang, row)  # weather, trains: not matched
 
 

