@@ -12,16 +12,18 @@
 * peak RSS of this process (``ru_maxrss``).
 
 ``--only asr,phrases`` runs just the understanding sections (written with ``--write`` to
-``bench/results/interpret-understanding.json``):
+``bench/results/interpret-understanding.json`` (asr) and ``interpret-phrases.json`` (phrases)):
 
 * ``asr`` — Whisper base (int8, 2 threads) on every real recording in ``shared/data/speech``
   (AISHELL-1 Mandarin, LibriSpeech English; provenance in its PROVENANCE.md): CER for zh/ja/th,
   WER otherwise, real-time factor per clip and p50; the same English clip through PocketSphinx
   for the engine decision.
 * ``phrases`` — phrasebook matching on the held-out TEST half of the paraphrase set, per
-  language: top-1 / top-3 accuracy, "no match" precision and recall, match latency p95 (the
-  book's vectors computed first, outside the timing), and the calibration result on the
-  calibration half.
+  language with its chosen encoder: top-1 / top-3 accuracy, "no match" precision and recall,
+  match latency p50 / p95 (query encoding included; the encoders and the book's stored vectors
+  are warmed first, outside the timing), and the calibration result on the calibration half.
+  ``--compare-encoders`` also measures USE-m3 and e5-small on every language each covers (the
+  numbers behind ``phrase_match.ENCODER_FOR``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import resource
 import statistics
 import sys
@@ -122,32 +125,57 @@ def bench_understanding_asr() -> dict[str, Any]:
             "pocketsphinx_en": sphinx}
 
 
-def bench_understanding_phrases() -> dict[str, Any]:
+def bench_understanding_phrases(compare: bool = False) -> dict[str, Any]:
     from accord.interpret import phrase_match
     from accord.interpret.phrasebook import LANGUAGES, get_phrasebook
 
     book = get_phrasebook()
-    for lang in LANGUAGES:  # the book's vectors, outside the timing
-        if lang in phrase_match.SEMANTIC_LANGUAGES:
-            phrase_match.rank("warm up", lang, book)
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    methods = phrase_match.warm(LANGUAGES, book)  # encoders and stored vectors, outside timing
+    warm_s = time.perf_counter() - started
     rows = phrase_match.evaluate("test")
-    return {"entries": len(book.entries), "per_situation": book.counts(),
-            "weight": phrase_match.SEMANTIC_WEIGHT, "threshold": phrase_match.THRESHOLD,
-            "test": rows, "calibration": phrase_match.calibrate()}
+    latencies = [row["p95_ms"] for row in rows.values()]
+    result: dict[str, Any] = {
+        "entries": len(book.entries), "per_situation": book.counts(),
+        "phrasebook_version": book.version,
+        "paraphrases": {split: len(phrase_match.paraphrases(split))
+                        for split in ("calibration", "test")},
+        "encoder_for": methods,
+        "weights": {lang: (e.weight if (e := phrase_match.encoder_for(lang)) else None)
+                    for lang in LANGUAGES},
+        "thresholds": {lang: phrase_match.threshold_for(lang) for lang in LANGUAGES},
+        "weight": phrase_match.SEMANTIC_WEIGHT, "threshold": phrase_match.THRESHOLD,
+        "warm_seconds": round(warm_s, 2),
+        "latency_p95_ms_max": max(latencies),
+        "test": rows, "calibration": phrase_match.calibrate()}
+    if compare:
+        result["encoders"] = phrase_match.compare_encoders()
+    # Latency on a shared host depends on what else runs: the 1-minute load average (2 cores)
+    # before and after the run is kept beside the figures.
+    result["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    return result
 
 
 def main_understanding(sections: set[str], as_json: bool, write: bool,
-                       argv: list[str]) -> int:
+                       argv: list[str], compare: bool = False) -> int:
     result: dict[str, Any] = {}
     if "asr" in sections:
         result["asr"] = bench_understanding_asr()
     if "phrases" in sections:
-        result["phrases"] = bench_understanding_phrases()
+        result["phrases"] = bench_understanding_phrases(compare)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if write:
         from _results import write as write_results
 
-        write_results("interpret-understanding", "interpret.py", argv, result)
+        # Each section has its own results file, so a run of one never overwrites the other's
+        # figures with a command line that did not make them.
+        if "asr" in result:
+            write_results("interpret-understanding", "interpret.py", argv,
+                          {"asr": result["asr"], "peak_rss_mb": result["peak_rss_mb"]})
+        if "phrases" in result:
+            write_results("interpret-phrases", "interpret.py", argv,
+                          {"phrases": result["phrases"], "peak_rss_mb": result["peak_rss_mb"]})
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
@@ -162,15 +190,32 @@ def main_understanding(sections: set[str], as_json: bool, write: bool,
               f"{asr['pocketsphinx_en']}")
     if "phrases" in result:
         ph = result["phrases"]
-        print(f"\nphrasebook {ph['entries']} entries; weight {ph['weight']}, threshold "
-              f"{ph['threshold']} (calibration: {ph['calibration']})")
-        print(f"{'lang':<5} {'top1':>6} {'top3':>6} {'noMatchP':>9} {'noMatchR':>9} {'p95 ms':>8}")
-        for lang, row in ph["test"].items():
-            def fmt(v: Any) -> str:
-                return "—" if v is None else f"{v:.2f}"
-            print(f"{lang:<5} {fmt(row['top1_accuracy']):>6} {fmt(row['top3_accuracy']):>6} "
-                  f"{fmt(row['no_match_precision']):>9} {fmt(row['no_match_recall']):>9} "
-                  f"{row['p95_ms']:>8.1f}")
+        print(f"\nphrasebook {ph['entries']} entries ({ph['phrasebook_version']}); held-out "
+              f"paraphrases {ph['paraphrases']}; warm-up {ph['warm_seconds']} s")
+        print(f"calibration (calibration half only): {ph['calibration']}")
+        print(f"load average (1 min, 2 cores) before / after: {ph['load_average']}")
+
+        def fmt(v: Any) -> str:
+            return "—" if v is None else f"{v:.2f}"
+
+        def table(rows: dict[str, Any], encoders: dict[str, Any]) -> None:
+            print(f"{'lang':<5} {'encoder':<13} {'top1':>6} {'top3':>6} {'noMatchP':>9} "
+                  f"{'noMatchR':>9} {'p50 ms':>7} {'p95 ms':>7}")
+            for lang, row in rows.items():
+                print(f"{lang:<5} {encoders.get(lang, '—'):<13} {fmt(row['top1_accuracy']):>6} "
+                      f"{fmt(row['top3_accuracy']):>6} {fmt(row['no_match_precision']):>9} "
+                      f"{fmt(row['no_match_recall']):>9} {row['p50_ms']:>7.1f} "
+                      f"{row['p95_ms']:>7.1f}")
+
+        print("test half, each language with its chosen encoder:")
+        table(ph["test"], ph["encoder_for"])
+        for name, found in ph.get("encoders", {}).items():
+            if not found.get("available"):
+                print(f"\n{name}: not installed")
+                continue
+            print(f"\n{name} on every language it covers (calibrated: "
+                  f"{found['calibration']}), test half:")
+            table(found["test"], {lang: name for lang in found["test"]})
     print(f"peak RSS {result['peak_rss_mb']:.0f} MB")
     return 0
 
@@ -185,6 +230,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", action="store_true",
                         help="write the figures to bench/results/interpret.json")
+    parser.add_argument("--compare-encoders", action="store_true",
+                        help="phrases: also measure every encoder on every language it covers")
     parser.add_argument("--only", default="",
                         help="comma-separated understanding sections: asr, phrases")
     args = parser.parse_args(argv)
@@ -193,7 +240,8 @@ def main(argv: list[str]) -> int:
         unknown = sections - {"asr", "phrases"}
         if unknown:
             parser.error(f"--only: unknown section {sorted(unknown)[0]!r} (asr, phrases)")
-        return main_understanding(sections, args.json, args.write, argv)
+        return main_understanding(sections, args.json, args.write, argv,
+                                  args.compare_encoders)
     if args.write:  # records the commit before anything is measured
         from _results import write
     langid_n, mt_n, spawn_n, quality_n = (50, 40, 10, 50) if args.quick else (200, 200, 40, 200)

