@@ -88,6 +88,21 @@ class DashboardCard:
 
 
 @dataclass(frozen=True)
+class NeedGuidance:
+    """A guidance statement about a need a person states (dietary, prayer, the gender of the
+    officer for a search, …), quoted verbatim with its source. The package that keeps the
+    guidance (knowledge) provides these; a page about a person (the case page) shows them
+    next to the person's stated needs without importing that package."""
+
+    need: str  # the stated-need code it answers
+    text: str  # verbatim, in the language asked for when it exists
+    citation: str  # the source and section
+    status: str  # verified | unverified
+    source_link: str  # where the source is (may be empty)
+    link: str  # the guidance page, with every statement for this need
+
+
+@dataclass(frozen=True)
 class CertificateRequirement:
     """A training certificate a capability needs, and the course that issues it.
 
@@ -124,6 +139,8 @@ class CapabilityPackage:
     # (ok, reason): does the DPO's register let this high-risk capability run?
     assessment_gate: Callable[[str], tuple[bool, str]] | None = None
     dashboard: tuple[DashboardCard, ...] = ()
+    # (stated-need codes, language) → guidance statements for those needs (see NeedGuidance).
+    need_guidance: Callable[[Sequence[str], str], Iterable[NeedGuidance]] | None = None
     # Training certificates that capabilities need, with the course that issues each.
     certificate_requirements: Callable[[], Iterable[CertificateRequirement]] = tuple
 
@@ -192,6 +209,22 @@ def certificate_courses(certificates: Iterable[str]) -> list[CertificateRequirem
         if requirement.certificate in wanted:
             found.setdefault(requirement.certificate, requirement)
     return [found[name] for name in sorted(found)]
+
+
+def need_guidance(needs: Sequence[str], language: str) -> list[NeedGuidance]:
+    """Every assembled package's guidance for the stated ``needs``, each statement once."""
+    if not needs:
+        return []
+    seen: set[tuple[str, str]] = set()
+    out: list[NeedGuidance] = []
+    for package in _installed:
+        if package.need_guidance is None:
+            continue
+        for item in package.need_guidance(tuple(needs), language):
+            if (item.citation, item.text) not in seen:
+                seen.add((item.citation, item.text))
+                out.append(item)
+    return out
 
 
 def retention_classes() -> dict[str, RetentionClass]:

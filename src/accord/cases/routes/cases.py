@@ -31,10 +31,12 @@ from accord.cases.vocab import (
     DOCUMENT_KINDS,
     EVENT_KINDS,
     PERSON_ROLES,
+    STATED_NEEDS,
     TRANSLATION_SOURCES,
 )
 from accord.config import Settings
 from accord.core.blobs import BlobStore
+from accord.core.contract import need_guidance
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ModelFailed
@@ -169,6 +171,7 @@ def _vocab() -> dict[str, Any]:
         "event_kinds": EVENT_KINDS,
         "custody_actions": CUSTODY_ACTIONS,
         "translation_sources": TRANSLATION_SOURCES,
+        "stated_needs": STATED_NEEDS,
     }
 
 
@@ -202,6 +205,10 @@ def _case_page(
         for item in case.evidence
     ]
     translate = get_governance().registry.get(TRANSLATE)
+    # Guidance for each person's stated needs, from whichever package keeps it (knowledge),
+    # through the core hook: cases does not import knowledge.
+    language = "zh" if language_of(request).startswith("zh") else "en"
+    needs_guidance = {p.id: need_guidance(p.stated_needs or [], language) for p in case.persons}
     return render(
         request,
         "cases/case.html",
@@ -210,6 +217,7 @@ def _case_page(
             **_vocab(),
             "case": case,
             "persons": persons,
+            "needs_guidance": needs_guidance,
             "evidence": evidence,
             "users": service.users_by_id(ids),
             "local": service.local,
@@ -486,6 +494,28 @@ def add_person(
     except ValidationFailed as error:
         return _refuse(request, principal, service, case, settings, "persons", error, form)
     return _back(case, "persons")
+
+
+@router.post("/{ref:caseref}/persons/{person_id:int}/needs")
+def person_needs(
+    request: Request,
+    ref: str,
+    person_id: int,
+    need: list[str] = Form([]),  # repeated "need" fields: the ticked boxes
+    principal: Principal = Depends(access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    """The needs the person states, ticked from the fixed list (the form sends each as
+    ``need``); the case page then shows the guidance for each, with its source."""
+    case = _case_for(service, ref, principal)
+    person = service.person_of(case, person_id)
+    try:
+        service.record_stated_needs(person, principal.user, need)
+    except ValidationFailed as error:
+        return _refuse(request, principal, service, case, settings, f"needs-{person_id}", error,
+                       {"need": need})
+    return _back(case, f"person-{person_id}")
 
 
 @router.post("/{ref:caseref}/persons/{person_id:int}/documents")
