@@ -103,6 +103,23 @@ class NeedGuidance:
 
 
 @dataclass(frozen=True)
+class OutboundShare:
+    """An export that leaves Accord (a printed case file, an EIDO incident), for the share log:
+    which fields it holds, to whom, on what legal basis, about whom — never the content, only
+    its digest. Packages that export call :func:`record_share`; the package that keeps the
+    share log (knowledge) declares ``share_log``."""
+
+    kind: str  # "case-file" | "eido" | …
+    reference: str  # the case or incident reference
+    recipient: str
+    fields: tuple[str, ...]  # the sections or fields the export holds
+    legal_basis: str
+    content_digest: str  # sha256 of the exported bytes
+    subject_keys: tuple[str, ...] = ()  # the people it is about (their access reports list it)
+    user_id: int | None = None  # who exported it
+
+
+@dataclass(frozen=True)
 class CertificateRequirement:
     """A training certificate a capability needs, and the course that issues it.
 
@@ -141,6 +158,8 @@ class CapabilityPackage:
     dashboard: tuple[DashboardCard, ...] = ()
     # (stated-need codes, language) → guidance statements for those needs (see NeedGuidance).
     need_guidance: Callable[[Sequence[str], str], Iterable[NeedGuidance]] | None = None
+    # Records an OutboundShare in the share log (and the ledger); returns the log entry's id.
+    share_log: Callable[[OutboundShare], int] | None = None
     # Training certificates that capabilities need, with the course that issues each.
     certificate_requirements: Callable[[], Iterable[CertificateRequirement]] = tuple
 
@@ -225,6 +244,15 @@ def need_guidance(needs: Sequence[str], language: str) -> list[NeedGuidance]:
                 seen.add((item.citation, item.text))
                 out.append(item)
     return out
+
+
+def record_share(share: OutboundShare) -> int | None:
+    """Put an export in the share log of whichever package keeps it; None when none is
+    assembled (then nothing is recorded — the assembly always includes knowledge)."""
+    for package in _installed:
+        if package.share_log is not None:
+            return package.share_log(share)
+    return None
 
 
 def retention_classes() -> dict[str, RetentionClass]:

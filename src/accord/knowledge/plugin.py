@@ -6,7 +6,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from accord.core.contract import CapabilityPackage, DashboardCard, NeedGuidance, ObjectKind
+from accord.core.contract import (
+    CapabilityPackage,
+    DashboardCard,
+    NeedGuidance,
+    ObjectKind,
+    OutboundShare,
+)
 from accord.core.i18n import N_
 from accord.core.registry import Capability
 
@@ -49,6 +55,12 @@ def _need_guidance(needs: Sequence[str], language: str) -> Iterable[NeedGuidance
     return need_guidance(needs, language)
 
 
+def _share_log(share: OutboundShare) -> int:
+    from accord.knowledge.cooperation import record_export
+
+    return record_export(share)
+
+
 PACKAGE = CapabilityPackage(
     name="knowledge",
     # cases: the legal facts, checklists and cautions are its data (read through its loader);
@@ -64,6 +76,8 @@ PACKAGE = CapabilityPackage(
     # The case page shows the guidance for the needs a person stated (cases cannot import
     # knowledge: knowledge depends on cases).
     need_guidance=_need_guidance,
+    # Case-file and EIDO exports land in the share log through core.contract.record_share.
+    share_log=_share_log,
     dashboard=(DashboardCard(
         N_("Knowledge lookup"),
         N_("Ask in Chinese or English; get the law and procedure passages verbatim, cited."),
