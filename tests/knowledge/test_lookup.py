@@ -138,7 +138,12 @@ def test_import_refuses_what_it_cannot_read(kb: Database, make_user, tmp_path: P
     docx.write_bytes(b"PK\x03\x04")
     result = runner.invoke(app, ["knowledge", "import", str(docx), "--document", "M",
                                  "--version", "1", "--user", "legal.i"])
-    assert result.exit_code == 1 and "Markdown" in result.output
+    assert result.exit_code == 1 and "not a readable DOCX" in result.output
+    odt = tmp_path / "manual.odt"
+    odt.write_bytes(b"PK\x03\x04")
+    result = runner.invoke(app, ["knowledge", "import", str(odt), "--document", "M",
+                                 "--version", "1", "--user", "legal.i"])
+    assert result.exit_code == 1 and "(.docx) or PDF" in result.output
     md = tmp_path / "m.md"
     md.write_text("no headings here", encoding="utf-8")
     result = runner.invoke(app, ["knowledge", "import", str(md), "--document", "M",

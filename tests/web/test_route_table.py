@@ -182,6 +182,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/cases/{ref:caseref}/status', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/persons', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/persons/{person_id:int}/documents', 'POST', CASE_STAFF),
+    ('/cases/{ref:caseref}/persons/{person_id:int}/needs', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/events', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/statements', 'POST', CASE_STAFF),
     ('/cases/{ref:caseref}/statements/{statement_id:int}/review', 'POST', CASE_STAFF),

@@ -84,6 +84,9 @@ class Person(Base):
     sex: Mapped[str] = mapped_column(String(1), default="")  # "F" | "M" | "X" | "" as in the MRZ
     date_of_birth: Mapped[date | None] = mapped_column(Date, nullable=True)
     contact: Mapped[str] = mapped_column(String(200), default="")
+    # Needs the person states (accord.cases.vocab.STATED_NEEDS codes only): the case page shows
+    # the cross-cultural guidance for each. Minimised: codes, no free text, no reasons.
+    stated_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="persons")

@@ -40,6 +40,7 @@ from accord.cases.vocab import (
     DOCUMENT_KINDS,
     EVENT_KINDS,
     PERSON_ROLES,
+    STATED_NEEDS,
     TRANSLATION_SOURCES,
 )
 from accord.core.accounts.models import User
@@ -935,6 +936,17 @@ class CaseService:
             if document is not None:
                 return self.add_person_with_document(case, person=person, document=document)
             return self.add_person(case, **person)  # type: ignore[arg-type]
+
+    def record_stated_needs(self, person: Person, user: User, needs: Sequence[str]) -> Person:
+        """Replace the needs ``person`` states with ``needs`` (codes of STATED_NEEDS only, each
+        once; an empty list clears them). What the person says they need — the officer picks
+        it from the list, never infers it from nationality or religion."""
+        chosen = [(n or "").strip() for n in needs if (n or "").strip()]
+        for need in chosen:
+            _choice("stated_needs", need, STATED_NEEDS)
+        with self.use_case(person.case, user):
+            person.stated_needs = [n for n in STATED_NEEDS if n in chosen]
+        return person
 
     def record_document(
         self, person: Person, user: User, *, kind: str, number: str, issuing_state: str = "",

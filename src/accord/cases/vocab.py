@@ -86,3 +86,17 @@ TRANSLATION_SOURCES: dict[str, str] = {
     "interpreter": N_("Human interpreter"),
     "machine": N_("Machine translation (AI)"),
 }
+
+# Needs a person states (issue #18): chosen from this list, never free text, and only what the
+# person says they need — not inferred from nationality or religion. Each code keys the
+# cross-cultural guidance shown next to the person (through the core's need_guidance hook).
+STATED_NEEDS: dict[str, str] = {
+    "language": N_("Language and interpretation"),
+    "dietary": N_("Dietary requirements in custody"),
+    "prayer": N_("Prayer or religious observance"),
+    "search-gender": N_("Gender of the officer for a search"),
+    "minor": N_("A minor (guardian present)"),
+    "notice": N_("Explaining a notice"),
+    "consular": N_("Contact with the consulate"),
+    "disability": N_("Hearing or speech disability"),
+}

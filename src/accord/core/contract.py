@@ -105,6 +105,38 @@ class DashboardCard:
 
 
 @dataclass(frozen=True)
+class NeedGuidance:
+    """A guidance statement about a need a person states (dietary, prayer, the gender of the
+    officer for a search, …), quoted verbatim with its source. The package that keeps the
+    guidance (knowledge) provides these; a page about a person (the case page) shows them
+    next to the person's stated needs without importing that package."""
+
+    need: str  # the stated-need code it answers
+    text: str  # verbatim, in the language asked for when it exists
+    citation: str  # the source and section
+    status: str  # verified | unverified
+    source_link: str  # where the source is (may be empty)
+    link: str  # the guidance page, with every statement for this need
+
+
+@dataclass(frozen=True)
+class OutboundShare:
+    """An export that leaves Accord (a printed case file, an EIDO incident), for the share log:
+    which fields it holds, to whom, on what legal basis, about whom — never the content, only
+    its digest. Packages that export call :func:`record_share`; the package that keeps the
+    share log (knowledge) declares ``share_log``."""
+
+    kind: str  # "case-file" | "eido" | …
+    reference: str  # the case or incident reference
+    recipient: str
+    fields: tuple[str, ...]  # the sections or fields the export holds
+    legal_basis: str
+    content_digest: str  # sha256 of the exported bytes
+    subject_keys: tuple[str, ...] = ()  # the people it is about (their access reports list it)
+    user_id: int | None = None  # who exported it
+
+
+@dataclass(frozen=True)
 class CertificateRequirement:
     """A training certificate a capability needs, and the course that issues it.
 
@@ -141,6 +173,10 @@ class CapabilityPackage:
     # (ok, reason): does the DPO's register let this high-risk capability run?
     assessment_gate: Callable[[str], tuple[bool, str]] | None = None
     dashboard: tuple[DashboardCard, ...] = ()
+    # (stated-need codes, language) → guidance statements for those needs (see NeedGuidance).
+    need_guidance: Callable[[Sequence[str], str], Iterable[NeedGuidance]] | None = None
+    # Records an OutboundShare in the share log (and the ledger); returns the log entry's id.
+    share_log: Callable[[OutboundShare], int] | None = None
     # Training certificates that capabilities need, with the course that issues each.
     certificate_requirements: Callable[[], Iterable[CertificateRequirement]] = tuple
     # A phrasebook sentence in a language: (entry id, BCP 47 tag) → PhraseText or None when the
@@ -212,6 +248,31 @@ def certificate_courses(certificates: Iterable[str]) -> list[CertificateRequirem
         if requirement.certificate in wanted:
             found.setdefault(requirement.certificate, requirement)
     return [found[name] for name in sorted(found)]
+
+
+def need_guidance(needs: Sequence[str], language: str) -> list[NeedGuidance]:
+    """Every assembled package's guidance for the stated ``needs``, each statement once."""
+    if not needs:
+        return []
+    seen: set[tuple[str, str]] = set()
+    out: list[NeedGuidance] = []
+    for package in _installed:
+        if package.need_guidance is None:
+            continue
+        for item in package.need_guidance(tuple(needs), language):
+            if (item.citation, item.text) not in seen:
+                seen.add((item.citation, item.text))
+                out.append(item)
+    return out
+
+
+def record_share(share: OutboundShare) -> int | None:
+    """Put an export in the share log of whichever package keeps it; None when none is
+    assembled (then nothing is recorded — the assembly always includes knowledge)."""
+    for package in _installed:
+        if package.share_log is not None:
+            return package.share_log(share)
+    return None
 
 
 def retention_classes() -> dict[str, RetentionClass]:

@@ -304,15 +304,19 @@ def alert(
 @dispatch_app.command("export")
 def export(reference: str, format: Annotated[str, typer.Option("--format")] = "eido",
            out: Annotated[Path | None, typer.Option("--out")] = None,
+           recipient: Annotated[str, typer.Option(
+               "--recipient", help="Who receives the export (recorded in the share log).")] = "",
            user: UserOption = "") -> None:
-    """Export an incident as NENA EIDO JSON (stdout unless --out)."""
+    """Export an incident as NENA EIDO JSON (stdout unless --out); the export is recorded in
+    the share log."""
     from accord.dispatch import eido
 
-    _actor(user)
+    actor, _ = _actor(user)
     if format != "eido":
         raise fail("the only export format is eido")
     try:
-        document = eido.export(_service().incident(reference))
+        document = eido.export_logged(_service().incident(reference), recipient=recipient,
+                                      user_id=actor.user_id)
     except AccordError as error:
         raise fail(str(error)) from None
     text = json.dumps(document, indent=2, ensure_ascii=False)

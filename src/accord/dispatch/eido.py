@@ -96,6 +96,26 @@ def export(incident: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+
+def export_logged(incident: dict[str, Any], *, recipient: str, user_id: int | None,
+                  legal_basis: str = "police-law-art-2") -> dict[str, Any]:
+    """:func:`export`, recorded in the share log (through the core hook: dispatch does not
+    import the package that keeps it): the EIDO components it holds, the recipient, the legal
+    basis and the SHA-256 of its canonical JSON (sorted keys, UTF-8) — never the content."""
+    import hashlib
+
+    from accord.core.contract import OutboundShare, record_share
+
+    document = export(incident)
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    record_share(OutboundShare(
+        kind="eido", reference=str(incident["reference"]),
+        recipient=" ".join((recipient or "").split())[:300] or "not named",
+        fields=tuple(sorted(k for k in document if not k.startswith("$"))),
+        legal_basis=legal_basis,
+        content_digest="sha256:" + hashlib.sha256(canonical).hexdigest(), user_id=user_id))
+    return document
+
 def parse(document: Any) -> dict[str, Any]:
     """What :meth:`DispatchService.create_incident` needs from an EIDO document, or a 422
     naming the first missing or malformed field."""

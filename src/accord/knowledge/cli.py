@@ -103,10 +103,15 @@ def sync(as_json: JsonOpt = False) -> None:
 
 @knowledge_app.command("import")
 def import_cmd(
-    path: Annotated[Path, typer.Argument(help="A Markdown file (.md); headings cut sections.")],
-    document: Annotated[str, typer.Option(help="The document's title.")],
-    version: Annotated[str, typer.Option(help="The document's version.")],
-    language: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    path: Annotated[Path, typer.Argument(
+        help="Markdown (.md), Word (.docx) or PDF (.pdf); headings and numbered articles "
+             "(第十二条, Article 12) cut sections.")],
+    document: Annotated[str, typer.Option(
+        help="The document's title (default: the file's own title property).")] = "",
+    version: Annotated[str, typer.Option(
+        help="The document's version (default: a DOCX's version property).")] = "",
+    language: Annotated[str, typer.Option(
+        help="zh or en (default: a DOCX's language property, else zh).")] = "",
     effective: Annotated[str, typer.Option(help="Effective date, YYYY-MM-DD.")] = "",
     user: UserOption = "",
     as_json: JsonOpt = False,
@@ -119,8 +124,8 @@ def import_cmd(
     account, caller = caller_for(user)
     if not ({"legal", "admin"} & caller.roles):
         raise fail("only a legal officer or an admin imports procedures")
-    if path.suffix.lower() not in (".md", ".markdown"):
-        raise fail("only Markdown (.md) is imported; convert DOCX or PDF to Markdown first")
+    if path.suffix.lower() not in (".md", ".markdown", ".docx", ".pdf"):
+        raise fail("import a Markdown (.md), Word (.docx) or PDF (.pdf) file")
     if not path.is_file():
         raise fail(f"no such file: {path}")
     try:
@@ -129,9 +134,9 @@ def import_cmd(
         raise fail("--effective: expected YYYY-MM-DD") from None
     try:
         with _session() as session:
-            counts = KnowledgeService(session).import_markdown(
-                path.read_bytes(), document=document, version=version, language=language,
-                effective_date=when, user_id=account.id)
+            counts = KnowledgeService(session).import_document(
+                path.read_bytes(), path.name, document=document, version=version,
+                language=language, effective_date=when, user_id=account.id)
     except AccordError as error:
         raise fail(str(error)) from None
     typer.echo(json.dumps(counts) if as_json else

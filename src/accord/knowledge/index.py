@@ -3,18 +3,23 @@
 Built the way the case search is (``accord.cases.search``): Chinese is cut with jieba in
 search mode, everything else on Unicode word boundaries, folded, stored space-separated, so both
 databases match the same whole tokens. Unlike the case search, a question is matched with OR
-(any word) and ranked by BM25 (FTS5) or ``ts_rank`` (PostgreSQL): questions are sentences, and
-requiring every word of a sentence would find nothing. Only ranks leave this module (fusion uses
-ranks), so the two dialects' different score scales do not matter.
+(any word) and ranked by BM25 on both databases: questions are sentences, and requiring every
+word of a sentence would find nothing. SQLite's FTS5 computes BM25 itself; PostgreSQL's
+``ts_rank`` has no inverse document frequency (a word in every passage counts as much as a rare
+one), so there the tsvector only finds the candidates (every passage holding any of the words),
+and :func:`bm25` ranks them in Python from the stored token string, with FTS5's formula and
+constants — the two databases rank alike.
 
 This module is the only place with knowledge-search DDL/SQL; migration 0017 calls
-``ensure_schema``.
+``ensure_schema`` and migration 0026 ``ensure_bm25_body``.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -65,6 +70,15 @@ def ensure_schema(connection: Connection) -> None:
             "USING GIN (tsv)"))
 
 
+def ensure_bm25_body(connection: Connection) -> None:
+    """PostgreSQL: keep each passage's token string beside its tsvector (BM25 needs term
+    frequencies and lengths, which ``array_to_tsvector`` drops). Called from migration 0026,
+    which then fills it for passages indexed before."""
+    if connection.dialect.name != "sqlite":
+        connection.execute(text(
+            "ALTER TABLE knowledge_search ADD COLUMN IF NOT EXISTS body TEXT NOT NULL DEFAULT ''"))
+
+
 def drop_schema(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.execute(text("DROP TRIGGER IF EXISTS knowledge_search_on_delete"))
@@ -77,17 +91,22 @@ def _dialect(session: Session | Connection) -> str:
     return session.dialect.name
 
 
+def body_of(*parts: str) -> str:
+    """The indexed token string of a passage's parts (text, citation, document, section)."""
+    return " ".join(t for part in parts if part for t in tokenize(part))
+
+
 def index_passage(session: Session, passage_id: int, *parts: str) -> None:
     """(Re-)index one passage from its text parts (text, citation, document)."""
-    body = " ".join(t for part in parts if part for t in tokenize(part))
+    body = body_of(*parts)
     remove(session, [passage_id])
     if _dialect(session) == "sqlite":
         session.execute(text("INSERT INTO knowledge_search (rowid, body) VALUES (:id, :body)"),
                         {"id": passage_id, "body": body})
     else:
         session.execute(text(
-            "INSERT INTO knowledge_search (passage_id, tsv) VALUES "
-            "(:id, array_to_tsvector(string_to_array(:body, ' ')))"),
+            "INSERT INTO knowledge_search (passage_id, tsv, body) VALUES "
+            "(:id, array_to_tsvector(string_to_array(:body, ' ')), :body)"),
             {"id": passage_id, "body": body or "-"})
 
 
@@ -101,8 +120,34 @@ def remove(session: Session, passage_ids: Iterable[int]) -> None:
                         {"id": pid})
 
 
+#: BM25 constants, FTS5's defaults.
+K1 = 1.2
+B = 0.75
+
+
+def bm25(bodies: Mapping[int, str], words: Sequence[str], *, documents: int,
+         average_length: float) -> dict[int, float]:
+    """BM25 of each candidate body (space-separated tokens) for ``words``, as FTS5 computes it:
+    idf = ln((N − n + 0.5) / (n + 0.5)), floored at 1e-6, n counted over the candidates —
+    which are all passages holding any of the words, so n is exact."""
+    counts = {pid: Counter(body.split()) for pid, body in bodies.items()}
+    scores: dict[int, float] = {pid: 0.0 for pid in bodies}
+    average_length = average_length or 1.0
+    for word in dict.fromkeys(words):
+        holding = [pid for pid, c in counts.items() if c.get(word)]
+        if not holding:
+            continue
+        idf = max(math.log((documents - len(holding) + 0.5) / (len(holding) + 0.5)), 1e-6)
+        for pid in holding:
+            frequency = counts[pid][word]
+            length = sum(counts[pid].values())
+            scores[pid] += idf * frequency * (K1 + 1) / (
+                frequency + K1 * (1 - B + B * length / average_length))
+    return scores
+
+
 def search(session: Session, words: Sequence[str], *, limit: int = 50) -> list[int]:
-    """Passage ids matching any of ``words``, best first (BM25 / ts_rank)."""
+    """Passage ids matching any of ``words``, best first (BM25; ties by passage id)."""
     words = [w for w in dict.fromkeys(words) if w]
     if not words:
         return []
@@ -111,11 +156,17 @@ def search(session: Session, words: Sequence[str], *, limit: int = 50) -> list[i
         rows = session.execute(text(
             "SELECT rowid FROM knowledge_search WHERE body MATCH :q "
             "ORDER BY rank, rowid LIMIT :n"), {"q": query, "n": limit})
-    else:
-        query = " | ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "'"
-                           for w in words)
-        rows = session.execute(text(
-            "SELECT s.passage_id FROM knowledge_search AS s "
-            "CROSS JOIN CAST(:q AS tsquery) AS q WHERE s.tsv @@ q "
-            "ORDER BY ts_rank(s.tsv, q) DESC, s.passage_id LIMIT :n"), {"q": query, "n": limit})
-    return [int(r[0]) for r in rows]
+        return [int(r[0]) for r in rows]
+    query = " | ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "'"
+                       for w in words)
+    candidates = {int(pid): body for pid, body in session.execute(text(
+        "SELECT s.passage_id, s.body FROM knowledge_search AS s "
+        "WHERE s.tsv @@ CAST(:q AS tsquery)"), {"q": query})}
+    if not candidates:
+        return []
+    documents, tokens = session.execute(text(
+        "SELECT count(*), coalesce(sum(cardinality(string_to_array(body, ' '))), 0) "
+        "FROM knowledge_search")).one()
+    scores = bm25(candidates, words, documents=int(documents),
+                  average_length=float(tokens) / max(int(documents), 1))
+    return sorted(scores, key=lambda pid: (-scores[pid], pid))[:limit]

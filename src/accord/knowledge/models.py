@@ -46,6 +46,8 @@ class Passage(Base):
     digest: Mapped[str] = mapped_column(String(64))  # of everything above: changes re-index
     vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # float32
     vector_model: Mapped[str] = mapped_column(String(64), default="")
+    # The same text under multilingual-e5-small ("passage: " prefix), float32 × 384.
+    vector_e5: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     retired: Mapped[bool] = mapped_column(default=False)  # gone from its source: not searched
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)

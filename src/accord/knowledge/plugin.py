@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind
+from accord.core.contract import (
+    CapabilityPackage,
+    DashboardCard,
+    NeedGuidance,
+    ObjectKind,
+    OutboundShare,
+)
 from accord.core.i18n import N_
 from accord.core.registry import Capability
 
@@ -43,6 +49,18 @@ def _subject_records(session: Any, key: str) -> Iterable[Any]:
     return subject_records(session, key)
 
 
+def _need_guidance(needs: Sequence[str], language: str) -> Iterable[NeedGuidance]:
+    from accord.knowledge.sources import need_guidance
+
+    return need_guidance(needs, language)
+
+
+def _share_log(share: OutboundShare) -> int:
+    from accord.knowledge.cooperation import record_export
+
+    return record_export(share)
+
+
 PACKAGE = CapabilityPackage(
     name="knowledge",
     # cases: the legal facts, checklists and cautions are its data (read through its loader);
@@ -55,6 +73,11 @@ PACKAGE = CapabilityPackage(
     cli=_cli,
     objects=_objects,
     subject_records=_subject_records,
+    # The case page shows the guidance for the needs a person stated (cases cannot import
+    # knowledge: knowledge depends on cases).
+    need_guidance=_need_guidance,
+    # Case-file and EIDO exports land in the share log through core.contract.record_share.
+    share_log=_share_log,
     dashboard=(DashboardCard(
         N_("Knowledge lookup"),
         N_("Ask in Chinese or English; get the law and procedure passages verbatim, cited."),

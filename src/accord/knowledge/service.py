@@ -22,7 +22,7 @@ from accord.cases.guidance import get_guidance, load_confirmations
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.i18n import N_
-from accord.knowledge import encoder, index
+from accord.knowledge import documents, encoder, index
 from accord.knowledge.models import KnowledgeSync, LegalQuestion, Passage
 from accord.knowledge.sources import (
     LANGUAGES,
@@ -88,7 +88,9 @@ class KnowledgeService:
         digest = hashlib.sha256(json.dumps(sorted(s.digest for s in specs)).encode()).hexdigest()
         state = self.session.get(KnowledgeSync, "bundled")
         if state is not None and state.digest == digest and not force:
-            return {"added": 0, "changed": 0, "retired": 0, "unchanged": len(specs)}
+            filled = self._fill_e5()
+            return {"added": 0, "changed": 0, "retired": 0, "unchanged": len(specs),
+                    "e5_filled": filled}
         counts = self._store(specs, origin="bundled", retire_prefixes=None)
         if state is None:
             state = KnowledgeSync(name="bundled", digest=digest)
@@ -98,7 +100,21 @@ class KnowledgeService:
             self.session.commit()
         except IntegrityError:  # another process synced at the same time: theirs stands
             self.session.rollback()
+        counts["e5_filled"] = self._fill_e5()
         return counts
+
+    def _fill_e5(self) -> int:
+        """Give the e5 vector to passages stored before the second encoder existed (imported
+        procedures and answers included): one query when there is nothing to do."""
+        rows = list(self.session.scalars(select(Passage).where(
+            Passage.retired.is_(False), Passage.vector_e5.is_(None))))
+        if not rows:
+            return 0
+        vectors = encoder.encode_e5_passages([_embedding_text(r) for r in rows])
+        for row, vector in zip(rows, vectors, strict=True):
+            row.vector_e5 = vector.astype(np.float32).tobytes()
+        self.session.commit()
+        return len(rows)
 
     def _store(self, specs: Sequence[PassageSpec], *, origin: str,
                retire_prefixes: Sequence[str] | None, created_by: int | None = None,
@@ -136,9 +152,12 @@ class KnowledgeService:
                 index.remove(self.session, [row.id])
         self.session.flush()
         if changed:
-            vectors = encoder.encode_passages([_embedding_text(s) for _, s in changed])
-            for (row, spec), vector in zip(changed, vectors, strict=True):
+            texts = [_embedding_text(s) for _, s in changed]
+            vectors = encoder.encode_passages(texts)
+            vectors_e5 = encoder.encode_e5_passages(texts)
+            for (row, spec), vector, vector_e5 in zip(changed, vectors, vectors_e5, strict=True):
                 row.vector = vector.astype(np.float32).tobytes()
+                row.vector_e5 = vector_e5.astype(np.float32).tobytes()
                 row.vector_model = encoder.MODEL_NAME[:64]
                 index.index_passage(self.session, row.id, spec.text, spec.citation,
                                     spec.document, spec.section)
@@ -149,19 +168,30 @@ class KnowledgeService:
                         user_id: int | None) -> dict[str, int]:
         """Import (or re-import) one procedure document: one passage per section. A re-import
         of the same document replaces its sections (removed ones are retired, not deleted)."""
-        if isinstance(source, bytes):
-            if len(source) > MAX_IMPORT_BYTES:
-                raise ValidationFailed(detail="the file is larger than 2 MB")
-            try:
-                source = source.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ValidationFailed(detail="the file is not UTF-8 text") from None
-        specs = procedure_passages(source, document=document, version=version,
-                                   language=language, effective_date=effective_date)
+        data = source.encode("utf-8") if isinstance(source, str) else source
+        return self.import_document(data, "procedure.md", document=document, version=version,
+                                    language=language, effective_date=effective_date,
+                                    user_id=user_id)
+
+    def import_document(self, data: bytes, filename: str, *, document: str = "",
+                        version: str = "", language: str = "",
+                        effective_date: date | None = None,
+                        user_id: int | None) -> dict[str, int]:
+        """Import a procedure from Markdown, DOCX or PDF (:mod:`accord.knowledge.documents`):
+        its headings and numbered articles cut the sections. The title, version and language
+        typed by the officer win; otherwise a DOCX's or PDF's own properties give them."""
+        if len(data) > MAX_IMPORT_BYTES:
+            raise ValidationFailed(detail="the file is larger than 2 MB")
+        read = documents.read(data, filename)
+        specs = procedure_passages(
+            read.markdown, document=document.strip() or read.title,
+            version=version.strip() or read.version,
+            language=language.strip() or read.language or "zh",
+            effective_date=effective_date or read.effective_date)
         counts = self._store(specs, origin="imported", created_by=user_id,
-                             retire_prefixes=[document_prefix(document)])
+                             retire_prefixes=[document_prefix(specs[0].document)])
         self.session.commit()
-        return counts
+        return {**counts, "sections": len(specs)}
 
     # -- reading -------------------------------------------------------------------------------
     def passage(self, passage_id: int) -> Passage:

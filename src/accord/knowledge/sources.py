@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import Any
 import yaml
 
 from accord.cases.guidance import Guidance, LegalFact, get_guidance
+from accord.cases.vocab import STATED_NEEDS
+from accord.core.contract import NeedGuidance
 from accord.core.errors import ValidationFailed
 
 HERE = Path(__file__).resolve().parent
@@ -185,9 +188,30 @@ def load_cultural(path: Path = CULTURAL_FILE,
             link = ""
         else:
             raise ValueError(f"{path.name}: {entry_id} names no source")
+        unknown = set(raw.get("needs") or ()) - set(STATED_NEEDS)
+        if unknown:
+            raise ValueError(f"{path.name}: {entry_id} names needs a person cannot state on the "
+                             f"case page: {', '.join(sorted(unknown))}")
         entries.append(CulturalEntry(entry_id, tuple(raw.get("needs") or ()), status, citation,
                                      link, text["en"], text["zh"], version))
     return entries
+
+
+def need_guidance(needs: Sequence[str], language: str) -> list[NeedGuidance]:
+    """The cross-cultural statements for needs a person stated, verbatim in ``language``
+    (Chinese, else English), with their sources: what the case page shows next to the person.
+    Statements that apply to every need (no ``needs`` tag) are left to the guidance page."""
+    wanted = [n for n in dict.fromkeys(needs) if n in STATED_NEEDS]
+    out: list[NeedGuidance] = []
+    for entry in load_cultural():
+        matched = next((n for n in wanted if n in entry.needs), None)
+        if matched is None:
+            continue
+        out.append(NeedGuidance(
+            need=matched, text=entry.text_zh if language == "zh" else entry.text_en,
+            citation=entry.citation, status=entry.status, source_link=entry.source_link,
+            link=f"/knowledge/guidance?need={matched}"))
+    return out
 
 
 def cultural_passages(entries: list[CulturalEntry]) -> list[PassageSpec]:

@@ -10,6 +10,7 @@ modules (``/cases/board``, ``/cases/suggest-type``) are never swallowed by ``/ca
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date, datetime
 from typing import Any
@@ -20,10 +21,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
+from accord.cases.case_file import SECTIONS as CASE_FILE_SECTIONS
 from accord.cases.case_file import render_case_file
 from accord.cases.guidance import deadlines_for_case
 from accord.cases.service import Case, CaseService, Statement, primary_language
-from accord.cases.subjects import statement_subjects
+from accord.cases.subjects import person_subjects, statement_subjects
 from accord.cases.vocab import (
     CASE_STATUSES,
     CASE_TYPES,
@@ -31,10 +33,12 @@ from accord.cases.vocab import (
     DOCUMENT_KINDS,
     EVENT_KINDS,
     PERSON_ROLES,
+    STATED_NEEDS,
     TRANSLATION_SOURCES,
 )
 from accord.config import Settings
 from accord.core.blobs import BlobStore
+from accord.core.contract import OutboundShare, need_guidance, record_share
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ModelFailed
@@ -169,6 +173,7 @@ def _vocab() -> dict[str, Any]:
         "event_kinds": EVENT_KINDS,
         "custody_actions": CUSTODY_ACTIONS,
         "translation_sources": TRANSLATION_SOURCES,
+        "stated_needs": STATED_NEEDS,
     }
 
 
@@ -204,6 +209,10 @@ def _case_page(
     translate = get_governance().registry.get(TRANSLATE)
     from accord.interpret.conversation import transcript_rows
 
+    # Guidance for each person's stated needs, from whichever package keeps it (knowledge),
+    # through the core hook: cases does not import knowledge.
+    language = "zh" if language_of(request).startswith("zh") else "en"
+    needs_guidance = {p.id: need_guidance(p.stated_needs or [], language) for p in case.persons}
     return render(
         request,
         "cases/case.html",
@@ -212,6 +221,7 @@ def _case_page(
             **_vocab(),
             "case": case,
             "persons": persons,
+            "needs_guidance": needs_guidance,
             "evidence": evidence,
             "users": service.users_by_id(ids),
             "local": service.local,
@@ -491,6 +501,28 @@ def add_person(
     except ValidationFailed as error:
         return _refuse(request, principal, service, case, settings, "persons", error, form)
     return _back(case, "persons")
+
+
+@router.post("/{ref:caseref}/persons/{person_id:int}/needs")
+def person_needs(
+    request: Request,
+    ref: str,
+    person_id: int,
+    need: list[str] = Form([]),  # repeated "need" fields: the ticked boxes
+    principal: Principal = Depends(access),
+    service: CaseService = Depends(_service),
+    settings: Settings = Depends(get_settings_dep),
+) -> Response:
+    """The needs the person states, ticked from the fixed list (the form sends each as
+    ``need``); the case page then shows the guidance for each, with its source."""
+    case = _case_for(service, ref, principal)
+    person = service.person_of(case, person_id)
+    try:
+        service.record_stated_needs(person, principal.user, need)
+    except ValidationFailed as error:
+        return _refuse(request, principal, service, case, settings, f"needs-{person_id}", error,
+                       {"need": need})
+    return _back(case, f"person-{person_id}")
 
 
 @router.post("/{ref:caseref}/persons/{person_id:int}/documents")
@@ -786,14 +818,27 @@ async def add_evidence(
 @router.get("/{ref:caseref}/file.pdf")
 def case_file(
     ref: str,
+    recipient: str = "",
     principal: Principal = Depends(access),
     service: CaseService = Depends(_service),
     settings: Settings = Depends(get_settings_dep),
 ) -> Response:
-    """The printable case file (PDF), for whoever may open the case."""
+    """The printable case file (PDF), for whoever may open the case. Every export is in the
+    share log (through the core hook; cases does not import the package that keeps it): the
+    sections it holds, the recipient (``?recipient=``; else "internal"), the legal basis, the
+    persons it is about and the digest of the PDF."""
     case = _case_for(service, ref, principal)
     body = render_case_file(service, case, principal.user, now=utcnow(),
                             zone=settings.station_timezone)
+    record_share(OutboundShare(
+        kind="case-file", reference=case.reference,
+        recipient=" ".join(recipient.split())[:300]
+        or f"internal (printed by {principal.user.username})",
+        fields=CASE_FILE_SECTIONS, legal_basis=_default_legal_basis(case),
+        content_digest="sha256:" + hashlib.sha256(body).hexdigest(),
+        subject_keys=get_governance().gateway.subject_keys(
+            *(s for p in case.persons for s in person_subjects(p))),
+        user_id=principal.user.id))
     return Response(body, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="case-file-{case.reference}.pdf"'})
 

@@ -330,8 +330,13 @@ def publish_alert(request: Request, reference: str, languages: list[str] = Form(
 
 
 @router.get("/incidents/{reference}/eido.json")
-def export_eido(reference: str, service: DispatchService = Depends(_service)) -> Response:
-    document = eido.export(service.incident(reference))
+def export_eido(reference: str, recipient: str = "",
+                principal: Principal = Depends(access),
+                service: DispatchService = Depends(_service)) -> Response:
+    """The incident as EIDO JSON; the export is in the share log (``?recipient=`` names who
+    receives it)."""
+    document = eido.export_logged(service.incident(reference), recipient=recipient,
+                                  user_id=principal.user.id)
     return JSONResponse(document, headers={
         "Content-Disposition": f'attachment; filename="{reference}-eido.json"'})
 

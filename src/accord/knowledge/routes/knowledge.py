@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from accord.cases.vocab import STATED_NEEDS
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, GatewayResult
 from accord.core.governance import Governance, get_governance
@@ -39,16 +40,7 @@ router = APIRouter(prefix="/knowledge", include_in_schema=False, dependencies=[D
 
 STATUS_LABELS = {"verified": N_("verified"),
                  "unverified": N_("unverified — awaiting legal officer")}
-NEED_LABELS = {
-    "dietary": N_("Dietary requirements in custody"),
-    "prayer": N_("Prayer or religious observance"),
-    "search-gender": N_("Gender of the officer for a search"),
-    "minor": N_("A minor (guardian present)"),
-    "notice": N_("Explaining a notice"),
-    "language": N_("Language and interpretation"),
-    "consular": N_("Contact with the consulate"),
-    "disability": N_("Hearing or speech disability"),
-}
+NEED_LABELS = STATED_NEEDS  # the case page's list of needs a person states
 
 
 def _service(session: Session = Depends(db_session)) -> KnowledgeService:
