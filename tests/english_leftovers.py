@@ -56,6 +56,7 @@ ALLOWED: dict[str, str] = {
     "sha": "hash algorithm prefix in digests (sha256:…)",
     "UTC": "time-zone abbreviation",
     "OpenAPI": "name of the API description standard",
+    "GeoJSON": "name of the map file format an installation supplies",
     "Atom": "name of the public feed format the alerts use",
     "devtest": "name of the FLORES evaluation split cited with the scores",
     "chrF2": "name of the translation metric",

@@ -8,7 +8,8 @@
   var data = JSON.parse(config.textContent);
   var counts = data.geojson.features.map(function (f) { return f.properties.cases || 0; });
   var most = Math.max.apply(null, counts.concat([1]));
-  var map = L.map(holder, { attributionControl: false, zoomSnap: 0.25 });
+  var map = L.map(holder, { attributionControl: false, zoomControl: false, zoomSnap: 0.25 });
+  L.control.zoom({ zoomInTitle: data.strings.zoomIn, zoomOutTitle: data.strings.zoomOut }).addTo(map);
   var layer = L.geoJSON(data.geojson, {
     style: function (feature) {
       var share = (feature.properties.cases || 0) / most;
