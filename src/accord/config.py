@@ -68,12 +68,11 @@ class Settings(BaseSettings):
     station_timezone: str = Field(default="Asia/Shanghai", description="IANA time zone in "
                                   "which case times are entered and deadlines are shown.")
     operator_contact: str = Field(
-        default="Demo police station, 1 Example Road · +86 10 0000 0000 · "
-                "transparency@police.example",
+        default="示例派出所，示例路1号 · +86 10 0000 0000 · transparency@police.example",
         description="How the public reaches the operator (the police service running this "
                     "installation); named on the transparency register.")
     dpo_contact: str = Field(
-        default="Data-protection officer · dpo@police.example",
+        default="数据保护官 · dpo@police.example",
         description="How the public reaches the data-protection officer; named on the "
                     "transparency register.")
     upload_max_bytes: int = Field(default=20_000_000, description="Request-body limit of the "

@@ -199,6 +199,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/cases/{ref}/report/versions', 'GET', CASE_STAFF),
     ('/cases/{ref}/report.pdf', 'GET', CASE_STAFF),
     ('/cases/board', 'GET', CASE_STAFF),
+    ('/cases/map', 'GET', {'supervisor'}),
     ('/cases/board.csv', 'GET', CASE_STAFF),
     ('/cases/{ref:caseref}/notices', 'GET', CASE_STAFF),
     ('/cases/{ref:caseref}/notices', 'POST', CASE_STAFF),

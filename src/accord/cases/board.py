@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from accord.cases.guidance import DeadlineStatus, deadlines_for_case
 from accord.cases.models import Case
 from accord.cases.service import CaseService
+from accord.cases.stations import stations
 from accord.cases.vocab import CASE_TYPES
 from accord.core.accounts import User
 from accord.core.errors import ValidationFailed
@@ -46,9 +47,11 @@ class BoardFilter:
     case_type: str = ""
     officer_id: int | None = None
     within_hours: int | None = None  # only steps due within this many hours (overdue included)
+    station: str = ""  # a station id (accord.cases.stations)
 
     @classmethod
-    def parse(cls, case_type: str = "", officer: str = "", within: str = "") -> BoardFilter:
+    def parse(cls, case_type: str = "", officer: str = "", within: str = "",
+              station: str = "") -> BoardFilter:
         """From query parameters; an unknown value is a 422, not a silently empty board."""
         case_type = case_type.strip()
         if case_type and case_type not in CASE_TYPES:
@@ -61,10 +64,13 @@ class BoardFilter:
         within = within.strip()
         if within and within not in WITHIN_HOURS:
             raise ValidationFailed(detail=f"within: one of {', '.join(WITHIN_HOURS)} hours")
-        return cls(case_type, officer_id, int(within) if within else None)
+        station = station.strip()
+        if station and station not in stations():
+            raise ValidationFailed(detail=f"unknown station {station!r}")
+        return cls(case_type, officer_id, int(within) if within else None, station)
 
     def as_query(self) -> dict[str, str]:
-        return {"case_type": self.case_type,
+        return {"case_type": self.case_type, "station": self.station,
                 "officer": "" if self.officer_id is None else str(self.officer_id),
                 "within": "" if self.within_hours is None else str(self.within_hours)}
 
@@ -107,10 +113,12 @@ def _filtered(cases: Iterable[Case], filters: BoardFilter) -> Iterable[Case]:
             continue
         if filters.officer_id is not None and case.officer_id != filters.officer_id:
             continue
+        if filters.station and case.station != filters.station:
+            continue
         yield case
 
 
-CSV_COLUMNS = ("case", "case_type", "officer", "step", "state", "due", "without_delay",
+CSV_COLUMNS = ("case", "case_type", "station", "officer", "step", "state", "due", "without_delay",
                "service_target_not_law", "legal_due", "citation", "fact_status")
 
 
@@ -122,6 +130,7 @@ def csv_rows(board: Board) -> Iterable[list[str]]:
     yield list(CSV_COLUMNS)
     for r in board.rows:
         s = r.step
-        yield [r.case.reference, r.case.case_type, r.officer.username if r.officer else "",
+        yield [r.case.reference, r.case.case_type, r.case.station,
+               r.officer.username if r.officer else "",
                s.step_id, s.state, iso(r.due), "yes" if s.without_delay else "no",
                iso(s.accord_target_at), iso(s.due_at), s.citation, s.fact_status]

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from accord.cases import search
 from accord.cases.models import Case, CaseEvent, IdentityDocument, Person, Statement
+from accord.cases.stations import station_for_place
 from accord.cases.vocab import CASE_TYPES
 from accord.core.accounts.models import User, UserRole
 from accord.core.db import Database
@@ -1131,6 +1132,7 @@ def _write_chunk(
                     "title": c.title,
                     "summary": c.summary,
                     "place": c.place,
+                    "station": station_for_place(c.place),
                     "source_report": "",
                     "guidance_version": "",
                     "synthetic": True,

@@ -35,6 +35,8 @@ class Case(Base):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     place: Mapped[str] = mapped_column(String(200), default="")
+    # The police station the case belongs to (accord.cases.stations; "" = not recorded).
+    station: Mapped[str] = mapped_column(String(40), default="", server_default="", index=True)
     # The interview report from the public page or a tablet that opened this case, if any.
     source_report: Mapped[str] = mapped_column(String(24), default="")
     # Guidance checklist version the case follows (e.g. "detention@3").

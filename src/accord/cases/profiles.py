@@ -5,10 +5,11 @@ own data, and packages do not read each other's tables. This module is the one p
 counts them, and it returns only aggregates (counts by case type, nationality and language),
 never a person, a name or a case reference.
 
-A case has no district column: the district is the first part of its ``place``, up to and
-including the administrative suffix "区" (Beijing's districts: "朝阳区三里屯" → "朝阳区"), as the
-case generator and the officer's form write it. A place without one counts as "" (unrecorded),
-and the profile says how many cases that is, rather than guessing.
+A case's district is its police station's district when the case has a station
+(``accord.cases.stations``); otherwise the first part of its ``place``, up to and including the
+administrative suffix "区" (Beijing's districts: "朝阳区三里屯" → "朝阳区"), as the officer's form
+writes it. A case with neither counts as "" (unrecorded), and the profile says how many cases
+that is, rather than guessing.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.cases.models import Case, Person, Statement
+from accord.cases.stations import station_district
 from accord.interpret.interpreter_models import InterpreterRequest
 from accord.interpret.models import InterviewReport
 
 DISTRICT_SUFFIXES = ("区", "县")
 UNRECORDED = ""
+
+
+def case_district(station: str, place: str) -> str:
+    """A case's district: its station's when it has one, else the one its place names."""
+    return station_district(station) or district_of(place)
 
 
 def district_of(place: str) -> str:
@@ -55,9 +62,10 @@ def district_facts(session: Session) -> dict[str, DistrictFacts]:
     facts: dict[str, DistrictFacts] = {}
     district_by_ref: dict[str, str] = {}
     by_case_id: dict[int, str] = {}
-    for case_id, reference, case_type, place, synthetic in session.execute(
-            select(Case.id, Case.reference, Case.case_type, Case.place, Case.synthetic)):
-        district = district_of(place)
+    for case_id, reference, case_type, place, station, synthetic in session.execute(
+            select(Case.id, Case.reference, Case.case_type, Case.place, Case.station,
+                   Case.synthetic)):
+        district = case_district(station, place)
         district_by_ref[reference] = district
         by_case_id[case_id] = district
         entry = facts.setdefault(district, DistrictFacts(district))

@@ -33,6 +33,7 @@ from accord.cases.models import (
     Statement,
     Task,
 )
+from accord.cases.stations import stations
 from accord.cases.vocab import (
     CASE_STATUSES,
     CASE_TYPES,
@@ -234,12 +235,16 @@ class CaseService:
         opened_at: datetime | None = None,
         source_report: str = "",
         synthetic: bool = False,
+        station: str = "",
     ) -> Case:
         case_type = _choice("case_type", (case_type or "").strip(), CASE_TYPES)
         title = _text("title", clean_line(title, "title"), 200, required=True)
         place = _text("place", place, 200)
         summary = _text("summary", summary, 20_000)
         source_report = _text("source_report", source_report, 24)
+        station = (station or "").strip()
+        if station and station not in stations():
+            raise _fail("station", f"unknown station {station!r}")
         opened = self.to_utc("opened_at", opened_at) if opened_at is not None else utcnow()
         if opened > utcnow() + FUTURE_TOLERANCE:
             raise _fail("opened_at", "is in the future")
@@ -254,6 +259,7 @@ class CaseService:
                 place=place,
                 summary=summary,
                 source_report=source_report,
+                station=station,
                 synthetic=bool(synthetic),
                 officer_id=officer_id,
                 opened_at=opened,
@@ -904,11 +910,13 @@ class CaseService:
         place: str = "",
         summary: str = "",
         opened_at: datetime | None = None,
+        station: str = "",
     ) -> Case:
         """A new case filed by ``user``, who becomes its officer (the new-case form)."""
         with self.use_case(None, user):
             return self.create_case(case_type=case_type, title=title, place=place,
-                                    summary=summary, officer_id=user.id, opened_at=opened_at)
+                                    summary=summary, officer_id=user.id, opened_at=opened_at,
+                                    station=station)
 
     def open_case_for_report(self, report_reference: str, user: User) -> Case:
         """The draft case of a guided-interview report, opened once (see

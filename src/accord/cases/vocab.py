@@ -6,7 +6,7 @@ refer to them. Labels are English msgids (translated by the catalog).
 
 from __future__ import annotations
 
-from accord.core.i18n import N_
+from accord.core.i18n import N_, NC_
 
 # Case types (issue #6). Order is the order shown in pickers.
 CASE_TYPES: dict[str, str] = {
@@ -27,16 +27,21 @@ CASE_STATUSES: dict[str, str] = {
     "closed": N_("Closed"),
 }
 
+#: Message context of the person-role labels: a case's "Witness" is 证人, not the ledger's
+#: independent cosigner (见证方). Show a label with ``pgettext(PERSON_ROLE_CONTEXT, label)``;
+#: the msgids below repeat the context as a literal so that extraction (``NC_:1c,2``) sees it.
+PERSON_ROLE_CONTEXT = "case role"
+
 PERSON_ROLES: dict[str, str] = {
-    "reporter": N_("Reporting person"),
-    "victim": N_("Victim"),
-    "witness": N_("Witness"),
-    "suspect": N_("Suspect"),
-    "detainee": N_("Detained person"),
-    "deceased": N_("Deceased person"),
-    "next-of-kin": N_("Next of kin"),
-    "host": N_("Host or employer"),
-    "other": N_("Other party"),
+    "reporter": NC_("case role", "Reporting person"),
+    "victim": NC_("case role", "Victim"),
+    "witness": NC_("case role", "Witness"),
+    "suspect": NC_("case role", "Suspect"),
+    "detainee": NC_("case role", "Detained person"),
+    "deceased": NC_("case role", "Deceased person"),
+    "next-of-kin": NC_("case role", "Next of kin"),
+    "host": NC_("case role", "Host or employer"),
+    "other": NC_("case role", "Other party"),
 }
 
 DOCUMENT_KINDS: dict[str, str] = {

@@ -66,6 +66,15 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` translated in ``context``: one English word, two meanings.
+
+    "Witness" is a person in a case (证人) and the ledger's independent cosigner (见证方); "From"
+    is a language, a custody holder or a start date. The context tells the catalog which.
+    """
+    return translations(_current.get()).pgettext(context, message)
+
+
 _ = gettext
 
 
@@ -74,7 +83,13 @@ def N_(message: str) -> str:
     return message
 
 
+def NC_(context: str, message: str) -> str:
+    """Mark ``message`` for extraction in ``context`` (keyword ``NC_:1c,2``); translate it with
+    :func:`pgettext` and the same context when it is shown."""
+    return message
+
+
 # Words that reach templates as data (job states, role names); marked here for extraction.
 STATUS_WORDS = (N_("queued"), N_("running"), N_("succeeded"), N_("failed"))
 ROLE_WORDS = (N_("officer"), N_("supervisor"), N_("interpreter"), N_("analyst"), N_("dpo"),
-              N_("auditor"), N_("admin"))
+              N_("auditor"), N_("legal"), N_("admin"))

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from accord.core.errors import NotFound
+from accord.core.i18n import N_
 
 if TYPE_CHECKING:
     from accord.core.contract import CapabilityPackage
@@ -26,6 +27,15 @@ class RiskTier(StrEnum):
     LIMITED = "limited"
     HIGH = "high"
     PROHIBITED = "prohibited"
+
+
+#: What each risk tier is called on a page (English msgids; the catalog translates them).
+RISK_TIER_LABELS: dict[str, str] = {
+    RiskTier.MINIMAL.value: N_("Minimal risk"),
+    RiskTier.LIMITED.value: N_("Limited risk (transparency obligations)"),
+    RiskTier.HIGH.value: N_("High risk"),
+    RiskTier.PROHIBITED.value: N_("Prohibited practice"),
+}
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,8 @@ def reference_id(reference: str | int) -> int:
     if text.startswith("E-"):
         text = text[2:]
     if not text.isdigit():
-        raise NotFound(f"No incident {reference!s} (incident numbers look like E-1043).")
+        raise NotFound(N_("No incident %(reference)s (incident numbers look like E-1043)."),
+                       reference=str(reference))
     return int(text)
 
 
@@ -872,7 +873,7 @@ class DispatchService:
         with self.database.session() as session:
             alert = session.get(DispatchAlert, alert_id)
             if alert is None:
-                raise NotFound(f"No alert {alert_id}.")
+                raise NotFound(N_("No alert %(alert_id)s."), alert_id=str(alert_id))
             return _alert_dict(alert)
 
     def alerts(self, limit: int = 50) -> list[dict[str, Any]]:

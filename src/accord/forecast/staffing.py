@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from accord.core.i18n import N_
 from accord.forecast.data import ForecastInputError
 
 SHIFTS = ("early 06-14", "late 14-22", "night 22-06")
@@ -51,6 +52,9 @@ DISTRICTS: dict[str, tuple[float, tuple[float, float, float], tuple[float, float
                          {"vi": 0.25, "th": 0.20, "tl": 0.15, "id": 0.15, "ne": 0.15,
                           "my": 0.10}),
 }
+#: The invented district types' names, marked for translation (pages show ``_(name)``).
+DISTRICT_WORDS = (N_("Airport"), N_("University"), N_("Embassy quarter"), N_("Nightlife"),
+                  N_("Market"), N_("Residential east"))
 # Share of incidents in each language that need an interpreter (officers handle some English).
 INTERPRETER_NEED = {"en": 0.3}
 DEFAULT_NEED = 0.85

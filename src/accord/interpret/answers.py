@@ -261,7 +261,7 @@ class ChineseSummary:
 
     def as_text(self) -> str:
         """Plain text for a case file: one line per question, Chinese labels."""
-        lines = [f"{self.title_zh}（表单 {self.form_id} 第 {self.form_version} 版；"
+        lines = [f"{self.title_zh}（表单第 {self.form_version} 版；"
                  f"当事人使用{self.language_zh}作答）"]
         for row in self.rows:
             if row.needs_interpretation:

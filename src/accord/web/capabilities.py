@@ -20,9 +20,21 @@ class Card:
     notice: Any = None  # (session, user_id) → (msgid, params) | None, from the package
 
 
+def _reviews_waiting(session: Any, user_id: int) -> tuple[str, dict[str, int]] | None:
+    """"Outputs waiting for your review: 3" on the review-queue card (a count query)."""
+    from accord.core.accounts import AccountService
+    from accord.core.governance import get_governance
+
+    roles = frozenset(str(role) for role in AccountService(session).get_user(user_id).roles)
+    waiting = get_governance().reviews.pending_count(roles)
+    if not waiting:
+        return None
+    return N_("Outputs waiting for your review: %(n)d"), {"n": waiting}
+
+
 CARDS: list[Card] = [
     Card(N_("Review queue"), N_("AI outputs waiting for a human decision."),
-         "/reviews", frozenset({Role.SUPERVISOR})),
+         "/reviews", frozenset({Role.SUPERVISOR}), notice=_reviews_waiting),
     Card(N_("Review monitor"),
          N_("How often reviewers correct the AI, and how long they take."),
          "/reviews/monitor", frozenset({Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN})),

@@ -17,7 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from accord import __version__
 from accord.config import get_settings
-from accord.core.i18n import LANGUAGES, gettext, ngettext, set_language
+from accord.core.i18n import LANGUAGES, gettext, ngettext, pgettext, set_language
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -31,7 +31,8 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+environment.install_gettext_callables(gettext, ngettext, newstyle=True,  # type: ignore[attr-defined]
+                                      pgettext=pgettext)
 environment.globals.update(version=__version__, languages=LANGUAGES)
 
 

@@ -25,6 +25,7 @@ from accord.cases.case_file import SECTIONS as CASE_FILE_SECTIONS
 from accord.cases.case_file import render_case_file
 from accord.cases.guidance import deadlines_for_case
 from accord.cases.service import Case, CaseService, Statement, primary_language
+from accord.cases.stations import stations
 from accord.cases.subjects import person_subjects, statement_subjects
 from accord.cases.vocab import (
     CASE_STATUSES,
@@ -174,6 +175,7 @@ def _vocab() -> dict[str, Any]:
         "custody_actions": CUSTODY_ACTIONS,
         "translation_sources": TRANSLATION_SOURCES,
         "stated_needs": STATED_NEEDS,
+        "stations": stations(),
     }
 
 
@@ -319,7 +321,8 @@ def _new_page(
             **common_context(request),
             **_vocab(),
             "form": form
-            or {"case_type": "", "title": "", "place": "", "summary": "", "opened_at": ""},
+            or {"case_type": "", "title": "", "place": "", "summary": "", "opened_at": "",
+                "station": ""},
             "error": error,
             "error_field": _error_field(error),
             "tz_name": str(service.tz),
@@ -341,6 +344,7 @@ def new_case(
     place: str = Form(""),
     summary: str = Form(""),
     opened_at: str = Form(""),
+    station: str = Form(""),
     principal: Principal = Depends(access),
     service: CaseService = Depends(_service),
 ) -> Response:
@@ -350,6 +354,7 @@ def new_case(
         "place": place,
         "summary": summary,
         "opened_at": opened_at,
+        "station": station,
     }
     try:
         case = service.open_case(
@@ -359,6 +364,7 @@ def new_case(
             place=place,
             summary=summary,
             opened_at=_local_datetime("opened_at", opened_at),
+            station=station,
         )
     except ValidationFailed as error:
         return _new_page(request, service, form=form, error=error, status=error.status)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 import accord.cases.routes.cases  # noqa: F401 - registers the "caseref" path convertor
 from accord.cases import notices as notice_service
 from accord.cases.board import WITHIN_HOURS, Board, BoardFilter, csv_rows, deadline_board
+from accord.cases.casemap import case_map
 from accord.cases.guidance import (
     FACT_STATUS_LABELS,
     STATE_LABELS,
@@ -39,7 +40,8 @@ from accord.cases.guidance import (
 )
 from accord.cases.notices import NoticeService
 from accord.cases.service import Case, CaseService
-from accord.cases.vocab import CASE_TYPES
+from accord.cases.stations import stations
+from accord.cases.vocab import CASE_TYPES, EVENT_KINDS
 from accord.config import Settings
 from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
@@ -116,6 +118,7 @@ def _guidance_context(request: Request) -> dict[str, Any]:
         **common_context(request),
         "state_labels": STATE_LABELS,
         "fact_status_labels": FACT_STATUS_LABELS,
+        "event_kinds": EVENT_KINDS,
         "zh": _zh(request),
     }
 
@@ -134,9 +137,10 @@ def _board(
     case_type: str = "",
     officer: str = "",
     within: str = "",
+    station: str = "",
 ) -> BoardView:
     """The board of the signed-in user with the query's filters (page and CSV alike)."""
-    filters = BoardFilter.parse(case_type, officer, within)
+    filters = BoardFilter.parse(case_type, officer, within, station)
     board = deadline_board(service, principal.user, now=utcnow(), tz=settings.station_timezone,
                            filters=filters)
     return BoardView(board, filters)
@@ -162,6 +166,7 @@ def board(
             "query": urlencode(filters.as_query()),
             "within_choices": WITHIN_HOURS,
             "case_types": CASE_TYPES,
+            "stations": stations(),
             "tz_name": settings.station_timezone,
             "all_cases": Role.SUPERVISOR in principal.user.roles,
             "case_count": len(board.cases),
@@ -170,6 +175,27 @@ def board(
             "pending": board.count("pending"),
         },
     )
+
+
+# -- the supervisor's map of cases -----------------------------------------------------------------
+supervisor_access = require_roles(Role.SUPERVISOR)
+
+
+@cases_router.get("/map")
+def case_map_page(
+    request: Request,
+    principal: Principal = Depends(supervisor_access),
+    session: Session = Depends(db_session),
+) -> Response:
+    """Open cases per district on the district outlines (counts only, no tiles needed)."""
+    found = case_map(session, principal.user)
+    language = str(getattr(request.state, "language", "zh_Hans"))
+    return render(request, "cases/map.html", {
+        **_guidance_context(request),
+        "found": found,
+        "station_names": {key: s.name(language) for key, s in stations().items()},
+        "geojson": found.geojson(),
+    })
 
 
 @cases_router.get("/board.csv")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -60,6 +60,14 @@ class ReviewService:
                 .order_by(Review.created_at).limit(limit)
             ).all()
             return [(review, decision) for review, decision in rows]
+
+    def pending_count(self, roles: frozenset[str]) -> int:
+        """How many outputs wait for a reviewer holding one of ``roles`` (one count query: the
+        dashboard asks on every view)."""
+        with self.database.session() as session:
+            return int(session.scalar(
+                select(func.count()).select_from(Review)
+                .where(Review.status == "pending", Review.required_role.in_(sorted(roles)))) or 0)
 
     def get(self, review_id: int) -> tuple[Review, Decision]:
         with self.database.session() as session:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from accord.core.governance import Governance, get_governance
-from accord.core.i18n import N_, translations
+from accord.core.i18n import translations
+from accord.core.registry import RISK_TIER_LABELS
 from accord.governance.transparency import build_register
 from accord.web.deps import Principal, optional_principal
 from accord.web.routes.governance import LEGAL_BASIS_LABELS, PURPOSE_LABELS
@@ -17,23 +18,10 @@ from accord.web.templating import render
 router = APIRouter(tags=["public"])
 
 #: Purposes declared by capabilities whose own pages label them (the shared labels win).
-MORE_PURPOSE_LABELS: dict[str, str] = {
-    "identity-check": N_("Identity check"),
-    "patrol-planning": N_("Patrol planning"),
-    "resource-planning": N_("Resource planning"),
-    "disclosure": N_("Disclosure of footage (after redaction)"),
-    "crowd-safety": N_("Crowd safety"),
-    "emergency-response": N_("Emergency response (dispatch)"),
-}
-RISK_CLASS_LABELS: dict[str, str] = {
-    "minimal": N_("Minimal risk"),
-    "limited": N_("Limited risk (transparency obligations)"),
-    "high": N_("High risk"),
-    "prohibited": N_("Prohibited practice"),
-}
+RISK_CLASS_LABELS: dict[str, str] = RISK_TIER_LABELS
 #: What the register's codes mean, by kind; a code without a label is shown as it is.
 LABELS: dict[str, dict[str, str]] = {
-    "purposes": {**MORE_PURPOSE_LABELS, **PURPOSE_LABELS},
+    "purposes": dict(PURPOSE_LABELS),
     "legal_bases": dict(LEGAL_BASIS_LABELS),
     "risk_classes": RISK_CLASS_LABELS,
 }

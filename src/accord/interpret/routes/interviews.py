@@ -205,7 +205,7 @@ def public_report_received(request: Request, reference: str, lang: str = "",
     """The confirmation with the reference. The reference is unguessable (~49 bits), and the
     page shows only it and the kind of report, nothing the person wrote."""
     library = get_library()
-    chosen = pick_language(lang) or "en"
+    chosen = pick_language(lang, request.headers.get("accept-language", "")) or "en"
     try:
         report = _service(database).get(reference)
     except NotFound:

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from accord.core.errors import AccordError
 from accord.core.governance import get_governance
+from accord.core.registry import RISK_TIER_LABELS
 from accord.core.roles import Role
 from accord.training.content import lesson_content
 from accord.training.courses import course, courses
@@ -87,7 +88,7 @@ def _lesson_page(request: Request, principal: Principal, service: TrainingServic
     return render(request, "training/lesson.html", {
         **_context(request), "course": found, "lesson": lesson,
         "content": lesson_content(database, lesson), "result": result,
-        "answers": answers or [], "error": error,
+        "answers": answers or [], "error": error, "risk_tiers": RISK_TIER_LABELS,
         "status": next(s for s in service.status(principal.user.id)
                        if s.course_id == found.id)}, status_code=status_code)
 

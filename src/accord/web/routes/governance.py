@@ -44,6 +44,12 @@ PURPOSE_LABELS: dict[str, str] = {
     "case-handling": N_("Case handling"),
     "consented-identity-check": N_("Identity check with consent"),
     "procedure-lookup": N_("Looking up the law or a procedure"),
+    "identity-check": N_("Identity check"),
+    "patrol-planning": N_("Patrol planning"),
+    "resource-planning": N_("Resource planning"),
+    "disclosure": N_("Disclosure of footage (after redaction)"),
+    "crowd-safety": N_("Crowd safety"),
+    "emergency-response": N_("Emergency response (dispatch)"),
 }
 LEGAL_BASIS_LABELS: dict[str, str] = {
     "police-law-art-2": N_("People's Police Law, Article 2"),
