@@ -2,7 +2,7 @@
 needs for BM25; cases: the needs a person states
 
 Revision ID: 0026_knowledge_needs
-Revises: 0019_understanding
+Revises: 0025_dispatch_intake
 Create Date: 2026-12-07 13:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from accord.knowledge.index import body_of, ensure_bm25_body
 
 revision = "0026_knowledge_needs"
-down_revision = "0019_understanding"
+down_revision = "0025_dispatch_intake"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Cases belong to a police station (the deadline board's filter, the supervisor's map)
 
 Revision ID: 0027_station
-Revises: 0019_understanding
+Revises: 0026_knowledge_needs
 Create Date: 2026-12-07 13:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027_station"
-down_revision = "0019_understanding"
+down_revision = "0026_knowledge_needs"
 branch_labels = None
 depends_on = None
 
