@@ -330,7 +330,8 @@ def match(text: str, lang: str, to: str = "", *, threshold: float | None = None,
         "below_threshold": [c for c in candidates if c["score"] < limit],
         "threshold": limit,
         "reason": None if close else NO_MATCH, "reason_zh": None if close else NO_MATCH_ZH,
-        "method": f"semantic ({encoder.name})+lexical" if encoder else "lexical only",
+        "method": (("lexical only" if encoder is None else f"semantic ({encoder.name})")
+                   + ("+lexical" if encoder is not None and encoder.weight < 1 else "")),
         "encoder": encoder.name if encoder else None,
         "latency_ms": round(elapsed_ms, 1),
     }

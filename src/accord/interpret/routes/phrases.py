@@ -26,6 +26,7 @@ from accord.interpret.phrasebook import (
     LANGUAGES,
     NONE_OF_THESE,
     RTL,
+    get_phrasebook,
 )
 from accord.interpret.routes.interviews import NO_LISTEN
 from accord.web.deps import Principal, require_roles
@@ -35,6 +36,10 @@ from accord.web.templating import render
 access = require_roles(Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR)
 router = APIRouter(prefix="/interpret", include_in_schema=False, dependencies=[Depends(access)])
 CAPABILITY = phrase_service.CAPABILITY_ID
+
+# Validate the phrasebook now, like the interview content: a broken file stops the app at start
+# with the file and field named, instead of failing at the desk.
+get_phrasebook()
 
 
 def _governance() -> Governance:
