@@ -26,7 +26,7 @@ def _reviews_waiting(session: Any, user_id: int) -> tuple[str, dict[str, int]] |
     from accord.core.governance import get_governance
 
     roles = frozenset(str(role) for role in AccountService(session).get_user(user_id).roles)
-    waiting = get_governance().reviews.pending_count(roles)
+    waiting = get_governance().reviews.pending_count(roles, session)
     if not waiting:
         return None
     return N_("Outputs waiting for your review: %(n)d"), {"n": waiting}

@@ -44,15 +44,18 @@ def station_zone(name: str | None = None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def station_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M", *,
+def station_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M", *,
                  zone: str | None = None) -> str:
     """A stored UTC time as the station reads it, with the offset: ``2026-11-24 07:32 +08:00``.
 
     Times are stored in UTC; every page shows them in one zone, so the same moment never reads
-    as two different times on two pages. A naive value is taken as UTC (as it is stored).
+    as two different times on two pages. A naive value is taken as UTC (as it is stored); an
+    ISO 8601 string (as reports built from JSON carry) is read first.
     """
-    if value is None:
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(station_zone(zone))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -61,13 +62,13 @@ class ReviewService:
             ).all()
             return [(review, decision) for review, decision in rows]
 
-    def pending_count(self, roles: frozenset[str]) -> int:
+    def pending_count(self, roles: frozenset[str], session: Session) -> int:
         """How many outputs wait for a reviewer holding one of ``roles`` (one count query: the
-        dashboard asks on every view)."""
-        with self.database.session() as session:
-            return int(session.scalar(
-                select(func.count()).select_from(Review)
-                .where(Review.status == "pending", Review.required_role.in_(sorted(roles)))) or 0)
+        dashboard asks on every view). Runs in the caller's ``session``: a page holds one
+        connection, never two."""
+        return int(session.scalar(
+            select(func.count()).select_from(Review)
+            .where(Review.status == "pending", Review.required_role.in_(sorted(roles)))) or 0)
 
     def get(self, review_id: int) -> tuple[Review, Decision]:
         with self.database.session() as session:
