@@ -53,3 +53,14 @@ def certify(database, *users) -> None:  # type: ignore[no-untyped-def]
                     session.add(UserCertificate(user_id=user.id, name=name,
                                                 expires_at=utcnow() + timedelta(days=365)))
         session.commit()
+
+
+def run_coroutine(coroutine):  # type: ignore[no-untyped-def]
+    """``asyncio.run(coroutine)`` on a thread of its own: once a browser test has run, the
+    Playwright fixtures keep an event loop running on the test thread for the rest of the
+    session, and ``asyncio.run`` refuses to start there."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -12,6 +12,7 @@ import pytest
 from accord.dispatch.routes import dispatch as routes
 from accord.dispatch.service import Actor, DispatchService
 from tests.dispatch.conftest import CENTRE
+from tests.helpers import run_coroutine
 
 
 async def _first_event_after(service: DispatchService, write: threading.Thread,
@@ -43,7 +44,7 @@ def test_board_hub_wakes_on_a_new_event(service: DispatchService, officer: Actor
     monkeypatch.setattr(routes, "POLL_SECONDS", 60.0 if postgres else 0.2)
     write = threading.Thread(target=lambda: service.create_incident(
         officer, type_code="noise", lat=CENTRE[0], lon=CENTRE[1]))
-    events = asyncio.run(_first_event_after(service, write, timeout=5.0))
+    events = run_coroutine(_first_event_after(service, write, timeout=5.0))
     assert [e["kind"] for e in events] == ["incident-created"]
 
 
@@ -66,4 +67,4 @@ def test_notification_is_sent_at_commit_only_on_postgresql(service: DispatchServ
             await listener.close()
         return quiet, woken
 
-    assert asyncio.run(run()) == (False, True)
+    assert run_coroutine(run()) == (False, True)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from fastapi.testclient import TestClient
@@ -13,6 +12,7 @@ from starlette.requests import Request
 from accord.core.accounts import AccountService
 from accord.core.db import Database
 from accord.core.roles import Role
+from tests.helpers import run_coroutine
 
 
 def test_422_body_has_the_documented_fields(client: TestClient, database: Database,
@@ -73,7 +73,7 @@ def test_value_out_of_range_handler_answers_422(client: TestClient) -> None:
         request = Request({"type": "http", "method": "POST", "path": "/api/v1/x",
                            "headers": [], "query_string": b""})
         request.state.language = "en"
-        response = asyncio.run(handler(request, error))
+        response = run_coroutine(handler(request, error))
         assert response.status_code == 422
         assert json.loads(response.body)["detail"] == (
             "Invalid input: a value is outside the range the database can store")

@@ -25,6 +25,8 @@ import os
 import resource
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -147,9 +149,7 @@ def _tesseract(image: Image.Image, config: str = TESSERACT_CONFIG,
     import pytesseract
 
     tesseract_version()
-    # One thread per tesseract: its OpenMP threads only fight each other on 2 shared cores.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    with _lock:
+    with _lock, _one_thread_for_tesseract():
         timeout = 0.0
         if deadline is not None:
             timeout = deadline.remaining_wall()
@@ -162,6 +162,24 @@ def _tesseract(image: Image.Image, config: str = TESSERACT_CONFIG,
             if "timeout" in str(error).lower():
                 raise _OutOfTime() from None
             raise
+
+
+@contextmanager
+def _one_thread_for_tesseract() -> Iterator[None]:
+    """One OpenMP thread for the tesseract child only: its threads fight each other on 2
+    shared cores. pytesseract hands the child this process's ``os.environ``, so the variable
+    is set for the call and removed after it. Left set, it reached the OpenMP runtime of the
+    next model loaded in this process (CTranslate2: Whisper and translation packs then
+    produced garbage, ")))))…", in the same worker)."""
+    before = os.environ.get("OMP_THREAD_LIMIT")
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("OMP_THREAD_LIMIT", None)
+        else:
+            os.environ["OMP_THREAD_LIMIT"] = before
 
 
 # -- image preparation ---------------------------------------------------------------------------

@@ -27,7 +27,12 @@ from accord.knowledge.cooperation import ShareService, letter, templates
 from accord.knowledge.service import KnowledgeService
 from accord.knowledge.sources import load_cultural
 from accord.web.deps import Principal, db_session, require_roles
-from accord.web.routes.governance import caller_of, common_context, language_of
+from accord.web.routes.governance import (
+    LEGAL_BASIS_LABELS,
+    caller_of,
+    common_context,
+    language_of,
+)
 from accord.web.templating import render
 
 LOOKUP = "knowledge.lookup"
@@ -51,8 +56,14 @@ def _is_legal(principal: Principal) -> bool:
     return bool({Role.LEGAL, Role.ADMIN} & set(principal.user.roles))
 
 
+#: A share's state, as words (the stored codes never reach a page).
+SHARE_STATUS_LABELS = {"awaiting-approval": N_("awaiting a supervisor's approval"),
+                       "released": N_("released"), "exported": N_("exported")}
+
+
 def _context(request: Request, **values: Any) -> dict[str, Any]:
     return {**common_context(request), "status_labels": STATUS_LABELS,
+            "share_status_labels": SHARE_STATUS_LABELS, "legal_basis_labels": LEGAL_BASIS_LABELS,
             "zh": language_of(request).startswith("zh"), **values}
 
 
