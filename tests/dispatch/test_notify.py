@@ -50,10 +50,27 @@ def test_board_hub_wakes_on_a_new_event(service: DispatchService, officer: Actor
 
 def test_notification_is_sent_at_commit_only_on_postgresql(service: DispatchService,
                                                            officer: Actor) -> None:
+    from accord.dispatch.notify import Listener, notify
+
     if service.database.dialect != "postgresql":
-        pytest.skip("LISTEN/NOTIFY exists on PostgreSQL only; SQLite boards poll "
-                    "(the hub test above covers both)")
-    from accord.dispatch.notify import Listener
+        # SQLite has no LISTEN/NOTIFY: boards poll (the hub test above covers both), and
+        # notify() must send nothing at all there.
+        from sqlalchemy import event
+
+        sent: list[str] = []
+
+        def record(*args: object) -> None:
+            sent.append(str(args[2]))
+
+        with service.database.session() as session:
+            engine = session.get_bind()
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                notify(session)
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+        assert sent == []
+        return
 
     async def run() -> tuple[bool, bool]:
         listener = Listener(service.database.url)
