@@ -221,8 +221,9 @@ def criterion_score(criterion: str, expected: np.ndarray, actual: np.ndarray) ->
     if total == 0:
         return 0.0
     n = expected.shape[0]
-    return float(np.mean([selection(expected, cells_for_coverage(n, c)) @ actual / total
-                          for c in COVERAGES]))
+    order = np.argsort(-np.asarray(expected, dtype=float), kind="stable")
+    return float(np.mean([selection(expected, cells_for_coverage(n, c), order=order) @ actual
+                          / total for c in COVERAGES]))
 
 
 def scale_to_level(surface: np.ndarray, train: EventSet, until: float, start: float,

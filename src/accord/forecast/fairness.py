@@ -25,10 +25,25 @@ from accord.forecast.metrics import flagged_cells
 UNKNOWN = "(none)"
 
 
+#: The last grid and events labelled: a backtest audits every method's last forecast on the
+#: same training events, and labelling is a Python loop over them.
+_LAST_LABELS: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+
 def cell_districts(grid: Grid, events: EventSet) -> tuple[np.ndarray, np.ndarray]:
     """District label per cell and whether it was assigned by nearest neighbour."""
     if len(events) == 0 or not np.any(events.district != ""):
         raise ForecastInputError("the data have no district column to audit by")
+    key = (grid, len(events), events.t.tobytes(), events.x.tobytes(), events.y.tobytes(),
+           events.district.tobytes())
+    if key not in _LAST_LABELS:
+        _LAST_LABELS.clear()
+        _LAST_LABELS[key] = _cell_districts(grid, events)
+    labels, nearest = _LAST_LABELS[key]
+    return labels.copy(), nearest.copy()
+
+
+def _cell_districts(grid: Grid, events: EventSet) -> tuple[np.ndarray, np.ndarray]:
     cells = grid.cell_of(events.x, events.y)
     votes: dict[int, Counter[str]] = {}
     for cell, district in zip(cells.tolist(), events.district.tolist(), strict=True):

@@ -103,6 +103,7 @@ METHOD_LABELS = {
     "kde-categories": N_("Kernel density with learned category weights"),
     "prospective": N_("Prospective hotspotting (Bowers, Johnson & Pease)"),
     "sepp": N_("Self-exciting point process (Mohler)"),
+    "learned": N_("Learned cell ranking (Poisson regression)"),
 }
 STATUS_LABELS = {"over-exposed": N_("over-exposed"), "under-served": N_("under-served"),
                  "in line": N_("in line")}
