@@ -255,6 +255,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/knowledge/cooperation', 'POST', CASE_STAFF),
     ('/knowledge/shares/{share_id}', 'GET', {'admin', 'auditor', 'dpo', 'officer', 'supervisor'}),
     ('/knowledge/shares/{share_id}/approve', 'POST', {'supervisor'}),
+    ('/knowledge/shares/{share_id}/refuse', 'POST', {'supervisor'}),
     ('/knowledge/shares', 'GET', OVERSIGHT),
     ('/dispatch', 'GET', DISPATCHERS),
     ('/dispatch/incidents', 'POST', DISPATCHERS),

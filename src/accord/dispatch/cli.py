@@ -306,19 +306,34 @@ def export(reference: str, format: Annotated[str, typer.Option("--format")] = "e
            out: Annotated[Path | None, typer.Option("--out")] = None,
            recipient: Annotated[str, typer.Option(
                "--recipient", help="Who receives the export (recorded in the share log).")] = "",
+           share: Annotated[int | None, typer.Option(
+               "--share", help="Fetch an export a supervisor approved (its share number).")]
+           = None,
            user: UserOption = "") -> None:
     """Export an incident as NENA EIDO JSON (stdout unless --out); the export is recorded in
-    the share log."""
+    the share log. One holding the narrative waits for a supervisor's approval (exit code 3,
+    the share number on stderr); then fetch it with --share."""
     from accord.dispatch import eido
 
     actor, _ = _actor(user)
     if format != "eido":
         raise fail("the only export format is eido")
     try:
-        document = eido.export_logged(_service().incident(reference), recipient=recipient,
-                                      user_id=actor.user_id)
+        incident = _service().incident(reference)
+        if share is not None:
+            body: bytes | None = eido.export_released(incident, share, user_id=actor.user_id)
+        else:
+            state, body = eido.export_shared(incident, recipient=recipient,
+                                             user_id=actor.user_id)
+            if body is None:
+                assert state is not None
+                typer.echo(f"held: share {state.id} awaits a supervisor's approval "
+                           f"(accord knowledge share-approve {state.id}); then run "
+                           f"accord dispatch export {reference} --share {state.id}", err=True)
+                raise typer.Exit(3)
     except AccordError as error:
         raise fail(str(error)) from None
+    document = json.loads(body)
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if out is None:
         typer.echo(text)

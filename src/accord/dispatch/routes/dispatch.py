@@ -330,15 +330,26 @@ def publish_alert(request: Request, reference: str, languages: list[str] = Form(
 
 
 @router.get("/incidents/{reference}/eido.json")
-def export_eido(reference: str, recipient: str = "",
+def export_eido(reference: str, recipient: str = "", share: int | None = None,
                 principal: Principal = Depends(access),
                 service: DispatchService = Depends(_service)) -> Response:
-    """The incident as EIDO JSON; the export is in the share log (``?recipient=`` names who
-    receives it)."""
-    document = eido.export_logged(service.incident(reference), recipient=recipient,
-                                  user_id=principal.user.id)
-    return JSONResponse(document, headers={
-        "Content-Disposition": f'attachment; filename="{reference}-eido.json"'})
+    """The incident as EIDO JSON (the canonical bytes whose digest the share log keeps;
+    ``?recipient=`` names who receives it). One holding the narrative waits for a
+    supervisor: 202 with the held share; once approved, ``?share=<id>`` gives it to the
+    officer who asked (403 anyone else, 409 while awaiting or after a refusal)."""
+    incident = service.incident(reference)
+    if share is not None:
+        body = eido.export_released(incident, share, user_id=principal.user.id)
+    else:
+        state, held = eido.export_shared(incident, recipient=recipient,
+                                         user_id=principal.user.id)
+        if held is None:
+            return JSONResponse({"share": state.id, "status": state.status,
+                                 "page": state.page}, status_code=202)
+        body = held
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{reference}-eido.json"',
+        "Cache-Control": "no-store"})
 
 
 @router.get("/units")
