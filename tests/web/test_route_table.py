@@ -272,6 +272,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/dispatch/incidents/{reference}/unlink', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}/alert', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}/eido.json', 'GET', DISPATCHERS),
+    ('/dispatch/incidents/{reference}/persons/{person_id:int}/needs', 'POST', DISPATCHERS),
     ('/dispatch/units', 'GET', DISPATCHERS),
     ('/dispatch/units/{call_sign}/status', 'POST', DISPATCHERS),
     ('/dispatch/units/{call_sign}/acknowledge', 'POST', DISPATCHERS),

@@ -78,6 +78,9 @@ class ObjectKind:
     # The owner checks the caller and the fields as for its own pages (dispatch asks for an
     # interpreter request this way without importing interpret).
     create: Callable[[Any, Mapping[str, str]], str] | None = None
+    # The needs the object's persons stated: (session, reference) → [(person's name, codes)],
+    # only persons who stated any (a conversation page shows the guidance for a case's).
+    stated_needs: Callable[[Any, str], Sequence[tuple[str, Sequence[str]]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,21 @@ def need_guidance(needs: Sequence[str], language: str) -> list[NeedGuidance]:
                 seen.add((item.citation, item.text))
                 out.append(item)
     return out
+
+
+def stated_needs_guidance(session: Any, caller: Any, kind: str, reference: str,
+                          language: str) -> list[tuple[str, list[NeedGuidance]]]:
+    """For a page that refers to another package's object (a conversation held for a case):
+    each person of the object who stated needs, with the guidance for those needs. Only when
+    the object's own access rule lets the caller open it; otherwise nothing, exactly as for an
+    object that does not exist (nothing is learnt about another officer's case)."""
+    owner = _object_kinds.get(kind)
+    if owner is None or owner.stated_needs is None or not reference:
+        return []
+    if owner.can_access(session, caller, reference) is not True:
+        return []
+    return [(name, need_guidance(tuple(codes), language))
+            for name, codes in owner.stated_needs(session, reference) if codes]
 
 
 def record_share(share: OutboundShare) -> int | None:

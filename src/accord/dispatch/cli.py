@@ -133,6 +133,24 @@ def incident_person(reference: str,
     typer.echo(f"{incident['reference']}: {len(incident['persons'])} linked persons")
 
 
+@incident_app.command("needs")
+def incident_person_needs(reference: str, person_id: int,
+                          need: Annotated[list[str] | None, typer.Option(
+                              "--need", help="A need the person states (repeat; none clears): "
+                              "language, dietary, prayer, search-gender, minor, notice, "
+                              "consular, disability.")] = None,
+                          user: UserOption = "") -> None:
+    """Record the needs a linked person states (the incident page shows the guidance)."""
+    actor, _ = _actor(user)
+    try:
+        incident = _service().state_person_needs(actor, reference, person_id, need or [])
+    except AccordError as error:
+        raise fail(str(error)) from None
+    person = next(p for p in incident["persons"] if p["id"] == person_id)
+    typer.echo(f"{incident['reference']}: person {person_id} states "
+               f"{', '.join(person['stated_needs']) or 'no needs'}")
+
+
 @incident_app.command("vehicle")
 def incident_vehicle(reference: str, plate: Annotated[str, typer.Option("--plate")] = "",
                      make: Annotated[str, typer.Option("--make")] = "",

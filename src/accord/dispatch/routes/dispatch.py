@@ -32,9 +32,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from accord.core.contract import need_guidance
 from accord.core.db import Database
 from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.service import Caller
+from accord.core.needs import STATED_NEEDS
 from accord.core.roles import Role
 from accord.dispatch import cap, eido, governed
 from accord.dispatch.notify import Listener
@@ -189,8 +191,12 @@ def _incident(request: Request, principal: Principal, service: DispatchService,
     recommendation = (governed.recommend(_caller(principal), incident["reference"],
                                          language=_language(request))
                       if incident["status"] in ("new", "dispatched", "on-scene") else None)
+    language = _language(request)
     return render(request, "dispatch/incident.html", {
         "incident": incident, "suggestion": suggestion, "triage_id": triage,
+        # Guidance for what each linked person stated (core hook: the package keeping it).
+        "need_labels": STATED_NEEDS, "needs_guidance": {
+            p["id"]: need_guidance(p["stated_needs"], language) for p in incident["persons"]},
         "recommendation": recommendation, "types": _types(_language(request)),
         "statuses": sorted(INCIDENT_TRANSITIONS[incident["status"]]), "error": error,
         "attribution": ATTRIBUTION}, status_code=status_code)
@@ -272,6 +278,17 @@ def link_person(request: Request, reference: str, role: str = Form(""), name: st
     return _act(request, principal, service, reference,
                 lambda: service.link_person(_actor(principal), reference, role=role, name=name,
                                             description=description, contact=contact))
+
+
+@router.post("/incidents/{reference}/persons/{person_id:int}/needs")
+async def person_needs(request: Request, reference: str, person_id: int,
+                       principal: Principal = Depends(access),
+                       service: DispatchService = Depends(_service)) -> Response:
+    """The needs a linked person states (ticked from the fixed list; none clears them)."""
+    needs = [v for v in (await request.form()).getlist("need") if isinstance(v, str)]
+    return _act(request, principal, service, reference,
+                lambda: service.state_person_needs(_actor(principal), reference, person_id,
+                                                   needs))
 
 
 @router.post("/incidents/{reference}/vehicles")
