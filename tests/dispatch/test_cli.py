@@ -99,11 +99,19 @@ def test_alert_writes_cap_that_validates(accord_env, officer: Actor, service: Di
 
 
 def test_export_eido_and_import_round_trip(accord_env, officer: Actor, service: DispatchService,
-                                           tmp_path: Path) -> None:
+                                           tmp_path: Path, make_user) -> None:  # type: ignore[no-untyped-def]
     incident = service.create_incident(officer, type_code="burglary", lat=60.172, lon=24.945,
                                        language="ar", narrative="window broken")
-    exported = runner.invoke(app, ["dispatch", "export", incident["reference"], "--format",
-                                   "eido", "--user", officer.username])
+    # The narrative is high sensitivity: the export waits for a supervisor (issue #18).
+    held = runner.invoke(app, ["dispatch", "export", incident["reference"], "--format",
+                               "eido", "--user", officer.username])
+    assert held.exit_code == 3 and "awaits a supervisor's approval" in held.stderr
+    share = held.stderr.split("share ", 1)[1].split()[0]
+    make_user("super.cli", Role.SUPERVISOR)
+    approved = runner.invoke(app, ["knowledge", "share-approve", share, "--user", "super.cli"])
+    assert approved.exit_code == 0, approved.output
+    exported = runner.invoke(app, ["dispatch", "export", incident["reference"], "--share",
+                                   share, "--user", officer.username])
     assert exported.exit_code == 0, exported.output
     document = json.loads(exported.stdout)
     assert document["incidentComponent"]["internalIncidentId"] == incident["reference"]

@@ -30,6 +30,19 @@ SECTIONS = (
     "七、人工智能决定 AI decisions",
 )
 
+#: Each section's sensitivity when the file is sent out (issue #18, minimum-necessary share):
+#: sections that name or describe people, or hold their words, are high; a file holding any
+#: of them waits for a supervisor's approval before it reaches a named recipient.
+SECTION_SENSITIVITY: dict[str, str] = {
+    SECTIONS[0]: "high",  # names, nationalities, dates of birth
+    SECTIONS[1]: "high",  # what happened to whom, where
+    SECTIONS[2]: "low",  # statutory deadlines of the case type
+    SECTIONS[3]: "high",  # the persons' own words
+    SECTIONS[4]: "high",  # evidence descriptions
+    SECTIONS[5]: "low",  # the officers' tasks
+    SECTIONS[6]: "low",  # which AI capability ran, and its review
+}
+
 
 def case_file_pdf(case: Case, *, deadlines: Sequence[DeadlineStatus],
                   decisions: Sequence[Decision], users: Mapping[int, Any], zone: str,

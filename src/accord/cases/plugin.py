@@ -150,6 +150,19 @@ def _case_parties(session: Any, reference: str) -> Sequence[tuple[str, str]]:
             for p in session.scalars(select(Person).where(Person.case_id == case.id))]
 
 
+def _case_stated_needs(session: Any, reference: str) -> Sequence[tuple[str, Sequence[str]]]:
+    """The needs each person of the case stated (for another package's page, e.g. the
+    conversation held for this case)."""
+    from accord.cases.models import Person
+
+    case = _case(session, reference)
+    if case is None:
+        return []
+    return [(p.full_name, list(p.stated_needs or []))
+            for p in session.scalars(select(Person).where(Person.case_id == case.id)
+                                     .order_by(Person.id)) if p.stated_needs]
+
+
 def _add_statement(session: Any, user_id: int, reference: str, text: str, language: str,
                    origin: str, audio_sha256: str) -> int:
     """A statement added to a case from another package (e.g. a saved transcript)."""
@@ -175,7 +188,7 @@ def _objects() -> Iterable[ObjectKind]:
     return (ObjectKind("case", exists=_case_exists, can_access=_case_access,
                        parties=_case_parties, owner=_case_owner,
                        add_statement=_add_statement, sees_all=_sees_all_cases,
-                       name_zh="案件"), *parts)
+                       name_zh="案件", stated_needs=_case_stated_needs), *parts)
 
 
 def _blob_in_use(session: Any, sha256: str) -> bool:

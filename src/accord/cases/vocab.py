@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from accord.core.i18n import N_, NC_
 
+# Needs a person states (issue #18): the fixed list lives in core (dispatch uses it too).
+from accord.core.needs import STATED_NEEDS  # noqa: F401
+
 # Case types (issue #6). Order is the order shown in pickers.
 CASE_TYPES: dict[str, str] = {
     "illegal-stay": N_("Illegal stay (visa overstay)"),
@@ -90,18 +93,4 @@ TRANSLATION_SOURCES: dict[str, str] = {
     "officer": N_("Typed by the officer"),
     "interpreter": N_("Human interpreter"),
     "machine": N_("Machine translation (AI)"),
-}
-
-# Needs a person states (issue #18): chosen from this list, never free text, and only what the
-# person says they need — not inferred from nationality or religion. Each code keys the
-# cross-cultural guidance shown next to the person (through the core's need_guidance hook).
-STATED_NEEDS: dict[str, str] = {
-    "language": N_("Language and interpretation"),
-    "dietary": N_("Dietary requirements in custody"),
-    "prayer": N_("Prayer or religious observance"),
-    "search-gender": N_("Gender of the officer for a search"),
-    "minor": N_("A minor (guardian present)"),
-    "notice": N_("Explaining a notice"),
-    "consular": N_("Contact with the consulate"),
-    "disability": N_("Hearing or speech disability"),
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +78,9 @@ class ObjectKind:
     # The owner checks the caller and the fields as for its own pages (dispatch asks for an
     # interpreter request this way without importing interpret).
     create: Callable[[Any, Mapping[str, str]], str] | None = None
+    # The needs the object's persons stated: (session, reference) → [(person's name, codes)],
+    # only persons who stated any (a conversation page shows the guidance for a case's).
+    stated_needs: Callable[[Any, str], Sequence[tuple[str, Sequence[str]]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,49 @@ class OutboundShare:
     recipient: str
     fields: tuple[str, ...]  # the sections or fields the export holds
     legal_basis: str
-    content_digest: str  # sha256 of the exported bytes
+    content_digest: str = ""  # sha256 of the exported bytes ("" while held for approval)
     subject_keys: tuple[str, ...] = ()  # the people it is about (their access reports list it)
     user_id: int | None = None  # who exported it
+    # Each field's sensitivity ("low" | "high"); a field not listed counts as "high". Above the
+    # share log keeper's level, the export waits for a supervisor (see :func:`share_out`).
+    sensitivities: Mapping[str, str] = field(default_factory=dict)
+    # Where the requester fetches the bytes once a supervisor approved ("{share}" is replaced
+    # by the share's id): a page link or a CLI command line.
+    download: str = ""
+
+
+@dataclass(frozen=True)
+class ShareState:
+    """Where an outbound share stands in the share log (returned by :func:`share_out` and
+    :func:`release_share`)."""
+
+    id: int
+    status: str  # exported | awaiting-approval | approved | refused
+    kind: str
+    reference: str
+    recipient: str
+    requested_by: int | None
+    page: str  # the share's page in the share log
+    note: str = ""  # the supervisor's reason (a refusal always has one)
+
+    @property
+    def held(self) -> bool:
+        return self.status == "awaiting-approval"
+
+
+@dataclass(frozen=True)
+class ShareGate:
+    """The share log keeper's approval rule for exports (knowledge declares it). Core's
+    :func:`share_out` and :func:`release_share` call these around the exporter's own
+    rendering, so the bytes of a held export are never produced before the approval."""
+
+    needs_approval: Callable[[OutboundShare], bool]
+    hold: Callable[[OutboundShare], ShareState]  # record a held request (no bytes yet)
+    record: Callable[[OutboundShare], ShareState]  # record an export that went out
+    # (share id, kind, reference, user id) → the state; raises NotFound, PermissionDenied
+    # (not the requester) or Conflict (awaiting approval, refused) when the bytes may not go.
+    check_release: Callable[[int, str, str, int | None], ShareState]
+    released: Callable[[int, int | None, str], ShareState]  # (id, user id, content digest)
 
 
 @dataclass(frozen=True)
@@ -177,6 +220,8 @@ class CapabilityPackage:
     need_guidance: Callable[[Sequence[str], str], Iterable[NeedGuidance]] | None = None
     # Records an OutboundShare in the share log (and the ledger); returns the log entry's id.
     share_log: Callable[[OutboundShare], int] | None = None
+    # Holds exports above a sensitivity level for a supervisor's approval (see ShareGate).
+    share_gate: ShareGate | None = None
     # Training certificates that capabilities need, with the course that issues each.
     certificate_requirements: Callable[[], Iterable[CertificateRequirement]] = tuple
     # A phrasebook sentence in a language: (entry id, BCP 47 tag) → PhraseText or None when the
@@ -266,6 +311,21 @@ def need_guidance(needs: Sequence[str], language: str) -> list[NeedGuidance]:
     return out
 
 
+def stated_needs_guidance(session: Any, caller: Any, kind: str, reference: str,
+                          language: str) -> list[tuple[str, list[NeedGuidance]]]:
+    """For a page that refers to another package's object (a conversation held for a case):
+    each person of the object who stated needs, with the guidance for those needs. Only when
+    the object's own access rule lets the caller open it; otherwise nothing, exactly as for an
+    object that does not exist (nothing is learnt about another officer's case)."""
+    owner = _object_kinds.get(kind)
+    if owner is None or owner.stated_needs is None or not reference:
+        return []
+    if owner.can_access(session, caller, reference) is not True:
+        return []
+    return [(name, need_guidance(tuple(codes), language))
+            for name, codes in owner.stated_needs(session, reference) if codes]
+
+
 def record_share(share: OutboundShare) -> int | None:
     """Put an export in the share log of whichever package keeps it; None when none is
     assembled (then nothing is recorded — the assembly always includes knowledge)."""
@@ -273,6 +333,47 @@ def record_share(share: OutboundShare) -> int | None:
         if package.share_log is not None:
             return package.share_log(share)
     return None
+
+
+def _share_gate() -> ShareGate | None:
+    return next((p.share_gate for p in _installed if p.share_gate is not None), None)
+
+
+def _digest(body: bytes) -> str:
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def share_out(share: OutboundShare,
+              produce: Callable[[], bytes]) -> tuple[ShareState | None, bytes | None]:
+    """An outbound export under the minimum-necessary rule. When a field is above the share
+    log keeper's sensitivity level the request is held (recorded and ledgered, ``produce`` is
+    not called: ``(state, None)``); otherwise the bytes are produced and the export is logged
+    with their digest (``(state, bytes)``). Without a share log keeper assembled nothing is
+    held or recorded (``(None, bytes)``), as :func:`record_share` does."""
+    gate = _share_gate()
+    if gate is None:
+        return None, produce()
+    if gate.needs_approval(share):
+        return gate.hold(share), None
+    body = produce()
+    return gate.record(replace(share, content_digest=_digest(body))), body
+
+
+def release_share(share_id: int, *, kind: str, reference: str, user_id: int | None,
+                  produce: Callable[[], bytes]) -> tuple[ShareState, bytes]:
+    """The bytes of an approved export, for the officer who requested it: checked first
+    (404 unknown or another export's share, 403 another officer, 409 still awaiting approval
+    or refused), then produced and ledgered with their digest."""
+    from accord.core.errors import NotFound
+
+    gate = _share_gate()
+    if gate is None:
+        raise NotFound("Not found.")
+    gate.check_release(share_id, kind, reference, user_id)
+    body = produce()
+    return gate.released(share_id, user_id, _digest(body)), body
 
 
 def retention_classes() -> dict[str, RetentionClass]:

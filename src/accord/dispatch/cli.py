@@ -133,6 +133,24 @@ def incident_person(reference: str,
     typer.echo(f"{incident['reference']}: {len(incident['persons'])} linked persons")
 
 
+@incident_app.command("needs")
+def incident_person_needs(reference: str, person_id: int,
+                          need: Annotated[list[str] | None, typer.Option(
+                              "--need", help="A need the person states (repeat; none clears): "
+                              "language, dietary, prayer, search-gender, minor, notice, "
+                              "consular, disability.")] = None,
+                          user: UserOption = "") -> None:
+    """Record the needs a linked person states (the incident page shows the guidance)."""
+    actor, _ = _actor(user)
+    try:
+        incident = _service().state_person_needs(actor, reference, person_id, need or [])
+    except AccordError as error:
+        raise fail(str(error)) from None
+    person = next(p for p in incident["persons"] if p["id"] == person_id)
+    typer.echo(f"{incident['reference']}: person {person_id} states "
+               f"{', '.join(person['stated_needs']) or 'no needs'}")
+
+
 @incident_app.command("vehicle")
 def incident_vehicle(reference: str, plate: Annotated[str, typer.Option("--plate")] = "",
                      make: Annotated[str, typer.Option("--make")] = "",
@@ -306,19 +324,34 @@ def export(reference: str, format: Annotated[str, typer.Option("--format")] = "e
            out: Annotated[Path | None, typer.Option("--out")] = None,
            recipient: Annotated[str, typer.Option(
                "--recipient", help="Who receives the export (recorded in the share log).")] = "",
+           share: Annotated[int | None, typer.Option(
+               "--share", help="Fetch an export a supervisor approved (its share number).")]
+           = None,
            user: UserOption = "") -> None:
     """Export an incident as NENA EIDO JSON (stdout unless --out); the export is recorded in
-    the share log."""
+    the share log. One holding the narrative waits for a supervisor's approval (exit code 3,
+    the share number on stderr); then fetch it with --share."""
     from accord.dispatch import eido
 
     actor, _ = _actor(user)
     if format != "eido":
         raise fail("the only export format is eido")
     try:
-        document = eido.export_logged(_service().incident(reference), recipient=recipient,
-                                      user_id=actor.user_id)
+        incident = _service().incident(reference)
+        if share is not None:
+            body: bytes | None = eido.export_released(incident, share, user_id=actor.user_id)
+        else:
+            state, body = eido.export_shared(incident, recipient=recipient,
+                                             user_id=actor.user_id)
+            if body is None:
+                assert state is not None
+                typer.echo(f"held: share {state.id} awaits a supervisor's approval "
+                           f"(accord knowledge share-approve {state.id}); then run "
+                           f"accord dispatch export {reference} --share {state.id}", err=True)
+                raise typer.Exit(3)
     except AccordError as error:
         raise fail(str(error)) from None
+    document = json.loads(body)
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if out is None:
         typer.echo(text)

@@ -97,24 +97,57 @@ def export(incident: dict[str, Any]) -> dict[str, Any]:
 
 
 
-def export_logged(incident: dict[str, Any], *, recipient: str, user_id: int | None,
-                  legal_basis: str = "police-law-art-2") -> dict[str, Any]:
-    """:func:`export`, recorded in the share log (through the core hook: dispatch does not
-    import the package that keeps it): the EIDO components it holds, the recipient, the legal
-    basis and the SHA-256 of its canonical JSON (sorted keys, UTF-8) — never the content."""
-    import hashlib
+#: Each component's sensitivity when the incident is sent out (issue #18): the narrative is
+#: free text that may name or describe people, so an export holding it waits for a
+#: supervisor's approval; the type, place, priority and call facts go out and are logged.
+COMPONENT_SENSITIVITY: dict[str, str] = {
+    "incidentComponent": "low", "locationComponent": "low", "agencyComponent": "low",
+    "additionalDataComponent": "low", "updatedByAgencyReference": "low",
+    "notesComponent": "high"}
 
-    from accord.core.contract import OutboundShare, record_share
 
-    document = export(incident)
-    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    record_share(OutboundShare(
+def canonical(document: dict[str, Any]) -> bytes:
+    """The bytes whose digest the share log keeps: sorted keys, UTF-8."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def _outbound(incident: dict[str, Any], document: dict[str, Any], *, recipient: str,
+              user_id: int | None, legal_basis: str) -> Any:
+    from accord.core.contract import OutboundShare
+
+    return OutboundShare(
         kind="eido", reference=str(incident["reference"]),
         recipient=" ".join((recipient or "").split())[:300] or "not named",
-        fields=tuple(sorted(k for k in document if not k.startswith("$"))),
-        legal_basis=legal_basis,
-        content_digest="sha256:" + hashlib.sha256(canonical).hexdigest(), user_id=user_id))
-    return document
+        # The components it holds: an empty one (no narrative yet) shares nothing.
+        fields=tuple(sorted(k for k, v in document.items() if not k.startswith("$")
+                            and isinstance(v, (dict, list)) and v)),
+        legal_basis=legal_basis, user_id=user_id, sensitivities=COMPONENT_SENSITIVITY,
+        download=f"/dispatch/incidents/{incident['reference']}/eido.json?share={{share}}")
+
+
+def export_shared(incident: dict[str, Any], *, recipient: str, user_id: int | None,
+                  legal_basis: str = "police-law-art-2") -> tuple[Any, bytes | None]:
+    """:func:`export` under the share rule (through the core hook: dispatch does not import
+    the package that keeps the share log): ``(state, canonical JSON)`` when it went out and
+    was logged with its digest, ``(state, None)`` when a component above the sensitivity
+    level holds it for a supervisor's approval (then fetch it with :func:`export_released`)."""
+    from accord.core.contract import share_out
+
+    document = export(incident)
+    return share_out(_outbound(incident, document, recipient=recipient, user_id=user_id,
+                               legal_basis=legal_basis), lambda: canonical(document))
+
+
+def export_released(incident: dict[str, Any], share_id: int, *, user_id: int | None) -> bytes:
+    """The canonical JSON of an approved held export, for the officer who asked (404 another
+    incident's share, 403 another officer, 409 awaiting approval or refused); each fetch is
+    ledgered with its digest."""
+    from accord.core.contract import release_share
+
+    _, body = release_share(share_id, kind="eido", reference=str(incident["reference"]),
+                            user_id=user_id, produce=lambda: canonical(export(incident)))
+    return body
+
 
 def parse(document: Any) -> dict[str, Any]:
     """What :meth:`DispatchService.create_incident` needs from an EIDO document, or a 422

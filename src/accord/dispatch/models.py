@@ -99,6 +99,9 @@ class DispatchPerson(Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(String(200), default="")
     contact: Mapped[str] = mapped_column(String(40), default="")
+    # Needs the person states (core.needs codes, never free text): the incident page shows the
+    # cross-cultural guidance for them (through the core's need_guidance hook).
+    stated_needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     added_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -259,7 +259,8 @@ class DispatchService:
             select(DispatchUnit).where(DispatchUnit.incident_id == incident.id))]
         data["persons"] = [
             {"id": p.id, "role": p.role, "name": p.name, "description": p.description,
-             "contact": p.contact, "added_at": p.added_at.isoformat()}
+             "contact": p.contact, "stated_needs": list(p.stated_needs or []),
+             "added_at": p.added_at.isoformat()}
             for p in session.scalars(select(DispatchPerson).where(
                 DispatchPerson.incident_id == incident.id).order_by(DispatchPerson.id))]
         data["vehicles"] = [
@@ -327,6 +328,29 @@ class DispatchService:
             incident.updated_at = utcnow()
             # The event reaches every board: it carries the role, never the name.
             self._event(session, "person-linked", actor, incident=incident, role=role)
+        return self.incident(reference)
+
+    def state_person_needs(self, actor: Actor, reference: str | int, person_id: int,
+                           needs: Sequence[str]) -> dict[str, Any]:
+        """Replace the needs a linked person states (codes of ``core.needs.STATED_NEEDS`` only,
+        each once; an empty list clears them). What the person says they need — picked from
+        the list, never inferred from nationality or religion; the incident page then shows
+        the guidance for them. The event log keeps that needs were recorded, not which."""
+        from accord.core.needs import STATED_NEEDS
+
+        chosen = [(n or "").strip() for n in needs if (n or "").strip()]
+        unknown = sorted(set(chosen) - set(STATED_NEEDS))
+        if unknown:
+            raise ValidationFailed(detail=f"stated needs: {unknown[0]!r} is not one of "
+                                          f"{', '.join(STATED_NEEDS)}")
+        with self.database.session() as session:
+            incident = self._open_incident(session, actor, reference)
+            row = session.get(DispatchPerson, int(person_id))
+            if row is None or row.incident_id != incident.id:
+                raise NotFound(f"No such person on {incident.reference}.")
+            row.stated_needs = [n for n in STATED_NEEDS if n in chosen]
+            incident.updated_at = utcnow()
+            self._event(session, "person-needs", actor, incident=incident, role=row.role)
         return self.incident(reference)
 
     def link_vehicle(self, actor: Actor, reference: str | int, *, plate: str = "",

@@ -292,6 +292,19 @@ class ConversationService:
         with self.database.session() as session:
             return self._view(session, self._for_officer(session, caller, reference))
 
+    def needs_guidance(self, caller: Any, view: ConversationView,
+                       language: str) -> list[tuple[str, list[Any]]]:
+        """The cross-cultural guidance for the needs stated by the persons of the conversation's
+        case (through the core hook: interpret does not import cases or knowledge), each
+        person's name with the guidance statements verbatim. Nothing when the conversation has
+        no case or the officer may not open it (the case's own access rule decides)."""
+        from accord.core.contract import stated_needs_guidance
+
+        if not view.case_ref:
+            return []
+        with self.database.session() as session:
+            return stated_needs_guidance(session, caller, "case", view.case_ref, language)
+
     def mine(self, caller: Any, limit: int = 20) -> list[ConversationView]:
         with self.database.session() as session:
             rows = session.scalars(select(Conversation).where(

@@ -206,3 +206,37 @@ def shares(user: UserOption = "", as_json: JsonOpt = False) -> None:
     for row in rows:
         typer.echo(f"{row['id']:>5} {row['created_at'][:16]} {row['case']} → {row['recipient']}: "
                    f"{', '.join(row['fields'])} ({row['status']}, ledger {row['ledger_seq']})")
+
+
+@knowledge_app.command("share-approve")
+def share_approve(share_id: int, note: Annotated[str, typer.Option(
+        "--note", help="Why (optional for an approval).")] = "",
+                  user: UserOption = "") -> None:
+    """Approve a share awaiting approval (supervisors; never one's own): a letter is released,
+    a held export may then be fetched by the officer who asked."""
+    _decide(share_id, user, refuse=False, note=note)
+
+
+@knowledge_app.command("share-refuse")
+def share_refuse(share_id: int, reason: Annotated[str, typer.Option(
+        "--reason", help="Why the share is refused (required).")] = "",
+                 user: UserOption = "") -> None:
+    """Refuse a share awaiting approval, with a reason (supervisors; never one's own)."""
+    _decide(share_id, user, refuse=True, note=reason)
+
+
+def _decide(share_id: int, user: str, *, refuse: bool, note: str) -> None:
+    from accord.core.errors import AccordError
+    from accord.knowledge.cooperation import ShareService
+
+    _, caller = caller_for(user)
+    try:
+        with _session() as session:
+            service = ShareService(session)
+            share = (service.refuse(share_id, caller, note) if refuse
+                     else service.approve(share_id, caller, note))
+            typer.echo(f"share {share.id}: {share.status}"
+                       + (f"; fetch it with: {share.download.replace('{share}', str(share.id))}"
+                          if share.download and share.status == "approved" else ""))
+    except AccordError as error:
+        raise fail(str(error)) from None

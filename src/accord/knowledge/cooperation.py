@@ -24,7 +24,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accord.core.contract import OutboundShare, SubjectRecord, object_kind
+from accord.core.contract import OutboundShare, ShareState, SubjectRecord, object_kind
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.i18n import N_
@@ -35,6 +35,7 @@ COOPERATION_FILE = Path(__file__).resolve().parent / "data" / "cooperation.yaml"
 SENSITIVITIES = ("low", "high")
 APPROVAL_ABOVE = "low"  # a share with any field above this level needs a supervisor
 MAX_VALUE_CHARS = 2000
+MAX_NOTE_CHARS = 1000
 NOT_SHARED = "[not shared]"
 
 
@@ -189,12 +190,27 @@ class ShareService:
             raise NotYourShare()
         return share
 
-    def approve(self, share_id: int, caller: Any) -> KnowledgeShare:
+    def approve(self, share_id: int, caller: Any, note: str = "") -> KnowledgeShare:
+        """A supervisor other than the requester approves a share awaiting approval: a letter
+        is released, a held export may then be fetched by its requester. Ledgered."""
+        return self._decide(share_id, caller, refuse=False, note=note)
+
+    def refuse(self, share_id: int, caller: Any, reason: str) -> KnowledgeShare:
+        """A supervisor refuses a share awaiting approval (a letter or a held export), with a
+        reason, ledgered; a refused share is never released or downloaded."""
+        return self._decide(share_id, caller, refuse=True, note=reason)
+
+    def _decide(self, share_id: int, caller: Any, *, refuse: bool, note: str) -> KnowledgeShare:
         from accord.core.governance import get_governance
 
         self.get(share_id, caller)
         if "supervisor" not in caller.roles:
             raise PermissionDenied()
+        note = " ".join((note or "").split())
+        if refuse and not note:
+            raise ValidationFailed(detail="reason: say why the share is refused")
+        if len(note) > MAX_NOTE_CHARS:
+            raise ValidationFailed(detail=f"reason: at most {MAX_NOTE_CHARS} characters")
         with get_database().write_session() as writer:
             share = writer.get(KnowledgeShare, share_id)
             assert share is not None
@@ -202,11 +218,15 @@ class ShareService:
                 raise Conflict(detail=f"share {share_id} is not awaiting approval")
             if share.requested_by == caller.user_id:
                 raise PermissionDenied()
-            share.status, share.approved_by = "released", caller.user_id
-            share.approved_at = utcnow()
-            get_governance().ledger.append(writer, "knowledge-share-approved", {
-                "actor": f"user:{caller.user_id}", "share": share.id, "fields": share.fields,
-                "recipient": share.recipient})
+            export = share.template_id in EXPORT_TITLES
+            share.status = "refused" if refuse else ("approved" if export else "released")
+            share.approved_by, share.approved_at = caller.user_id, utcnow()
+            share.decision_note = note
+            get_governance().ledger.append(
+                writer, "knowledge-share-refused" if refuse else "knowledge-share-approved", {
+                    "actor": f"user:{caller.user_id}", "share": share.id,
+                    "fields": share.fields, "recipient": share.recipient,
+                    "status": share.status, "reason": note})
         self.session.commit()  # end the read snapshot taken before the write
         return self.get(share_id, caller)
 
@@ -219,10 +239,29 @@ class ShareService:
 EXPORT_TITLES = {"case-file": "Case file exported (PDF)", "eido": "Incident exported (EIDO)"}
 
 
-def record_export(share: OutboundShare) -> int:
-    """An export from another package (case file, EIDO incident) in the share log, with its
-    ledger entry in the same transaction: the fields it holds, the recipient, the legal basis,
-    the digest of the exported bytes — never the content."""
+def export_sensitivity(share: OutboundShare) -> str:
+    """The highest sensitivity among the fields an export holds; a field its exporter gave no
+    sensitivity for counts as high (an unknown field is not assumed harmless)."""
+    levels = [share.sensitivities.get(name, "high") for name in share.fields]
+    levels = [level if level in SENSITIVITIES else "high" for level in levels]
+    return max(levels, key=SENSITIVITIES.index, default="low")
+
+
+def needs_approval(share: OutboundShare) -> bool:
+    return SENSITIVITIES.index(export_sensitivity(share)) > SENSITIVITIES.index(APPROVAL_ABOVE)
+
+
+def _state(row: KnowledgeShare) -> ShareState:
+    return ShareState(id=int(row.id), status=row.status, kind=row.template_id,
+                      reference=row.case_reference, recipient=row.recipient,
+                      requested_by=row.requested_by, page=f"/knowledge/shares/{row.id}",
+                      note=row.decision_note or "")
+
+
+def _log_export(share: OutboundShare, status: str) -> ShareState:
+    """An export from another package in the share log, with its ledger entry in the same
+    transaction: the fields it holds, the recipient, the legal basis, the digest of the
+    exported bytes when they went out — never the content."""
     from accord.core.governance import get_governance
 
     recipient = " ".join(share.recipient.split())[:300] or "not named"
@@ -230,16 +269,71 @@ def record_export(share: OutboundShare) -> int:
         row = KnowledgeShare(
             template_id=share.kind[:40], case_reference=share.reference[:24],
             recipient=recipient, fields=list(share.fields), values={},
-            legal_basis=share.legal_basis[:400], sensitivity="high", status="exported",
-            subject_keys=list(share.subject_keys), requested_by=share.user_id)
+            legal_basis=share.legal_basis[:400], sensitivity=export_sensitivity(share),
+            status=status, subject_keys=list(share.subject_keys), requested_by=share.user_id,
+            download=share.download[:300])
         writer.add(row)
         writer.flush()
-        row.ledger_seq = get_governance().ledger.append(writer, "knowledge-share", {
-            "actor": f"user:{share.user_id}", "share": row.id, "export": share.kind,
-            "case_ref": share.reference, "recipient": recipient, "fields": list(share.fields),
-            "legal_basis": share.legal_basis, "status": "exported",
-            "content_digest": share.content_digest})
-        return int(row.id)
+        body = {"actor": f"user:{share.user_id}", "share": row.id, "export": share.kind,
+                "case_ref": share.reference, "recipient": recipient,
+                "fields": list(share.fields), "legal_basis": share.legal_basis,
+                "sensitivity": row.sensitivity, "status": status}
+        if share.content_digest:
+            body["content_digest"] = share.content_digest
+        row.ledger_seq = get_governance().ledger.append(writer, "knowledge-share", body)
+        writer.flush()
+        return _state(row)
+
+
+def record_export(share: OutboundShare) -> int:
+    """An export that went out (the ``share_log`` hook: an internal print)."""
+    return _log_export(share, "exported").id
+
+
+def hold_export(share: OutboundShare) -> ShareState:
+    """An export above the sensitivity level, held for a supervisor: recorded and ledgered
+    without content (its bytes have not been produced)."""
+    return _log_export(share, "awaiting-approval")
+
+
+def record_released_export(share: OutboundShare) -> ShareState:
+    return _log_export(share, "exported")
+
+
+def check_release(share_id: int, kind: str, reference: str, user_id: int | None) -> ShareState:
+    """May the requester fetch the bytes of this held export now? 404 for an unknown share or
+    one of another export or object, 403 for anyone but the requester, 409 while it awaits
+    approval or after a refusal."""
+    with get_database().session() as session:
+        row = session.get(KnowledgeShare, share_id)
+        if row is None or row.template_id != kind or row.case_reference != reference:
+            raise ShareNotFound(id=share_id)
+        if row.requested_by is None or row.requested_by != user_id:
+            raise NotYourShare()
+        if row.status == "refused":
+            raise Conflict(detail=f"share {share_id} was refused by a supervisor: "
+                                  f"{row.decision_note}")
+        if row.status not in ("approved", "exported"):
+            raise Conflict(detail=f"share {share_id} is awaiting a supervisor's approval")
+        return _state(row)
+
+
+def released(share_id: int, user_id: int | None, content_digest: str) -> ShareState:
+    """The approved export's bytes went out: ledgered with their digest (each fetch)."""
+    from accord.core.governance import get_governance
+
+    with get_database().write_session() as writer:
+        row = writer.get(KnowledgeShare, share_id)
+        assert row is not None
+        if row.status not in ("approved", "exported"):  # refused between check and fetch
+            raise Conflict(detail=f"share {share_id} is not approved")
+        row.status = "exported"
+        get_governance().ledger.append(writer, "knowledge-share-released", {
+            "actor": f"user:{user_id}", "share": row.id, "export": row.template_id,
+            "case_ref": row.case_reference, "recipient": row.recipient, "fields": row.fields,
+            "content_digest": content_digest})
+        writer.flush()
+        return _state(row)
 
 
 def subject_records(session: Session, key: str) -> list[SubjectRecord]:

@@ -103,12 +103,18 @@ class KnowledgeShare(Base):
     values: Mapped[dict[str, str]] = mapped_column(JSON)  # what the letter carries
     legal_basis: Mapped[str] = mapped_column(String(400))
     sensitivity: Mapped[str] = mapped_column(String(8))  # low | high
-    status: Mapped[str] = mapped_column(String(20), index=True)  # awaiting-approval | released
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    # letters: awaiting-approval | released | refused; exports: exported | awaiting-approval |
+    # approved | refused
     subject_keys: Mapped[list[str]] = mapped_column(JSON)
     requested_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True)
     approved_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The supervisor's reason (required for a refusal); approved_by/at is whoever decided.
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    # An export held for approval: where its requester fetches the bytes once approved.
+    download: Mapped[str] = mapped_column(String(300), default="")
     ledger_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,6 +12,8 @@ from accord.core.contract import (
     NeedGuidance,
     ObjectKind,
     OutboundShare,
+    ShareGate,
+    ShareState,
 )
 from accord.core.i18n import N_
 from accord.core.registry import Capability
@@ -61,6 +63,38 @@ def _share_log(share: OutboundShare) -> int:
     return record_export(share)
 
 
+def _share_gate() -> ShareGate:
+    """The approval rule for exports; the functions import the tables only when called."""
+
+    def needs_approval(share: OutboundShare) -> bool:
+        from accord.knowledge.cooperation import needs_approval as rule
+
+        return rule(share)
+
+    def hold(share: OutboundShare) -> ShareState:
+        from accord.knowledge.cooperation import hold_export
+
+        return hold_export(share)
+
+    def record(share: OutboundShare) -> ShareState:
+        from accord.knowledge.cooperation import record_released_export
+
+        return record_released_export(share)
+
+    def check(share_id: int, kind: str, reference: str, user_id: int | None) -> ShareState:
+        from accord.knowledge.cooperation import check_release
+
+        return check_release(share_id, kind, reference, user_id)
+
+    def done(share_id: int, user_id: int | None, digest: str) -> ShareState:
+        from accord.knowledge.cooperation import released
+
+        return released(share_id, user_id, digest)
+
+    return ShareGate(needs_approval=needs_approval, hold=hold, record=record,
+                     check_release=check, released=done)
+
+
 PACKAGE = CapabilityPackage(
     name="knowledge",
     # cases: the legal facts, checklists and cautions are its data (read through its loader);
@@ -78,6 +112,8 @@ PACKAGE = CapabilityPackage(
     need_guidance=_need_guidance,
     # Case-file and EIDO exports land in the share log through core.contract.record_share.
     share_log=_share_log,
+    # Exports above the sensitivity level wait for a supervisor (core.contract.share_out).
+    share_gate=_share_gate(),
     dashboard=(DashboardCard(
         N_("Knowledge lookup"),
         N_("Ask in Chinese or English; get the law and procedure passages verbatim, cited."),

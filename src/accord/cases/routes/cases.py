@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -21,8 +22,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.convertors import Convertor, register_url_convertor
 
+from accord.cases.case_file import SECTION_SENSITIVITY, render_case_file
 from accord.cases.case_file import SECTIONS as CASE_FILE_SECTIONS
-from accord.cases.case_file import render_case_file
 from accord.cases.guidance import deadlines_for_case
 from accord.cases.service import Case, CaseService, Statement, primary_language
 from accord.cases.stations import stations
@@ -39,7 +40,13 @@ from accord.cases.vocab import (
 )
 from accord.config import Settings
 from accord.core.blobs import BlobStore
-from accord.core.contract import OutboundShare, need_guidance, record_share
+from accord.core.contract import (
+    OutboundShare,
+    need_guidance,
+    record_share,
+    release_share,
+    share_out,
+)
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ModelFailed
@@ -825,28 +832,53 @@ async def add_evidence(
 def case_file(
     ref: str,
     recipient: str = "",
+    share: int | None = None,
     principal: Principal = Depends(access),
     service: CaseService = Depends(_service),
     settings: Settings = Depends(get_settings_dep),
 ) -> Response:
     """The printable case file (PDF), for whoever may open the case. Every export is in the
-    share log (through the core hook; cases does not import the package that keeps it): the
-    sections it holds, the recipient (``?recipient=``; else "internal"), the legal basis, the
-    persons it is about and the digest of the PDF."""
+    share log (through the core hooks; cases does not import the package that keeps it): the
+    sections it holds, the recipient, the legal basis, the persons it is about and the digest
+    of the PDF. Without ``?recipient=`` it is an internal print, logged. Sent to a named
+    recipient it holds sections above the sensitivity level, so it waits for a supervisor:
+    this answers with the held share's page; once approved, ``?share=<id>`` gives the PDF to
+    the officer who asked (403 anyone else, 409 while awaiting or after a refusal)."""
     case = _case_for(service, ref, principal)
-    body = render_case_file(service, case, principal.user, now=utcnow(),
-                            zone=settings.station_timezone)
-    record_share(OutboundShare(
+
+    def produce() -> bytes:
+        return render_case_file(service, case, principal.user, now=utcnow(),
+                                zone=settings.station_timezone)
+
+    if share is not None:
+        _, body = release_share(share, kind="case-file", reference=case.reference,
+                                user_id=principal.user.id, produce=produce)
+        return _pdf(case, body)
+    outbound = OutboundShare(
         kind="case-file", reference=case.reference,
         recipient=" ".join(recipient.split())[:300]
         or f"internal (printed by {principal.user.username})",
         fields=CASE_FILE_SECTIONS, legal_basis=_default_legal_basis(case),
-        content_digest="sha256:" + hashlib.sha256(body).hexdigest(),
         subject_keys=get_governance().gateway.subject_keys(
             *(s for p in case.persons for s in person_subjects(p))),
-        user_id=principal.user.id))
+        user_id=principal.user.id, sensitivities=SECTION_SENSITIVITY,
+        download=f"/cases/{case.reference}/file.pdf?share={{share}}")
+    if not recipient.strip():
+        body = produce()
+        record_share(replace(outbound, content_digest="sha256:"
+                             + hashlib.sha256(body).hexdigest()))
+        return _pdf(case, body)
+    state, body = share_out(outbound, produce)
+    if body is None:
+        assert state is not None
+        return RedirectResponse(state.page, status_code=303)
+    return _pdf(case, body)
+
+
+def _pdf(case: Case, body: bytes) -> Response:
     return Response(body, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="case-file-{case.reference}.pdf"'})
+        "Content-Disposition": f'inline; filename="case-file-{case.reference}.pdf"',
+        "Cache-Control": "no-store"})
 
 
 @router.get("/{ref:caseref}/evidence/{item_id:int}/file")

@@ -32,9 +32,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from accord.core.contract import need_guidance
 from accord.core.db import Database
 from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.service import Caller
+from accord.core.needs import STATED_NEEDS
 from accord.core.roles import Role
 from accord.dispatch import cap, eido, governed
 from accord.dispatch.notify import Listener
@@ -189,8 +191,12 @@ def _incident(request: Request, principal: Principal, service: DispatchService,
     recommendation = (governed.recommend(_caller(principal), incident["reference"],
                                          language=_language(request))
                       if incident["status"] in ("new", "dispatched", "on-scene") else None)
+    language = _language(request)
     return render(request, "dispatch/incident.html", {
         "incident": incident, "suggestion": suggestion, "triage_id": triage,
+        # Guidance for what each linked person stated (core hook: the package keeping it).
+        "need_labels": STATED_NEEDS, "needs_guidance": {
+            p["id"]: need_guidance(p["stated_needs"], language) for p in incident["persons"]},
         "recommendation": recommendation, "types": _types(_language(request)),
         "statuses": sorted(INCIDENT_TRANSITIONS[incident["status"]]), "error": error,
         "attribution": ATTRIBUTION}, status_code=status_code)
@@ -274,6 +280,17 @@ def link_person(request: Request, reference: str, role: str = Form(""), name: st
                                             description=description, contact=contact))
 
 
+@router.post("/incidents/{reference}/persons/{person_id:int}/needs")
+async def person_needs(request: Request, reference: str, person_id: int,
+                       principal: Principal = Depends(access),
+                       service: DispatchService = Depends(_service)) -> Response:
+    """The needs a linked person states (ticked from the fixed list; none clears them)."""
+    needs = [v for v in (await request.form()).getlist("need") if isinstance(v, str)]
+    return _act(request, principal, service, reference,
+                lambda: service.state_person_needs(_actor(principal), reference, person_id,
+                                                   needs))
+
+
 @router.post("/incidents/{reference}/vehicles")
 def link_vehicle(request: Request, reference: str, plate: str = Form(""), make: str = Form(""),
                  colour: str = Form(""), principal: Principal = Depends(access),
@@ -330,15 +347,26 @@ def publish_alert(request: Request, reference: str, languages: list[str] = Form(
 
 
 @router.get("/incidents/{reference}/eido.json")
-def export_eido(reference: str, recipient: str = "",
+def export_eido(reference: str, recipient: str = "", share: int | None = None,
                 principal: Principal = Depends(access),
                 service: DispatchService = Depends(_service)) -> Response:
-    """The incident as EIDO JSON; the export is in the share log (``?recipient=`` names who
-    receives it)."""
-    document = eido.export_logged(service.incident(reference), recipient=recipient,
-                                  user_id=principal.user.id)
-    return JSONResponse(document, headers={
-        "Content-Disposition": f'attachment; filename="{reference}-eido.json"'})
+    """The incident as EIDO JSON (the canonical bytes whose digest the share log keeps;
+    ``?recipient=`` names who receives it). One holding the narrative waits for a
+    supervisor: 202 with the held share; once approved, ``?share=<id>`` gives it to the
+    officer who asked (403 anyone else, 409 while awaiting or after a refusal)."""
+    incident = service.incident(reference)
+    if share is not None:
+        body = eido.export_released(incident, share, user_id=principal.user.id)
+    else:
+        state, held = eido.export_shared(incident, recipient=recipient,
+                                         user_id=principal.user.id)
+        if held is None:
+            return JSONResponse({"share": state.id, "status": state.status,
+                                 "page": state.page}, status_code=202)
+        body = held
+    return Response(body, media_type="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{reference}-eido.json"',
+        "Cache-Control": "no-store"})
 
 
 @router.get("/units")

@@ -39,6 +39,7 @@ from accord.core.errors import AccordError, NotFound, PermissionDenied, Validati
 from accord.core.gateway.service import GatewayDenied
 from accord.core.governance import get_governance
 from accord.core.i18n import N_
+from accord.core.needs import STATED_NEEDS
 from accord.core.roles import Role
 from accord.interpret import phrase_service, tts
 from accord.interpret.conversation import (
@@ -61,7 +62,7 @@ from accord.web.deps import (
     request_language,
     require_roles,
 )
-from accord.web.routes.governance import caller_of, common_context
+from accord.web.routes.governance import caller_of, common_context, language_of
 from accord.web.templating import render
 
 access = require_roles(Role.OFFICER, Role.INTERPRETER, Role.SUPERVISOR)
@@ -166,6 +167,9 @@ def _officer_page(request: Request, principal: Principal, service: ConversationS
     view = service.view_for_officer(caller_of(principal), reference)
     return render(request, "interpret/conversation/officer.html", {
         **_officer_context(request, view), "started": started, "error": error,
+        "needs_guidance": service.needs_guidance(
+            caller_of(principal), view, "zh" if language_of(request).startswith("zh") else "en"),
+        "need_labels": STATED_NEEDS,
         "officer_sentences": _officer_sentences(), "code_minutes": CODE_MINUTES,
         "join_url": str(request.base_url).rstrip("/") + "/conversation",
     }, status_code=status)

@@ -58,7 +58,9 @@ def _is_legal(principal: Principal) -> bool:
 
 #: A share's state, as words (the stored codes never reach a page).
 SHARE_STATUS_LABELS = {"awaiting-approval": N_("awaiting a supervisor's approval"),
-                       "released": N_("released"), "exported": N_("exported")}
+                       "released": N_("released"), "exported": N_("exported"),
+                       "approved": N_("approved by a supervisor"),
+                       "refused": N_("refused by a supervisor")}
 
 
 def _context(request: Request, **values: Any) -> dict[str, Any]:
@@ -270,6 +272,9 @@ def share_page(
         request, share=share, template=template,
         letter_zh=letter(template, share.values, "zh") if template and released else "",
         letter_en=letter(template, share.values, "en") if template and released else "",
+        download=share.download.replace("{share}", str(share.id))
+        if share.download and share.status in ("approved", "exported")
+        and share.requested_by == principal.user.id else "",
         can_approve=Role.SUPERVISOR in principal.user.roles
         and share.status == "awaiting-approval" and share.requested_by != principal.user.id))
 
@@ -282,6 +287,19 @@ def share_approve(
     service: ShareService = Depends(_shares),
 ) -> Response:
     service.approve(share_id, caller_of(principal))
+    return RedirectResponse(f"/knowledge/shares/{share_id}", status_code=303)
+
+
+@share_router.post("/shares/{share_id}/refuse")
+def share_refuse(
+    request: Request,
+    share_id: int,
+    reason: str = Form(""),
+    principal: Principal = Depends(approve_access),
+    service: ShareService = Depends(_shares),
+) -> Response:
+    """A supervisor refuses a share awaiting approval, with a reason (422 without one)."""
+    service.refuse(share_id, caller_of(principal), reason)
     return RedirectResponse(f"/knowledge/shares/{share_id}", status_code=303)
 
 
