@@ -137,6 +137,23 @@ class OutboundShare:
 
 
 @dataclass(frozen=True)
+class SpeechDraft:
+    """A machine transcript of a recording, as the package that transcribes gives it to
+    others: a draft (never a record until a person confirms it), with a confidence per
+    segment. The audio is not kept by the transcriber; only the gateway decision remains."""
+
+    decision_id: str
+    ledger_seq: int
+    text: str
+    language: str  # the language transcribed in
+    language_source: str  # "given" (the caller's) | "suggested" (detected)
+    segments: tuple[Mapping[str, Any], ...]  # start, end, text, confidence, uncertain …
+    seconds: float  # of audio
+    engine: str
+    note: str  # what a reader must know about the draft (read back, correct)
+
+
+@dataclass(frozen=True)
 class CertificateRequirement:
     """A training certificate a capability needs, and the course that issues it.
 
@@ -182,6 +199,10 @@ class CapabilityPackage:
     # A phrasebook sentence in a language: (entry id, BCP 47 tag) → PhraseText or None when the
     # book has no such entry or no text in that language (interpret declares it).
     phrase_text: Callable[[str, str], PhraseText | None] | None = None
+    # Transcribes a WAV recording through the gateway (interpret declares it):
+    # (caller, wav bytes, BCP 47 language or "", purpose, legal basis) → SpeechDraft.
+    # Refusals are the gateway's (GatewayDenied) or the transcriber's own AccordErrors.
+    transcribe_speech: Callable[[Any, bytes, str, str, str], SpeechDraft] | None = None
 
 
 _lock = threading.Lock()
@@ -303,6 +324,20 @@ def phrase_text(entry_id: str, language: str) -> PhraseText | None:
             if found is not None:
                 return found
     return None
+
+
+class HookMissing(LookupError):
+    """No installed package provides a hook (e.g. speech transcription)."""
+
+
+def transcribe_speech(caller: Any, wav: bytes, language: str, purpose: str,
+                      legal_basis: str) -> SpeechDraft:
+    """A draft transcript from whichever package transcribes speech; :class:`HookMissing`
+    when none is assembled."""
+    for package in _installed:
+        if package.transcribe_speech is not None:
+            return package.transcribe_speech(caller, wav, language, purpose, legal_basis)
+    raise HookMissing("transcribe_speech")
 
 
 class ObjectKindMissing(LookupError):

@@ -53,6 +53,7 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     objects=_objects,
+    job_modules=("accord.dispatch.jobs",),
     periodic=(("accord.dispatch-safety-timers", {"minute": "*"}, _safety_timers),),
     dashboard=(DashboardCard(
         N_("Dispatch"), N_("Call intake, unit recommendation with reasons, live board."),

@@ -267,6 +267,9 @@ class DispatchService:
              "added_at": v.added_at.isoformat()}
             for v in session.scalars(select(DispatchVehicle).where(
                 DispatchVehicle.incident_id == incident.id).order_by(DispatchVehicle.id))]
+        from accord.dispatch.recordings import recordings_of
+
+        data["recordings"] = recordings_of(session, incident.id)
         data.update(self._nearby(session, incident.lat, incident.lon, incident.address_key,
                                  incident.type_code, exclude=incident.id,
                                  since=incident.created_at))

@@ -15,6 +15,7 @@ from accord.core.contract import (
     ObjectKind,
     PhraseText,
     RetentionClass,
+    SpeechDraft,
 )
 from accord.core.i18n import N_
 from accord.core.registry import Capability
@@ -134,6 +135,34 @@ def _phrase_text(entry_id: str, language: str) -> PhraseText | None:
                       zh=entry.text["zh"])
 
 
+def _transcribe_speech(caller: Any, wav: bytes, language: str, purpose: str,
+                       legal_basis: str) -> SpeechDraft:
+    """``CapabilityPackage.transcribe_speech``: another package's recording (a dispatch call)
+    through ``interpret.transcribe``. The caller's language is passed when this server has a
+    model for it, else Whisper suggests one (marked ``suggested``). The audio is deleted when
+    the call ends: only the draft is returned."""
+    import math
+
+    from accord.core.governance import get_governance
+    from accord.interpret import speech
+    from accord.interpret import transcribe_capability as tc
+
+    wanted = (language or "").split("-")[0].lower()
+    chosen = wanted if wanted in speech.LANGUAGES else speech.AUTO
+    call = tc.transcribe_call(get_governance().gateway, caller, wav, language=chosen,
+                              purpose=purpose, legal_basis=legal_basis)
+    output = call.result.output
+    segments = tuple(
+        {**segment, "confidence": round(math.exp(float(segment.get("avg_logprob", 0.0))), 2)}
+        for segment in output.get("segments", ()))
+    return SpeechDraft(
+        decision_id=call.result.decision_id, ledger_seq=call.result.ledger_seq,
+        text=str(output.get("transcript", "")), language=str(output.get("language", "")),
+        language_source=str(output.get("language_source", "given")), segments=segments,
+        seconds=float(output.get("seconds", 0.0)), engine=str(output.get("engine", "")),
+        note=tc.DRAFT_NOTE)
+
+
 def _sees_all_requests(caller: Any) -> bool:
     return "supervisor" in caller.roles
 
@@ -164,6 +193,7 @@ PACKAGE = CapabilityPackage(
     objects=_objects,
     subject_records=_subject_records,
     phrase_text=_phrase_text,
+    transcribe_speech=_transcribe_speech,
     dashboard=(
         DashboardCard(N_("Interpretation"),
                       N_("Guided interviews, notices and translation in many languages."),
