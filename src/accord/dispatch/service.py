@@ -69,6 +69,31 @@ class Actor:
     roles: frozenset[str] = frozenset()
 
 
+def check_person(role: str, name: str = "", description: str = "",
+                 contact: str = "") -> tuple[str, str, str, str]:
+    """A linked person's fields, normalised, or a 422: one of four roles, a name or a short
+    description, and a call-back number for the caller only (minimised: no date of birth,
+    identity number or address). Used by linking and by EIDO import alike."""
+    role = (role or "").strip().lower()
+    if role not in PERSON_ROLES:
+        raise ValidationFailed(detail=f"role must be one of {', '.join(PERSON_ROLES)}")
+    name, description = " ".join((name or "").split()), " ".join((description or "").split())
+    contact = (contact or "").strip()
+    if len(name) > MAX_PERSON_NAME:
+        raise ValidationFailed(detail=f"a name may hold at most {MAX_PERSON_NAME} characters")
+    if len(description) > MAX_PERSON_DESCRIPTION:
+        raise ValidationFailed(detail="a description may hold at most "
+                                      f"{MAX_PERSON_DESCRIPTION} characters")
+    if not name and not description:
+        raise ValidationFailed(detail="give a name or a description")
+    if contact and role != "caller":
+        raise ValidationFailed(detail="a contact number is kept for the caller only")
+    if contact and not CONTACT.match(contact):
+        raise ValidationFailed(detail="a contact number holds digits, spaces, +, - and "
+                                      "brackets (3-40)")
+    return role, name, description, contact
+
+
 class DispatchConflict(Conflict):
     """Two dispatchers, one unit: the loser is told who has it now."""
 
@@ -173,9 +198,15 @@ class DispatchService:
                         hazards: str = "", priority: int | None = None,
                         device_lat: Any = None, device_lon: Any = None,
                         external_id: str = "", narrative_entries: Iterable[tuple[datetime, str,
-                                                                                  str]] = ()
+                                                                                  str]] = (),
+                        persons: Iterable[tuple[str, str, str, str]] = ()
                         ) -> dict[str, Any]:
+        """A new incident. ``persons`` (role, name, description, contact), e.g. from an
+        EIDO import, are checked like linked persons and written in the same transaction."""
         kind = incident_type(type_code)
+        people = [check_person(*person) for person in persons]
+        if len(people) > MAX_LINKED:
+            raise ValidationFailed(detail=f"at most {MAX_LINKED} persons per incident")
         if source not in SOURCES:
             raise ValidationFailed(detail=f"source must be one of {', '.join(SOURCES)}")
         if location_source not in LOCATION_SOURCES:
@@ -214,6 +245,11 @@ class DispatchService:
                                               author=actor.username, text=text,
                                               at=incident.created_at))
             self._event(session, "incident-created", actor, incident=incident)
+            for role, name, description, contact in people:
+                session.add(DispatchPerson(incident_id=incident.id, role=role, name=name,
+                                           description=description, contact=contact,
+                                           added_by=actor.user_id))
+                self._event(session, "person-linked", actor, incident=incident, role=role)
             session.flush()
             # Built here, in the same transaction, from what was just written: a new incident
             # has no units and one timeline entry, so only the neighbourhood is queried.
@@ -227,6 +263,8 @@ class DispatchService:
                                  "kind": "incident-created", "actor": actor.username,
                                  "status": "new", "unit": ""}]
             data["units"] = []
+            data["persons"] = [{"role": role, "name": name, "description": description,
+                                "contact": contact} for role, name, description, contact in people]
             data.update(self._nearby(session, lat_f, lon_f, incident.address_key, kind.code,
                                      exclude=incident.id, since=incident.created_at))
             return data
@@ -301,23 +339,7 @@ class DispatchService:
                     description: str = "", contact: str = "") -> dict[str, Any]:
         """Link a person in one of four roles. Minimised: no date of birth, no identity
         number, no address; a call-back number only for the caller."""
-        role = (role or "").strip().lower()
-        if role not in PERSON_ROLES:
-            raise ValidationFailed(detail=f"role must be one of {', '.join(PERSON_ROLES)}")
-        name, description = " ".join((name or "").split()), " ".join((description or "").split())
-        contact = (contact or "").strip()
-        if len(name) > MAX_PERSON_NAME:
-            raise ValidationFailed(detail=f"a name may hold at most {MAX_PERSON_NAME} characters")
-        if len(description) > MAX_PERSON_DESCRIPTION:
-            raise ValidationFailed(detail="a description may hold at most "
-                                          f"{MAX_PERSON_DESCRIPTION} characters")
-        if not name and not description:
-            raise ValidationFailed(detail="give a name or a description")
-        if contact and role != "caller":
-            raise ValidationFailed(detail="a contact number is kept for the caller only")
-        if contact and not CONTACT.match(contact):
-            raise ValidationFailed(detail="a contact number holds digits, spaces, +, - and "
-                                          "brackets (3-40)")
+        role, name, description, contact = check_person(role, name, description, contact)
         with self.database.session() as session:
             incident = self._open_incident(session, actor, reference)
             count = session.scalar(select(func.count()).select_from(DispatchPerson).where(
