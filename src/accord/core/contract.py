@@ -74,10 +74,13 @@ class ObjectKind:
     add_statement: Callable[[Any, int, str, str, str, str, str], int] | None = None
     sees_all: Callable[[Any], bool] | None = None  # (caller)
     name_zh: str = ""  # what a refusal calls it in Chinese ("案件"); the kind itself otherwise
-    # Creates an object of this kind for another package: (caller, fields) → its reference.
-    # The owner checks the caller and the fields as for its own pages (dispatch asks for an
-    # interpreter request this way without importing interpret).
-    create: Callable[[Any, Mapping[str, str]], str] | None = None
+    # Creates an object of this kind for another package: (caller, fields, within) → its
+    # reference. The owner checks the caller and the fields as for its own pages (dispatch asks
+    # for an interpreter request this way without importing interpret). ``within(session,
+    # reference)``, when given, runs in the owner's transaction after the object is written and
+    # before it commits, so the asking package's own record of it (dispatch's incident event)
+    # commits with it or not at all.
+    create: Callable[[Any, Mapping[str, str], Callable[[Any, str], None] | None], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -344,10 +347,12 @@ class ObjectKindMissing(LookupError):
     """No installed package owns (or can create) objects of a kind."""
 
 
-def create_object(kind: str, caller: Any, fields: Mapping[str, str]) -> str:
-    """Ask the package that owns ``kind`` to create one; its reference. Raises
-    :class:`ObjectKindMissing` when no installed package offers it."""
+def create_object(kind: str, caller: Any, fields: Mapping[str, str],
+                  within: Callable[[Any, str], None] | None = None) -> str:
+    """Ask the package that owns ``kind`` to create one; its reference. ``within(session,
+    reference)`` runs in the same transaction before it commits (an error there rolls the new
+    object back). Raises :class:`ObjectKindMissing` when no installed package offers it."""
     owner = _object_kinds.get(kind)
     if owner is None or owner.create is None:
         raise ObjectKindMissing(kind)
-    return owner.create(caller, fields)
+    return owner.create(caller, fields, within)

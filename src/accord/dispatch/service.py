@@ -426,7 +426,8 @@ class DispatchService:
                             notes: str = "") -> dict[str, Any]:
         """Ask for a human interpreter in the caller's language, from the incident. The request
         is the interpret package's object (created through ``core.contract.create_object``,
-        with its own checks); the incident's log records its reference."""
+        with its own checks); the incident's log records its reference in the same
+        transaction."""
         from accord.core.contract import ObjectKindMissing, create_object
 
         notes = (notes or "").strip()
@@ -440,17 +441,22 @@ class DispatchService:
         if not language:
             raise ValidationFailed(detail="record the caller's language first (BCP 47, the "
                                           "caller's own choice)")
+        def record(session: Session, request: str) -> None:
+            # In the request's own transaction: the request and the incident's event commit
+            # together or not at all (an incident closed meanwhile rolls the request back).
+            incident = self._get_incident(session, reference)
+            if incident.status == "closed":
+                raise Conflict(detail=f"{incident.reference} is closed")
+            self._event(session, "interpreter-requested", actor, incident=incident,
+                        request=request, language=language)
+
         try:
             request = create_object("interpreter-request", actor, {
                 "language": language, "mode": "in-person" if source == "walk-in" else "phone",
                 "source_kind": "dispatch", "source_ref": label,
-                "notes": notes or f"Dispatch call {label}"})
+                "notes": notes or f"Dispatch call {label}"}, within=record)
         except ObjectKindMissing:
             raise Conflict(detail="no interpreter service is installed") from None
-        with self.database.session() as session:
-            incident = self._get_incident(session, reference)
-            self._event(session, "interpreter-requested", actor, incident=incident,
-                        request=request, language=language)
         return {"request": request, "language": language, "incident": label}
 
     def intake_check(self, lat: Any, lon: Any, address: str = "",

@@ -106,7 +106,8 @@ def _request_access(session: Any, caller: Any, reference: str) -> bool | None:
     return request_access(session, caller, reference)
 
 
-def _create_request(caller: Any, fields: Mapping[str, str]) -> str:
+def _create_request(caller: Any, fields: Mapping[str, str],
+                    within: Any = None) -> str:
     """``ObjectKind.create`` for "interpreter-request": another package (dispatch) asks for a
     human interpreter. The same checks as the request form (role, language, mode)."""
     from accord.config import get_settings
@@ -118,7 +119,8 @@ def _create_request(caller: Any, fields: Mapping[str, str]) -> str:
         language=fields.get("language", ""), mode=fields.get("mode", "phone"),
         source_kind=fields.get("source_kind", ""), source_ref=fields.get("source_ref", ""),
         notes=fields.get("notes", "")),
-        Actor(caller.user_id, frozenset(caller.roles), getattr(caller, "username", "")))
+        Actor(caller.user_id, frozenset(caller.roles), getattr(caller, "username", "")),
+        within=within)
     return row.reference
 
 
