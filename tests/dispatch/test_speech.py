@@ -171,3 +171,27 @@ def test_upload_page_refuses_bad_files_with_the_reason(
     missing = client.get(f"/dispatch/incidents/{ref}/recordings/99")
     assert missing.status_code == 404
     assert service.incident(ref)["recordings"] == []
+
+
+def test_cli_refuses_bad_recordings_and_shows_a_failed_job(  # type: ignore[no-untyped-def]
+        service: DispatchService, officer: Actor, incident: dict, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    ref = incident["reference"]
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio")
+    refused = CliRunner().invoke(app, ["dispatch", "incident", "transcribe", ref, str(bad),
+                                       "--user", officer.username])
+    assert refused.exit_code != 0 and "not a PCM WAV" in refused.output
+    silent = tmp_path / "silent.wav"
+    silent.write_bytes(_wav(1.0))
+    done = CliRunner().invoke(app, ["dispatch", "incident", "transcribe", ref, str(silent),
+                                    "--user", officer.username, "--json"])
+    assert done.exit_code == 0, done.output
+    row = json.loads(done.stdout)
+    assert row["status"] == "failed" and "silen" in row["error"].lower()
+    wrong = CliRunner().invoke(app, ["dispatch", "incident", "transcript", ref, str(row["id"]),
+                                     "--confirm", "text", "--user", officer.username])
+    assert wrong.exit_code != 0 and "only a draft" in wrong.output
