@@ -70,6 +70,37 @@ def test_interpreter_request_from_an_incident(service: DispatchService, officer:
     assert [e["kind"] for e in service.events_after(0)].count("interpreter-requested") == 1
 
 
+def test_interpreter_request_and_its_incident_event_commit_together(
+        service: DispatchService, officer: Actor, database,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event is written in the request's transaction: when it cannot be written, no
+    request is left behind (and no event without its request)."""
+    from sqlalchemy import func, select
+
+    from accord.interpret.interpreter_models import InterpreterRequest
+
+    incident = service.create_incident(officer, type_code="theft", lat=CENTRE[0],
+                                       lon=CENTRE[1], language="ru")
+    real_event = DispatchService._event
+
+    def failing(session, kind, actor, **kwargs):  # type: ignore[no-untyped-def]
+        if kind == "interpreter-requested":
+            raise RuntimeError("the event log is unavailable")
+        return real_event(session, kind, actor, **kwargs)
+
+    monkeypatch.setattr(DispatchService, "_event", staticmethod(failing))
+    with pytest.raises(RuntimeError, match="event log"):
+        service.request_interpreter(officer, incident["reference"])
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(InterpreterRequest)) == 0
+    monkeypatch.setattr(DispatchService, "_event", staticmethod(real_event))
+    done = service.request_interpreter(officer, incident["reference"])
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(InterpreterRequest)) == 1
+    assert [e.get("request") for e in service.events_after(0)
+            if e["kind"] == "interpreter-requested"] == [done["request"]]
+
+
 def test_intake_page_suggests_a_language_and_shows_questions(
         client: TestClient, officer: Actor, service: DispatchService) -> None:
     csrf = login(client, officer.username)

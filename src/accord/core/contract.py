@@ -74,10 +74,13 @@ class ObjectKind:
     add_statement: Callable[[Any, int, str, str, str, str, str], int] | None = None
     sees_all: Callable[[Any], bool] | None = None  # (caller)
     name_zh: str = ""  # what a refusal calls it in Chinese ("案件"); the kind itself otherwise
-    # Creates an object of this kind for another package: (caller, fields) → its reference.
-    # The owner checks the caller and the fields as for its own pages (dispatch asks for an
-    # interpreter request this way without importing interpret).
-    create: Callable[[Any, Mapping[str, str]], str] | None = None
+    # Creates an object of this kind for another package: (caller, fields, within) → its
+    # reference. The owner checks the caller and the fields as for its own pages (dispatch asks
+    # for an interpreter request this way without importing interpret). ``within(session,
+    # reference)``, when given, runs in the owner's transaction after the object is written and
+    # before it commits, so the asking package's own record of it (dispatch's incident event)
+    # commits with it or not at all.
+    create: Callable[[Any, Mapping[str, str], Callable[[Any, str], None] | None], str] | None = None
     # The needs the object's persons stated: (session, reference) → [(person's name, codes)],
     # only persons who stated any (a conversation page shows the guidance for a case's).
     stated_needs: Callable[[Any, str], Sequence[tuple[str, Sequence[str]]]] | None = None
@@ -180,6 +183,23 @@ class ShareGate:
 
 
 @dataclass(frozen=True)
+class SpeechDraft:
+    """A machine transcript of a recording, as the package that transcribes gives it to
+    others: a draft (never a record until a person confirms it), with a confidence per
+    segment. The audio is not kept by the transcriber; only the gateway decision remains."""
+
+    decision_id: str
+    ledger_seq: int
+    text: str
+    language: str  # the language transcribed in
+    language_source: str  # "given" (the caller's) | "suggested" (detected)
+    segments: tuple[Mapping[str, Any], ...]  # start, end, text, confidence, uncertain …
+    seconds: float  # of audio
+    engine: str
+    note: str  # what a reader must know about the draft (read back, correct)
+
+
+@dataclass(frozen=True)
 class CertificateRequirement:
     """A training certificate a capability needs, and the course that issues it.
 
@@ -227,6 +247,10 @@ class CapabilityPackage:
     # A phrasebook sentence in a language: (entry id, BCP 47 tag) → PhraseText or None when the
     # book has no such entry or no text in that language (interpret declares it).
     phrase_text: Callable[[str, str], PhraseText | None] | None = None
+    # Transcribes a WAV recording through the gateway (interpret declares it):
+    # (caller, wav bytes, BCP 47 language or "", purpose, legal basis) → SpeechDraft.
+    # Refusals are the gateway's (GatewayDenied) or the transcriber's own AccordErrors.
+    transcribe_speech: Callable[[Any, bytes, str, str, str], SpeechDraft] | None = None
 
 
 _lock = threading.Lock()
@@ -406,14 +430,30 @@ def phrase_text(entry_id: str, language: str) -> PhraseText | None:
     return None
 
 
+class HookMissing(LookupError):
+    """No installed package provides a hook (e.g. speech transcription)."""
+
+
+def transcribe_speech(caller: Any, wav: bytes, language: str, purpose: str,
+                      legal_basis: str) -> SpeechDraft:
+    """A draft transcript from whichever package transcribes speech; :class:`HookMissing`
+    when none is assembled."""
+    for package in _installed:
+        if package.transcribe_speech is not None:
+            return package.transcribe_speech(caller, wav, language, purpose, legal_basis)
+    raise HookMissing("transcribe_speech")
+
+
 class ObjectKindMissing(LookupError):
     """No installed package owns (or can create) objects of a kind."""
 
 
-def create_object(kind: str, caller: Any, fields: Mapping[str, str]) -> str:
-    """Ask the package that owns ``kind`` to create one; its reference. Raises
-    :class:`ObjectKindMissing` when no installed package offers it."""
+def create_object(kind: str, caller: Any, fields: Mapping[str, str],
+                  within: Callable[[Any, str], None] | None = None) -> str:
+    """Ask the package that owns ``kind`` to create one; its reference. ``within(session,
+    reference)`` runs in the same transaction before it commits (an error there rolls the new
+    object back). Raises :class:`ObjectKindMissing` when no installed package offers it."""
     owner = _object_kinds.get(kind)
     if owner is None or owner.create is None:
         raise ObjectKindMissing(kind)
-    return owner.create(caller, fields)
+    return owner.create(caller, fields, within)

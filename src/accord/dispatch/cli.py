@@ -178,6 +178,63 @@ def incident_interpreter(reference: str, notes: Annotated[str, typer.Option("--n
     typer.echo(f"{done['incident']}: interpreter request {done['request']} ({done['language']})")
 
 
+@incident_app.command("transcribe")
+def incident_transcribe(reference: str,
+                        wav: Annotated[Path, typer.Argument(help="The caller's WAV recording.")],
+                        user: UserOption = "", as_json: JsonOpt = False) -> None:
+    """Attach a caller's recording: a queue job transcribes it (a draft until confirmed)."""
+    from accord.dispatch import recordings
+
+    actor, _ = _actor(user)
+    if not wav.is_file():
+        raise fail(f"no file {wav}")
+    if wav.stat().st_size > recordings.MAX_RECORDING_BYTES:
+        raise fail(f"{wav} is larger than {recordings.MAX_RECORDING_BYTES} bytes")
+    try:
+        done = recordings.attach(_service(), actor, reference, wav.read_bytes())
+    except AccordError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        _print(done)
+        return
+    typer.echo(f"{done['incident']}: recording {done['id']} {done['status']} "
+               f"(job {done['job_id']})")
+    if done["status"] == "draft":
+        typer.echo("DRAFT, not part of the record until confirmed:")
+        for segment in done["segments"]:
+            typer.echo(f"  [{segment['confidence']:.0%}] {segment['text']}")
+
+
+@incident_app.command("transcript")
+def incident_transcript(
+        reference: str, recording: int,
+        confirm: Annotated[str, typer.Option("--confirm", help="The transcript as read back "
+                                             "and corrected: added to the narrative.")] = "",
+        discard: Annotated[bool, typer.Option("--discard", help="Erase the draft.")] = False,
+        user: UserOption = "", as_json: JsonOpt = False) -> None:
+    """Show a recording's draft transcript, confirm it into the narrative, or discard it."""
+    from accord.dispatch import recordings
+
+    actor, _ = _actor(user)
+    service = _service()
+    try:
+        if confirm and discard:
+            raise fail("--confirm or --discard, not both")
+        if confirm:
+            recordings.confirm(service, actor, reference, recording, confirm)
+        elif discard:
+            recordings.discard(service, actor, reference, recording)
+        done = recordings.recording(service, actor, reference, recording)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        _print(done)
+    else:
+        typer.echo(f"{done['incident']}: recording {done['id']} {done['status']}")
+        if done["status"] == "draft":
+            typer.echo(done["draft"])
+
+
 @unit_app.command("safety")
 def unit_safety(user: UserOption = "", as_json: JsonOpt = False) -> None:
     """Officer-safety timers of the units on scene (flags any that ran out)."""

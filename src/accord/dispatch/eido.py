@@ -7,10 +7,20 @@ text and common priority number 0-10 with 10 the highest, location and notes ref
 ``locationComponent`` (location type registry text, the location by value as a PIDF-LO
 ``gml:Point``, description text), ``notesComponent`` (``notesActionComments`` with its own
 ``lastUpdateTimestamp``), ``agencyComponent`` (one entry) and an ``additionalDataComponent``
-carrying what EIDO has no field for here (caller language, call source, location source).
-Not implemented: calls, callbacks, persons, vehicles, dispatch and resource components,
-merge/link components, and checking the common-registry values against NENA's registries.
-Field names were taken from the NENA-STA-021 data model (via a public C# model of it).
+carrying what EIDO has no field for here (caller language, call source, location source),
+``personComponent`` (linked persons: ``personIncidentRoleRegistryText`` Caller, Victim, Suspect
+or Witness; the NIEM person as ``ncPersonComponent`` holding only ``PersonName.PersonFullName``
+and ``PersonDescriptionText``; ``callBackReference`` for the caller only) and
+``callbackComponent`` (the caller's call-back number as a ``tel:`` URI in
+``callBackInformationUri``; spaces become the RFC 3966 visual separator ``-``).
+Import applies the same minimisation as linking by hand: other roles are refused, a call-back
+number is taken for the caller only (a callback on anyone else is dropped), and nothing of the
+NIEM person but the name and description is read.
+Not implemented: calls, vehicles, dispatch and resource components, merge/link components, and
+checking the common-registry values against NENA's registries. Field names were taken from the
+NENA-STA-021 data model (via a public C# model of it); the JSON shape of the NIEM person inside
+``ncPersonComponent`` and the name ``callbackComponent`` are Accord's reading, not checked
+against NENA's JSON schema.
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ def export(incident: dict[str, Any]) -> dict[str, Any]:
               "notesActionComments": escape(n["text"]),
               "agentReference": {"$ref": f"agent-{n['author'] or 'unknown'}"}}
              for i, n in enumerate(incident.get("narrative", []), start=1)]
+    persons, callbacks = _persons(incident, stamp, agency)
     location = {"$id": f"loc-{ref}", "lastUpdateTimestamp": stamp,
                 "updatedByAgencyReference": agency,
                 "locationTypeDescriptionRegistryText": "CurrentIncident",
@@ -83,6 +94,8 @@ def export(incident: dict[str, Any]) -> dict[str, Any]:
         },
         "locationComponent": [location],
         "notesComponent": notes,
+        "personComponent": persons,
+        "callbackComponent": callbacks,
         "agencyComponent": [{"$id": agency["$ref"], "lastUpdateTimestamp": stamp,
                              "updatedByAgencyReference": agency}],
         "additionalDataComponent": [{
@@ -96,14 +109,89 @@ def export(incident: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-
 #: Each component's sensitivity when the incident is sent out (issue #18): the narrative is
 #: free text that may name or describe people, so an export holding it waits for a
-#: supervisor's approval; the type, place, priority and call facts go out and are logged.
+#: supervisor's approval, as does one naming linked persons or a caller's call-back number; the
+#: type, place, priority and call facts go out and are logged.
 COMPONENT_SENSITIVITY: dict[str, str] = {
     "incidentComponent": "low", "locationComponent": "low", "agencyComponent": "low",
     "additionalDataComponent": "low", "updatedByAgencyReference": "low",
-    "notesComponent": "high"}
+    "notesComponent": "high", "personComponent": "high", "callbackComponent": "high"}
+
+
+ROLES = {"caller": "Caller", "victim": "Victim", "suspect": "Suspect", "witness": "Witness"}
+
+
+def _persons(incident: dict[str, Any], stamp: str,
+             agency: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Linked persons as EIDO person components, and the caller's call-back numbers."""
+    ref = incident["reference"]
+    persons: list[dict[str, Any]] = []
+    callbacks: list[dict[str, Any]] = []
+    for i, person in enumerate(incident.get("persons", []), start=1):
+        nc: dict[str, Any] = {}
+        if person.get("name"):
+            nc["PersonName"] = {"PersonFullName": person["name"]}
+        if person.get("description"):
+            nc["PersonDescriptionText"] = person["description"]
+        component: dict[str, Any] = {
+            "$id": f"person-{ref}-{i}", "lastUpdateTimestamp": person.get("added_at", stamp),
+            "updatedByAgencyReference": agency,
+            "personIncidentRoleRegistryText": [ROLES[person["role"]]],
+            "ncPersonComponent": nc}
+        if person["role"] == "caller" and person.get("contact"):
+            callback = {"$id": f"callback-{ref}-{i}", "lastUpdateTimestamp": stamp,
+                        "updatedByAgencyReference": agency,
+                        "callBackInformationUri": ["tel:" + "-".join(person["contact"].split())]}
+            callbacks.append(callback)
+            component["callBackReference"] = {"$ref": callback["$id"]}
+        persons.append(component)
+    return persons, callbacks
+
+
+def _parse_persons(document: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(role, name, description, contact) of each person component; the service checks
+    them as it checks persons linked by hand."""
+    callbacks = {c.get("$id"): c for c in document.get("callbackComponent") or []
+                 if isinstance(c, dict)}
+    persons: list[tuple[str, str, str, str]] = []
+    by_text = {v.lower(): k for k, v in ROLES.items()}
+    for number, item in enumerate(document.get("personComponent") or [], start=1):
+        if not isinstance(item, dict):
+            raise ValidationFailed(detail=f"EIDO personComponent {number} is not an object")
+        roles = item.get("personIncidentRoleRegistryText") or []
+        texts = [str(r).lower() for r in (roles if isinstance(roles, list) else [roles])]
+        known = [by_text[t] for t in texts if t in by_text]
+        if not known:
+            raise ValidationFailed(detail=f"EIDO personComponent {number}: role "
+                                          f"{', '.join(texts) or 'missing'} is not one of "
+                                          f"{', '.join(ROLES.values())}")
+        role = "caller" if "caller" in known else known[0]
+        nc = item.get("ncPersonComponent") or {}
+        if not isinstance(nc, dict):
+            raise ValidationFailed(detail=f"EIDO personComponent {number}: ncPersonComponent "
+                                          "is not an object")
+        name_part = nc.get("PersonName") or {}
+        name = str(name_part.get("PersonFullName") or "") if isinstance(name_part, dict) else ""
+        description = str(nc.get("PersonDescriptionText") or "")
+        contact = ""
+        if role == "caller":  # a call-back number is kept for the caller only
+            reference = item.get("callBackReference") or {}
+            callback = callbacks.get(reference.get("$ref")) if isinstance(reference, dict) \
+                else None
+            uris = (callback or {}).get("callBackInformationUri") or []
+            tel = next((str(u) for u in uris if str(u).startswith("tel:")), "")
+            contact = tel.removeprefix("tel:")
+        persons.append((role, name, description, contact))
+    return persons
+
+
+def export_logged(incident: dict[str, Any], *, recipient: str, user_id: int | None,
+                  legal_basis: str = "police-law-art-2") -> dict[str, Any]:
+    """:func:`export`, recorded in the share log (through the core hook: dispatch does not
+    import the package that keeps it): the EIDO components it holds, the recipient, the legal
+    basis and the SHA-256 of its canonical JSON (sorted keys, UTF-8) — never the content."""
+    import hashlib
 
 
 def canonical(document: dict[str, Any]) -> bytes:
@@ -205,7 +293,7 @@ def parse(document: Any) -> dict[str, Any]:
             "hazards": str(extra.get("hazards") or ""),
             "external_id": str(incident.get("internalIncidentId")
                                or document.get("$id") or "")[:120],
-            "narrative_entries": notes}
+            "narrative_entries": notes, "persons": _parse_persons(document)}
 
 
 def _unescape(text: str) -> str:

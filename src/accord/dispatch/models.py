@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.core.db import Base, UTCDateTime, utcnow
@@ -45,6 +45,9 @@ class DispatchIncident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set by the retention run: persons, vehicles, narrative and recordings deleted, the address
+    # removed and the location coarsened; type, priority and times stay for statistics.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     @property
     def reference(self) -> str:
@@ -121,6 +124,42 @@ class DispatchVehicle(Base):
     added_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DispatchRecording(Base):
+    """A caller's recording attached to an incident and its machine transcript.
+
+    The WAV is held here only until the transcription job has run (then ``audio`` is emptied,
+    whatever the outcome). The transcript is a *draft* (``status="draft"``) shown with its
+    segment confidences; it reaches the narrative only when a dispatcher confirms it
+    (``confirmed_text``, possibly corrected)."""
+
+    __tablename__ = "dispatch_recordings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_incidents.id", ondelete="CASCADE"), index=True)
+    # queued → running → draft | failed; draft → confirmed | discarded
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    job_id: Mapped[str] = mapped_column(String(32), default="")
+    audio: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    audio_sha256: Mapped[str] = mapped_column(String(64), default="")
+    audio_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    language: Mapped[str] = mapped_column(String(35), default="")  # asked for (BCP 47 or "")
+    transcript_language: Mapped[str] = mapped_column(String(35), default="")
+    language_source: Mapped[str] = mapped_column(String(16), default="")  # given | suggested
+    decision_id: Mapped[str] = mapped_column(String(32), default="")
+    draft: Mapped[str] = mapped_column(Text, default="")
+    segments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    engine: Mapped[str] = mapped_column(String(120), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    confirmed_text: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class DispatchEvent(Base):

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind
+from accord.core.contract import CapabilityPackage, DashboardCard, ObjectKind, RetentionClass
 from accord.core.i18n import N_
 from accord.core.registry import Capability
 
@@ -23,6 +23,12 @@ def _objects() -> Iterable[ObjectKind]:
     from accord.dispatch.capability import INCIDENT_KIND
 
     return (INCIDENT_KIND,)
+
+
+def _retention_classes() -> Iterable[RetentionClass]:
+    from accord.dispatch.retention import retention_classes
+
+    return retention_classes()
 
 
 def _routers() -> Iterable[Any]:
@@ -53,6 +59,8 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     objects=_objects,
+    retention_classes=_retention_classes,
+    job_modules=("accord.dispatch.jobs",),
     periodic=(("accord.dispatch-safety-timers", {"minute": "*"}, _safety_timers),),
     dashboard=(DashboardCard(
         N_("Dispatch"), N_("Call intake, unit recommendation with reasons, live board."),

@@ -69,6 +69,31 @@ class Actor:
     roles: frozenset[str] = frozenset()
 
 
+def check_person(role: str, name: str = "", description: str = "",
+                 contact: str = "") -> tuple[str, str, str, str]:
+    """A linked person's fields, normalised, or a 422: one of four roles, a name or a short
+    description, and a call-back number for the caller only (minimised: no date of birth,
+    identity number or address). Used by linking and by EIDO import alike."""
+    role = (role or "").strip().lower()
+    if role not in PERSON_ROLES:
+        raise ValidationFailed(detail=f"role must be one of {', '.join(PERSON_ROLES)}")
+    name, description = " ".join((name or "").split()), " ".join((description or "").split())
+    contact = (contact or "").strip()
+    if len(name) > MAX_PERSON_NAME:
+        raise ValidationFailed(detail=f"a name may hold at most {MAX_PERSON_NAME} characters")
+    if len(description) > MAX_PERSON_DESCRIPTION:
+        raise ValidationFailed(detail="a description may hold at most "
+                                      f"{MAX_PERSON_DESCRIPTION} characters")
+    if not name and not description:
+        raise ValidationFailed(detail="give a name or a description")
+    if contact and role != "caller":
+        raise ValidationFailed(detail="a contact number is kept for the caller only")
+    if contact and not CONTACT.match(contact):
+        raise ValidationFailed(detail="a contact number holds digits, spaces, +, - and "
+                                      "brackets (3-40)")
+    return role, name, description, contact
+
+
 class DispatchConflict(Conflict):
     """Two dispatchers, one unit: the loser is told who has it now."""
 
@@ -173,9 +198,15 @@ class DispatchService:
                         hazards: str = "", priority: int | None = None,
                         device_lat: Any = None, device_lon: Any = None,
                         external_id: str = "", narrative_entries: Iterable[tuple[datetime, str,
-                                                                                  str]] = ()
+                                                                                  str]] = (),
+                        persons: Iterable[tuple[str, str, str, str]] = ()
                         ) -> dict[str, Any]:
+        """A new incident. ``persons`` (role, name, description, contact), e.g. from an
+        EIDO import, are checked like linked persons and written in the same transaction."""
         kind = incident_type(type_code)
+        people = [check_person(*person) for person in persons]
+        if len(people) > MAX_LINKED:
+            raise ValidationFailed(detail=f"at most {MAX_LINKED} persons per incident")
         if source not in SOURCES:
             raise ValidationFailed(detail=f"source must be one of {', '.join(SOURCES)}")
         if location_source not in LOCATION_SOURCES:
@@ -214,6 +245,11 @@ class DispatchService:
                                               author=actor.username, text=text,
                                               at=incident.created_at))
             self._event(session, "incident-created", actor, incident=incident)
+            for role, name, description, contact in people:
+                session.add(DispatchPerson(incident_id=incident.id, role=role, name=name,
+                                           description=description, contact=contact,
+                                           added_by=actor.user_id))
+                self._event(session, "person-linked", actor, incident=incident, role=role)
             session.flush()
             # Built here, in the same transaction, from what was just written: a new incident
             # has no units and one timeline entry, so only the neighbourhood is queried.
@@ -227,6 +263,8 @@ class DispatchService:
                                  "kind": "incident-created", "actor": actor.username,
                                  "status": "new", "unit": ""}]
             data["units"] = []
+            data["persons"] = [{"role": role, "name": name, "description": description,
+                                "contact": contact} for role, name, description, contact in people]
             data.update(self._nearby(session, lat_f, lon_f, incident.address_key, kind.code,
                                      exclude=incident.id, since=incident.created_at))
             return data
@@ -268,6 +306,9 @@ class DispatchService:
              "added_at": v.added_at.isoformat()}
             for v in session.scalars(select(DispatchVehicle).where(
                 DispatchVehicle.incident_id == incident.id).order_by(DispatchVehicle.id))]
+        from accord.dispatch.recordings import recordings_of
+
+        data["recordings"] = recordings_of(session, incident.id)
         data.update(self._nearby(session, incident.lat, incident.lon, incident.address_key,
                                  incident.type_code, exclude=incident.id,
                                  since=incident.created_at))
@@ -299,23 +340,7 @@ class DispatchService:
                     description: str = "", contact: str = "") -> dict[str, Any]:
         """Link a person in one of four roles. Minimised: no date of birth, no identity
         number, no address; a call-back number only for the caller."""
-        role = (role or "").strip().lower()
-        if role not in PERSON_ROLES:
-            raise ValidationFailed(detail=f"role must be one of {', '.join(PERSON_ROLES)}")
-        name, description = " ".join((name or "").split()), " ".join((description or "").split())
-        contact = (contact or "").strip()
-        if len(name) > MAX_PERSON_NAME:
-            raise ValidationFailed(detail=f"a name may hold at most {MAX_PERSON_NAME} characters")
-        if len(description) > MAX_PERSON_DESCRIPTION:
-            raise ValidationFailed(detail="a description may hold at most "
-                                          f"{MAX_PERSON_DESCRIPTION} characters")
-        if not name and not description:
-            raise ValidationFailed(detail="give a name or a description")
-        if contact and role != "caller":
-            raise ValidationFailed(detail="a contact number is kept for the caller only")
-        if contact and not CONTACT.match(contact):
-            raise ValidationFailed(detail="a contact number holds digits, spaces, +, - and "
-                                          "brackets (3-40)")
+        role, name, description, contact = check_person(role, name, description, contact)
         with self.database.session() as session:
             incident = self._open_incident(session, actor, reference)
             count = session.scalar(select(func.count()).select_from(DispatchPerson).where(
@@ -425,7 +450,8 @@ class DispatchService:
                             notes: str = "") -> dict[str, Any]:
         """Ask for a human interpreter in the caller's language, from the incident. The request
         is the interpret package's object (created through ``core.contract.create_object``,
-        with its own checks); the incident's log records its reference."""
+        with its own checks); the incident's log records its reference in the same
+        transaction."""
         from accord.core.contract import ObjectKindMissing, create_object
 
         notes = (notes or "").strip()
@@ -439,17 +465,22 @@ class DispatchService:
         if not language:
             raise ValidationFailed(detail="record the caller's language first (BCP 47, the "
                                           "caller's own choice)")
+        def record(session: Session, request: str) -> None:
+            # In the request's own transaction: the request and the incident's event commit
+            # together or not at all (an incident closed meanwhile rolls the request back).
+            incident = self._get_incident(session, reference)
+            if incident.status == "closed":
+                raise Conflict(detail=f"{incident.reference} is closed")
+            self._event(session, "interpreter-requested", actor, incident=incident,
+                        request=request, language=language)
+
         try:
             request = create_object("interpreter-request", actor, {
                 "language": language, "mode": "in-person" if source == "walk-in" else "phone",
                 "source_kind": "dispatch", "source_ref": label,
-                "notes": notes or f"Dispatch call {label}"})
+                "notes": notes or f"Dispatch call {label}"}, within=record)
         except ObjectKindMissing:
             raise Conflict(detail="no interpreter service is installed") from None
-        with self.database.session() as session:
-            incident = self._get_incident(session, reference)
-            self._event(session, "interpreter-requested", actor, incident=incident,
-                        request=request, language=language)
         return {"request": request, "language": language, "incident": label}
 
     def intake_check(self, lat: Any, lon: Any, address: str = "",

@@ -29,7 +29,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -537,7 +537,12 @@ class InterpreterService:
         return result
 
     # -- requests ---------------------------------------------------------------------------------
-    def create_request(self, data: RequestInput, actor: Actor) -> InterpreterRequest:
+    def create_request(self, data: RequestInput, actor: Actor,
+                       within: Callable[[Session, str], None] | None = None
+                       ) -> InterpreterRequest:
+        """A new request. ``within(session, reference)`` runs in its transaction before the
+        commit (another package's record of the request, through ``contract.create_object``):
+        if it raises, no request is kept."""
         if not actor.has(Role.OFFICER, Role.SUPERVISOR):
             raise PermissionDenied(N_("Only officers and supervisors request interpreters."))
         language = standard_language(data.language)
@@ -583,6 +588,8 @@ class InterpreterService:
                     )
                     session.add(row)
                     session.flush()
+                    if within is not None:
+                        within(session, row.reference)
                     return row
             except IntegrityError:
                 if attempt == 2:

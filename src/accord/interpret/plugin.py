@@ -15,6 +15,7 @@ from accord.core.contract import (
     ObjectKind,
     PhraseText,
     RetentionClass,
+    SpeechDraft,
 )
 from accord.core.i18n import N_
 from accord.core.registry import Capability
@@ -105,7 +106,8 @@ def _request_access(session: Any, caller: Any, reference: str) -> bool | None:
     return request_access(session, caller, reference)
 
 
-def _create_request(caller: Any, fields: Mapping[str, str]) -> str:
+def _create_request(caller: Any, fields: Mapping[str, str],
+                    within: Any = None) -> str:
     """``ObjectKind.create`` for "interpreter-request": another package (dispatch) asks for a
     human interpreter. The same checks as the request form (role, language, mode)."""
     from accord.config import get_settings
@@ -117,7 +119,8 @@ def _create_request(caller: Any, fields: Mapping[str, str]) -> str:
         language=fields.get("language", ""), mode=fields.get("mode", "phone"),
         source_kind=fields.get("source_kind", ""), source_ref=fields.get("source_ref", ""),
         notes=fields.get("notes", "")),
-        Actor(caller.user_id, frozenset(caller.roles), getattr(caller, "username", "")))
+        Actor(caller.user_id, frozenset(caller.roles), getattr(caller, "username", "")),
+        within=within)
     return row.reference
 
 
@@ -132,6 +135,34 @@ def _phrase_text(entry_id: str, language: str) -> PhraseText | None:
     return PhraseText(entry_id=entry.id, language=lang, text=entry.text[lang],
                       status=entry.status.get(lang, "verified" if lang == "zh" else ""),
                       zh=entry.text["zh"])
+
+
+def _transcribe_speech(caller: Any, wav: bytes, language: str, purpose: str,
+                       legal_basis: str) -> SpeechDraft:
+    """``CapabilityPackage.transcribe_speech``: another package's recording (a dispatch call)
+    through ``interpret.transcribe``. The caller's language is passed when this server has a
+    model for it, else Whisper suggests one (marked ``suggested``). The audio is deleted when
+    the call ends: only the draft is returned."""
+    import math
+
+    from accord.core.governance import get_governance
+    from accord.interpret import speech
+    from accord.interpret import transcribe_capability as tc
+
+    wanted = (language or "").split("-")[0].lower()
+    chosen = wanted if wanted in speech.LANGUAGES else speech.AUTO
+    call = tc.transcribe_call(get_governance().gateway, caller, wav, language=chosen,
+                              purpose=purpose, legal_basis=legal_basis)
+    output = call.result.output
+    segments = tuple(
+        {**segment, "confidence": round(math.exp(float(segment.get("avg_logprob", 0.0))), 2)}
+        for segment in output.get("segments", ()))
+    return SpeechDraft(
+        decision_id=call.result.decision_id, ledger_seq=call.result.ledger_seq,
+        text=str(output.get("transcript", "")), language=str(output.get("language", "")),
+        language_source=str(output.get("language_source", "given")), segments=segments,
+        seconds=float(output.get("seconds", 0.0)), engine=str(output.get("engine", "")),
+        note=tc.DRAFT_NOTE)
 
 
 def _sees_all_requests(caller: Any) -> bool:
@@ -164,6 +195,7 @@ PACKAGE = CapabilityPackage(
     objects=_objects,
     subject_records=_subject_records,
     phrase_text=_phrase_text,
+    transcribe_speech=_transcribe_speech,
     dashboard=(
         DashboardCard(N_("Interpretation"),
                       N_("Guided interviews, notices and translation in many languages."),

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.service import Caller
 from accord.core.needs import STATED_NEEDS
 from accord.core.roles import Role
-from accord.dispatch import cap, eido, governed
+from accord.dispatch import cap, eido, governed, recordings
 from accord.dispatch.notify import Listener
 from accord.dispatch.roads import ATTRIBUTION
 from accord.dispatch.service import LOCATION_SOURCES, SOURCES, Actor, DispatchService
@@ -344,6 +344,51 @@ def publish_alert(request: Request, reference: str, languages: list[str] = Form(
     if published:
         return RedirectResponse(f"/alerts/{published['id']}.xml", status_code=303)
     return response
+
+
+@router.post("/incidents/{reference}/recordings")
+async def attach_recording(request: Request, reference: str,
+                           audio: UploadFile | None = File(None),
+                           principal: Principal = Depends(access),
+                           service: DispatchService = Depends(_service)) -> Response:
+    """Upload a caller's recording: transcribed by a queue job, shown as a draft."""
+    # Read at most one byte past the limit: a larger upload is refused without holding it.
+    data = await audio.read(recordings.MAX_RECORDING_BYTES + 1) if audio is not None else b""
+    return await run_in_threadpool(
+        _act, request, principal, service, reference,
+        lambda: recordings.attach(service, _actor(principal), reference, data))
+
+
+@router.get("/incidents/{reference}/recordings/{recording_id}")
+def recording_fragment(request: Request, reference: str, recording_id: int,
+                       principal: Principal = Depends(access),
+                       service: DispatchService = Depends(_service)) -> Response:
+    """One recording's progress or draft (the incident page polls it while the job runs)."""
+    found = recordings.recording(service, _actor(principal), reference, recording_id)
+    if request.headers.get("hx-request"):
+        return render(request, "dispatch/_recording.html", {
+            "r": found, "reference": found["incident"],
+            "status": service.incident(reference)["status"]})
+    return JSONResponse(found)
+
+
+@router.post("/incidents/{reference}/recordings/{recording_id}/confirm")
+def confirm_recording(request: Request, reference: str, recording_id: int,
+                      text: str = Form(""), principal: Principal = Depends(access),
+                      service: DispatchService = Depends(_service)) -> Response:
+    """The dispatcher's confirmation: the (corrected) transcript enters the narrative."""
+    return _act(request, principal, service, reference,
+                lambda: recordings.confirm(service, _actor(principal), reference,
+                                           recording_id, text))
+
+
+@router.post("/incidents/{reference}/recordings/{recording_id}/discard")
+def discard_recording(request: Request, reference: str, recording_id: int,
+                      principal: Principal = Depends(access),
+                      service: DispatchService = Depends(_service)) -> Response:
+    return _act(request, principal, service, reference,
+                lambda: recordings.discard(service, _actor(principal), reference,
+                                           recording_id))
 
 
 @router.get("/incidents/{reference}/eido.json")
