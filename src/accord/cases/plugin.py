@@ -26,10 +26,11 @@ def _capabilities() -> Iterable[Capability]:
 
 
 def _routers() -> Iterable[Any]:
-    from accord.cases.routes import cases, guidance, passport, reports, statements
+    from accord.cases.routes import api, cases, guidance, passport, reports, statements
 
     # Order matters: fixed paths such as /cases/board come before /cases/{ref}.
-    return (cases.router, reports.router, guidance.router, statements.router, passport.router)
+    return (cases.router, reports.router, guidance.router, statements.router, passport.router,
+            api.router)
 
 
 def _cli(app: Any) -> None:

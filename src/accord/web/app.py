@@ -207,6 +207,8 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
     app.include_router(ops.docs_router)
     app.include_router(api.router)
     app.include_router(api.admin_router)
+    app.include_router(api.ledger_router)
+    app.include_router(api.checkpoint_router)
     for router in governance.routers:
         app.include_router(router)
     app.include_router(ledger.public_router)

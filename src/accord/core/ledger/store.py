@@ -426,6 +426,27 @@ class LedgerService:
         with self.database.session() as session:
             return session.get(LedgerEntry, seq)
 
+    def entries_page(self, start: int = 0, limit: int = 100,
+                     kind: str = "") -> tuple[list[dict[str, Any]], int | None]:
+        """Entries from sequence ``start`` on, in sequence order, as plain values, and the
+        sequence to ask for next (``None`` at the end).
+
+        Why plain values: the JSON API pages through the ledger by sequence without importing
+        the table module, and each entry carries its ``body`` exactly as hashed, so a client can
+        recompute every leaf hash (and, with the proofs, the signed root) itself.
+        """
+        limit = max(1, min(int(limit), 1000))
+        query = (select(LedgerEntry).where(LedgerEntry.seq >= max(0, int(start)))
+                 .order_by(LedgerEntry.seq).limit(limit + 1))
+        if kind:
+            query = query.where(LedgerEntry.kind == kind)
+        with self.database.session() as session:
+            rows = list(session.scalars(query))
+        entries = [{"seq": r.seq, "kind": r.kind, "capability_id": r.capability_id,
+                    "actor": r.actor, "created_at": r.created_at, "leaf_hash": r.leaf_hash,
+                    "body": r.body} for r in rows[:limit]]
+        return entries, (rows[limit].seq if len(rows) > limit else None)
+
     def inclusion_proof(self, seq: int, size: int | None = None) -> dict[str, Any]:
         tree = self.tree()
         size = tree.size if size is None else size

@@ -23,10 +23,11 @@ import logging
 import re
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -757,6 +758,28 @@ def api_recommendation(request: Request, reference: str,
     incident = service.incident(reference)
     return governed.recommend(_caller(principal), incident["reference"],
                               language=_language(request))
+
+
+class AlertOut(BaseModel):
+    id: int
+    identifier: str = Field(description="The CAP 1.2 identifier")
+    headline: str
+    languages: list[str]
+    created_at: datetime
+    incident: str = Field(description="The incident's reference, empty if none")
+    url: str = Field(description="The published CAP XML (public)")
+
+
+@api_router.get("/alerts", response_model=list[AlertOut],
+                summary="Published CAP alerts, newest first")
+def api_alerts(limit: Annotated[int, Query(ge=1, le=200)] = 50,
+               service: DispatchService = Depends(_service)) -> list[AlertOut]:
+    """The alerts the public feed (``/alerts.atom``) carries, with the URL of each CAP
+    document; the XML itself is public at that URL."""
+    return [AlertOut(id=a["id"], identifier=a["identifier"], headline=a["headline"],
+                     languages=a["languages"], created_at=a["created_at"],
+                     incident=a["incident"], url=f"/alerts/{a['id']}.xml")
+            for a in service.alerts(limit)]
 
 
 # -- public alerts ---------------------------------------------------------------------------
