@@ -29,14 +29,60 @@ from accord.core.db import Database
 from accord.core.jobs import reset_queue
 from accord.core.roles import Role
 from accord.core.runtime import get_database, reset_runtime
+from tests import shared_routes
 from tests.helpers import PASSWORD
 
 PG_URL = os.environ.get("ACCORD_TEST_DATABASE_URL", "")
+# Every app the tests build resolves its routes once per process, not once per test (why, and
+# what stays per app: tests/shared_routes.py).
+shared_routes.install()
 _counter = itertools.count()
 
 
 def pytest_report_header() -> str:
     return f"accord test database: {'postgresql' if PG_URL else 'sqlite'}"
+
+
+#: The fixtures through which a test reaches a database (directly or through another fixture).
+DATABASE_FIXTURES = frozenset({"template_database", "database_url", "demo_template"})
+_reads_pg_url: dict[str, bool] = {}
+
+
+def _reaches_database(item: pytest.Item) -> str:
+    """Why ``item`` reaches a database ("" when it cannot): a database fixture in its closure,
+    or a module that reads the PostgreSQL URL itself."""
+    fixtures = DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+    if fixtures:
+        return ", ".join(sorted(fixtures))
+    path = str(getattr(getattr(item, "module", None), "__file__", "") or "")
+    if path not in _reads_pg_url:
+        source = Path(path).read_text(encoding="utf-8") if path.endswith(".py") else ""
+        _reads_pg_url[path] = "ACCORD_TEST_DATABASE_URL" in source or "PG_URL" in source
+    return "reads the PostgreSQL URL" if _reads_pg_url[path] else ""
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``no_db`` every test that cannot reach a database; refuse the mark on one that can.
+
+    A test with no database fixture runs the very same code whichever database the run is
+    given, so scripts/test.sh runs it in the SQLite pass only (``-m "not no_db"`` in the
+    PostgreSQL pass) instead of twice. The mark is derived from the fixtures, not written by
+    hand, so it cannot drift: a test that uses a database fixture, or whose module reads the
+    PostgreSQL URL itself, always runs on both, and a hand-written ``no_db`` on such a test
+    stops the run. A test that asks for a database later (``request.getfixturevalue``) fails
+    in ``database_url``.
+    """
+    wrong = []
+    for item in items:
+        reason = _reaches_database(item)
+        if not reason:
+            item.add_marker(pytest.mark.no_db)
+        elif item.get_closest_marker("no_db") is not None:
+            wrong.append(f"{item.nodeid} ({reason})")
+    if wrong:
+        raise pytest.UsageError("marked no_db but reaches a database (remove the mark):\n  "
+                                + "\n  ".join(wrong))
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +107,11 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 @pytest.fixture
-def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+def database_url(template_database: str, tmp_path: Path,
+                 request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.node.get_closest_marker("no_db") is not None:
+        pytest.fail("a no_db test (it runs in the SQLite pass only) asked for a database: "
+                    "request the database fixture in its signature instead")
     if PG_URL:
         name = f"accord_test_{os.getpid()}_{next(_counter)}"
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
