@@ -186,14 +186,6 @@ def _parse_persons(document: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return persons
 
 
-def export_logged(incident: dict[str, Any], *, recipient: str, user_id: int | None,
-                  legal_basis: str = "police-law-art-2") -> dict[str, Any]:
-    """:func:`export`, recorded in the share log (through the core hook: dispatch does not
-    import the package that keeps it): the EIDO components it holds, the recipient, the legal
-    basis and the SHA-256 of its canonical JSON (sorted keys, UTF-8) — never the content."""
-    import hashlib
-
-
 def canonical(document: dict[str, Any]) -> bytes:
     """The bytes whose digest the share log keeps: sorted keys, UTF-8."""
     return json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
