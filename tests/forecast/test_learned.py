@@ -76,3 +76,16 @@ def test_poisson_irls_recovers_known_coefficients() -> None:
     y = rng.poisson(np.exp(x @ beta)).astype(float)
     fitted = poisson_irls(x, y, ridge=0.0)
     assert fitted == pytest.approx(beta, abs=0.03)
+
+
+def test_with_too_little_history_it_falls_back_to_all_data_counts_and_says_so() -> None:
+    events, _ = stable_hotspots(days=20)
+    fitted = make_method("learned").fit(events, GRID, 20.0, 7.0)
+    assert fitted.validation["selected_by"].startswith("default")
+    assert fitted.params["training_windows"] == 0
+    counts = GRID.counts(events)
+    expected = fitted.predict()
+    # Same ranking as the cells' own counts, at about a week of events in total.
+    assert np.argmax(expected) == np.argmax(counts)
+    assert np.all(np.diff(expected[np.argsort(counts, kind="stable")]) >= -1e-12)
+    assert expected.sum() == pytest.approx(len(events) / 20 * 7, rel=0.3)
