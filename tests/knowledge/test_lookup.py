@@ -44,8 +44,10 @@ def test_cli_must_show_chinese_registration_question(kb: Database, make_user) ->
     assert code == 0 and out["found"]
     top = out["passages"][0]
     assert {"citation", "text", "status", "score"} <= set(top)
-    assert "Exit and Entry Administration Law" in top["citation"]
-    assert "Art. 39" in top["citation"]
+    # The Chinese passage cites its source as a Chinese reader does; the English one is kept
+    # beside it for an English reader.
+    assert top["citation"] == "《中华人民共和国出境入境管理法》（2013年施行）第三十九条"
+    assert top["citations"]["en"] == "Exit and Entry Administration Law of the PRC (2013) Art. 39"
     assert top["text"].startswith("外国人在旅馆以外的处所住宿的")  # verbatim, Chinese version
     assert top["status"] == "verified"
     assert out["ledger_seq"] >= 0 and out["decision_id"]  # ledgered through the gateway

@@ -95,7 +95,7 @@ def case_file_pdf(case: Case, *, deadlines: Sequence[DeadlineStatus],
                else local_time(step.due_at, zone) or "—")
         done = f" · 完成 done {local_time(step.done_at, zone)}" if step.done_at else ""
         doc.line(f"{step.title_zh} / {step.title_en} · {due} · {step.state}{done} · "
-                 f"{step.citation}", size=9.5)
+                 f"{step.citation_zh or step.citation} / {step.citation}", size=9.5)
 
     _heading(doc, SECTIONS[3])
     for statement in case.statements:

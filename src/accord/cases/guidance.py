@@ -149,6 +149,16 @@ class LegalFact:
     rule_zh: str
     note_en: str = ""
     note_zh: str = ""
+    # The source and article as a Chinese reader cites them (《…》第…条): the Chinese UI shows
+    # these, never the English citation.
+    source_zh: str = ""
+    article_zh: str = ""
+
+    def citation(self, language: str = "en") -> str:
+        """Source and article in ``language`` ("zh"/"zh_Hans": the Chinese citation)."""
+        if language.startswith("zh"):
+            return f"{self.source_zh}{self.article_zh}"
+        return f"{self.source} {self.article}"
 
     @property
     def digest(self) -> str:
@@ -158,6 +168,10 @@ class LegalFact:
                 "id": self.id,
                 "source": self.source,
                 "article": self.article,
+                # The Chinese citation is part of what the legal officer confirms: a wrong
+                # article number in Chinese is as wrong as one in English.
+                "source_zh": self.source_zh,
+                "article_zh": self.article_zh,
                 "status": self.status,
                 "rule": {"en": self.rule_en, "zh": self.rule_zh},
                 "note": {"en": self.note_en, "zh": self.note_zh},
@@ -178,6 +192,7 @@ class Treaty:
     citation: str
     mandatory: bool
     period: timedelta
+    citation_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,6 +215,7 @@ class Step:
     requires_interpreter: bool = False  # applies only when the person does not speak Chinese
     note_en: str = ""
     note_zh: str = ""
+    citation_zh: str = ""  # the citation as the Chinese UI shows it
 
 
 @dataclass(frozen=True)
@@ -223,6 +239,7 @@ class Caution:
     text_zh: str
     fact: str = ""
     source: str = ""  # a document section when the caution does not rest on a legal fact
+    source_zh: str = ""  # the same source as the Chinese UI shows it
 
 
 @dataclass(frozen=True)
@@ -239,6 +256,14 @@ class Guidance:
         except KeyError:
             raise UnknownCaseType(value=case_type, choices=", ".join(CASE_TYPES)) from None
 
+    def caution_source(self, caution: Caution, language: str) -> str:
+        """What a caution rests on, cited in ``language``: its legal fact's source and article,
+        or the document it names (never the fact's id)."""
+        zh = language.startswith("zh")
+        if caution.fact and caution.fact in self.facts:
+            return self.facts[caution.fact].citation(language)
+        return caution.source_zh if zh and caution.source_zh else caution.source
+
     def cautions_for(self, case_type: str, nationality: str = "") -> list[Caution]:
         nationality = nationality.upper()
         return [
@@ -254,6 +279,7 @@ _STEP_KEYS = {
     "id",
     "title",
     "citation",
+    "citation_zh",
     "fact",
     "anchor",
     "done_when",
@@ -268,8 +294,8 @@ _STEP_KEYS = {
     "requires_interpreter",
     "note",
 }
-_FACT_KEYS = {"id", "source", "article", "status", "rule", "note"}
-_CAUTION_KEYS = {"id", "case_types", "nationalities", "text", "fact", "source"}
+_FACT_KEYS = {"id", "source", "article", "source_zh", "article_zh", "status", "rule", "note"}
+_CAUTION_KEYS = {"id", "case_types", "nationalities", "text", "fact", "source", "source_zh"}
 
 
 class _File:
@@ -356,6 +382,8 @@ def _load_facts(path: Path) -> dict[str, LegalFact]:
             rule_zh,
             note_en,
             note_zh,
+            file.text(f"{where}.source_zh", raw.get("source_zh")),
+            file.text(f"{where}.article_zh", raw.get("article_zh")),
         )
     if not facts:
         raise file.fail("facts", "no facts")
@@ -374,7 +402,8 @@ def _load_treaties(path: Path, facts: Mapping[str, LegalFact]) -> dict[str, Trea
             raise file.fail(where, "not an ISO 3166-1 alpha-3 code as used in the MRZ")
         if not isinstance(raw, dict):
             raise file.fail(where, "expected a mapping")
-        unknown = sorted(set(raw) - {"name", "fact", "citation", "mandatory", "period"})
+        unknown = sorted(set(raw) - {"name", "fact", "citation", "citation_zh", "mandatory",
+                                      "period"})
         if unknown:
             raise file.fail(where, f"unknown keys: {', '.join(unknown)}")
         name_en, name_zh = file.bilingual(f"{where}.name", raw.get("name"))
@@ -392,6 +421,7 @@ def _load_treaties(path: Path, facts: Mapping[str, LegalFact]) -> dict[str, Trea
             file.text(f"{where}.citation", raw.get("citation")),
             file.flag(f"{where}.mandatory", raw.get("mandatory")),
             period,
+            file.text(f"{where}.citation_zh", raw.get("citation_zh")),
         )
     return treaties
 
@@ -455,6 +485,7 @@ def _load_checklist(
         title_en, title_zh = file.bilingual(f"{where}.title", raw.get("title"))
         note_en, note_zh = file.bilingual(f"{where}.note", raw.get("note"), required=False)
         citation = file.text(f"{where}.citation", raw.get("citation"))
+        citation_zh = file.text(f"{where}.citation_zh", raw.get("citation_zh"))
         fact = file.text(f"{where}.fact", raw.get("fact"))
         if fact not in facts:
             raise file.fail(f"{where}.fact", f"unknown fact id {fact!r}")
@@ -520,6 +551,7 @@ def _load_checklist(
                 ),
                 note_en=note_en,
                 note_zh=note_zh,
+                citation_zh=citation_zh,
             )
         )
     return Checklist(case_type, version, start_event, tuple(steps))
@@ -554,6 +586,10 @@ def _load_cautions(path: Path, facts: Mapping[str, LegalFact]) -> tuple[Caution,
             raise file.fail(f"{where}.fact", f"unknown fact id {fact!r}")
         if not fact and not (isinstance(source, str) and source.strip()):
             raise file.fail(where, "every caution needs a fact id or a source")
+        source_zh = ""
+        if source:
+            # Shown in the Chinese UI instead of the English source.
+            source_zh = file.text(f"{where}.source_zh", raw.get("source_zh"))
         text_en, text_zh = file.bilingual(f"{where}.text", raw.get("text"))
         cautions.append(
             Caution(
@@ -564,6 +600,7 @@ def _load_cautions(path: Path, facts: Mapping[str, LegalFact]) -> tuple[Caution,
                 text_zh,
                 str(fact),
                 str(source).strip(),
+                source_zh,
             )
         )
     return tuple(cautions)
@@ -699,6 +736,12 @@ class DeadlineStatus:
     note_zh: str = ""
     fact_note_en: str = ""
     fact_note_zh: str = ""
+    citation_zh: str = ""
+
+    def citation_in(self, language: str) -> str:
+        """The legal basis as the reader of ``language`` cites it (Chinese in the Chinese UI)."""
+        return self.citation_zh if language.startswith("zh") and self.citation_zh else (
+            self.citation)
 
     @property
     def state_label(self) -> str:
@@ -716,6 +759,7 @@ class DeadlineStatus:
             "step": self.step_id,
             "title": {"en": self.title_en, "zh": self.title_zh},
             "citation": self.citation,
+            "citation_zh": self.citation_zh,
             "fact": self.fact_id,
             "fact_status": self.fact_status,
             "anchor": self.anchor,
@@ -755,6 +799,7 @@ def _evaluate(
     confirmations: Mapping[str, Confirmation],
 ) -> DeadlineStatus:
     fact_id, citation, period = step.fact, step.citation, step.period
+    citation_zh = step.citation_zh
     applicable, note_en, note_zh = True, step.note_en, step.note_zh
     if step.treaty:
         treaty = guidance.treaties.get(nationality)
@@ -769,6 +814,7 @@ def _evaluate(
             )
         else:
             fact_id, citation, period = treaty.fact, treaty.citation, treaty.period
+            citation_zh = treaty.citation_zh
             note_en, note_zh = treaty.name_en, treaty.name_zh
     if step.requires_interpreter and speaks_chinese:
         applicable = False
@@ -779,6 +825,7 @@ def _evaluate(
         "title_en": step.title_en,
         "title_zh": step.title_zh,
         "citation": citation,
+        "citation_zh": citation_zh,
         "fact_id": fact_id,
         "fact_status": shown_status(fact, confirmations),
         "without_delay": step.without_delay,

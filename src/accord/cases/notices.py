@@ -323,9 +323,11 @@ def _basis(case: Case, lang: str, tz: str) -> str:
         )
     parts = []
     for step in steps:
-        title = step.title_zh if lang == "zh" else step.title_en
-        parts.append(f"{title} ({step.citation})")
-    return "; ".join(parts)
+        if lang == "zh":
+            parts.append(f"{step.title_zh}（{step.citation_in('zh')}）")
+        else:
+            parts.append(f"{step.title_en} ({step.citation})")
+    return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
 
 def _rtl_family(pdf: Any) -> str:

@@ -185,9 +185,14 @@ def reset_sync_cache() -> None:
         _synced.clear()
 
 
-def _passage_view(passage: Passage, item: Ranked) -> dict[str, Any]:
+def _passage_view(passage: Passage, item: Ranked,
+                  versions: list[Passage] | None = None) -> dict[str, Any]:
+    # The citation in each language the passage exists in: a page shows the one of its
+    # reader's language, whatever the language of the quoted text.
+    citations = {v.language: v.citation for v in versions or [passage]}
     return {
         "id": passage.id, "key": passage.key, "citation": passage.citation,
+        "citations": citations,
         "text": passage.text, "status": passage.status, "status_note": passage.status_note,
         "score": round(item.cosine, 4), "rank": item.rank, "language": passage.language,
         "document": passage.document, "section": passage.section, "version": passage.version,
@@ -221,7 +226,7 @@ def lookup(session: Session, question: str, *, top: int = 3,
             if not versions:
                 continue
             pick = next((v for v in versions if v.language == shown), versions[0])
-            passages.append(_passage_view(pick, item))
+            passages.append(_passage_view(pick, item, versions))
     return {
         "question": question, "language": language, "found": found,
         "message": "" if found else "no passage found",

@@ -56,11 +56,20 @@ class PassageSpec:
                                          ensure_ascii=False).encode()).hexdigest()
 
 
-def fact_status(fact: LegalFact) -> tuple[str, str]:
-    """(status, note): partly verified facts show as unverified, with the data's note."""
+#: A fact's status in the data, as the note of a passage says it (partly verified facts show
+#: as unverified, so the note tells which it was).
+_DATA_STATUS_ZH = {"verified": "已核实", "partly-verified": "部分核实", "unverified": "未核实"}
+
+
+def fact_status(fact: LegalFact, language: str = "en") -> tuple[str, str]:
+    """(status, note in ``language``): partly verified facts show as unverified, with the
+    data's note."""
+    zh = language == "zh"
+    note = fact.note_zh if zh else fact.note_en
     if fact.status == "verified":
-        return "verified", fact.note_en
-    return "unverified", fact.note_en or f"status in the data: {fact.status}"
+        return "verified", note
+    return "unverified", note or (f"数据中的状态：{_DATA_STATUS_ZH.get(fact.status, fact.status)}"
+                                  if zh else f"status in the data: {fact.status}")
 
 
 def _fact_link(fact_id: str) -> str:
@@ -75,14 +84,18 @@ def _year(source: str) -> str:
 def legal_fact_passages(guidance: Guidance) -> list[PassageSpec]:
     out = []
     for fact in guidance.facts.values():
-        status, note = fact_status(fact)
         year = _year(fact.source)
         for lang, text in (("en", fact.rule_en), ("zh", fact.rule_zh)):
+            # Each language's passage cites its source as a reader of that language does.
+            status, note = fact_status(fact, lang)
+            zh = lang == "zh"
             out.append(PassageSpec(
-                key=f"fact:{fact.id}", kind="legal-fact", document=fact.source,
-                section=fact.article, version=f"legal_facts.yaml ({year} text)" if year
+                key=f"fact:{fact.id}", kind="legal-fact",
+                document=fact.source_zh if zh else fact.source,
+                section=fact.article_zh if zh else fact.article,
+                version=f"legal_facts.yaml ({year} text)" if year
                 else "legal_facts.yaml", effective_date=None, language=lang,
-                citation=f"{fact.source} {fact.article}", status=status, status_note=note,
+                citation=fact.citation(lang), status=status, status_note=note,
                 source_link=_fact_link(fact.id), text=text))
     return out
 
@@ -93,7 +106,6 @@ def guidance_passages(guidance: Guidance) -> list[PassageSpec]:
     for case_type, checklist in sorted(guidance.checklists.items()):
         for step in checklist.steps:
             fact = guidance.facts.get(step.fact)
-            status, note = fact_status(fact) if fact else ("unverified", "")
             texts = {"en": " ".join(p for p in (step.title_en, step.note_en) if p),
                      "zh": " ".join(p for p in (step.title_zh, step.note_zh) if p)}
             key = f"step:{step.id}"
@@ -103,11 +115,13 @@ def guidance_passages(guidance: Guidance) -> list[PassageSpec]:
                 continue
             seen[key] = texts["en"]
             for lang, text in texts.items():
+                status, note = fact_status(fact, lang) if fact else ("unverified", "")
                 out.append(PassageSpec(
                     key=key, kind="guidance",
                     document=f"Accord case guidance ({checklist.version_label})",
                     section=step.id, version=str(checklist.version), effective_date=None,
-                    language=lang, citation=step.citation, status=status, status_note=note,
+                    language=lang, citation=step.citation_zh if lang == "zh" else step.citation,
+                    status=status, status_note=note,
                     source_link=_fact_link(step.fact) if fact else "", text=text))
     return out
 
@@ -116,12 +130,10 @@ def caution_passages(guidance: Guidance) -> list[PassageSpec]:
     out = []
     for caution in guidance.cautions:
         fact = guidance.facts.get(caution.fact) if caution.fact else None
-        if fact is not None:
-            status, note = fact_status(fact)
-            citation, link = f"{fact.source} {fact.article}", _fact_link(fact.id)
-        else:
-            status, note, citation, link = "unverified", "", caution.source, ""
         for lang, text in (("en", caution.text_en), ("zh", caution.text_zh)):
+            status, note = fact_status(fact, lang) if fact else ("unverified", "")
+            citation = guidance.caution_source(caution, lang)
+            link = _fact_link(fact.id) if fact else ""
             out.append(PassageSpec(
                 key=f"caution:{caution.id}", kind="caution", document="Accord procedural cautions",
                 section=caution.id, version="cautions.yaml", effective_date=None, language=lang,
@@ -140,6 +152,12 @@ class CulturalEntry:
     text_en: str
     text_zh: str
     version: int
+    citation_zh: str = ""
+
+    def citation_in(self, language: str) -> str:
+        """The source as the reader of ``language`` cites it."""
+        return self.citation_zh if language.startswith("zh") and self.citation_zh else (
+            self.citation)
 
 
 #: Words that would make a statement about a group rather than a stated need or a procedure.
@@ -178,13 +196,18 @@ def load_cultural(path: Path = CULTURAL_FILE,
             if raw.get("status", status) != status:
                 raise ValueError(f"{path.name}: {entry_id} says {raw['status']} but its fact "
                                  f"{fact.id} is {status}")
-            citation, link = f"{fact.source} {fact.article}", _fact_link(fact.id)
+            citation, link = fact.citation("en"), _fact_link(fact.id)
+            citation_zh = fact.citation("zh")
         elif raw.get("source"):
             status = str(raw.get("status", "unverified"))
             if status != "unverified":
                 raise ValueError(f"{path.name}: {entry_id} has no verified fact behind it; "
                                  "its status is unverified until a legal officer confirms it")
             citation = f"{raw['source']} {raw.get('section', '')}".strip()
+            if not raw.get("source_zh"):
+                raise ValueError(f"{path.name}: {entry_id} needs source_zh (and section_zh): "
+                                 "the Chinese UI cites the source in Chinese")
+            citation_zh = f"{raw['source_zh']}{raw.get('section_zh', '')}".strip()
             link = ""
         else:
             raise ValueError(f"{path.name}: {entry_id} names no source")
@@ -193,7 +216,7 @@ def load_cultural(path: Path = CULTURAL_FILE,
             raise ValueError(f"{path.name}: {entry_id} names needs a person cannot state on the "
                              f"case page: {', '.join(sorted(unknown))}")
         entries.append(CulturalEntry(entry_id, tuple(raw.get("needs") or ()), status, citation,
-                                     link, text["en"], text["zh"], version))
+                                     link, text["en"], text["zh"], version, citation_zh))
     return entries
 
 
@@ -209,7 +232,8 @@ def need_guidance(needs: Sequence[str], language: str) -> list[NeedGuidance]:
             continue
         out.append(NeedGuidance(
             need=matched, text=entry.text_zh if language == "zh" else entry.text_en,
-            citation=entry.citation, status=entry.status, source_link=entry.source_link,
+            citation=entry.citation_in(language), status=entry.status,
+            source_link=entry.source_link,
             link=f"/knowledge/guidance?need={matched}"))
     return out
 
@@ -218,7 +242,7 @@ def cultural_passages(entries: list[CulturalEntry]) -> list[PassageSpec]:
     return [PassageSpec(
         key=f"cultural:{e.id}", kind="cultural", document="Accord cross-cultural guidance",
         section=e.id, version=f"cultural.yaml v{e.version}", effective_date=None,
-        language=lang, citation=e.citation, status=e.status, status_note="",
+        language=lang, citation=e.citation_in(lang), status=e.status, status_note="",
         source_link=e.source_link, text=text)
         for e in entries for lang, text in (("en", e.text_en), ("zh", e.text_zh))]
 

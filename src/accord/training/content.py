@@ -24,7 +24,8 @@ def _steps(database: Database, case_type: str) -> list[dict[str, Any]]:
     for step in guidance.checklist(case_type).steps:
         fact = guidance.facts[step.fact]
         steps.append({"id": step.id, "title_en": step.title_en, "title_zh": step.title_zh,
-                      "citation": step.citation, "fact": fact.id, "source": fact.source,
+                      "citation": step.citation, "citation_zh": step.citation_zh,
+                      "fact": fact.id, "source": fact.source,
                       "article": fact.article, "status": shown_status(fact, confirmations),
                       "rule_en": fact.rule_en, "rule_zh": fact.rule_zh,
                       "period": str(step.period) if step.period else "",

@@ -60,7 +60,7 @@ class Option:
 
     key: str  # "<case type>/<step id>"
     title: Text
-    citation: str
+    citation: Text
     required: bool  # a step of this case's checklist that applies to what happened
     applies_elsewhere: bool  # a step of this checklist that does not apply here
     fact_status: str
@@ -160,7 +160,8 @@ def options(found: Scenario, confirmations: Any = None) -> list[Option]:
         fact = guidance.facts[step.fact]
         own = case_type == found.case_type
         required = own and applies(found, step, guidance.treaties)
-        result.append(Option(key, Text(step.title_en, step.title_zh), step.citation,
+        result.append(Option(key, Text(step.title_en, step.title_zh),
+                             Text(step.citation, step.citation_zh),
                              required, own and not required,
                              shown_status(fact, confirmations or {}),
                              # every step with a stated period gets a deadline to choose, a
@@ -183,7 +184,7 @@ def label(period: timedelta) -> str:
 class Feedback:
     key: str
     title: Text
-    citation: str
+    citation: Text
     verdict: str  # "met" | "missed" | "not-this-procedure" | "does-not-apply" | "wrong-deadline"
     expected_deadline: str = ""
 

@@ -61,8 +61,14 @@ def case_cautions(case: Case) -> list[Caution]:
     return get_guidance().cautions_for(case.case_type, person.nationality if person else "")
 
 
+def caution_source(caution: Caution, language: str) -> str:
+    """What a caution rests on, cited in the reader's language."""
+    return get_guidance().caution_source(caution, language)
+
+
 # The case page (another module) includes cases/_deadlines.html, which shows the cautions.
 environment.globals.setdefault("case_cautions", case_cautions)
+environment.globals.setdefault("caution_source", caution_source)
 
 case_access = require_roles(Role.OFFICER, Role.SUPERVISOR)
 legal_access = require_roles(Role.LEGAL, Role.ADMIN)
@@ -435,12 +441,16 @@ def _facts_page(
     views = service.facts()
     users = {v.latest.by_user for v in views if v.latest and v.latest.by_user}
     guidance = get_guidance()
-    used: dict[str, list[str]] = {}
+    # Which steps and treaties rest on each fact, by their titles (never their ids).
+    used: dict[str, list[dict[str, str]]] = {}
     for checklist in guidance.checklists.values():
         for step in checklist.steps:
-            used.setdefault(step.fact, []).append(f"{checklist.case_type}: {step.id}")
-    for code, treaty in guidance.treaties.items():
-        used.setdefault(treaty.fact, []).append(f"treaty {code}")
+            used.setdefault(step.fact, []).append(
+                {"case_type": checklist.case_type, "title_en": step.title_en,
+                 "title_zh": step.title_zh})
+    for treaty in guidance.treaties.values():
+        used.setdefault(treaty.fact, []).append(
+            {"case_type": "", "title_en": treaty.name_en, "title_zh": treaty.name_zh})
     return render(
         request,
         "legal/facts.html",
@@ -448,6 +458,7 @@ def _facts_page(
             **_guidance_context(request),
             "views": views,
             "used": used,
+            "case_types": CASE_TYPES,
             "error": error,
             "error_for": error_for,
             "message": message,
