@@ -381,3 +381,75 @@ def test_start_from_an_interview_report_follows_the_reports_access_rule(
     with database.session() as session:
         rows = session.execute(select(Conversation.report_ref, Conversation.case_ref)).all()
     assert rows == [(draft.reference, "")]
+
+
+# -- language ID of what the person typed: a suggestion on the tablet, never a switch ------------
+def _langid_output(language: str, score: float, *, short: bool = False,
+                   close: list[str] | None = None) -> dict[str, object]:
+    from accord.interpret.langid import CONFIDENCE_FLOOR, SHORT_CONFIDENCE_FLOOR
+
+    return {"language": language, "candidates": [{"language": language, "score": score}],
+            "short": short, "floor": SHORT_CONFIDENCE_FLOOR if short else CONFIDENCE_FLOOR,
+            "close_languages": close or []}
+
+
+def test_a_suggestion_needs_another_phrasebook_language_above_the_floor() -> None:
+    from accord.interpret.conversation import LanguageSuggestion, language_suggestion
+
+    assert language_suggestion(_langid_output("ru", 0.93), "vi") == LanguageSuggestion(
+        "ru", 0.93, False)
+    assert language_suggestion(_langid_output("vi", 0.99), "vi") is None  # what they chose
+    assert language_suggestion(_langid_output("ru", 0.45), "vi") is None  # below 0.5
+    # Short input: the stricter floor.
+    assert language_suggestion(_langid_output("ru", 0.7, short=True), "vi") is None
+    assert language_suggestion(_langid_output("ru", 0.85, short=True), "vi") is not None
+    # No phrasebook in Uzbek: nothing to switch to.
+    assert language_suggestion(_langid_output("uz", 0.9), "vi") is None
+    # Cyrillic Uzbek read as Russian: the close language is named ("ask the person").
+    found = language_suggestion(_langid_output("ru", 0.9, short=True, close=["ru", "uz"]), "vi")
+    assert found is not None and found.language == "ru" and found.also == ("uz",)
+    assert language_suggestion({"language": "", "candidates": [], "floor": 0.5}, "vi") is None
+
+
+def test_text_in_another_language_is_answered_with_a_question_not_a_switch(
+        client: TestClient, tablet: TestClient, make_user,  # type: ignore[no-untyped-def]
+        database: Database) -> None:
+    officer = make_user("cv.langid", Role.OFFICER)
+    case_ref = add_case(database, "FR-2026-000911", officer.id)
+    csrf = login(client, "cv.langid")
+    reference, code = _start(client, csrf, case_ref)
+    _join(tablet, code)
+    token = _tablet_csrf(tablet)
+    tablet.post("/conversation/tablet/language", data={"language": "fr", "csrf_token": token})
+
+    said = tablet.post("/conversation/tablet/say", data={
+        "text": "Вчера вечером в метро у меня украли паспорт и телефон", "csrf_token": token},
+        follow_redirects=False)
+    assert said.status_code == 303 and said.headers["location"] == \
+        "/conversation/tablet?suggest=ru"
+    page = html.unescape(tablet.get(said.headers["location"]).text)
+    box = page.split('data-testid="language-suggestion"')[1].split("</section>")[0]
+    assert "Ce texte semble être en Русский. Changer de langue ?" in box  # their choice
+    assert "Похоже, это Русский. Переключить язык?" in box  # and the one suggested
+    assert 'value="ru"' in box and "Français" in box
+    with database.session() as session:  # nothing switched by itself
+        assert session.scalar(select(Conversation.language).where(
+            Conversation.reference == reference)) == "fr"
+
+    # French text: no question; a crafted query naming no other phrasebook language: none.
+    plain = tablet.post("/conversation/tablet/say", data={
+        "text": "Hier soir, on m'a volé mon passeport et mon téléphone dans le métro",
+        "csrf_token": token}, follow_redirects=False)
+    assert plain.headers["location"] == "/conversation/tablet"
+    for query in ("suggest=fr", "suggest=xx", "suggest=uz", "suggest=ru&also=<b>"):
+        shown = tablet.get(f"/conversation/tablet?{query}").text
+        assert ('data-testid="language-suggestion"' in shown) == query.startswith(
+            "suggest=ru"), query
+        assert "<b>" not in shown.split('data-testid="say-form"')[0].split("<main")[-1]
+
+    # The person's tap is what switches.
+    assert tablet.post("/conversation/tablet/language", data={
+        "language": "ru", "csrf_token": token}, follow_redirects=False).status_code == 303
+    with database.session() as session:
+        assert session.scalar(select(Conversation.language).where(
+            Conversation.reference == reference)) == "ru"

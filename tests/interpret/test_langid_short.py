@@ -39,3 +39,17 @@ def test_malay_phrase_asks_the_person_and_long_spanish_does_not() -> None:
     russian = langid.run_langid({"text": "Вчера вечером у меня на вокзале украли сумку с "
                                          "документами и деньгами"}).output
     assert russian["language"] == "ru" and not russian["ask_person"]
+
+
+def test_long_cyrillic_uzbek_is_never_silently_russian() -> None:
+    """fastText calls a long Cyrillic Uzbek sentence Russian with no "uz" in its top 3; its
+    letters ў қ ғ ҳ (not Russian) make it a uz/ru question for the person at any length."""
+    text = ("Менинг телефонимни метрода ўғирлашди, ичида барча ҳужжатларимнинг расмлари "
+            "бор эди")
+    assert not langid.is_short(text)
+    out = langid.run_langid({"text": text}).output
+    assert out["language"] == "ru" and "uz" not in [c["language"] for c in out["candidates"]]
+    assert out["ask_person"] and out["close_languages"] == ["ru", "uz"] and out["uncertain"]
+    # Long plain Russian stays Russian, without the question.
+    assert langid.close_languages("ru", ["ru", "bg", "uk"], short=False,
+                                  text="Вчера вечером у меня украли сумку") == []

@@ -167,6 +167,33 @@ def _digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class LanguageSuggestion:
+    """What the tablet asks after the person typed: "This looks like <language> — switch?".
+    Only a question: the person's own choice of language stays the rule until they tap."""
+
+    language: str  # a phrasebook language other than the one the person chose
+    score: float
+    short: bool
+    also: tuple[str, ...] = ()  # close languages it may be instead ("ask the person")
+
+
+def language_suggestion(output: dict[str, Any], chosen: str) -> LanguageSuggestion | None:
+    """From ``interpret.langid``'s output: a suggestion only when its top guess is another
+    phrasebook language and clears the floor (the stricter one for short input). A top guess
+    in a close group (uz/ru, ms/id …) names the group's other members, so Cyrillic Uzbek is
+    never offered as plain Russian."""
+    top = str(output.get("language") or "")
+    candidates = output.get("candidates") or []
+    if top == chosen or top not in LANGUAGES or not candidates:
+        return None
+    score = float(candidates[0]["score"])
+    if score < float(output["floor"]):
+        return None
+    also = tuple(c for c in output.get("close_languages", ()) if c not in (top, chosen))
+    return LanguageSuggestion(top, round(score, 3), bool(output.get("short")), also)
+
+
 class ConversationService:
     """Every step of a conversation; the web routes and the transcript command call these."""
 
@@ -474,6 +501,29 @@ class ConversationService:
             session.flush()
             self._event(session, conversation_id, "person-said", turn.id)
             return _turn_view(turn)
+
+    def suggest_language(self, token: str, text: str) -> LanguageSuggestion | None:
+        """Language ID of what the person typed (``interpret.langid`` through the gateway, on
+        the officer's account, like the match): a suggestion for the tablet, or None. A refused
+        or failed call suggests nothing — the person's choice stands."""
+        from accord.core.gateway.service import GatewayRequest
+
+        text = " ".join(str(text).split())[:2000]
+        with self.database.session() as session:
+            row = self._by_token(session, token)
+            self._live(row)
+            chosen = row.language
+            officer = self._officer_caller(session, row)
+            purpose, basis, case_ref = row.purpose, row.legal_basis, row.case_ref
+        if not text or not chosen or self.gateway is None:
+            return None
+        try:
+            result = self.gateway.invoke(officer, GatewayRequest(
+                capability_id="interpret.langid", purpose=purpose, legal_basis=basis,
+                inputs={"text": text}, case_ref=case_ref))
+        except AccordError:
+            return None
+        return language_suggestion(result.output, chosen)
 
     def person_confirm(self, token: str, turn_id: int, entry_id: str) -> TurnView:
         """The person tapped ``entry_id``: the confirmed interpretation, stored and ledgered

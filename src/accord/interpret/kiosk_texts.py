@@ -147,8 +147,47 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "Không nghe rõ. Hãy nói lại hoặc viết ra.",
         "th": "ไม่ได้ยินชัดเจน กรุณาพูดอีกครั้งหรือเขียน",
     },
+    # The language-ID suggestion after the person typed (shown in the chosen language and in
+    # the suggested one; the person taps a language name, nothing switches by itself).
+    "looks_like": {
+        "zh": "这段文字看起来像{name}。要切换语言吗？",
+        "en": "This looks like {name}. Switch?",
+        "ru": "Похоже, это {name}. Переключить язык?",
+        "fr": "Ce texte semble être en {name}. Changer de langue ?",
+        "es": "Parece que está escrito en {name}. ¿Cambiar de idioma?",
+        "de": "Das sieht nach {name} aus. Sprache wechseln?",
+        "pt": "Parece estar escrito em {name}. Mudar de língua?",
+        "ja": "{name}のようです。言語を切り替えますか？",
+        "ko": "{name}(으)로 보입니다. 언어를 바꾸시겠습니까?",
+        "ar": "يبدو أن النص بلغة {name}. هل تريد تغيير اللغة؟",
+        "vi": "Có vẻ đây là {name}. Chuyển ngôn ngữ?",
+        "th": "ข้อความนี้ดูเหมือนเป็นภาษา {name} ต้องการเปลี่ยนภาษาไหม",
+    },
+    "may_also_be": {
+        "zh": "也可能是{names}。如果是，请要求翻译人员。",
+        "en": "It may also be {names}. If so, ask for an interpreter.",
+        "ru": "Возможно, это {names}. Если так, попросите переводчика.",
+        "fr": "Ce peut aussi être {names}. Dans ce cas, demandez un interprète.",
+        "es": "También puede ser {names}. En ese caso, pida un intérprete.",
+        "de": "Es könnte auch {names} sein. Bitten Sie dann um einen Dolmetscher.",
+        "pt": "Também pode ser {names}. Nesse caso, peça um intérprete.",
+        "ja": "{names}の可能性もあります。その場合は通訳を頼んでください。",
+        "ko": "{names}일 수도 있습니다. 그렇다면 통역사를 요청하세요.",
+        "ar": "قد يكون أيضًا {names}. في هذه الحالة اطلب مترجمًا.",
+        "vi": "Cũng có thể là {names}. Nếu vậy, hãy yêu cầu phiên dịch viên.",
+        "th": "อาจเป็น {names} ก็ได้ หากใช่ กรุณาขอล่าม",
+    },
     "prompt": CONFIRM_PROMPT,
     "none_of_these": NONE_OF_THESE,
+}
+
+
+#: Endonyms of the languages language ID confuses with a phrasebook language (its close
+#: groups): named on the tablet when the text may be one of them. No phrasebook exists in
+#: these, so the person is told to ask for an interpreter.
+CLOSE_ENDONYMS: dict[str, str] = {
+    "uz": "Oʻzbekcha", "ms": "Bahasa Melayu", "id": "Bahasa Indonesia", "hi": "हिन्दी",
+    "mr": "मराठी", "ur": "اردو", "sr": "Српски", "hr": "Hrvatski", "bs": "Bosanski",
 }
 
 

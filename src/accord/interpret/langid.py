@@ -32,6 +32,11 @@ CLOSE_GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"ms", "id"}), frozenset({"uz", "ru"}), frozenset({"hi", "mr"}),
     frozenset({"ur", "hi"}), frozenset({"sr", "hr", "bs"}),
 )
+#: Letters of Uzbek Cyrillic that Russian does not have. fastText reads long Cyrillic Uzbek as
+#: Russian (0.3–0.6, often with no "uz" among its top 3), so a text called Russian that has
+#: them is marked uz/ru "ask the person" at any length: Cyrillic Uzbek is never silently
+#: Russian.
+UZBEK_CYRILLIC = frozenset("ўқғҳЎҚҒҲ")
 RULE = "the person's own choice of language is the rule; this is only a suggestion"
 
 # Names for the languages Accord's users meet most; others are shown by code.
@@ -94,11 +99,15 @@ def is_short(text: str) -> bool:
     return letters < SHORT_CHARS if unspaced else len(words) < SHORT_WORDS
 
 
-def close_languages(top: str, candidates: list[str], short: bool) -> list[str]:
-    """The languages the person must choose between (empty when no close pair applies)."""
+def close_languages(top: str, candidates: list[str], short: bool, text: str = "") -> list[str]:
+    """The languages the person must choose between (empty when no close pair applies): the
+    top guess's close group when the text is short, when another member is among the
+    candidates, or (uz/ru) when the text has letters of Uzbek Cyrillic."""
+    uzbek_letters = any(c in UZBEK_CYRILLIC for c in text)
     found: set[str] = set()
     for group in CLOSE_GROUPS:
-        if top in group and (short or any(c in group for c in candidates if c != top)):
+        if top in group and (short or any(c in group for c in candidates if c != top)
+                             or (uzbek_letters and group == frozenset({"uz", "ru"}))):
             found |= group
     return sorted(found)
 
@@ -109,7 +118,7 @@ def run_langid(inputs: Mapping[str, Any]) -> ModelOutput:
     top = guesses[0]
     short = is_short(text)
     floor = SHORT_CONFIDENCE_FLOOR if short else CONFIDENCE_FLOOR
-    close = close_languages(top["language"], [g["language"] for g in guesses], short)
+    close = close_languages(top["language"], [g["language"] for g in guesses], short, text)
     uncertain = top["score"] < floor or bool(close)
     explanation = (
         f"fastText character n-gram model; top guess {top['language']} "

@@ -49,7 +49,7 @@ from accord.interpret.conversation import (
     Started,
     TooManyAttempts,
 )
-from accord.interpret.kiosk_texts import TEXTS, texts_for
+from accord.interpret.kiosk_texts import CLOSE_ENDONYMS, TEXTS, texts_for
 from accord.interpret.phrasebook import ENDONYMS, LANGUAGES, RTL, get_phrasebook
 from accord.interpret.routes.interviews import NO_LISTEN
 from accord.web import uploads
@@ -421,7 +421,27 @@ def tablet_page(request: Request, settings: Settings = Depends(get_settings_dep)
     return render(request, template, {
         **_tablet_context(service, token, view), "suggested": _suggested(request),
         "error": request.query_params.get("error", "")[:32],
+        "switch": _switch_suggestion(request, view.language),
     }, headers={"Cache-Control": "no-store"})
+
+
+def _switch_suggestion(request: Request, chosen: str) -> dict[str, Any] | None:
+    """The language-ID suggestion named in the query (after the person typed), in the chosen
+    language and in the suggested one; anything but a phrasebook language other than the
+    chosen one shows nothing."""
+    suggested = request.query_params.get("suggest", "")
+    if not chosen or suggested not in LANGUAGES or suggested == chosen:
+        return None
+    also = [CLOSE_ENDONYMS[c] for c in request.query_params.get("also", "")[:40].split(",")
+            if c in CLOSE_ENDONYMS]
+    lines = []
+    for lang in (chosen, suggested):
+        t = texts_for(lang)
+        lines.append({"lang": lang, "rtl": lang in RTL,
+                      "text": t["looks_like"].format(name=ENDONYMS[suggested]),
+                      "also": t["may_also_be"].format(names=", ".join(also)) if also else ""})
+    return {"language": suggested, "endonym": ENDONYMS[suggested],
+            "chosen_endonym": ENDONYMS[chosen], "lines": lines}
 
 
 @tablet_router.get("/tablet/panel")
@@ -492,7 +512,15 @@ def tablet_say(request: Request, text: str = Form(""), csrf_token: str = Form(""
         if failed.status == 422:
             return _back("empty")
         raise
-    return _back()
+    suggestion = service.suggest_language(token, text)
+    if suggestion is None:
+        return _back()
+    # Only a question on the person's own screen (the langid call itself is ledgered): the
+    # page shows it once, and only a tap on a language name changes anything.
+    query = f"suggest={suggestion.language}"
+    if suggestion.also:
+        query += "&also=" + ",".join(suggestion.also)
+    return RedirectResponse(f"/conversation/tablet?{query}", status_code=303)
 
 
 @tablet_router.post("/tablet/confirm")
