@@ -3,6 +3,8 @@
     python bench/knowledge.py [--json] [--write]   # the gold set (data/knowledge_gold.yaml)
     python bench/knowledge.py --calibrate          # choose the threshold on the separate
                                                    # calibration set and store it
+    python bench/knowledge.py --rules              # other "no passage" rules, leave-one-out
+                                                   # on the calibration set only
 
 The gold set is never used for calibration. Each question lists the passage keys that answer
 it (a fact and the cautions restating it are all acceptable); an empty list means that the base
@@ -151,6 +153,93 @@ def calibrate(database: Any) -> dict[str, Any]:
                           for r, lang, a in scored])}
 
 
+def _features(database: Any) -> list[dict[str, Any]]:
+    """Per calibration question: what a decision rule may look at (never the gold set)."""
+    from accord.knowledge import index, lexicon
+    from accord.knowledge.retrieval import _collapse, _vectors, question_language, rank
+
+    rows = []
+    with database.session() as session:
+        ids, keys, _, _ = _vectors(session)
+        key_of = dict(zip(ids, keys, strict=True))
+        for item in _load(CALIBRATION):
+            ranked, e5 = rank(session, item["q"], "fusion")
+            top, second = ranked[0], ranked[1]
+            words = index.terms(item["q"])
+            lexical = _collapse(index.search(session, words, limit=100), key_of)
+            expanded = _collapse(index.search(session, words + lexicon.expand(words),
+                                              limit=100), key_of)
+            word_rank = min(lexical.index(top.key) + 1 if top.key in lexical else 999,
+                            expanded.index(top.key) + 1 if top.key in expanded else 999)
+            rows.append({
+                "should": bool(item["expect"]), "language": question_language(item["q"]),
+                "cosine": top.cosine, "word_rank": word_rank, "margin": top.fused - second.fused,
+                "e5_agrees": max(e5, key=lambda k: e5[k]) == top.key,
+                "use_agrees": max(ranked, key=lambda r: r.use_cosine).key == top.key})
+    return rows
+
+
+def compare_rules(database: Any) -> dict[str, Any]:
+    """Decision rules for "no passage found", each fitted on the calibration set and scored
+    out of sample by leave-one-out (fit on 108, decide the 109th): the current rule against
+    the two encoders' agreement, a margin between the top two keys, and a looser or stricter
+    word check. Only the calibration set is read."""
+    from accord.knowledge.retrieval import WORD_LANGUAGES
+
+    rows = _features(database)
+    cosines = sorted({r["cosine"] for r in rows})
+    thresholds = [(a + b) / 2 for a, b in itertools.pairwise(cosines)]
+    margins = sorted({r["margin"] for r in rows})
+    margin_grid = [0.0, *[(a + b) / 2 for a, b in itertools.pairwise(margins)][::3]]
+
+    def words(r: dict[str, Any], k: int) -> bool:
+        return r["word_rank"] <= k or r["language"] not in WORD_LANGUAGES
+
+    rules: dict[str, tuple[Any, list[tuple[float, ...]]]] = {
+        "current: e5 cosine ≥ t and word top-3": (
+            lambda r, t: r["cosine"] >= t and words(r, 3), [(t,) for t in thresholds]),
+        "+ e5 and fusion agree on the top key": (
+            lambda r, t: r["cosine"] >= t and words(r, 3) and r["e5_agrees"],
+            [(t,) for t in thresholds]),
+        "+ USE or e5 agrees with the fusion": (
+            lambda r, t: r["cosine"] >= t and words(r, 3) and (r["e5_agrees"]
+                                                                or r["use_agrees"]),
+            [(t,) for t in thresholds]),
+        "+ fused margin top-1 − top-2 ≥ m": (
+            lambda r, t, m: r["cosine"] >= t and words(r, 3) and r["margin"] >= m,
+            [(t, m) for t in thresholds[::2] for m in margin_grid]),
+        "words or a margin ≥ m (either)": (
+            lambda r, t, m: r["cosine"] >= t and (words(r, 3) or r["margin"] >= m),
+            [(t, m) for t in thresholds[::2] for m in margin_grid]),
+        "word check top-1 (key terms)": (
+            lambda r, t: r["cosine"] >= t and words(r, 1), [(t,) for t in thresholds]),
+        "word check top-k, k fitted (1,2,3,5,10)": (
+            lambda r, t, k: r["cosine"] >= t and words(r, int(k)),
+            [(t, k) for t in thresholds for k in (1, 2, 3, 5, 10)]),
+    }
+
+    def right(rule: Any, subset: list[dict[str, Any]], params: tuple[float, ...]) -> int:
+        return sum(rule(r, *params) == r["should"] for r in subset)
+
+    out = {}
+    for name, (rule, grid) in rules.items():
+        fitted = max(grid, key=lambda p, rule=rule: right(rule, rows, p))
+        held_out = refused = refused_right = 0
+        for i, r in enumerate(rows):
+            rest = rows[:i] + rows[i + 1:]
+            params = max(grid, key=lambda p, rule=rule, rest=rest: right(rule, rest, p))
+            decided = rule(r, *params)
+            held_out += decided == r["should"]
+            refused += not decided
+            refused_right += not decided and not r["should"]
+        out[name] = {"in_sample": right(rule, rows, fitted), "leave_one_out": held_out,
+                     "loo_no_passage_precision": round(refused_right / (refused or 1), 4),
+                     "loo_no_passage_recall": round(
+                         refused_right / (sum(not r["should"] for r in rows) or 1), 4),
+                     "fitted": [round(x, 4) for x in fitted]}
+    return {"calibration_questions": len(rows), "rules": out}
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -159,6 +248,9 @@ def main(argv: list[str]) -> int:
                         help="write the figures to bench/results/knowledge.json")
     parser.add_argument("--calibrate", action="store_true",
                         help="choose the threshold on the calibration set and store it")
+    parser.add_argument("--rules", action="store_true",
+                        help="compare 'no passage' rules on the calibration set only "
+                             "(leave-one-out)")
     args = parser.parse_args(argv)
     if args.write:
         from _results import write
@@ -170,6 +262,17 @@ def main(argv: list[str]) -> int:
         THRESHOLD_FILE.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n",
                                   encoding="utf-8")
         print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    if args.rules:
+        compared = compare_rules(database)
+        if args.json:
+            print(json.dumps(compared, indent=2, ensure_ascii=False))
+            return 0
+        print(f"{'rule (calibration set, ' + str(compared['calibration_questions']) + ')':<44}"
+              f" {'fitted':>7} {'LOO':>5} {'prec':>6} {'recall':>6}")
+        for name, row in compared["rules"].items():
+            print(f"{name:<44} {row['in_sample']:>7} {row['leave_one_out']:>5} "
+                  f"{row['loo_no_passage_precision']:>6.0%} {row['loo_no_passage_recall']:>6.0%}")
         return 0
     from accord.knowledge.retrieval import threshold
 
