@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound
@@ -21,6 +22,7 @@ from accord.dispatch import patrol
 from accord.dispatch.models import DispatchIncident
 from accord.dispatch.service import Actor, DispatchService
 from tests.dispatch.conftest import approve_assessments
+from tests.helpers import login
 
 HOT = (60.1700, 24.9400)  # central Helsinki: most of the history
 WARM = (60.1760, 24.9500)  # Kruununhaka side: some
@@ -114,3 +116,41 @@ def test_a_plan_needs_a_hotspot_forecast(service: DispatchService, officer: Acto
         patrol.propose(service, "no-such-decision")
     with pytest.raises(Exception, match="no incidents"):
         patrol.prepare_history(service, officer)
+
+
+def test_patrol_page_prepares_data_proposes_and_accepts(  # type: ignore[no-untyped-def]
+        client: TestClient, service: DispatchService, officer: Actor, history,
+        make_user) -> None:
+    for i in range(3):
+        service.create_unit(officer, f"Q{i}", 60.166 + 0.004 * i, 24.940)
+    csrf = login(client, officer.username)
+    assert client.get("/dispatch/patrol").status_code == 200
+    missing = client.get("/dispatch/patrol?decision=nope")
+    assert missing.status_code == 404 and "No hotspot forecast nope" in missing.text
+    prepared = client.post("/dispatch/patrol/history", data={"csrf_token": csrf})
+    assert prepared.status_code == 200 and 'data-testid="patrol-dataset"' in prepared.text
+    dataset = prepared.text.split("Dataset ")[1].split(":")[0]
+    decision = _forecast(dataset, make_user)
+    pending = client.get(f"/dispatch/patrol?decision={decision}")
+    assert pending.status_code == 409 and "cannot be used yet" in pending.text
+    _review(make_user)
+    page = client.get(f"/dispatch/patrol?decision={decision}")
+    assert page.status_code == 200 and "Unit Q" in page.text and "by road" in page.text
+    assert "OpenStreetMap contributors" in page.text
+    done = client.post("/dispatch/patrol/accept", data={"csrf_token": csrf,
+                                                        "decision": decision})
+    assert done.status_code == 200 and 'data-testid="patrol-accepted"' in done.text
+    assert [e["kind"] for e in service.events_after(0)].count("patrol-plan-accepted") == 1
+
+
+def test_cli_refuses_a_plan_without_a_forecast(accord_env, officer: Actor) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    done = CliRunner().invoke(app, ["dispatch", "patrol", "plan", "nope", "--user",
+                                    officer.username])
+    assert done.exit_code != 0 and "No hotspot forecast nope" in done.output
+    empty = CliRunner().invoke(app, ["dispatch", "patrol", "history", "--user",
+                                     officer.username])
+    assert empty.exit_code != 0 and "no incidents" in empty.output
