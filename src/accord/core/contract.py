@@ -200,6 +200,16 @@ class SpeechDraft:
 
 
 @dataclass(frozen=True)
+class EventHistory:
+    """Recorded events another package hands to the forecasting package as a dataset (dispatch
+    gives its own incident history, so a forecast covers its service area). Times are ISO 8601
+    UTC; ``district`` is the giver's own area label, used by the exposure audit."""
+
+    name: str
+    rows: tuple[tuple[str, float, float, str, str], ...]  # (time, lat, lon, category, district)
+
+
+@dataclass(frozen=True)
 class CertificateRequirement:
     """A training certificate a capability needs, and the course that issues it.
 
@@ -251,6 +261,8 @@ class CapabilityPackage:
     # (caller, wav bytes, BCP 47 language or "", purpose, legal basis) → SpeechDraft.
     # Refusals are the gateway's (GatewayDenied) or the transcriber's own AccordErrors.
     transcribe_speech: Callable[[Any, bytes, str, str, str], SpeechDraft] | None = None
+    # Stores an event history as a forecasting dataset; its id (forecast declares it).
+    event_dataset: Callable[[EventHistory], str] | None = None
 
 
 _lock = threading.Lock()
@@ -442,6 +454,15 @@ def transcribe_speech(caller: Any, wav: bytes, language: str, purpose: str,
         if package.transcribe_speech is not None:
             return package.transcribe_speech(caller, wav, language, purpose, legal_basis)
     raise HookMissing("transcribe_speech")
+
+
+def store_event_history(history: EventHistory) -> str:
+    """The dataset id under which the forecasting package keeps ``history``; :class:`HookMissing`
+    when no forecasting package is assembled."""
+    for package in _installed:
+        if package.event_dataset is not None:
+            return package.event_dataset(history)
+    raise HookMissing("event_dataset")
 
 
 class ObjectKindMissing(LookupError):

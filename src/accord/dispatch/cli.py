@@ -23,6 +23,9 @@ incident_app = typer.Typer(help="Incidents (calls for service).", no_args_is_hel
 unit_app = typer.Typer(help="Units and their status.", no_args_is_help=True)
 dispatch_app.add_typer(incident_app, name="incident")
 dispatch_app.add_typer(unit_app, name="unit")
+patrol_app = typer.Typer(help="Patrol plan for idle units from a reviewed hotspot forecast.",
+                         no_args_is_help=True)
+dispatch_app.add_typer(patrol_app, name="patrol")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 DISPATCH_ROLES = frozenset({"officer", "supervisor"})
@@ -233,6 +236,48 @@ def incident_transcript(
         typer.echo(f"{done['incident']}: recording {done['id']} {done['status']}")
         if done["status"] == "draft":
             typer.echo(done["draft"])
+
+
+@patrol_app.command("history")
+def patrol_history(days: Annotated[int, typer.Option("--days")] = 365, user: UserOption = "",
+                   as_json: JsonOpt = False) -> None:
+    """Hand the incident history (time, place, type, sector) to forecasting as a dataset."""
+    from accord.dispatch import patrol
+
+    actor, _ = _actor(user)
+    try:
+        done = patrol.prepare_history(_service(), actor, days)
+    except AccordError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        _print(done)
+    else:
+        typer.echo(f"dataset {done['dataset']}: {done['events']} incidents; {done['next']}")
+
+
+@patrol_app.command("plan")
+def patrol_plan(decision: Annotated[str, typer.Argument(help="forecast.hotspots decision id")],
+                accept: Annotated[bool, typer.Option("--accept", help="Accept the plan "
+                                                     "(ledgered).")] = False,
+                user: UserOption = "", as_json: JsonOpt = False) -> None:
+    """Propose (or accept) cells for idle units, capped by the forecast's exposure audit."""
+    from accord.dispatch import patrol
+
+    actor, _ = _actor(user)
+    try:
+        plan = (patrol.accept(_service(), actor, decision) if accept
+                else patrol.propose(_service(), decision))
+    except AccordError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        _print(plan)
+        return
+    for assignment in plan["assignments"]:
+        typer.echo(assignment["summary"])
+    for cell in plan["left_out"]:
+        typer.echo(f"  left out {cell['cell']} ({cell['district']}): {cell['reason']}")
+    if plan.get("accepted"):
+        typer.echo(f"accepted: ledger entry {plan['ledger_seq']}")
 
 
 @unit_app.command("safety")

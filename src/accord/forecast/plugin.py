@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from accord.core.contract import CapabilityPackage, DashboardCard
+from accord.core.contract import CapabilityPackage, DashboardCard, EventHistory
 from accord.core.i18n import N_
 from accord.core.registry import Capability
 
@@ -31,6 +31,32 @@ def _cli(app: Any) -> None:
     attach(app)
 
 
+def _event_dataset(history: EventHistory) -> str:
+    """``CapabilityPackage.event_dataset``: another package's events (dispatch's incident
+    history) imported as a dataset through the same checks and projection as a CSV import, so
+    ``forecast.hotspots`` can forecast over that package's own area."""
+    import csv
+    import tempfile
+
+    from accord.forecast.data import ForecastInputError
+    from accord.forecast.service import ForecastService
+
+    if not history.rows:
+        raise ForecastInputError(f"{history.name}: no events to forecast from")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{history.name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["time", "lat", "lon", "type", "district"])
+            writer.writerows(history.rows)
+        summary = ForecastService().import_csv(path, time="time", lon="lon", lat="lat",
+                                               type_col="type", district_col="district",
+                                               dedupe_without_id=False)
+    if not summary.get("dataset_id"):
+        raise ForecastInputError(f"{history.name}: no usable events")
+    return str(summary["dataset_id"])
+
+
 PACKAGE = CapabilityPackage(
     name="forecast",
     capabilities=_capabilities,
@@ -39,6 +65,7 @@ PACKAGE = CapabilityPackage(
     templates=HERE / "templates",
     cli=_cli,
     job_modules=("accord.forecast.jobs",),
+    event_dataset=_event_dataset,
     review_renderers={"forecast.hotspots": "forecast/_review.html"},
     dashboard=(DashboardCard(
         N_("Prevention"), N_("Place-based forecasts with honest backtests and fairness audits."),

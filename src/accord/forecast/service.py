@@ -39,7 +39,7 @@ from accord.forecast.data import (
     iso_to_day,
     load_sf,
 )
-from accord.forecast.fairness import exposure_audit
+from accord.forecast.fairness import cell_districts, exposure_audit
 from accord.forecast.feedback import FeedbackConfig, PatrolLog, compare_mitigations
 from accord.forecast.geocode import default_geocode_cells, rule_text
 from accord.forecast.grid import DEFAULT_CELL_SIZE, Grid
@@ -181,6 +181,9 @@ class ForecastService:
             ranking[list(geocodes)] = -np.inf
         flagged = flagged_cells(ranking, coverage)
         lon, lat = grid.centre_lonlat(flagged[:top])
+        # With the audit, each cell names its district (the audit's own assignment), so a
+        # patrol plan can apply the audit's exposure cap cell by cell.
+        districts = cell_districts(grid, fitted.train)[0] if audit else None
         cells = []
         for rank, (cell_index, clon, clat) in enumerate(zip(flagged[:top], lon, lat,
                                                              strict=True), start=1):
@@ -190,6 +193,7 @@ class ForecastService:
                 "centre": {"lon": _round(clon, 5), "lat": _round(clat, 5)},
                 "expected_events": round(float(expected[cell_index]), 3),
                 "default_geocode": int(cell_index) in geocodes,
+                **({"district": str(districts[cell_index])} if districts is not None else {}),
                 "why": fitted.summary_of_why(int(cell_index), start, stop),
                 "top_contributors": [c.as_dict(grid) for c in why],
             })

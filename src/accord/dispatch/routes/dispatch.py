@@ -39,7 +39,7 @@ from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.service import Caller
 from accord.core.needs import STATED_NEEDS
 from accord.core.roles import Role
-from accord.dispatch import cap, eido, governed, recordings
+from accord.dispatch import cap, eido, governed, patrol, recordings
 from accord.dispatch.notify import Listener
 from accord.dispatch.roads import ATTRIBUTION
 from accord.dispatch.service import LOCATION_SOURCES, SOURCES, Actor, DispatchService
@@ -390,6 +390,49 @@ def discard_recording(request: Request, reference: str, recording_id: int,
     return _act(request, principal, service, reference,
                 lambda: recordings.discard(service, _actor(principal), reference,
                                            recording_id))
+
+
+def _patrol_page(request: Request, decision: str = "", plan: dict[str, Any] | None = None,
+                 prepared: dict[str, Any] | None = None, accepted: dict[str, Any] | None = None,
+                 error: AccordError | None = None, status_code: int = 200) -> Response:
+    return render(request, "dispatch/patrol.html", {
+        "decision": decision, "plan": plan, "prepared": prepared, "accepted": accepted,
+        "error": error}, status_code=status_code)
+
+
+@router.get("/patrol")
+def patrol_page(request: Request, decision: str = "", principal: Principal = Depends(access),
+                service: DispatchService = Depends(_service)) -> Response:
+    """The patrol plan proposed from a reviewed hotspot forecast (``?decision=``)."""
+    if not decision.strip():
+        return _patrol_page(request)
+    try:
+        plan = patrol.propose(service, decision.strip())
+    except AccordError as error:
+        return _patrol_page(request, decision, error=error, status_code=error.status)
+    return _patrol_page(request, decision.strip(), plan=plan)
+
+
+@router.post("/patrol/history")
+def patrol_history(request: Request, principal: Principal = Depends(access),
+                   service: DispatchService = Depends(_service)) -> Response:
+    try:
+        prepared = patrol.prepare_history(service, _actor(principal))
+    except AccordError as error:
+        return _patrol_page(request, error=error, status_code=error.status)
+    return _patrol_page(request, prepared=prepared)
+
+
+@router.post("/patrol/accept")
+def patrol_accept(request: Request, decision: str = Form(""),
+                  principal: Principal = Depends(access),
+                  service: DispatchService = Depends(_service)) -> Response:
+    """The dispatcher accepts the plan as proposed now (recomputed, ledgered)."""
+    try:
+        accepted = patrol.accept(service, _actor(principal), decision.strip())
+    except AccordError as error:
+        return _patrol_page(request, decision, error=error, status_code=error.status)
+    return _patrol_page(request, decision.strip(), plan=accepted, accepted=accepted)
 
 
 @router.get("/incidents/{reference}/eido.json")
