@@ -112,11 +112,15 @@ def database_url(template_database: str, tmp_path: Path,
     if request.node.get_closest_marker("no_db") is not None:
         pytest.fail("a no_db test (it runs in the SQLite pass only) asked for a database: "
                     "request the database fixture in its signature instead")
+    # A test that starts from the demo (demo_loaded) gets its copy here, instead of a copy of the
+    # empty template that demo_loaded would drop again (two database copies per test).
+    source = (request.getfixturevalue("demo_template")[0]
+              if "demo_loaded" in request.fixturenames else template_database)
     if PG_URL:
         name = f"accord_test_{os.getpid()}_{next(_counter)}"
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         reset_runtime()
         with admin.connect() as connection:
@@ -124,7 +128,7 @@ def database_url(template_database: str, tmp_path: Path,
         admin.dispose()
     else:
         path = tmp_path / "accord.sqlite3"
-        shutil.copyfile(template_database, path)
+        shutil.copyfile(source, path)
         yield f"sqlite:///{path}"
         reset_runtime()
 
@@ -195,18 +199,10 @@ def demo_template(template_database: str,
 
 @pytest.fixture
 def demo_loaded(accord_env: dict[str, str], demo_template: tuple[str, Path]) -> dict[str, str]:
-    """This test's database and state directory replaced by copies of the demo template."""
-    source, state_dir = demo_template
+    """This test's database and state directory are copies of the demo template (the database
+    copy is made by ``database_url``, which sees this fixture among the test's)."""
+    _, state_dir = demo_template
     reset_runtime()
-    url = make_url(accord_env["ACCORD_DATABASE_URL"])
-    if PG_URL:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{url.database}" TEMPLATE "{source}"'))
-        admin.dispose()
-    else:
-        shutil.copyfile(source, str(url.database))
     shutil.copytree(state_dir, accord_env["ACCORD_STATE_DIR"], dirs_exist_ok=True)
     _reset_process_state()
     return accord_env
