@@ -122,7 +122,7 @@ def _values(world: World, path: str) -> dict[str, str]:
         "drill_id": "automation-bias", "run_id": "999999", "drill_item": "hint-time",
         "scenario_id": "detention-ru",
         "question_id": "999999", "passage_id": "999999", "share_id": "999999",
-        "call_sign": "NONE", "alert_id": "999999",
+        "call_sign": "NONE", "alert_id": "999999", "recording_id": "999999",
     }
     if path.startswith("/forecast/backtest/"):
         values["job_id"] = "0" * 16  # not a backtest job
