@@ -260,7 +260,7 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/knowledge/shares/{share_id}', 'GET', {'admin', 'auditor', 'dpo', 'officer', 'supervisor'}),
     ('/knowledge/shares/{share_id}/approve', 'POST', {'supervisor'}),
     ('/knowledge/shares/{share_id}/refuse', 'POST', {'supervisor'}),
-    ('/knowledge/shares', 'GET', OVERSIGHT),
+    ('/knowledge/shares', 'GET', OVERSIGHT | {'officer'}),
     ('/dispatch', 'GET', DISPATCHERS),
     ('/dispatch/incidents', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}', 'GET', DISPATCHERS),

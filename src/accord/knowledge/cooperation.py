@@ -230,13 +230,41 @@ class ShareService:
         self.session.commit()  # end the read snapshot taken before the write
         return self.get(share_id, caller)
 
-    def log(self, limit: int = 500) -> list[KnowledgeShare]:
-        return list(self.session.scalars(select(KnowledgeShare).order_by(
+    def log(self, limit: int = 500, caller: Any = None) -> list[KnowledgeShare]:
+        """Every share for oversight roles; an officer (``caller`` without an oversight role)
+        sees only the shares they asked for, so a held export can be found again."""
+        query = select(KnowledgeShare)
+        if caller is not None and not (OVERSIGHT & set(caller.roles)):
+            query = query.where(KnowledgeShare.requested_by == caller.user_id)
+        return list(self.session.scalars(query.order_by(
             KnowledgeShare.created_at.desc(), KnowledgeShare.id.desc()).limit(limit)))
 
 
+def share_notice(session: Session, user_id: int,
+                 roles: frozenset[str]) -> tuple[str, dict[str, int]] | None:
+    """The dashboard line of the share-log card: for a supervisor, the shares other people
+    asked for that wait for a decision; for anyone, their own approved exports ready to fetch
+    (a held export is otherwise found only by its page address)."""
+    from sqlalchemy import func
+
+    def count(*where: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(KnowledgeShare)
+                                  .where(*where)) or 0)
+
+    if "supervisor" in roles:
+        waiting = count(KnowledgeShare.status == "awaiting-approval",
+                        KnowledgeShare.requested_by != user_id)
+        if waiting:
+            return N_("Exports waiting for your approval: %(n)d"), {"n": waiting}
+    ready = count(KnowledgeShare.status == "approved", KnowledgeShare.requested_by == user_id)
+    if ready:
+        return N_("Your approved exports ready to download: %(n)d"), {"n": ready}
+    return None
+
+
 #: Share-log titles of exports made by other packages (through ``core.contract.record_share``).
-EXPORT_TITLES = {"case-file": "Case file exported (PDF)", "eido": "Incident exported (EIDO)"}
+EXPORT_TITLES = {"case-file": N_("Case file exported (PDF)"),
+                 "eido": N_("Incident exported (EIDO)")}
 
 
 def export_sensitivity(share: OutboundShare) -> str:

@@ -57,6 +57,16 @@ def _need_guidance(needs: Sequence[str], language: str) -> Iterable[NeedGuidance
     return need_guidance(needs, language)
 
 
+def _share_notice(session: Any, user_id: int) -> tuple[str, Any] | None:
+    """"Exports waiting for your approval: 2" for a supervisor; "ready to download" for the
+    officer who asked (a held export has no other way back to its page)."""
+    from accord.core.accounts import AccountService
+    from accord.knowledge.cooperation import share_notice
+
+    roles = frozenset(str(r) for r in AccountService(session).get_user(user_id).roles)
+    return share_notice(session, user_id, roles)
+
+
 def _share_log(share: OutboundShare) -> int:
     from accord.knowledge.cooperation import record_export
 
@@ -117,5 +127,11 @@ PACKAGE = CapabilityPackage(
     dashboard=(DashboardCard(
         N_("Knowledge lookup"),
         N_("Ask in Chinese or English; get the law and procedure passages verbatim, cited."),
-        "/knowledge", frozenset({"officer", "supervisor", "interpreter", "legal"})),),
+        "/knowledge", frozenset({"officer", "supervisor", "interpreter", "legal"})),
+        DashboardCard(
+            N_("Share log"),
+            N_("Every export and letter sent out: fields, recipient, legal basis, approval."),
+            "/knowledge/shares",
+            frozenset({"officer", "supervisor", "dpo", "auditor", "admin"}),
+            notice=_share_notice)),
 )

@@ -23,7 +23,7 @@ from accord.core.gateway.service import GatewayDenied, GatewayRequest, GatewayRe
 from accord.core.governance import Governance, get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
-from accord.knowledge.cooperation import ShareService, letter, templates
+from accord.knowledge.cooperation import EXPORT_TITLES, ShareService, letter, templates
 from accord.knowledge.service import KnowledgeService
 from accord.knowledge.sources import load_cultural
 from accord.web.deps import Principal, db_session, require_roles
@@ -62,10 +62,14 @@ SHARE_STATUS_LABELS = {"awaiting-approval": N_("awaiting a supervisor's approval
                        "approved": N_("approved by a supervisor"),
                        "refused": N_("refused by a supervisor")}
 
+#: A share's sensitivity level, as words.
+SENSITIVITY_LABELS = {"low": N_("low"), "high": N_("high")}
+
 
 def _context(request: Request, **values: Any) -> dict[str, Any]:
     return {**common_context(request), "status_labels": STATUS_LABELS,
             "share_status_labels": SHARE_STATUS_LABELS, "legal_basis_labels": LEGAL_BASIS_LABELS,
+            "sensitivity_labels": SENSITIVITY_LABELS,
             "zh": language_of(request).startswith("zh"), **values}
 
 
@@ -209,7 +213,7 @@ def guidance(request: Request, need: str = "") -> Response:
 # -- international cooperation: request templates and the share log ------------------------------
 coop_access = require_roles(Role.OFFICER, Role.SUPERVISOR)
 share_access = require_roles(Role.OFFICER, Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)
-log_access = require_roles(Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)
+log_roles = (Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)  # see every share
 approve_access = require_roles(Role.SUPERVISOR)
 coop_router = APIRouter(prefix="/knowledge", include_in_schema=False,
                         dependencies=[Depends(coop_access)])
@@ -269,7 +273,7 @@ def share_page(
     template = templates().get(share.template_id)
     released = share.status == "released"
     return render(request, "knowledge/share.html", _context(
-        request, share=share, template=template,
+        request, share=share, template=template, export_titles=EXPORT_TITLES,
         letter_zh=letter(template, share.values, "zh") if template and released else "",
         letter_en=letter(template, share.values, "en") if template and released else "",
         download=share.download.replace("{share}", str(share.id))
@@ -306,9 +310,12 @@ def share_refuse(
 @share_router.get("/shares")
 def share_log(
     request: Request,
-    principal: Principal = Depends(log_access),
+    principal: Principal = Depends(share_access),
     service: ShareService = Depends(_shares),
 ) -> Response:
-    """The share log for the DPO, auditors and supervisors: every outbound share."""
+    """The share log for the DPO, auditors and supervisors: every outbound share. An officer
+    sees the shares they asked for (their held exports, to fetch once approved)."""
+    own_only = not (set(log_roles) & set(principal.user.roles))
     return render(request, "knowledge/shares.html", _context(
-        request, shares=service.log(), templates=templates()))
+        request, shares=service.log(caller=caller_of(principal)), templates=templates(),
+        own_only=own_only, export_titles=EXPORT_TITLES))
