@@ -160,8 +160,10 @@ def test_case_file_to_a_recipient_waits_for_a_supervisor_then_goes_out_ledgered(
     key = get_governance().gateway.subject_keys(Subject(document="P7654321"))[0]
     with database.session() as session:
         records = [r for r in subject_records(session, key) if r.kind == "outbound-share"]
-    assert any("District Procuratorate" in r.note for r in records)
-    assert records[0].title == "Case file exported (PDF)"
+    # What went out is listed (the internal print, the approved file); the refused one is not.
+    assert [r.reference for r in records] == [f"share:{printed.id}", f"share:{share.id}"]
+    assert "District Procuratorate" in records[1].note
+    assert records[1].title == "Case file exported (PDF)"
 
 
 def test_eido_without_narrative_goes_out_with_it_waits(

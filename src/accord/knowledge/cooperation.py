@@ -370,7 +370,10 @@ def subject_records(session: Session, key: str) -> list[SubjectRecord]:
         return []
     records = []
     for share in session.scalars(select(KnowledgeShare).order_by(KnowledgeShare.created_at)):
-        if key not in (share.subject_keys or []):
+        # What was shared: a letter released, an export whose bytes went out — not a share
+        # still awaiting a supervisor, approved but not yet fetched, or refused.
+        if key not in (share.subject_keys or []) or share.status not in ("released",
+                                                                         "exported"):
             continue
         template = templates().get(share.template_id)
         title = (template.title_en if template
