@@ -103,3 +103,70 @@ def test_share_from_a_case_is_minimal_approved_ledgered_and_in_the_access_report
         records = [r for r in subject_records(session, key) if r.kind == "outbound-share"]
     assert len(records) == 1
     assert "Consulate General of the USA" in records[0].note and "person_name" in records[0].note
+
+
+def test_a_recorded_legal_decision_withholds_a_share_from_the_access_report(
+        client: TestClient, database: Database, make_user) -> None:  # type: ignore[no-untyped-def]
+    officer = make_user("officer.w", Role.OFFICER)
+    make_user("super.w", Role.SUPERVISOR)
+    make_user("dpo.w", Role.DPO)
+    reference, person_id = _case(database, officer.id)
+    key = get_governance().gateway.subject_keys(Subject(document="X1234567"))[0]
+
+    def shares_in_report() -> list[tuple[bool, str]]:
+        with database.session() as session:
+            return [(r.withheld, r.note) for r in subject_records(session, key)
+                    if r.kind == "outbound-share"]
+
+    csrf = login(client, "officer.w")
+    form = {"csrf_token": csrf, "template": "consular-death", "case": reference,
+            "person_id": str(person_id), "recipient": "Consulate General of the USA",
+            "field_person_name": "John SMITH", "field_nationality": "USA",
+            "field_date_of_death": "2026-12-06", "field_place_of_death": "Chaoyang"}
+    share_url = client.post("/knowledge/cooperation", data=form,
+                            follow_redirects=False).headers["location"]
+    held_url = client.post("/knowledge/cooperation", data=form,
+                           follow_redirects=False).headers["location"]
+    # An officer may not withhold anything, not even their own share.
+    assert client.post(f"{share_url}/withhold", data={
+        "csrf_token": csrf, "decision": "x"}).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf})
+    csrf = login(client, "super.w")
+    client.post(f"{share_url}/approve", data={"csrf_token": csrf})
+    client.post("/logout", data={"csrf_token": csrf})
+    assert [withheld for withheld, _ in shares_in_report()] == [False]
+    assert "Consulate General of the USA" in shares_in_report()[0][1]
+
+    csrf = login(client, "dpo.w")
+    page = client.get(share_url)
+    assert 'data-testid="withhold-form"' in page.text
+    # Without the decision: refused, nothing changes.
+    assert client.post(f"{share_url}/withhold", data={
+        "csrf_token": csrf, "decision": "  "}).status_code == 422
+    assert shares_in_report()[0][0] is False
+    # A share still awaiting approval did not go out: nothing to withhold.
+    assert client.post(f"{held_url}/withhold", data={
+        "csrf_token": csrf, "decision": "Decision 2026-17"}).status_code == 409
+    decision = "Decision 2026-17 of the investigating unit: disclosure would prejudice the case"
+    done = client.post(f"{share_url}/withhold", data={"csrf_token": csrf, "decision": decision},
+                       follow_redirects=False)
+    assert done.status_code == 303
+    assert [withheld for withheld, _ in shares_in_report()] == [True]
+    assert decision in client.get(share_url).text
+    assert client.post(f"{share_url}/withhold", data={
+        "csrf_token": csrf, "decision": decision}).status_code == 409
+    ledger = get_governance().ledger
+    last = ledger.entry(ledger.size() - 1)
+    assert last is not None and last.kind == "knowledge-share-withheld"
+
+    share_id = share_url.rsplit("/", 1)[1]
+    runner = CliRunner()
+    no_reason = runner.invoke(app, ["knowledge", "share-disclose", share_id, "--user", "dpo.w"])
+    assert no_reason.exit_code == 1 and shares_in_report()[0][0] is True
+    not_dpo = runner.invoke(app, ["knowledge", "share-disclose", share_id, "--reason", "ended",
+                                  "--user", "super.w"])
+    assert not_dpo.exit_code == 1 and shares_in_report()[0][0] is True
+    lifted = runner.invoke(app, ["knowledge", "share-disclose", share_id,
+                                 "--reason", "the investigation closed", "--user", "dpo.w"])
+    assert lifted.exit_code == 0, lifted.output
+    assert shares_in_report()[0][0] is False

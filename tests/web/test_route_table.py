@@ -260,6 +260,8 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/knowledge/shares/{share_id}', 'GET', {'admin', 'auditor', 'dpo', 'officer', 'supervisor'}),
     ('/knowledge/shares/{share_id}/approve', 'POST', {'supervisor'}),
     ('/knowledge/shares/{share_id}/refuse', 'POST', {'supervisor'}),
+    ('/knowledge/shares/{share_id}/withhold', 'POST', {'dpo'}),
+    ('/knowledge/shares/{share_id}/disclose', 'POST', {'dpo'}),
     ('/knowledge/shares', 'GET', OVERSIGHT | {'officer'}),
     ('/dispatch', 'GET', DISPATCHERS),
     ('/dispatch/incidents', 'POST', DISPATCHERS),

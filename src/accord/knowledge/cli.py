@@ -225,6 +225,40 @@ def share_refuse(share_id: int, reason: Annotated[str, typer.Option(
     _decide(share_id, user, refuse=True, note=reason)
 
 
+@knowledge_app.command("share-withhold")
+def share_withhold(share_id: int, decision: Annotated[str, typer.Option(
+        "--decision", help="The recorded legal decision: its reference and grounds.")] = "",
+                   user: UserOption = "") -> None:
+    """Keep a share that went out from the person's access report, on a recorded legal
+    decision (the DPO): the report then says only that a share exists. Ledgered."""
+    _restrict(share_id, user, decision, withhold=True)
+
+
+@knowledge_app.command("share-disclose")
+def share_disclose(share_id: int, reason: Annotated[str, typer.Option(
+        "--reason", help="Why the restriction ends (required).")] = "",
+                   user: UserOption = "") -> None:
+    """Lift a restriction: the person's access report lists the share in full again (DPO)."""
+    _restrict(share_id, user, reason, withhold=False)
+
+
+def _restrict(share_id: int, user: str, text: str, *, withhold: bool) -> None:
+    from accord.core.errors import AccordError
+    from accord.knowledge.cooperation import ShareService
+
+    _, caller = caller_for(user)
+    try:
+        with _session() as session:
+            service = ShareService(session)
+            share = (service.withhold(share_id, caller, text) if withhold
+                     else service.disclose(share_id, caller, text))
+            typer.echo(f"share {share.id}: "
+                       + ("withheld from the access report" if share.withheld_decision
+                          else "listed in the access report"))
+    except AccordError as error:
+        raise fail(str(error)) from None
+
+
 def _decide(share_id: int, user: str, *, refuse: bool, note: str) -> None:
     from accord.core.errors import AccordError
     from accord.knowledge.cooperation import ShareService

@@ -36,6 +36,9 @@ SENSITIVITIES = ("low", "high")
 APPROVAL_ABOVE = "low"  # a share with any field above this level needs a supervisor
 MAX_VALUE_CHARS = 2000
 MAX_NOTE_CHARS = 1000
+MAX_DECISION_CHARS = 400  # the column's size
+# A share whose content went out: a letter released, an export's bytes fetched.
+SHARED_OUT = ("released", "exported")
 NOT_SHARED = "[not shared]"
 
 
@@ -230,6 +233,50 @@ class ShareService:
         self.session.commit()  # end the read snapshot taken before the write
         return self.get(share_id, caller)
 
+    def withhold(self, share_id: int, caller: Any, decision: str) -> KnowledgeShare:
+        """The DPO records the legal decision that keeps a share that went out from the
+        person's access report (an open investigation, say): the report then shows the share
+        as existing, nothing more. ``decision`` names the decision and its grounds; ledgered."""
+        return self._restrict(share_id, caller, decision, withhold=True)
+
+    def disclose(self, share_id: int, caller: Any, reason: str) -> KnowledgeShare:
+        """The DPO lifts a recorded restriction (the decision ended): the access report lists
+        the share in full again. Ledgered with the reason."""
+        return self._restrict(share_id, caller, reason, withhold=False)
+
+    def _restrict(self, share_id: int, caller: Any, text: str, *,
+                  withhold: bool) -> KnowledgeShare:
+        from accord.core.governance import get_governance
+
+        self.get(share_id, caller)
+        if "dpo" not in caller.roles:
+            raise PermissionDenied()
+        text = " ".join((text or "").split())
+        what = "decision" if withhold else "reason"
+        if not text:
+            raise ValidationFailed(detail=f"{what}: name the recorded legal decision and its "
+                                          "grounds" if withhold else
+                                   f"{what}: say why the restriction ends")
+        if len(text) > MAX_DECISION_CHARS:
+            raise ValidationFailed(detail=f"{what}: at most {MAX_DECISION_CHARS} characters")
+        with get_database().write_session() as writer:
+            share = writer.get(KnowledgeShare, share_id)
+            assert share is not None
+            if share.status not in SHARED_OUT:
+                raise Conflict(detail=f"share {share_id} did not go out: nothing to withhold")
+            if bool(share.withheld_decision) == withhold:
+                raise Conflict(detail=f"share {share_id} is "
+                                      + ("already withheld" if withhold else "not withheld"))
+            share.withheld_decision = text if withhold else ""
+            share.withheld_by = caller.user_id if withhold else None
+            share.withheld_at = utcnow() if withhold else None
+            get_governance().ledger.append(
+                writer, "knowledge-share-withheld" if withhold else "knowledge-share-disclosed",
+                {"actor": f"user:{caller.user_id}", "share": share.id,
+                 ("decision" if withhold else "reason"): text})
+        self.session.commit()  # end the read snapshot taken before the write
+        return self.get(share_id, caller)
+
     def log(self, limit: int = 500, caller: Any = None) -> list[KnowledgeShare]:
         """Every share for oversight roles; an officer (``caller`` without an oversight role)
         sees only the shares they asked for, so a held export can be found again."""
@@ -372,15 +419,15 @@ def subject_records(session: Session, key: str) -> list[SubjectRecord]:
     for share in session.scalars(select(KnowledgeShare).order_by(KnowledgeShare.created_at)):
         # What was shared: a letter released, an export whose bytes went out — not a share
         # still awaiting a supervisor, approved but not yet fetched, or refused.
-        if key not in (share.subject_keys or []) or share.status not in ("released",
-                                                                         "exported"):
+        if key not in (share.subject_keys or []) or share.status not in SHARED_OUT:
             continue
         template = templates().get(share.template_id)
         title = (template.title_en if template
                  else EXPORT_TITLES.get(share.template_id, share.template_id))
         records.append(SubjectRecord(
             kind="outbound-share", reference=f"share:{share.id}", title=title,
-            created_at=share.created_at, withheld=False,
+            # A recorded legal decision restricts it: the report shows it exists, nothing more.
+            created_at=share.created_at, withheld=bool(share.withheld_decision),
             note=f"shared with {share.recipient}: {', '.join(share.fields)} "
                  f"({share.status}; legal basis: {share.legal_basis})"))
     return records

@@ -116,5 +116,12 @@ class KnowledgeShare(Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
     # An export held for approval: where its requester fetches the bytes once approved.
     download: Mapped[str] = mapped_column(String(300), default="")
+    # A recorded legal decision that keeps this share out of the person's access report (shown
+    # there only as existing): its reference and grounds, who recorded it and when. Empty: the
+    # report lists the share in full.
+    withheld_decision: Mapped[str] = mapped_column(String(400), default="")
+    withheld_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    withheld_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ledger_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -23,7 +23,13 @@ from accord.core.gateway.service import GatewayDenied, GatewayRequest, GatewayRe
 from accord.core.governance import Governance, get_governance
 from accord.core.i18n import N_
 from accord.core.roles import Role
-from accord.knowledge.cooperation import EXPORT_TITLES, ShareService, letter, templates
+from accord.knowledge.cooperation import (
+    EXPORT_TITLES,
+    SHARED_OUT,
+    ShareService,
+    letter,
+    templates,
+)
 from accord.knowledge.service import KnowledgeService
 from accord.knowledge.sources import load_cultural
 from accord.web.deps import Principal, db_session, require_roles
@@ -215,6 +221,7 @@ coop_access = require_roles(Role.OFFICER, Role.SUPERVISOR)
 share_access = require_roles(Role.OFFICER, Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)
 log_roles = (Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)  # see every share
 approve_access = require_roles(Role.SUPERVISOR)
+restrict_access = require_roles(Role.DPO)  # records a legal decision to withhold a share
 coop_router = APIRouter(prefix="/knowledge", include_in_schema=False,
                         dependencies=[Depends(coop_access)])
 share_router = APIRouter(prefix="/knowledge", include_in_schema=False,
@@ -280,7 +287,8 @@ def share_page(
         if share.download and share.status in ("approved", "exported")
         and share.requested_by == principal.user.id else "",
         can_approve=Role.SUPERVISOR in principal.user.roles
-        and share.status == "awaiting-approval" and share.requested_by != principal.user.id))
+        and share.status == "awaiting-approval" and share.requested_by != principal.user.id,
+        can_restrict=Role.DPO in principal.user.roles and share.status in SHARED_OUT))
 
 
 @share_router.post("/shares/{share_id}/approve")
@@ -304,6 +312,33 @@ def share_refuse(
 ) -> Response:
     """A supervisor refuses a share awaiting approval, with a reason (422 without one)."""
     service.refuse(share_id, caller_of(principal), reason)
+    return RedirectResponse(f"/knowledge/shares/{share_id}", status_code=303)
+
+
+@share_router.post("/shares/{share_id}/withhold")
+def share_withhold(
+    request: Request,
+    share_id: int,
+    decision: str = Form(""),
+    principal: Principal = Depends(restrict_access),
+    service: ShareService = Depends(_shares),
+) -> Response:
+    """The DPO records the legal decision that withholds a share from the person's access
+    report (422 without the decision, 409 for a share that did not go out)."""
+    service.withhold(share_id, caller_of(principal), decision)
+    return RedirectResponse(f"/knowledge/shares/{share_id}", status_code=303)
+
+
+@share_router.post("/shares/{share_id}/disclose")
+def share_disclose(
+    request: Request,
+    share_id: int,
+    reason: str = Form(""),
+    principal: Principal = Depends(restrict_access),
+    service: ShareService = Depends(_shares),
+) -> Response:
+    """The DPO lifts the restriction: the access report lists the share in full again."""
+    service.disclose(share_id, caller_of(principal), reason)
     return RedirectResponse(f"/knowledge/shares/{share_id}", status_code=303)
 
 
