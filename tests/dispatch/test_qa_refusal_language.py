@@ -1,0 +1,25 @@
+"""A refused suggestion on the incident page is explained in the page's language (found in a QA
+walk: the Chinese page showed the policy's English reason, because dispatch passed "zh" where
+the gateway's refusal expects the catalogue's "zh_Hans")."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from accord.dispatch.service import Actor, DispatchService
+from tests.helpers import login
+
+
+def test_refusal_reason_is_in_chinese_on_the_chinese_page(
+        client: TestClient, service: DispatchService, officer: Actor, units) -> None:  # type: ignore[no-untyped-def]
+    csrf = login(client, officer.username)
+    assert client.post("/account/language", data={"csrf_token": csrf, "language": "zh_Hans"},
+                       follow_redirects=False).status_code == 303
+    incident = service.create_incident(officer, type_code="theft", lat=60.17, lon=24.94,
+                                       source="phone", language="zh", address="A",
+                                       location_source="caller", narrative="")
+    page = client.get(f"/dispatch/incidents/{incident['reference']}")
+    assert page.status_code == 200
+    # No assessment approved: the recommendation is refused, with the policy's Chinese reason.
+    assert "须先由数据保护官批准" in page.text
+    assert "the data-protection officer must approve them first" not in page.text
