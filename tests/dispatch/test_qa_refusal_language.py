@@ -45,3 +45,16 @@ def test_eido_export_from_the_incident_page_names_a_recipient_and_lands_on_the_h
     # An API client still gets the 202 with the held share.
     api = client.get(url, params={"recipient": "Regional PSAP"})
     assert api.status_code == 202 and api.json()["status"] == "awaiting-approval"
+
+
+def test_incident_page_names_source_and_location_source_in_words(
+        client: TestClient, service: DispatchService, officer: Actor, units) -> None:  # type: ignore[no-untyped-def]
+    """The intake facts showed the stored codes ("phone", "caller") even on the Chinese page."""
+    csrf = login(client, officer.username)
+    client.post("/account/language", data={"csrf_token": csrf, "language": "zh_Hans"})
+    incident = service.create_incident(officer, type_code="theft", lat=60.17, lon=24.94,
+                                       source="phone", language="zh", address="A",
+                                       location_source="caller", narrative="")
+    page = client.get(f"/dispatch/incidents/{incident['reference']}").text
+    assert 'data-testid="intake-source">电话<' in page
+    assert 'data-source="caller">报警人所述<' in page
