@@ -23,7 +23,9 @@ def invoke(caller: Caller, capability_id: str, inputs: dict[str, Any],
             capability_id=capability_id, purpose=purpose, legal_basis=LEGAL_BASIS,
             inputs={k: v for k, v in inputs.items() if v not in (None, "")}))
     except GatewayDenied as denied:
-        return {"refused": denied.reasons_in(language), "ledger_seq": denied.ledger_seq,
+        # The routes say "zh"; the refusal's Chinese text is keyed by the catalogue's code.
+        reasons = denied.reasons_in("zh_Hans" if language.startswith("zh") else language)
+        return {"refused": reasons, "ledger_seq": denied.ledger_seq,
                 "human_path": "Choose type, priority and unit yourself; the refusal is "
                               "ledgered."}
     except AccordError as error:

@@ -436,8 +436,8 @@ def patrol_accept(request: Request, decision: str = Form(""),
 
 
 @router.get("/incidents/{reference}/eido.json")
-def export_eido(reference: str, recipient: str = "", share: int | None = None,
-                principal: Principal = Depends(access),
+def export_eido(request: Request, reference: str, recipient: str = "",
+                share: int | None = None, principal: Principal = Depends(access),
                 service: DispatchService = Depends(_service)) -> Response:
     """The incident as EIDO JSON (the canonical bytes whose digest the share log keeps;
     ``?recipient=`` names who receives it). One holding the narrative waits for a
@@ -449,6 +449,8 @@ def export_eido(reference: str, recipient: str = "", share: int | None = None,
     else:
         state, held = eido.export_shared(incident, recipient=recipient,
                                          user_id=principal.user.id)
+        if held is None and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse(state.page, status_code=303)  # a browser: the share's page
         if held is None:
             return JSONResponse({"share": state.id, "status": state.status,
                                  "page": state.page}, status_code=202)
