@@ -99,6 +99,19 @@ def test_officer_and_tablet_hold_a_conversation_live(
         expect(tablet.locator("audio[data-testid^='listen-']")).to_have_count(1)
         _snap(tablet, "conversation-2-tablet")
 
+        # Text that looks like another language: a question in both languages, no switch.
+        tablet.get_by_test_id("say-text").fill(
+            "Yesterday evening someone stole my bag with all my documents at the station")
+        tablet.get_by_test_id("say-submit").click()
+        expect(tablet.get_by_test_id("language-suggestion")).to_contain_text(
+            "This looks like English. Switch?")
+        expect(tablet.get_by_test_id("switch-language")).to_have_text("English")
+        _snap(tablet, "conversation-3-language-suggestion")
+        tablet.get_by_test_id("keep-language").click()
+        expect(tablet.get_by_test_id("language-suggestion")).to_have_count(0)
+        expect(tablet.locator("html")).to_have_attribute("dir", "rtl")
+        expect(page.get_by_test_id("person-language")).to_have_text("العربية")
+
         # Leaving kiosk mode needs the officer's PIN.
         tablet.get_by_test_id("officer-corner").click()
         tablet.get_by_test_id("leave-pin").fill("0000")

