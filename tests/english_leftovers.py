@@ -15,7 +15,8 @@ record quoted verbatim, a model card not yet translated, a third party's own nam
 ``translate="no"`` as well, so a string merely labelled English is still caught. E-mail
 addresses and URLs are data. A "word" is three or more Latin letters with at least one
 lower-case letter: all-capital tokens (PDF, CSV, ISO country codes such as PRT, the reference
-prefix FR) are codes and stay. Everything else must be in :data:`ALLOWED`, each entry with the reason it is kept.
+prefix FR) are codes and stay. Everything else must be in :data:`ALLOWED`, each entry with
+the reason it is kept.
 """
 
 from __future__ import annotations
