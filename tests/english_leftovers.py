@@ -8,12 +8,15 @@ buttons). Text in ``<code>``, ``<kbd>``, ``<samp>`` and ``<pre>`` is an identifi
 the page marks as such (a capability id, a digest, a ledger entry): it is checked only for
 shell commands, which no page may show to its reader.
 
-Text marked as another language (``lang="en"``, ``lang="ar"`` …: a person's own words, the
-twelve-language public texts, the model-card record that the project keeps in English) is the
-page saying "this is not Chinese on purpose", and is not counted; e-mail addresses and URLs are
-data. A "word" is three or more Latin letters with at least one lower-case letter: all-capital
-tokens (PDF, CSV, ISO country codes such as PRT, the reference prefix FR) are codes and stay.
-Everything else must be in :data:`ALLOWED`, each entry with the reason it is kept.
+Text marked as a language other than Chinese and English (``lang="ar"``, ``lang="ru"`` …: a
+person's own words, the twelve-language public texts) is the page saying "this is not Chinese on
+purpose", and is not counted. ``lang="en"`` is not enough: English kept on purpose (a ledger
+record quoted verbatim, a model card not yet translated, a third party's own name) is marked
+``translate="no"`` as well, so a string merely labelled English is still caught. E-mail
+addresses and URLs are data. A "word" is three or more Latin letters with at least one
+lower-case letter: all-capital tokens (PDF, CSV, ISO country codes such as PRT, the reference
+prefix FR) are codes and stay. Everything else must be in :data:`ALLOWED`, each entry with
+the reason it is kept.
 """
 
 from __future__ import annotations
@@ -95,8 +98,14 @@ class _Visible(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         lang = (values.get("lang") or "").lower()
+        # Text in another language than Chinese or English (a person's own words, the
+        # twelve-language public texts) is foreign on purpose. English is not: lang="en" alone
+        # no longer hides text, or every untranslated string could hide behind it. English
+        # kept on purpose (a verbatim ledger record, a model's or a licence's own name) says
+        # so with translate="no", the HTML attribute for text that must not be translated.
+        foreign = bool(lang) and not lang.startswith(("zh", "en"))
         hidden = (self._hidden() or tag in self.HIDDEN or values.get("translate") == "no"
-                  or "hidden" in values or (bool(lang) and not lang.startswith("zh")))
+                  or "hidden" in values or foreign)
         if not hidden:
             for name in self.SEEN_ATTRIBUTES:
                 if values.get(name):
@@ -128,6 +137,7 @@ class _Visible(HTMLParser):
 
 ADDRESS = re.compile(r"\S+@\S+|https?://\S+|\bsha256:[0-9a-f]+|\b(?:user|token):\d+"
                      r"|(?<![\w.])/[a-z][\w/.-]*"  # URL paths
+                     r"|\b[0-9a-f]{12,}\b"  # request ids and digests in hex (…3337dfae)
                      r"|`[^`]*`"  # code spans in a sentence (Markdown's backticks)
                      r"|\b[\w-]+\.(?:yaml|json|csv|txt|pdf|md)\b")  # file names
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")

@@ -219,5 +219,5 @@ def test_new_kinds_on_the_hints_page_and_in_review(  # type: ignore[no-untyped-d
     client.cookies.clear()
     login(client, "boss-slots")
     queue = client.get("/reviews")
-    assert 'data-testid="review-hint-kind">transcription-check' in queue.text
+    assert 'data-testid="review-hint" data-kind="transcription-check"' in queue.text
     assert "Most likely a transcription difference, not a contradiction" in queue.text

@@ -227,7 +227,7 @@ def test_tablet_interview_in_spanish_ends_with_the_chinese_summary(web: TestClie
     csrf = login(web, "li.wei")
     form_page = web.get("/interviews/theft-fraud?lang=es")
     assert form_page.status_code == 200
-    assert '<section lang="es" dir="ltr"' in form_page.text
+    assert '<section lang="es" translate="no" dir="ltr"' in form_page.text
     assert "Robo o estafa (víctima)" in form_page.text
     assert "发生了哪类事件？" in form_page.text  # the officer's small Chinese labels
     assert "Traducción provisional" in form_page.text

@@ -108,10 +108,13 @@ def test_english_words_are_found_and_allowed_words_are_not() -> None:
     page = ('<html><body><h1>案卷</h1><p>Due soon</p><script>var x = "Hidden"</script>'
             '<input type="submit" value="Save"><span title="Open case">打开</span>'
             '<p>Accord · PDF · CSV · PRT · dpo@police.example · 3f9a0c1d2b4e5f60</p>'
-            '<p lang="en">The model card, kept in English</p><code>cases.classify</code>'
+            '<p lang="en" translate="no">The model card, kept in English</p>'
+            '<p lang="ar">بلاغ</p><p lang="en">Merely labelled English</p>'
+            '<code>cases.classify</code>'
             '<p>请运行 <code>python -m accord.core.ledger.export ledger</code></p>'
             "</body></html>")
-    assert english_words(page) == ["Due", "soon", "Save", "Open", "case"]
+    assert english_words(page) == ["Due", "soon", "Save", "Open", "case", "Merely",
+                                   "labelled", "English"]
     assert developer_commands(page) == ["python -m accord.core.ledger.export ledger"]
     assert developer_commands("<p>accord demo load</p>") == ["accord demo load"]
 

@@ -408,7 +408,7 @@ def test_policies_page_lists_rules_with_sources_and_version(client, make_user) -
     for policy in get_governance().policy.policies():
         assert f"<code>{policy.id}</code>" in page.text
     assert "Denied: face verification needs the person&#39;s consent" in page.text
-    assert '<pre lang="en">@id(&#34;forbid-suspended-capability&#34;)' in page.text
+    assert '<pre lang="en" translate="no">@id(&#34;forbid-suspended-capability&#34;)' in page.text
 
 
 def test_what_if_tester_explains_without_running_or_ledgering(client, make_user,

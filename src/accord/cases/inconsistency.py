@@ -379,6 +379,51 @@ _PAIRED_LABELS = {
 }
 
 
+# -- the topic of a hint in Chinese ---------------------------------------------------------------
+# A hint's "about" is composed in English from a small grammar (see slots() and
+# _PAIRED_LABELS); the Chinese UI shows it through about_zh(), which reads the same grammar.
+# Stored outputs keep the English label, so the page translates at display time.
+_TOPIC_ZH = {"the incident": "事发", "the report to the police": "报警",
+             "the arrival": "到达", "the departure": "离开"}
+_WHAT_ZH = {"time": "时间", "date": "日期", "place": "地点"}
+_WHO_ZH = {"the person giving the statement": "陈述人", "the driver": "司机",
+           "the thief": "窃贼", "the man": "男子", "the woman": "女子",
+           "the employer": "雇主", "the other": "其他人员"}
+_FIXED_ZH = {
+    "spelling of a name": "姓名的拼写",
+    "amount of money": "金额",
+    "identifier": "证件号码或其他号码",
+    "place: where it was, relative to the place": "地点：相对于某处的位置",
+    "vehicle": "车辆",
+    "role of the person involved": "涉事人员的身份",
+    "person named": "提及的人员",
+    "colour": "颜色",
+    "number": "数量",
+}
+
+
+def about_zh(label: str) -> str:
+    """The Chinese wording of a hint's topic (``about``); "" for a label outside the grammar
+    (the page then shows only the hint's kind, never the English label)."""
+    if label in _FIXED_ZH:
+        return _FIXED_ZH[label]
+    match = re.fullmatch(r"(time|date|place|day) of (.+)", label)
+    if match and match.group(2) in _TOPIC_ZH:
+        topic = _TOPIC_ZH[match.group(2)]
+        return f"{topic}当天是星期几" if match.group(1) == "day" else (
+            f"{topic}{_WHAT_ZH[match.group(1)]}")
+    match = re.fullmatch(r"(number|colour) of (?:the )?(.+)", label)
+    if match:
+        what = "数量" if match.group(1) == "number" else "颜色"
+        item = match.group(2).strip("“”")
+        # An item named in Chinese (a Chinese statement) is shown; an English noun is not.
+        return f"{item}的{what}" if not item.isascii() else f"物品的{what}"
+    match = re.fullmatch(r"(nationality|age) of (.+)", label)
+    if match and match.group(2) in _WHO_ZH:
+        return f"{_WHO_ZH[match.group(2)]}的{'国籍' if match.group(1) == 'nationality' else '年龄'}"
+    return ""
+
+
 def compare_texts(
     text_a: str, text_b: str, language: str, *, same_speaker: bool = False, source: str = "original"
 ) -> list[dict[str, Any]]:

@@ -104,6 +104,19 @@ def provenance(bench: str, directory: Path | None = None) -> str:
             + f"; bench/results/{bench}.json")
 
 
+def provenance_zh(bench: str, directory: Path | None = None) -> str:
+    """Where a figure comes from, for the Chinese UI: the date of the benchmark run (the
+    command and the results file are for developers and stay in the English record)."""
+    data = results(bench, directory)
+    return f"{str(data['date'])[:10]}基准测试测量"
+
+
+def measured_zh(bench: str, template: str, directory: Path | None = None) -> str:
+    """:func:`measured` for a Chinese template: the same figures, Chinese provenance."""
+    text = measured(bench, template, directory)
+    return text[: text.rindex(" (")] + f"（{provenance_zh(bench, directory)}）"
+
+
 def measured(bench: str, template: str, directory: Path | None = None) -> str:
     """``template`` formatted with the figures of ``bench``, then its provenance.
 
@@ -134,3 +147,11 @@ def measured_or_missing(bench: str, template: str, directory: Path | None = None
         return measured(bench, template, directory)
     except FiguresError as error:
         return f"No measured figure available: {error}."
+
+
+def measured_or_missing_zh(bench: str, template: str, directory: Path | None = None) -> str:
+    """:func:`measured_or_missing` for a Chinese template."""
+    try:
+        return measured_zh(bench, template, directory)
+    except FiguresError as error:
+        return f"暂无测量数据：{error}。"

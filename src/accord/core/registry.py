@@ -65,6 +65,18 @@ class ModelCard:
     measured_accuracy: str
     known_limitations: tuple[str, ...]
     intended_use: str = ""
+    # The same card for the Chinese UI (same facts, same figures). A card without them shows
+    # its English record, marked as English, until it is translated.
+    measured_accuracy_zh: str = ""
+    known_limitations_zh: tuple[str, ...] = ()
+    intended_use_zh: str = ""
+    training_data_zh: str = ""
+
+    def in_chinese(self) -> bool:
+        """Whether every text of the card has its Chinese version."""
+        return bool(self.measured_accuracy_zh and self.training_data_zh
+                    and (self.intended_use_zh or not self.intended_use)
+                    and len(self.known_limitations_zh) == len(self.known_limitations))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from accord.core.contract import ObjectKind
 from accord.core.figures import measured_or_missing as measured
+from accord.core.figures import measured_or_missing_zh as measured_zh
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.dispatch.triage import suggest
 from accord.dispatch.vocabulary import incident_types
@@ -33,6 +34,13 @@ MEASURED_LATENCY = measured(
     "({helsinki[nodes]} nodes) and {grid[recommend_scipy][p95_ms]:.0f} ms on a "
     "{grid[nodes]:,}-node grid, on {cpus} shared cores. Travel times are estimates from "
     "road-class speeds, not measured against real response times",
+)
+MEASURED_LATENCY_ZH = measured_zh(
+    "dispatch",
+    "测的是响应时间，不是准确率：在赫尔辛基路网（{helsinki[nodes]}个节点）上为200个单元排序的"
+    "p95为{helsinki[recommend_scipy][p95_ms]:.0f}毫秒，在{grid[nodes]:,}个节点的网格上为"
+    "{grid[recommend_scipy][p95_ms]:.0f}毫秒，运行于{cpus}个共享处理器核心。行车时间是按道路等级"
+    "车速估算的，未与真实出警时间比对",
 )
 YES_NO = ("yes", "no")
 
@@ -66,6 +74,7 @@ _LIMITS_COMMON = (
     "Written rules, not a trained model: they know only what the vocabulary and the unit "
     "records say.",
 )
+_LIMITS_COMMON_ZH = ("这是人工编写的规则，不是训练出的模型：只知道词表和单元记录中写明的内容。",)
 
 TRIAGE_CAPABILITY = Capability(
     id="dispatch.triage",
@@ -110,7 +119,14 @@ TRIAGE_CAPABILITY = Capability(
             "Cue words are matched as substrings in zh, en, ru and fi only; other languages "
             "give the intake type's default.",
             'Negations ("no knife") are not understood.'),
-        intended_use="A starting point for the dispatcher's own triage."),
+        intended_use="A starting point for the dispatcher's own triage.",
+        training_data_zh="无：人工编写的规则。",
+        measured_accuracy_zh="尚未与接警员的决定比对；改判率显示在派警队列上（自动化偏见监测）。",
+        known_limitations_zh=(
+            *_LIMITS_COMMON_ZH,
+            "提示词仅以子串方式匹配中文、英文、俄文和芬兰文；其他语言按接警时所选类型的默认值处理。",
+            "无法理解否定说法（如“没有刀”）。"),
+        intended_use_zh="供接警员自行分级时参考的起点。"),
     runner=run_triage,
 )
 
@@ -150,7 +166,15 @@ RECOMMEND_CAPABILITY = Capability(
             "Speeds by road class ignore traffic, time of day and blue-light driving.",
             "Units are placed at their last reported position.",
             "Outside the road network's reach only a labelled straight-line estimate exists."),
-        intended_use="A ranked list with reasons; the dispatcher chooses."),
+        intended_use="A ranked list with reasons; the dispatcher chooses.",
+        training_data_zh="无：最短路径计算和人工编写的规则。",
+        measured_accuracy_zh=MEASURED_LATENCY_ZH,
+        known_limitations_zh=(
+            *_LIMITS_COMMON_ZH,
+            "按道路等级设定的车速未考虑交通状况、时段和警灯警笛行驶。",
+            "单元按其最后报告的位置计算。",
+            "路网覆盖范围以外只有标明为直线距离的估算。"),
+        intended_use_zh="附理由的排序列表；由接警员选择。"),
     runner=run_recommend,
 )
 

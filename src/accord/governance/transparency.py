@@ -39,6 +39,7 @@ MITIGATIONS = (
     N_("stop control: suspension takes effect on the next call"),
 )
 NO_ASSESSMENT = N_("none recorded yet in this installation")
+LOGGING = N_("automatic, tamper-evident (RFC 6962 Merkle tree, signed checkpoints)")
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def capability_record(governance: Governance, capability: Capability,
         "eu_ai_act": {
             "risk_class": capability.risk_tier.value,
             "accuracy": card.measured_accuracy,
-            "logging": "automatic, tamper-evident (RFC 6962 Merkle tree, signed checkpoints)",
+            "logging": LOGGING,
         },
         "figures": {
             "month_start": month_start(now).date().isoformat(),
@@ -158,6 +159,14 @@ def capability_record(governance: Governance, capability: Capability,
             "override_rate": stats.override_rate,
             "measured_accuracy": card.measured_accuracy,
         },
+        # The model card in Chinese, when it has been translated (None: the Chinese page shows
+        # the English record, marked as English).
+        "card_zh": {
+            "measured_accuracy": card.measured_accuracy_zh,
+            "intended_use": card.intended_use_zh,
+            "training_data": card.training_data_zh,
+            "known_limitations": list(card.known_limitations_zh),
+        } if card.in_chinese() else None,
     }
 
 

@@ -46,7 +46,10 @@ def lesson_content(database: Database, lesson: Lesson) -> dict[str, Any]:
              "required_certificates": sorted(c.required_certificates),
              "model": c.model.name, "measured_accuracy": c.model.measured_accuracy,
              "known_limitations": list(c.model.known_limitations),
-             "intended_use": c.model.intended_use}
+             "intended_use": c.model.intended_use,
+             "zh": c.model.in_chinese(),
+             "measured_accuracy_zh": c.model.measured_accuracy_zh,
+             "known_limitations_zh": list(c.model.known_limitations_zh)}
             for c in registry.all() if not c.prohibited and c.model is not None]
     if lesson.include == "prohibited-uses":
         content["prohibited"] = [

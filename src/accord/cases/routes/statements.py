@@ -24,7 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from accord.cases.extract import ENTITY_KINDS
-from accord.cases.inconsistency import NOT_A_JUDGEMENT
+from accord.cases.inconsistency import NOT_A_JUDGEMENT, about_zh
 from accord.cases.routes import cases as case_routes  # registers the {ref:caseref} convertor
 from accord.cases.service import Case, CaseService, Statement
 from accord.cases.subjects import statement_subjects
@@ -39,7 +39,7 @@ from accord.core.roles import Role
 from accord.core.subjects import Subject
 from accord.web.deps import Principal, db_session, require_roles
 from accord.web.routes.governance import caller_of, common_context, language_of
-from accord.web.templating import render
+from accord.web.templating import environment, render
 
 EXTRACT, INCONSISTENCY, CLASSIFY = "cases.extract", "cases.inconsistency", "cases.classify"
 PURPOSE = "case-handling"
@@ -64,8 +64,19 @@ KIND_LABELS: dict[str, str] = {
     "weekday": N_("Weekday"),
     "vehicle": N_("Vehicle"),
     "role": N_("Role"),
+    "identifier": N_("Number"),
     "transcription-check": N_("Likely transcription difference — check"),
 }
+
+
+def hint_about(label: str, language: str) -> str:
+    """A hint's topic in the reader's language ("" when it has no Chinese wording)."""
+    return about_zh(label) if language == "zh_Hans" else label
+
+
+# The review queue (another module) renders cases/_review_hints.html with these.
+environment.globals.setdefault("hint_about", hint_about)
+environment.globals.setdefault("hint_kind_labels", KIND_LABELS)
 NO_COMMON_LANGUAGE = N_("not comparable: different languages without a common translation")
 
 
