@@ -31,6 +31,7 @@ from accord.web.deps import KIOSK_HOME, KioskLocked, request_language, resolve_f
 from accord.web.middleware import (
     BodySizeLimitMiddleware,
     RequestIdMiddleware,
+    SecurityHeadersMiddleware,
     TextHygieneMiddleware,
 )
 from accord.web.routes import admin, api, auth, governance, ledger, ops, pages
@@ -188,18 +189,8 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
                        upload_max_bytes=settings.upload_max_bytes)  # per route: web.uploads
     app.add_middleware(RequestIdMiddleware)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-        )
-        return response
+    # Outermost of Accord's middleware, as the function it replaced was.
+    app.add_middleware(SecurityHeadersMiddleware)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (ops, auth, pages, admin):

@@ -11,12 +11,14 @@ session is sent to the log-in page, an API client gets 401.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from accord.config import Settings
 from accord.core.accounts import AccountService, User
@@ -61,28 +63,39 @@ class Principal:
     csrf_token: str = ""  # the session's synchroniser token; empty for bearer tokens
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that only read app state or other dependencies are ``async def`` on purpose:
+# FastAPI runs a plain ``def`` dependency on the thread pool, and each such hop costs a thread
+# hand-off (GIL switch, a wake-up) per request. Only dependencies that do I/O (the database
+# session, resolving the caller) stay on the pool, so the event loop never blocks on them.
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def db_session(database: Database = Depends(get_database)) -> Iterator[Session]:
-    """One session per request; routes commit what they change, anything else rolls back."""
+async def db_session(database: Database = Depends(get_database)) -> AsyncIterator[Session]:
+    """One session per request; routes commit what they change, anything else rolls back.
+
+    Opening a session does no I/O (it takes a connection at its first query, on the route's
+    thread), so it is made here on the event loop; closing it returns the connection to the
+    pool, which may talk to the database, so that runs on the thread pool — shielded, so a
+    client that disconnects cannot leave the connection checked out.
+    """
     session = database.sessions()
     try:
         yield session
     finally:
         # close() ends the transaction without expiring loaded objects, so error pages
         # rendered after this can still read the signed-in user.
-        session.close()
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(session.close)
 
 
-def account_service(
+async def account_service(
     session: Session = Depends(db_session), settings: Settings = Depends(get_settings_dep)
 ) -> AccountService:
     return AccountService(
@@ -166,7 +179,9 @@ def resolve_for_error_page(request: Request) -> None:
     request.state.language = request_language(request, principal)
 
 
-def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+async def current_principal(
+    principal: Principal | None = Depends(optional_principal),
+) -> Principal:
     if principal is None:
         raise NotAuthenticated()
     return principal
@@ -194,15 +209,15 @@ async def csrf_protect(
         raise CsrfFailed()
 
 
-def require_roles(*roles: Role) -> Callable[..., Principal]:
+def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """Dependency factory: the caller must be logged in and hold one of ``roles``.
 
     With no roles given, any authenticated user passes. CSRF is checked for browser sessions.
     """
     allowed = frozenset(roles)
 
-    def check(principal: Principal = Depends(current_principal),
-              _csrf: None = Depends(csrf_protect)) -> Principal:
+    async def check(principal: Principal = Depends(current_principal),
+                    _csrf: None = Depends(csrf_protect)) -> Principal:
         if allowed and not (principal.user.roles & allowed):
             raise PermissionDenied()
         return principal

@@ -26,8 +26,9 @@ FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencode
 DOCUMENT_URL = "/api/v1/openapi.json"
 
 DESCRIPTION = """\
-The JSON API of Accord: what other systems integrate with (dispatch intake and queue, vision
-redaction, governed AI calls, users and background jobs).
+The JSON API of Accord: what other systems integrate with (cases to read, dispatch intake,
+queue and alerts, the decision ledger and its signed checkpoints, vision redaction, governed AI
+calls, users and background jobs).
 
 **Authentication.** Send an API token as a bearer token:
 `Authorization: Bearer acc_…`. A user creates their own tokens on their *Account* page

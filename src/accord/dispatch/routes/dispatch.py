@@ -61,7 +61,8 @@ KEEPALIVE_SECONDS = 15.0
 COMMAND = re.compile(r"^\s*(?P<verb>[A-Za-z]{2})\s+(?P<args>.+?)\s*$")
 
 
-def _service(database: Database = Depends(get_database)) -> DispatchService:
+async def _service(database: Database = Depends(get_database)) -> DispatchService:
+    """No I/O here, so no thread-pool hop for it (see accord.web.deps)."""
     return DispatchService(database)
 
 

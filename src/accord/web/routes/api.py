@@ -72,7 +72,7 @@ class JobOut(BaseModel):
 
 
 @router.get("/me", response_model=UserOut, summary="The calling user")
-def me(principal: Principal = Depends(signed_in)) -> UserOut:
+async def me(principal: Principal = Depends(signed_in)) -> UserOut:
     return UserOut.of(principal.user)
 
 
