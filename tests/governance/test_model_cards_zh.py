@@ -56,7 +56,7 @@ def test_transparency_page_shows_translated_cards_in_chinese(client: TestClient)
     # An untranslated card keeps its English record, marked as English.
     lookup = get_governance().registry.get("knowledge.lookup").model
     assert lookup is not None
-    assert f'<dd lang="en">{escape(lookup.training_data)}</dd>' in page
+    assert f'<dd lang="en" translate="no">{escape(lookup.training_data)}</dd>' in page
     english = client.get("/transparency", headers={"Accept-Language": "en"}).text
     assert str(escape(recommend.known_limitations[-2])) in english
     assert recommend.measured_accuracy_zh not in english
