@@ -4,6 +4,10 @@ the gateway's refusal expects the catalogue's "zh_Hans")."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
+
 from fastapi.testclient import TestClient
 
 from accord.dispatch.service import Actor, DispatchService
@@ -58,3 +62,31 @@ def test_incident_page_names_source_and_location_source_in_words(
     page = client.get(f"/dispatch/incidents/{incident['reference']}").text
     assert 'data-testid="intake-source">电话<' in page
     assert 'data-source="caller">报警人所述<' in page
+
+
+def test_statuses_are_words_in_the_chinese_ui_and_the_form_still_posts_the_code(
+        client: TestClient, service: DispatchService, officer: Actor, units) -> None:  # type: ignore[no-untyped-def]
+    """Incident and unit statuses showed as stored codes ("new", "available") on the Chinese
+    queue, units, incident and board pages."""
+    csrf = login(client, officer.username)
+    client.post("/account/language", data={"csrf_token": csrf, "language": "zh_Hans"})
+    incident = service.create_incident(officer, type_code="theft", lat=60.17, lon=24.94,
+                                       source="phone", language="zh", address="A",
+                                       location_source="caller", narrative="")
+    queue = client.get("/dispatch").text
+    assert "<td>新警情</td>" in queue and "<td>new</td>" not in queue
+    unit_page = client.get("/dispatch/units").text
+    assert 'data-status="available">待命' in unit_page
+    assert 'value="out-of-service">暂停勤务</button>' in unit_page
+    page = client.get(f"/dispatch/incidents/{incident['reference']}").text
+    assert '<option value="advised">已告知（未派警）</option>' in page
+    board = client.get("/dispatch/board").text
+    words = re.search(r'data-status-words="([^"]*)"', board)
+    assert words is not None  # what the live board's script shows for each status
+    assert json.loads(html.unescape(words.group(1)))["available"] == "待命"
+    assert 'data-live="实时"' in board
+    # The translated option still posts the code: the incident becomes "advised".
+    changed = client.post(f"/dispatch/incidents/{incident['reference']}/status",
+                          data={"csrf_token": csrf, "status": "advised"}, follow_redirects=False)
+    assert changed.status_code in (303, 200)
+    assert service.incident(incident["reference"])["status"] == "advised"

@@ -7,6 +7,7 @@ command never leaves a unit in a status nobody meant.
 from __future__ import annotations
 
 from accord.core.errors import Conflict
+from accord.core.i18n import NC_
 
 UNIT_STATUSES = ("available", "dispatched", "en-route", "on-scene", "clear", "out-of-service")
 UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -45,3 +46,19 @@ def check_transition(table: dict[str, frozenset[str]], what: str, current: str,
         possible = ", ".join(sorted(table[current])) or "none: it is final"
         raise ImpossibleTransition(detail=f"{what} is {current}; it cannot become {target} "
                                           f"(possible: {possible})")
+
+
+#: Each status in words, for pages (the stored codes never reach a reader; the live board
+#: gets the same words, translated, in a data attribute). The message context keeps them apart
+#: from the same English words elsewhere (a closed case is 已结案, a closed incident 已结束).
+STATUS_WORDS: dict[str, str] = {
+    "new": NC_("dispatch status", "new"),
+    "dispatched": NC_("dispatch status", "dispatched"),
+    "en-route": NC_("dispatch status", "en route"),
+    "on-scene": NC_("dispatch status", "on scene"),
+    "advised": NC_("dispatch status", "advised, no unit sent"),
+    "closed": NC_("dispatch status", "closed"),
+    "available": NC_("dispatch status", "available"),
+    "clear": NC_("dispatch status", "clear"),
+    "out-of-service": NC_("dispatch status", "out of service"),
+}

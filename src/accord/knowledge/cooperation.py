@@ -50,6 +50,14 @@ class NotYourShare(PermissionDenied):
     message = N_("Only the officer who made a share and oversight roles may open it.")
 
 
+class ShareRefused(Conflict):
+    message = N_("Share %(id)s was refused by a supervisor: %(reason)s")
+
+
+class ShareAwaitingApproval(Conflict):
+    message = N_("Share %(id)s is awaiting a supervisor's approval.")
+
+
 @dataclass(frozen=True)
 class Template:
     id: str
@@ -386,10 +394,9 @@ def check_release(share_id: int, kind: str, reference: str, user_id: int | None)
         if row.requested_by is None or row.requested_by != user_id:
             raise NotYourShare()
         if row.status == "refused":
-            raise Conflict(detail=f"share {share_id} was refused by a supervisor: "
-                                  f"{row.decision_note}")
+            raise ShareRefused(id=share_id, reason=row.decision_note)
         if row.status not in ("approved", "exported"):
-            raise Conflict(detail=f"share {share_id} is awaiting a supervisor's approval")
+            raise ShareAwaitingApproval(id=share_id)
         return _state(row)
 
 

@@ -43,7 +43,7 @@ from accord.dispatch import cap, eido, governed, patrol, recordings
 from accord.dispatch.notify import Listener
 from accord.dispatch.roads import ATTRIBUTION
 from accord.dispatch.service import LOCATION_SOURCES, SOURCES, Actor, DispatchService
-from accord.dispatch.states import INCIDENT_TRANSITIONS, UNIT_TRANSITIONS
+from accord.dispatch.states import INCIDENT_TRANSITIONS, STATUS_WORDS, UNIT_TRANSITIONS
 from accord.dispatch.vocabulary import incident_types
 from accord.web.deps import Principal, db_session, get_database, require_roles
 from accord.web.templating import render
@@ -104,7 +104,8 @@ def _queue(request: Request, service: DispatchService, error: AccordError | None
         "queue": service.queue(), "types": _types(_language(request)),
         "override": service.override_rate(), "error": error, "form": form,
         "intake": intake, "attribution": ATTRIBUTION, "questions": questions,
-        "language_suggestion": language_suggestion}, status_code=status_code)
+        "language_suggestion": language_suggestion, "status_words": STATUS_WORDS},
+        status_code=status_code)
 
 
 @router.post("/incidents")
@@ -195,7 +196,8 @@ def _incident(request: Request, principal: Principal, service: DispatchService,
                       if incident["status"] in ("new", "dispatched", "on-scene") else None)
     language = _language(request)
     return render(request, "dispatch/incident.html", {
-        "incident": incident, "suggestion": suggestion, "triage_id": triage,
+        "status_words": STATUS_WORDS, "incident": incident, "suggestion": suggestion,
+        "triage_id": triage,
         # Guidance for what each linked person stated (core hook: the package keeping it).
         "need_labels": STATED_NEEDS, "needs_guidance": {
             p["id"]: need_guidance(p["stated_needs"], language) for p in incident["persons"]},
@@ -476,7 +478,8 @@ def _units(request: Request, service: DispatchService, error: AccordError | None
         unit["next"] = sorted(UNIT_TRANSITIONS[unit["status"]] - {"dispatched"})
         unit["timer"] = timers.get(unit["call_sign"])
     return render(request, "dispatch/units.html", {
-        "units": units, "error": error, "done": done}, status_code=status_code)
+        "units": units, "error": error, "done": done, "status_words": STATUS_WORDS},
+        status_code=status_code)
 
 
 @router.post("/units/{call_sign}/status")
@@ -553,7 +556,8 @@ def board_page(request: Request, principal: Principal = Depends(access),
     service.check_safety_timers()
     return render(request, "dispatch/board.html", {
         "queue": service.queue(), "units": service.units(),
-        "last_event": service.last_event_id(), "attribution": ATTRIBUTION})
+        "last_event": service.last_event_id(), "attribution": ATTRIBUTION,
+        "status_words": STATUS_WORDS})
 
 
 @router.get("/roads.geojson")

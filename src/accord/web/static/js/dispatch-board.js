@@ -6,6 +6,8 @@
   var state = document.getElementById("board-state");
   if (!state) { return; }
   var after = state.getAttribute("data-last-event") || "0";
+  var words = JSON.parse(state.getAttribute("data-status-words") || "{}");
+  function word(status) { return words[status] || status; }
   var incidents = document.getElementById("board-incidents");
   var units = document.getElementById("board-units");
   var markers = {};
@@ -34,19 +36,19 @@
   }
   var source = new EventSource("/dispatch/board/events?after=" + encodeURIComponent(after));
   source.addEventListener("open", function () { state.textContent = state.getAttribute("data-live") || "live"; });
-  source.addEventListener("error", function () { state.textContent = "reconnecting"; });
+  source.addEventListener("error", function () { state.textContent = state.getAttribute("data-reconnecting") || "reconnecting"; });
   source.addEventListener("dispatch", function (message) {
     var event = JSON.parse(message.data);
     state.setAttribute("data-last-event", String(event.id));
     if (event.incident) {
       var i = event.incident;
-      row(incidents, "data-ref", i.reference, i.reference + " P" + i.priority + " " + i.type + " · " + i.status);
+      row(incidents, "data-ref", i.reference, i.reference + " P" + i.priority + " " + i.type + " · " + word(i.status));
       mark("i" + i.reference, i.lat, i.lon, i.reference, "#c00");
     }
     if (event.unit) {
       var u = event.unit;
       var overdue = units.getAttribute("data-overdue") || "safety check overdue";
-      row(units, "data-unit", u.call_sign, u.call_sign + " · " + u.status + " " + (u.incident || "") +
+      row(units, "data-unit", u.call_sign, u.call_sign + " · " + word(u.status) + " " + (u.incident || "") +
           (u.safety_flagged ? " ⚠ " + overdue : ""));
       var item = units.querySelector('[data-unit="' + u.call_sign + '"]');
       if (u.safety_flagged) { item.setAttribute("data-safety", "overdue"); item.className = "alert"; }
