@@ -169,13 +169,19 @@ def test_auditor_searches_by_kind_capability_actor_and_range(web, make_user, ent
 def test_search_by_date_and_bad_input(web, make_user, entries) -> None:
     from datetime import UTC, datetime, timedelta
 
+    from accord.web.templating import station_zone
+
     make_user("audit", Role.AUDITOR)
     login(web, "audit")
-    today = datetime.now(UTC).date()
+    # The dates are the station's calendar days, as every time on the page is shown: from
+    # 16:00 UTC on, a station at +08:00 is already on the next day.
+    today = datetime.now(UTC).astimezone(station_zone()).date()
     assert len(_listed(web.get("/ledger", params={"date_from": today.isoformat(),
                                                    "date_to": today.isoformat()}).text)) == 5
     tomorrow = (today + timedelta(days=1)).isoformat()
     assert _listed(web.get("/ledger", params={"date_from": tomorrow}).text) == []
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert _listed(web.get("/ledger", params={"date_to": yesterday}).text) == []
     bad = web.get("/ledger", params={"kind": "everything", "seq_from": "-1",
                                      "date_to": "31/12/2026"})
     assert bad.status_code == 422

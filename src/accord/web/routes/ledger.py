@@ -31,7 +31,7 @@ from accord.core.ledger.note import open_checkpoint, parse_note
 from accord.core.ledger.store import WitnessOutcome
 from accord.core.roles import Role
 from accord.web.deps import Principal, db_session, request_language, require_roles
-from accord.web.templating import render
+from accord.web.templating import render, station_time, station_zone
 
 KINDS: tuple[str, ...] = (
     N_("decision"), N_("denial"), N_("review"), N_("failure"),
@@ -162,12 +162,15 @@ class EntryFilter:
             where.append(LedgerEntry.seq >= self.seq_from)
         if self.seq_to is not None:
             where.append(LedgerEntry.seq <= self.seq_to)
+        # Dates are the station's calendar days (as every time on the pages is shown): the
+        # bounds are the station's midnights, compared with the stored UTC times.
+        zone = station_zone()
         if self.date_from is not None:
-            start = datetime.combine(self.date_from, datetime.min.time(), UTC)
-            where.append(LedgerEntry.created_at >= start)
+            start = datetime.combine(self.date_from, datetime.min.time(), zone)
+            where.append(LedgerEntry.created_at >= start.astimezone(UTC))
         if self.date_to is not None:
-            end = datetime.combine(self.date_to + timedelta(days=1), datetime.min.time(), UTC)
-            where.append(LedgerEntry.created_at < end)
+            end = datetime.combine(self.date_to + timedelta(days=1), datetime.min.time(), zone)
+            where.append(LedgerEntry.created_at < end.astimezone(UTC))
         return where
 
     def query_string(self, page: int) -> str:
@@ -202,8 +205,8 @@ def _row(entry: LedgerEntry) -> EntryRow:
     policy = body.get("policy") if isinstance(body, dict) else None
     decision = policy.get("decision", "") if isinstance(policy, dict) else ""
     stamp = body.get("time") if isinstance(body, dict) else None
-    time = (stamp.replace("T", " ").replace("Z", " UTC") if isinstance(stamp, str)
-            else f"{entry.created_at:%Y-%m-%d %H:%M:%S} UTC")
+    time = station_time(stamp if isinstance(stamp, str) and stamp else entry.created_at,
+                        "%Y-%m-%d %H:%M:%S")
     return EntryRow(entry.seq, time, entry.kind, entry.capability_id, entry.actor,
                     decision if isinstance(decision, str) else "")
 
