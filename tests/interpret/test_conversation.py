@@ -454,3 +454,53 @@ def test_text_in_another_language_is_answered_with_a_question_not_a_switch(
     with database.session() as session:
         assert session.scalar(select(Conversation.language).where(
             Conversation.reference == reference)) == "ru"
+
+
+def test_a_refreshed_start_form_starts_one_conversation(
+        client: TestClient, tablet: TestClient, make_user,  # type: ignore[no-untyped-def]
+        database: Database) -> None:
+    """Found in a walk: reloading the page the start form answered re-posted it and started a
+    second conversation with a new code, while the tablet stayed on the first."""
+    from accord.interpret.conversation_models import Conversation
+
+    officer = make_user("cv.refresh", Role.OFFICER)
+    case_ref = add_case(database, "FR-2026-000907", officer.id)
+    csrf = login(client, "cv.refresh")
+    key = re.search(r'name="start_key" value="([^"]+)"',
+                    client.get("/interpret/conversations").text)
+    assert key is not None
+    form = {"csrf_token": csrf, "case_ref": case_ref, "purpose": "victim-assistance",
+            "legal_basis": "police-law-art-2", "pin": PIN, "start_key": key.group(1)}
+
+    def started() -> tuple[str, str]:
+        page = client.post("/interpret/conversations", data=form)
+        assert page.status_code == 201, page.text
+        code = re.search(r'data-testid="join-code"[^>]*>(\d{6})<', page.text)
+        reference = re.search(r'data-testid="conversation-ref">(CV-[0-9A-F]+)<', page.text)
+        assert code is not None and reference is not None
+        return reference.group(1), code.group(1)
+
+    first_ref, first_code = started()
+    again_ref, again_code = started()  # the refresh
+    assert again_ref == first_ref
+    with database.session() as session:
+        assert session.query(Conversation).count() == 1
+    # Only the latest code joins (the first is no longer stored).
+    if first_code != again_code:
+        page = tablet.get("/conversation")
+        assert page.status_code == 200
+        refused = tablet.post("/conversation/join", data={
+            "code": first_code, "csrf_token": tablet.cookies.get("accord_conversation_csrf")},
+            follow_redirects=False)
+        assert refused.status_code != 303
+    _join(tablet, again_code)
+    # Sent again after the tablet joined: the officer is taken to that conversation.
+    after = client.post("/interpret/conversations", data=form, follow_redirects=False)
+    assert after.status_code == 303
+    assert after.headers["location"] == f"/interpret/conversations/{first_ref}"
+    with database.session() as session:
+        assert session.query(Conversation).count() == 1
+    # A new form gets a new key and starts a new conversation.
+    fresh = re.search(r'name="start_key" value="([^"]+)"',
+                      client.get("/interpret/conversations").text)
+    assert fresh is not None and fresh.group(1) != key.group(1)

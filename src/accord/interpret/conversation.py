@@ -91,6 +91,18 @@ class ConversationEnded(AccordError):
     message = N_("This conversation has ended.")
 
 
+class AlreadyStarted(AccordError):
+    """The start form was sent again (a refresh, a double click) after a tablet joined: the
+    route opens the conversation it started instead."""
+
+    status = 409
+    message = N_("This form already started conversation %(reference)s.")
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(reference=reference)
+        self.reference = reference
+
+
 @dataclass(frozen=True)
 class Started:
     reference: str
@@ -219,8 +231,13 @@ class ConversationService:
 
     # -- officer side ----------------------------------------------------------------------
     def start(self, caller: Any, *, case_ref: str = "", report_ref: str = "", purpose: str,
-              legal_basis: str, pin: str) -> Started:
-        """Start a conversation for a case or an interview report the caller may open."""
+              legal_basis: str, pin: str, start_key: str = "") -> Started:
+        """Start a conversation for a case or an interview report the caller may open.
+
+        ``start_key`` is the start form's one-time key: sent again (a refresh re-posts the
+        form), it finds the conversation it started. While no tablet has joined, that one gets
+        a fresh code (the old one stops: only the digest is kept, so it cannot be shown
+        again); after, :class:`AlreadyStarted` names it."""
         from accord.core.accounts.service import password_hasher
         from accord.interpret.phrase_match import PHRASE_MATCH_CAPABILITY as capability
 
@@ -235,6 +252,19 @@ class ConversationService:
                 detail=f"legal_basis: one of {', '.join(sorted(capability.legal_bases))}")
         if not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 8):
             raise ValidationFailed(detail="pin: 4 to 8 digits")
+        start_key = start_key.strip()
+        if len(start_key) > 64 or not start_key.replace("-", "").replace("_", "").isalnum():
+            start_key = ""  # not a key the form made: start without one
+        if start_key:
+            with self.database.session() as session:
+                earlier = session.scalar(select(Conversation).where(
+                    Conversation.officer_id == caller.user_id,
+                    Conversation.start_key == start_key))
+                if earlier is not None and earlier.status != "waiting":
+                    raise AlreadyStarted(earlier.reference)
+                reference = earlier.reference if earlier is not None else ""
+            if reference:
+                return self.new_code(caller, reference)
         if case_ref:
             self._check_case(caller, case_ref)
         else:
@@ -248,7 +278,7 @@ class ConversationService:
                 case_ref=case_ref, report_ref=report_ref, purpose=purpose,
                 legal_basis=legal_basis, status="waiting", code_digest=self._keyed("code", code),
                 code_expires_at=now + timedelta(minutes=CODE_MINUTES), pin_hash=pin_hash,
-                created_at=now)
+                created_at=now, start_key=start_key or None)
             session.add(row)
             session.flush()
             self._event(session, row.id, "started")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.core.db import Base, UTCDateTime, utcnow
@@ -47,6 +47,12 @@ class Conversation(Base):
     pin_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The start form's one-time key: a refreshed or doubled submit finds this conversation
+    # instead of starting a second one (NULL for starts without a form, e.g. tests, CLI).
+    start_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (UniqueConstraint("officer_id", "start_key",
+                                       name="uq_interpret_conversations_start_key"),)
 
 
 class ConversationTurn(Base):

@@ -44,6 +44,7 @@ from accord.core.roles import Role
 from accord.interpret import phrase_service, tts
 from accord.interpret.conversation import (
     CODE_MINUTES,
+    AlreadyStarted,
     ConversationService,
     ConversationView,
     Started,
@@ -189,6 +190,8 @@ def _index(request: Request, principal: Principal, service: ConversationService,
         **common_context(request), "capability": capability,
         "purposes": sorted(capability.purposes), "legal_bases": sorted(capability.legal_bases),
         "form": form, "error": error, "mine": service.mine(caller_of(principal)),
+        # One key per rendered form: sent twice, it starts one conversation.
+        "start_key": secrets.token_urlsafe(24),
         "conversation_status": CONVERSATION_STATUS,
     }, status_code=status)
 
@@ -202,13 +205,18 @@ def conversations_index(request: Request, principal: Principal = Depends(access)
 @router.post("")
 def conversations_start(request: Request, case_ref: str = Form(""), report_ref: str = Form(""),
                         purpose: str = Form(""), legal_basis: str = Form(""),
-                        pin: str = Form(""), principal: Principal = Depends(access),
+                        pin: str = Form(""), start_key: str = Form(""),
+                        principal: Principal = Depends(access),
                         service: ConversationService = Depends(service_dep)) -> Response:
     form = {"case_ref": case_ref[:32], "report_ref": report_ref[:24], "purpose": purpose,
             "legal_basis": legal_basis}
     try:
         started = service.start(caller_of(principal), case_ref=case_ref, report_ref=report_ref,
-                                purpose=purpose, legal_basis=legal_basis, pin=pin)
+                                purpose=purpose, legal_basis=legal_basis, pin=pin,
+                                start_key=start_key)
+    except AlreadyStarted as earlier:  # the form sent again after a tablet joined
+        return RedirectResponse(f"/interpret/conversations/{earlier.reference}",
+                                status_code=303)
     except AccordError as failed:
         return _index(request, principal, service, form=form, error=failed,
                       status=failed.status)
