@@ -90,3 +90,20 @@ def test_statuses_are_words_in_the_chinese_ui_and_the_form_still_posts_the_code(
                           data={"csrf_token": csrf, "status": "advised"}, follow_redirects=False)
     assert changed.status_code in (303, 200)
     assert service.incident(incident["reference"])["status"] == "advised"
+
+
+def test_timeline_and_alert_form_are_words_in_the_chinese_ui(
+        client: TestClient, service: DispatchService, officer: Actor, units) -> None:  # type: ignore[no-untyped-def]
+    """The timeline showed event codes ("incident-created") and UTC times; the alert form the
+    CAP values in English."""
+    csrf = login(client, officer.username)
+    client.post("/account/language", data={"csrf_token": csrf, "language": "zh_Hans"})
+    incident = service.create_incident(officer, type_code="theft", lat=60.17, lon=24.94,
+                                       source="phone", language="zh", address="A",
+                                       location_source="caller", narrative="")
+    page = client.get(f"/dispatch/incidents/{incident['reference']}").text
+    timeline = page.split('data-testid="timeline"')[1].split("</ol>")[0]
+    assert "接报立警" in timeline and "incident-created<" not in timeline
+    assert "+08:00" in timeline  # station time with its offset
+    assert '<option value="Immediate" >立即：须立即行动</option>' in page
+    assert '<option value="Moderate" selected>中等：可能威胁生命或财产</option>' in page

@@ -20,12 +20,24 @@ from lxml import etree
 
 from accord.core.db import utcnow
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import NC_
 from accord.dispatch.service import LANGUAGE_TAG
 from accord.dispatch.vocabulary import incident_type
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 URGENCY = ("Immediate", "Expected", "Future", "Past", "Unknown")
 SEVERITY = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
+#: The CAP values the alert form offers, in words (the form posts the CAP value itself).
+URGENCY_WORDS: dict[str, str] = {
+    "Immediate": NC_("CAP urgency", "Immediate: act now"),
+    "Expected": NC_("CAP urgency", "Expected: act within the next hour"),
+    "Future": NC_("CAP urgency", "Future: act in the near future"),
+}
+SEVERITY_WORDS: dict[str, str] = {
+    "Severe": NC_("CAP severity", "Severe: significant threat to life or property"),
+    "Moderate": NC_("CAP severity", "Moderate: possible threat to life or property"),
+    "Minor": NC_("CAP severity", "Minor: minimal to no known threat"),
+}
 CERTAINTY = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
 CATEGORIES = ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
               "Transport", "Infra", "CBRNE", "Other")

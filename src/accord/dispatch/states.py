@@ -62,3 +62,30 @@ STATUS_WORDS: dict[str, str] = {
     "clear": NC_("dispatch status", "clear"),
     "out-of-service": NC_("dispatch status", "out of service"),
 }
+
+#: Each timeline event in words (the stored kinds are codes; an unknown one is shown as code).
+EVENT_WORDS: dict[str, str] = {
+    "incident-created": NC_("dispatch event", "incident created"),
+    "incident-status": NC_("dispatch event", "incident status changed"),
+    "unit-created": NC_("dispatch event", "unit added"),
+    "unit-dispatched": NC_("dispatch event", "unit dispatched"),
+    "unit-status": NC_("dispatch event", "unit status changed"),
+    "triage-accepted": NC_("dispatch event", "triage suggestion accepted"),
+    "triage-overridden": NC_("dispatch event", "triage suggestion overridden"),
+    "location-changed": NC_("dispatch event", "location changed"),
+    "narrative-added": NC_("dispatch event", "narrative added"),
+    "person-linked": NC_("dispatch event", "person linked"),
+    "person-needs": NC_("dispatch event", "stated needs recorded"),
+    "vehicle-linked": NC_("dispatch event", "vehicle linked"),
+    "interpreter-requested": NC_("dispatch event", "interpreter requested"),
+    "alert-published": NC_("dispatch event", "public alert published"),
+    "safety-timer": NC_("dispatch event", "safety check overdue"),
+    "safety-acknowledged": NC_("dispatch event", "safety check acknowledged"),
+    "recording-attached": NC_("dispatch event", "recording attached"),
+    "transcript-drafted": NC_("dispatch event", "transcript draft ready"),
+    "transcript-failed": NC_("dispatch event", "transcription failed"),
+    "transcript-confirmed": NC_("dispatch event", "transcript confirmed"),
+    "transcript-discarded": NC_("dispatch event", "transcript discarded"),
+    "patrol-data-prepared": NC_("dispatch event", "patrol data prepared"),
+    "patrol-plan-accepted": NC_("dispatch event", "patrol plan accepted"),
+}

@@ -43,7 +43,12 @@ from accord.dispatch import cap, eido, governed, patrol, recordings
 from accord.dispatch.notify import Listener
 from accord.dispatch.roads import ATTRIBUTION
 from accord.dispatch.service import LOCATION_SOURCES, SOURCES, Actor, DispatchService
-from accord.dispatch.states import INCIDENT_TRANSITIONS, STATUS_WORDS, UNIT_TRANSITIONS
+from accord.dispatch.states import (
+    EVENT_WORDS,
+    INCIDENT_TRANSITIONS,
+    STATUS_WORDS,
+    UNIT_TRANSITIONS,
+)
 from accord.dispatch.vocabulary import incident_types
 from accord.web.deps import Principal, db_session, get_database, require_roles
 from accord.web.templating import render
@@ -196,7 +201,9 @@ def _incident(request: Request, principal: Principal, service: DispatchService,
                       if incident["status"] in ("new", "dispatched", "on-scene") else None)
     language = _language(request)
     return render(request, "dispatch/incident.html", {
-        "status_words": STATUS_WORDS, "incident": incident, "suggestion": suggestion,
+        "status_words": STATUS_WORDS, "event_words": EVENT_WORDS, "incident": incident,
+        "urgency_words": cap.URGENCY_WORDS, "severity_words": cap.SEVERITY_WORDS,
+        "suggestion": suggestion,
         "triage_id": triage,
         # Guidance for what each linked person stated (core hook: the package keeping it).
         "need_labels": STATED_NEEDS, "needs_guidance": {
