@@ -4,6 +4,7 @@ officers' queue from the shell. Same service functions and gateway call as the w
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -243,34 +244,34 @@ def share_disclose(share_id: int, reason: Annotated[str, typer.Option(
 
 
 def _restrict(share_id: int, user: str, text: str, *, withhold: bool) -> None:
-    from accord.core.errors import AccordError
-    from accord.knowledge.cooperation import ShareService
-
-    _, caller = caller_for(user)
-    try:
-        with _session() as session:
-            service = ShareService(session)
-            share = (service.withhold(share_id, caller, text) if withhold
-                     else service.disclose(share_id, caller, text))
-            typer.echo(f"share {share.id}: "
-                       + ("withheld from the access report" if share.withheld_decision
-                          else "listed in the access report"))
-    except AccordError as error:
-        raise fail(str(error)) from None
+    def act(service: Any, caller: Any) -> str:
+        share = (service.withhold(share_id, caller, text) if withhold
+                 else service.disclose(share_id, caller, text))
+        return f"share {share.id}: " + ("withheld from the access report"
+                                        if share.withheld_decision
+                                        else "listed in the access report")
+    _on_share(user, act)
 
 
 def _decide(share_id: int, user: str, *, refuse: bool, note: str) -> None:
+    def act(service: Any, caller: Any) -> str:
+        share = (service.refuse(share_id, caller, note) if refuse
+                 else service.approve(share_id, caller, note))
+        return (f"share {share.id}: {share.status}"
+                + (f"; fetch it with: {share.download.replace('{share}', str(share.id))}"
+                   if share.download and share.status == "approved" else ""))
+    _on_share(user, act)
+
+
+def _on_share(user: str, act: Callable[[Any, Any], str]) -> None:
+    """Run one decision on a share as ``user`` and print its outcome; a refusal (403, 404,
+    409, 422) is the command's error, with exit status 1."""
     from accord.core.errors import AccordError
     from accord.knowledge.cooperation import ShareService
 
     _, caller = caller_for(user)
     try:
         with _session() as session:
-            service = ShareService(session)
-            share = (service.refuse(share_id, caller, note) if refuse
-                     else service.approve(share_id, caller, note))
-            typer.echo(f"share {share.id}: {share.status}"
-                       + (f"; fetch it with: {share.download.replace('{share}', str(share.id))}"
-                          if share.download and share.status == "approved" else ""))
+            typer.echo(act(ShareService(session), caller))
     except AccordError as error:
         raise fail(str(error)) from None
