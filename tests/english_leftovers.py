@@ -82,6 +82,10 @@ ALLOWED: dict[str, str] = {
     "Wang": "author cited for the training data of the e5 encoder (model card)",
     "Tatoeba": "name of a sentence corpus the language identifier was trained on (model card)",
     "SETimes": "name of a news corpus the language identifier was trained on (model card)",
+    "natasha": "name of the Russian language-processing library (model card)",
+    "OntoNotes": "name of the corpus the English spaCy model was trained on (model card)",
+    "ClearNLP": "name of a corpus/tool the English spaCy model was trained with (model card)",
+    "Explosion": "name of the company that publishes spaCy's models (model card)",
     "Asia": "part of the IANA time-zone name (Asia/Shanghai) shown with station times",
     "Shanghai": "part of the IANA time-zone name (Asia/Shanghai)",
 }
