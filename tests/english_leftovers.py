@@ -86,6 +86,8 @@ ALLOWED: dict[str, str] = {
     "OntoNotes": "name of the corpus the English spaCy model was trained on (model card)",
     "ClearNLP": "name of a corpus/tool the English spaCy model was trained with (model card)",
     "Explosion": "name of the company that publishes spaCy's models (model card)",
+    "Debian": "name of the operating-system distribution the packages come from (model card)",
+    "PyPI": "name of the Python package index the wheels come from (model card)",
     "Asia": "part of the IANA time-zone name (Asia/Shanghai) shown with station times",
     "Shanghai": "part of the IANA time-zone name (Asia/Shanghai)",
 }
