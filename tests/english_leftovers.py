@@ -88,6 +88,8 @@ ALLOWED: dict[str, str] = {
     "Explosion": "name of the company that publishes spaCy's models (model card)",
     "Debian": "name of the operating-system distribution the packages come from (model card)",
     "PyPI": "name of the Python package index the wheels come from (model card)",
+    "DataSF": "name of San Francisco's open-data portal, the benchmark's source (model card)",
+    "GeoDa": "name of the research centre that published the benchmark data (model card)",
     "Asia": "part of the IANA time-zone name (Asia/Shanghai) shown with station times",
     "Shanghai": "part of the IANA time-zone name (Asia/Shanghai)",
 }
