@@ -90,6 +90,13 @@ ALLOWED: dict[str, str] = {
     "PyPI": "name of the Python package index the wheels come from (model card)",
     "DataSF": "name of San Francisco's open-data portal, the benchmark's source (model card)",
     "GeoDa": "name of the research centre that published the benchmark data (model card)",
+    "Intel": "name of the company whose contributors trained the face cascades (model card)",
+    "OpenCV": "name of the computer-vision library (model card)",
+    "Viola-Jones": "name of the cascade detection method, after its authors (model card)",
+    "scikit-image": "name of the image library whose sample pictures were used (model card)",
+    "dlib": "name of the face-recognition library (model card)",
+    "ResNet": "name of the neural-network architecture of the face descriptor (model card)",
+    "FaceScrub": "name of a face data set the descriptor was trained on (model card)",
     "Asia": "part of the IANA time-zone name (Asia/Shanghai) shown with station times",
     "Shanghai": "part of the IANA time-zone name (Asia/Shanghai)",
 }
