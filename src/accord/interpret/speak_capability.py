@@ -142,6 +142,17 @@ SPEAK_CAPABILITY = Capability(
         ),
         intended_use="Reading a notice or a short message aloud to a person; never a "
                      "substitute for an interpreter where rights are at stake.",
+        training_data_zh="Piper语音：基于一位美式英语说话人的录音训练的VITS模型（以CC0发布）。"
+                         "espeak-ng：依据人工编写的发音规则进行共振峰合成，没有训练数据。",
+        measured_accuracy_zh="可懂度通过转写检验：由Piper语音朗读的六个英语句子经PocketSphinx"
+                             "识别，词错误率约为9%（参见语音转写）。espeak-ng未经测量。",
+        known_limitations_zh=(
+            "神经网络语音只有英语；espeak-ng的语音听起来很机械。",
+            "espeak-ng只能读日文假名；汉字（日文汉字）读音不正确。",
+            "espeak-ng朗读阿拉伯文时不标短元音；发音可能较粗糙。",
+            "人名、缩写和数字可能读错：凡是重要的内容都由翻译人员朗读。",
+        ),
+        intended_use_zh="向当事人朗读告知书或简短消息；在涉及权利的场合绝不代替翻译人员。",
     ),
     runner=run_speak,
     timeout_seconds=60.0,

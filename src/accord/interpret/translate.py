@@ -34,6 +34,7 @@ from typing import Any
 
 from accord.core.errors import ValidationFailed
 from accord.core.figures import measured_or_missing as measured
+from accord.core.figures import measured_or_missing_zh as measured_zh
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.interpret.apertium_warm import PipelineError, WarmPool
 from accord.interpret.langid import LANGUAGE_NAMES
@@ -563,6 +564,23 @@ TRANSLATE_CAPABILITY = Capability(
         ),
         intended_use="Help an officer and a person get the gist of short texts; never for "
                      "statements, notices of rights or anything read back as evidence.",
+        training_data_zh="无：人工编写的词典和转换规则（Apertium项目）。",
+        measured_accuracy_zh=measured_zh(
+            "interpret", "FLORES-200 devtest前{quality_sentences}个句子上的chrF2："
+            + "，".join(f"{s}→{t} {{quality_by_pair[{s}-{t}][chrf]:.1f}}"
+                        for s, t in sorted(MEASURED_QUALITY))
+            + f"。chrF2低于{ADVISORY_CHRF:.0f}的语言对仅供参考"),
+        known_limitations_zh=(
+            "Apertium没有中文、阿拉伯文、日文、韩文、俄文的语言对（也没有德英互译）：未安装模型包时，"
+            "这些语言答复“无可用模型——请申请译员”。",
+            "在FLORES-200上chrF2低于40的已安装模型包仅供参考；经模型包转译的方向未作端到端测量，"
+            "仅供参考。",
+            "大意级质量：语序、习语、人名和生词常常出错；生词不翻译，原样保留。",
+            "经中介语言转译的方向（如经西班牙语的英译法）会叠加两段翻译的错误。",
+            "即使译文有误，回译也可能看起来正确。",
+        ),
+        intended_use_zh="帮助民警和当事人了解短文本的大意；绝不用于笔录、权利告知或任何作为证据"
+                        "宣读的内容。",
     ),
     runner=run_translate,
     timeout_seconds=30.0,
