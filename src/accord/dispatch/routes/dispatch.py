@@ -50,6 +50,7 @@ from accord.dispatch.states import (
     UNIT_TRANSITIONS,
 )
 from accord.dispatch.vocabulary import incident_types
+from accord.web import uploads
 from accord.web.deps import Principal, db_session, get_database, require_roles
 from accord.web.templating import render
 
@@ -203,6 +204,7 @@ def _incident(request: Request, principal: Principal, service: DispatchService,
     return render(request, "dispatch/incident.html", {
         "status_words": STATUS_WORDS, "event_words": EVENT_WORDS, "incident": incident,
         "urgency_words": cap.URGENCY_WORDS, "severity_words": cap.SEVERITY_WORDS,
+        "recording_mb": recordings.MAX_RECORDING_BYTES // (1024 * 1024),
         "suggestion": suggestion,
         "triage_id": triage,
         # Guidance for what each linked person stated (core hook: the package keeping it).
@@ -357,7 +359,9 @@ def publish_alert(request: Request, reference: str, languages: list[str] = Form(
     return response
 
 
-@router.post("/incidents/{reference}/recordings")
+@router.post("/incidents/{reference}/recordings",
+             # the recording's own limit, plus the multipart envelope
+             openapi_extra=uploads.accepts_files(recordings.MAX_RECORDING_BYTES + 16_384))
 async def attach_recording(request: Request, reference: str,
                            audio: UploadFile | None = File(None),
                            principal: Principal = Depends(access),
