@@ -39,6 +39,8 @@ MAX_NOTE_CHARS = 1000
 MAX_DECISION_CHARS = 400  # the column's size
 # A share whose content went out: a letter released, an export's bytes fetched.
 SHARED_OUT = ("released", "exported")
+# A held export whose bytes its requester may fetch: approved, or already fetched once.
+FETCHABLE = ("approved", "exported")
 NOT_SHARED = "[not shared]"
 
 
@@ -395,7 +397,7 @@ def check_release(share_id: int, kind: str, reference: str, user_id: int | None)
             raise NotYourShare()
         if row.status == "refused":
             raise ShareRefused(id=share_id, reason=row.decision_note)
-        if row.status not in ("approved", "exported"):
+        if row.status not in FETCHABLE:
             raise ShareAwaitingApproval(id=share_id)
         return _state(row)
 
@@ -407,7 +409,7 @@ def released(share_id: int, user_id: int | None, content_digest: str) -> ShareSt
     with get_database().write_session() as writer:
         row = writer.get(KnowledgeShare, share_id)
         assert row is not None
-        if row.status not in ("approved", "exported"):  # refused between check and fetch
+        if row.status not in FETCHABLE:  # refused between check and fetch
             raise Conflict(detail=f"share {share_id} is not approved")
         row.status = "exported"
         get_governance().ledger.append(writer, "knowledge-share-released", {

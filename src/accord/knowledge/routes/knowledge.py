@@ -25,6 +25,7 @@ from accord.core.i18n import N_
 from accord.core.roles import Role
 from accord.knowledge.cooperation import (
     EXPORT_TITLES,
+    FETCHABLE,
     SHARED_OUT,
     ShareService,
     letter,
@@ -284,7 +285,7 @@ def share_page(
         letter_zh=letter(template, share.values, "zh") if template and released else "",
         letter_en=letter(template, share.values, "en") if template and released else "",
         download=share.download.replace("{share}", str(share.id))
-        if share.download and share.status in ("approved", "exported")
+        if share.download and share.status in FETCHABLE
         and share.requested_by == principal.user.id else "",
         can_approve=Role.SUPERVISOR in principal.user.roles
         and share.status == "awaiting-approval" and share.requested_by != principal.user.id,
