@@ -187,8 +187,6 @@ def test_figure_and_measured_read_the_file(tmp_path: Path) -> None:
         figures.measured("x", "{missing}", tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="translate.MEASURED_QUALITY (2026-11-23) has es→fr 47.1; "
-                   "bench/results/interpret.json measures 47.2: the runtime table is stale")
 def test_runtime_quality_table_matches_the_bench() -> None:
     from accord.interpret.translate import MEASURED_QUALITY
 
