@@ -140,7 +140,6 @@ def local_server(database_url: str | None, processes: int, quick: bool) -> Itera
         migrate.upgrade(get_settings().resolved_database_url)
         import accord.assembly  # noqa: F401  (installs the packages, as every entry point)
         from accord.core.accounts import AccountService
-        from accord.core.blobs import BlobStore
         from accord.core.roles import Role
         from accord.core.runtime import get_database, reset_runtime
 
@@ -150,10 +149,7 @@ def local_server(database_url: str | None, processes: int, quick: bool) -> Itera
                                         language="en")
             token = accounts.issue_token(user, "load").token
         reset_runtime()
-        blobs = BlobStore.for_state_dir(get_settings().ensure_state_dir())
-        log("storing the heavy inputs (noise recording, noise image)")
-        audio = blobs.put(_noise_wav(8.0 if quick else 110.0))
-        image = blobs.put(_noise_png(500 if quick else 1300))
+        audio, image = store_heavy_inputs(quick)
 
         port = _free_port()
         command = [sys.executable, "-m", "uvicorn", "accord.assembly:create_app", "--factory",
@@ -180,6 +176,22 @@ def local_server(database_url: str | None, processes: int, quick: bool) -> Itera
                 server.wait(30)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def store_heavy_inputs(quick: bool) -> tuple[str, str]:
+    """Put the busy part's noise recording and noise image in the configured blob store.
+
+    The state directory comes from the environment (``ACCORD_STATE_DIR``), so the same call
+    serves the local server and a deployment on this machine (``--store-heavy`` with
+    ``deploy/up.sh``'s state directory). Returns the two SHA-256 digests.
+    """
+    from accord.config import get_settings
+    from accord.core.blobs import BlobStore
+
+    blobs = BlobStore.for_state_dir(get_settings().ensure_state_dir())
+    log("storing the heavy inputs (noise recording, noise image)")
+    return (blobs.put(_noise_wav(8.0 if quick else 110.0)),
+            blobs.put(_noise_png(500 if quick else 1300)))
 
 
 def sign_in(base: str, username: str, password: str) -> dict[str, str]:
@@ -345,11 +357,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--token", default="", help="an API token of that user")
     parser.add_argument("--audio-sha256", default="", help="a stored WAV for the busy part")
     parser.add_argument("--image-sha256", default="", help="a stored image for the busy part")
+    parser.add_argument("--store-heavy", action="store_true",
+                        help="with --base-url: store the busy part's inputs in the deployment's "
+                        "blob store (ACCORD_STATE_DIR, same machine) instead of naming them")
     args = parser.parse_args(argv)
     only = frozenset(n for n in args.only.split(",") if n)
     if args.base_url:
+        audio, image = args.audio_sha256, args.image_sha256
+        if args.store_heavy and not args.no_busy:
+            audio, image = store_heavy_inputs(args.quick)
         target = Target(args.base_url, sign_in(args.base_url, args.username, args.password),
-                        args.token, args.audio_sha256, args.image_sha256)
+                        args.token, audio, image)
         figures = measure(target, args.quick, not args.no_busy, only)
         figures.update({"processes": "deployment", "base_url": args.base_url})
     else:
@@ -363,7 +381,11 @@ def main(argv: list[str]) -> int:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from _results import write  # type: ignore[import-not-found]
 
-        write("load", "load.py", argv, figures)
+        # A deployment's figures are kept apart from the local server's; the secrets given on
+        # the command line are not recorded.
+        shown = ["<secret>" if i and argv[i - 1] in ("--password", "--token") else a
+                 for i, a in enumerate(argv)]
+        write("load-deployment" if args.base_url else "load", "load.py", shown, figures)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     else:

@@ -89,7 +89,7 @@ for _ in $(seq 1 120); do
      curl -fsS http://127.0.0.1:8080/healthz >/dev/null 2>&1; then
     echo "Accord is up: http://127.0.0.1:8080 (nginx) -> 127.0.0.1:8101, 127.0.0.1:8102; worker pid $(cat "$run/pids/worker.pid")"
     echo "log-in: load.officer / load-officer-password   API token: $token"
-    echo "load:   python bench/load.py --base-url http://127.0.0.1:8080 --username load.officer --password load-officer-password --token $token --no-busy"
+    echo "load:   python bench/load.py --base-url http://127.0.0.1:8080 --username load.officer --password load-officer-password --token $token --store-heavy  (with ACCORD_STATE_DIR=$run/state; --no-busy skips the heavy-model part)"
     echo "stop:   deploy/up.sh down $run"
     exit 0
   fi
