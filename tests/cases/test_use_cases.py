@@ -141,6 +141,58 @@ def test_a_notice_is_refused_for_another_officers_case(env: dict) -> None:
         notices.give_notice(case, users["off2"], notice_id="rights-questioning", language="en",
                             given_at=datetime.now(UTC), mode="written")
     with pytest.raises(ValidationFailed, match="mode"):
-        notices.give_notice(case, users["off1"], notice_id="rights-questioning", language="en",
+        notices.give_notice(case, users["off1"], notice_id="consular-notification", language="en",
                             given_at=datetime.now(UTC), mode="shouted")
     assert notices.notices(service.reload(case.reference)) == []
+
+
+def test_deadline_board_reads_the_same_deadlines_in_a_fixed_number_of_queries(
+        env: dict) -> None:
+    """The board (and the dashboard card built on it) evaluates every open case's checklist:
+    its queries must not grow with the number of cases, and each case's steps must be what the
+    case page shows (deadlines_for_case)."""
+    from sqlalchemy import event
+
+    from accord.cases.board import BOARD_STATES, deadline_board
+    from accord.cases.guidance import deadlines_for_case
+
+    service, users, database = env["service"], env["users"], env["database"]
+    notices = NoticeService(service)
+    now = datetime.now(UTC)
+
+    def open_cases(n: int) -> None:
+        for i in range(n):
+            case = service.open_case(users["off1"], case_type="detention", title=f"Case {i}")
+            service.record_person(case, users["off1"], person={**ANNA, "role": "suspect"})
+            service.record_event(case, users["off1"], kind="detention",
+                                 occurred_at=now - timedelta(hours=2))
+            if i % 2:
+                notices.give_notice(case, users["off1"], notice_id="interpreter",
+                                    language="de", given_at=now - timedelta(hours=1),
+                                    mode="written", interpreter_name="Test Interpreter",
+                                    interpreter_register_id="T-1")
+
+    def board_queries() -> tuple[int, list]:
+        statements: list[str] = []
+
+        def record(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(database.engine, "before_cursor_execute", record)
+        try:
+            board = deadline_board(service, users["sup"], now=now, tz="Asia/Shanghai")
+        finally:
+            event.remove(database.engine, "before_cursor_execute", record)
+        return len(statements), board.rows
+
+    open_cases(2)
+    few, _ = board_queries()
+    open_cases(6)
+    many, rows = board_queries()
+    assert many == few
+    assert rows, "the detention checklist has open steps"
+    for case in service.open_cases_for(users["sup"]):
+        expected = [s for s in deadlines_for_case(case, now=now, tz="Asia/Shanghai")
+                    if s.state in BOARD_STATES]
+        shown = [r.step for r in rows if r.case.reference == case.reference]
+        assert sorted(shown, key=lambda s: s.step_id) == sorted(expected, key=lambda s: s.step_id)

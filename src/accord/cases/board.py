@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from accord.cases.guidance import DeadlineStatus, deadlines_for_case
+from accord.cases.guidance import DeadlineStatus, deadlines_for_cases
 from accord.cases.models import Case
 from accord.cases.service import CaseService
 from accord.cases.stations import stations
@@ -94,8 +94,10 @@ def deadline_board(service: CaseService, user: User, *, now: datetime, tz: str,
     officers = service.users_by_id(c.officer_id for c in cases)
     horizon = now + timedelta(hours=filters.within_hours) if filters.within_hours else None
     rows: list[BoardRow] = []
-    for case in _filtered(cases, filters):
-        for status in deadlines_for_case(case, now=now, tz=tz):
+    shown = list(_filtered(cases, filters))
+    deadlines = deadlines_for_cases(shown, now=now, tz=tz)
+    for case in shown:
+        for status in deadlines[case.id]:
             if status.state not in BOARD_STATES:
                 continue
             row = BoardRow(case, officers.get(case.officer_id or -1), status)
