@@ -78,6 +78,21 @@ def test_backtest_json_has_every_method_and_coverage(state: Path, csv_file: Path
     assert np.isfinite(data["best_pai_5pct"])
 
 
+def test_backtest_can_choose_on_earlier_windows(state: Path, csv_file: Path) -> None:
+    args = ["backtest", str(csv_file), "--time", "day", "--lon", "lon", "--lat", "lat",
+            "--freq", "week", "--windows", "2", "--method", "kde", "--json"]
+    plain = json.loads(runner.invoke(forecast_app, args).stdout)
+    result = runner.invoke(forecast_app, [*args, "--select-on-earlier"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # Too few windows to choose on alone; with the weeks before the first, both are scored.
+    assert plain["nested"]["windows_scored"] == 0
+    assert data["nested"]["windows_scored"] == 2
+    assert data["nested"]["selection_only_windows"] == data["protocol"]["selection_window_count"]
+    assert data["protocol"]["selection_window_count"] >= 3
+    assert data["methods"]["kde"]["summary"] == plain["methods"]["kde"]["summary"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["import", "missing.csv", "--time", "day", "--lon", "lon", "--lat", "lat"],
      "error: no such file"),

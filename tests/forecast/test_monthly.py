@@ -141,7 +141,7 @@ def test_monthly_backtest_recovers_the_hotspots(monthly_backtest, monthly_events
     hot = pairs[np.argsort(-counts)[:len(HOT_POINTS)]]
     hot_cells = set(grid.cell_of(hot[:, 0], hot[:, 1]).tolist())
     until = iso_to_day("2017-12-01")
-    for name in ("kde", "prospective", "history"):
+    for name in ("kde", "prospective", "history", "blend"):
         fitted = make_method(name).fit(monthly_events, grid, until, 31.0)
         top = set(flagged_cells(fitted.predict(until, until + 31.0), 2.0).tolist())
         assert hot_cells <= top, name

@@ -40,7 +40,14 @@ from accord.forecast.data import (
 from accord.forecast.fairness import exposure_audit
 from accord.forecast.grid import DEFAULT_CELL_SIZE, Grid
 from accord.forecast.learned import LearnedRanking
-from accord.forecast.methods import CategoryKDE, History, Naive, Prospective, RetrospectiveKDE
+from accord.forecast.methods import (
+    Blend,
+    CategoryKDE,
+    History,
+    Naive,
+    Prospective,
+    RetrospectiveKDE,
+)
 from accord.forecast.metrics import COVERAGES, bootstrap_mean, paired_bootstrap, score
 from accord.forecast.modelcard import model_card
 from accord.forecast.sepp import SEPP
@@ -55,6 +62,7 @@ METHODS: dict[str, type[Method]] = {
     "prospective": Prospective,
     "sepp": SEPP,
     "learned": LearnedRanking,
+    "blend": Blend,
 }
 FREQS = ("day", "week", "month")  # finest first
 BASELINE = "naive"
@@ -211,7 +219,9 @@ class BacktestResult:
             lines.append(
                 f"nested selection (the method with the best PAI@{n['coverage']} on the windows "
                 f"before each window, as the analyst would have chosen on the day): "
-                f"PAI {_ci(n['pai'])} over {n['windows_scored']} windows; "
+                f"PAI {_ci(n['pai'])} over {n['windows_scored']} windows"
+                + (f" (chosen on {n['selection_only_windows']} earlier windows as well)"
+                   if n.get("selection_only_windows") else "") + "; "
                 f"vs {d['baseline']} {d['mean']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}], "
                 f"{'significant' if d['significant'] else 'not significant'}; chosen: "
                 + ", ".join(f"{m} x{c}" for m, c in n["chosen_counts"].items()))
@@ -235,9 +245,18 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
              cell: float = DEFAULT_CELL_SIZE, coverages: Sequence[float] = COVERAGES,
              grid: Grid | None = None, progress: Progress | None = None,
              bootstrap_reps: int = 2000, seed: int = 0,
-             method_options: dict[str, dict[str, Any]] | None = None) -> BacktestResult:
+             method_options: dict[str, dict[str, Any]] | None = None,
+             selection_windows: int | None = 0) -> BacktestResult:
     """Rolling-origin backtest of ``methods`` (both baselines are always included).
-    ``freq=None``: the default window for the data's time resolution."""
+    ``freq=None``: the default window for the data's time resolution.
+
+    ``selection_windows``: windows *before* the first scored window, forecast and scored the
+    same way (each from the data before it) but used only by the nested selection, never in
+    the per-method table; ``None`` takes every whole window that has at least
+    :data:`SELECTION_MIN_TRAINING_DAYS` days (and two windows) of data before it. With them
+    the nested figure covers every scored window, not only those after the first
+    :data:`MIN_SELECTION_WINDOWS`: the choice for the first scored window is made on the
+    weeks before it, as the analyst would have made it on the day."""
     if len(events) == 0:
         raise ForecastInputError("no events to backtest")
     freq, freq_reason = resolve_freq(events, freq)
@@ -256,10 +275,12 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
                                  "end of the data")
     if float(events.t.min()) >= spans[0][0]:
         raise ForecastInputError("the first window starts before any training data")
+    earlier = selection_spans(events, freq, spans[0][0], selection_windows)
     actual = [grid.counts(events.between(a, b)) for a, b in spans]
+    earlier_actual = [grid.counts(events.between(a, b)) for a, b in earlier]
     options = method_options or {}
     results: dict[str, dict[str, Any]] = {}
-    total_steps = len(names) * len(spans)
+    total_steps = len(names) * (len(spans) + len(earlier))
     step = 0
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -272,17 +293,19 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
         for name in names:
             method = make_method(name, **options.get(name, {}))
             rows = []
+            selection_rows = []
             clock = time.perf_counter()
+            for (a, b), counts in zip(earlier, earlier_actual, strict=True):
+                expected = method.fit(events, grid, a, b - a).predict(a, b)
+                selection_rows.append(_scored(expected, counts, coverages, a))
+                step += 1
+                if progress is not None:
+                    progress(int(step * 100 / total_steps),
+                             f"{name}: selection window {day_to_iso(a)}")
             for (a, b), counts in zip(spans, actual, strict=True):
                 fitted = method.fit(events, grid, a, b - a)
                 expected = fitted.predict(a, b)
-                row = score(expected, counts, coverages)
-                row["flags_nothing"] = not bool(np.any(expected > 0))
-                if row["flags_nothing"]:
-                    # Flagging "the top 5%" of an all-zero forecast is a random draw: a failure.
-                    for entry in row["coverage"].values():
-                        entry.update(hits=0.0, hit_rate=0.0, pai=0.0, pei=0.0)
-                row["start"] = day_to_iso(a)
+                row = _scored(expected, counts, coverages, a)
                 row["params"] = fitted.describe()["params"]
                 rows.append(row)
                 last_fit[name] = (fitted, expected)
@@ -290,7 +313,8 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
                 if progress is not None:
                     progress(int(step * 100 / total_steps), f"{name}: window {day_to_iso(a)}")
             results[name] = {"title": method.title,
-                             "seconds": round(time.perf_counter() - clock, 3), "windows": rows}
+                             "seconds": round(time.perf_counter() - clock, 3), "windows": rows,
+                             "selection_windows": selection_rows}
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
     baselines = {b: results[b]["windows"] for b in BASELINES}
@@ -311,6 +335,8 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
         "windows": [[day_to_iso(a), day_to_iso(b - 1)] for a, b in spans],
         "first_window": day_to_iso(spans[0][0]), "window_count": len(spans),
         "training": "all events before each window (rolling origin)",
+        "selection_windows": [[day_to_iso(a), day_to_iso(b - 1)] for a, b in earlier],
+        "selection_window_count": len(earlier),
         "grid": grid.describe(), "coverages": list(coverages), "events_scored":
             int(sum(c.sum() for c in actual)), "events_total": len(events),
         "ties": "expected (tied cells at the coverage edge share the remaining places)",
@@ -329,6 +355,43 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
     return BacktestResult(protocol, results, seconds, nested, cpu_seconds)
 
 
+#: A selection-only window needs this much data before it (and two windows' worth).
+SELECTION_MIN_TRAINING_DAYS = 28.0
+
+
+def selection_spans(events: EventSet, freq: str, first: float,
+                    count: int | None) -> list[tuple[float, float]]:
+    """Up to ``count`` (``None``: all) whole windows ending at ``first``, consecutive and in
+    time order, each with enough data before it to be forecast."""
+    if count is not None and count <= 0:
+        return []
+    data_start = float(events.t.min())
+    out: list[tuple[float, float]] = []
+    stop = first
+    while count is None or len(out) < count:
+        if freq == "month":
+            start = month_start(month_index(stop - 1.0))
+        else:
+            start = stop - (1.0 if freq == "day" else 7.0)
+        if start - data_start < max(SELECTION_MIN_TRAINING_DAYS, 2 * (stop - start)) - 1e-9:
+            break
+        out.append((start, stop))
+        stop = start
+    return out[::-1]
+
+
+def _scored(expected: np.ndarray, counts: np.ndarray, coverages: Sequence[float],
+            start: float) -> dict[str, Any]:
+    row = score(expected, counts, coverages)
+    row["flags_nothing"] = not bool(np.any(expected > 0))
+    if row["flags_nothing"]:
+        # Flagging "the top 5%" of an all-zero forecast is a random draw: a failure.
+        for entry in row["coverage"].values():
+            entry.update(hits=0.0, hit_rate=0.0, pai=0.0, pei=0.0)
+    row["start"] = day_to_iso(start)
+    return row
+
+
 def nested_selection(results: dict[str, dict[str, Any]], *, coverage: float = 5.0,
                      min_history: int = MIN_SELECTION_WINDOWS, reps: int = 2000,
                      seed: int = 0) -> dict[str, Any]:
@@ -337,34 +400,40 @@ def nested_selection(results: dict[str, dict[str, Any]], *, coverage: float = 5.
 
     The per-method table shows each method's figure with hindsight (the best of them is chosen
     after seeing every window); this figure is what an analyst following the rule would have
-    had on the day. Windows with fewer than ``min_history`` earlier windows have nothing to
-    choose on and are not scored (their number is reported). Ties go to the earlier-listed
-    method (the baselines come first), so a method must beat them to be chosen.
+    had on the day. The earlier windows are the selection-only windows before the first scored
+    window (``selection_windows`` of each result, if the backtest ran any) and the scored
+    windows before this one. Windows with fewer than ``min_history`` earlier windows have
+    nothing to choose on and are not scored (their number is reported). Ties go to the
+    earlier-listed method (the baselines come first), so a method must beat them to be chosen.
     """
     key = f"{coverage:g}%"
     names = list(results)
     n_windows = len(results[names[0]]["windows"]) if names else 0
-    if n_windows <= min_history:
+    n_before = len(results[names[0]].get("selection_windows", [])) if names else 0
+    first = max(0, min_history - n_before)  # the first scored window with enough history
+    if n_windows <= first:
         return {"coverage": key, "windows_scored": 0, "min_history": min_history,
-                "reason": f"needs more than {min_history} windows (has {n_windows}): each "
-                          f"choice is made on at least {min_history} earlier windows"}
+                "reason": f"needs more than {min_history} windows (has {n_windows + n_before}"
+                          f"): each choice is made on at least {min_history} earlier windows"}
+    history = {name: [*results[name].get("selection_windows", []), *results[name]["windows"]]
+               for name in names}
     chosen: list[str] = []
     nested_rows: list[dict[str, Any]] = []
-    for i in range(min_history, n_windows):
-        def past_mean(name: str, upto: int = i) -> float:
-            return _mean_pai(results[name]["windows"][:upto], key)
+    for i in range(first, n_windows):
+        def past_mean(name: str, upto: int = n_before + i) -> float:
+            return _mean_pai(history[name][:upto], key)
 
         pick = max(names, key=past_mean)  # max keeps the first of equal scores
         chosen.append(pick)
         nested_rows.append(results[pick]["windows"][i])
-    baselines = {b: results[b]["windows"][min_history:] for b in BASELINES if b in results}
+    baselines = {b: results[b]["windows"][first:] for b in BASELINES if b in results}
     strongest = max(baselines, key=lambda b: _mean_pai(baselines[b], key))
     counts: dict[str, int] = {}
     for name in chosen:
         counts[name] = counts.get(name, 0) + 1
     return {
         "coverage": key, "min_history": min_history, "windows_scored": len(nested_rows),
-        "windows_not_scored": min_history,
+        "windows_not_scored": first, "selection_only_windows": n_before,
         "rule": f"best mean PAI@{key} over all earlier windows; ties to the baselines",
         "chosen": [{"start": row["start"], "method": name}
                    for row, name in zip(nested_rows, chosen, strict=True)],

@@ -121,6 +121,10 @@ def backtest_cmd(
                                                 "(default: all that fit).")] = None,
     method: Annotated[list[str] | None, typer.Option(
         "--method", help="Method to run (repeat; default all). naive always runs.")] = None,
+    select_on_earlier: Annotated[bool, typer.Option(
+        "--select-on-earlier", help="The nested selection also chooses on every earlier "
+        "window that fits before the first scored one (forecast and scored the same way, not "
+        "shown in the table), so the nested figure covers every scored window.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Rolling-origin backtest of every method: hit rate, PAI and PEI at 1/2/5/10% of area."""
@@ -140,7 +144,8 @@ def backtest_cmd(
         if summary["no_events_reason"]:
             raise ForecastInputError(f"nothing to backtest: {summary['no_events_reason']}")
         result = _service().backtest(imported.events, methods=method or tuple(METHODS),
-                                     freq=freq, start=start, windows=windows, cell=cell)
+                                     freq=freq, start=start, windows=windows, cell=cell,
+                                     selection_windows=None if select_on_earlier else 0)
     except ForecastInputError as error:
         raise _fail(error.detail) from None
     if as_json:

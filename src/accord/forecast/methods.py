@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -16,12 +17,14 @@ from accord.forecast.data import (
     months_before,
 )
 from accord.forecast.grid import Grid
+from accord.forecast.metrics import cells_for_coverage, hit_rate_at
 from accord.forecast.smoothing import (
     Component,
     component_surfaces,
     fit_stack,
     kernel_to_cell,
     normaliser,
+    smooth,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -320,3 +323,185 @@ class Prospective(Method):
         else:
             p = {"space_bandwidth_cells": 2, "time_bandwidth_weeks": 8, **params}
         return ProspectiveFit(self.name, grid, train, until, horizon, p)
+
+
+# --------------------------------------------------------------------------------------------
+# Multi-scale blend: long-term all-history counts and a recent surface, settings chosen on the
+# windows before the forecast by the hit rate at the analyst's coverage.
+
+#: Long-term surface: bandwidths in cells (0: own cell; 0.5 cells is about 75 m at 150 m).
+#: Sub-cell bandwidths matter: they break ties between cells with equal counts by their
+#: neighbours and let an event on a cell's edge count a little next door.
+BLEND_LONG_SIGMAS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
+#: Long-term surface: exponential time decay, its time constant in forecast horizons (16
+#: weeks on weekly windows, 16 months on monthly ones); None: every past event counts alike.
+BLEND_LONG_DECAYS: tuple[int | None, ...] = (None, 16)
+#: The recent surface's share of the blend (0: long-term only, i.e. smoothed history).
+BLEND_RECENT_SHARES: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5)
+#: Recent surface: look-back in horizons (4 and 8 weeks, or months) and bandwidth in cells.
+BLEND_RECENT_LOOKBACKS: tuple[int, ...] = (4, 8)
+BLEND_RECENT_SIGMAS: tuple[float, ...] = (1.0, 2.0)
+#: The settings are chosen on this many windows before the forecast.
+BLEND_SELECTION_WINDOWS = 8
+
+
+def _blend_candidates() -> list[dict[str, Any]]:
+    """Every setting of the blend; the first (own-cell all-history counts: the history
+    baseline) is the fallback with too little data, and wins ties, so the blend departs from
+    the baseline only when a setting did better on earlier windows."""
+    out: list[dict[str, Any]] = []
+    for sigma in BLEND_LONG_SIGMAS:
+        for decay in BLEND_LONG_DECAYS:
+            base = {"long_sigma_cells": sigma, "long_decay_horizons": decay,
+                    "recent_share": 0.0, "recent_lookback_horizons": None,
+                    "recent_sigma_cells": None}
+            out.append(base)
+            for share in BLEND_RECENT_SHARES[1:]:
+                for lookback in BLEND_RECENT_LOOKBACKS:
+                    for recent_sigma in BLEND_RECENT_SIGMAS:
+                        out.append({**base, "recent_share": share,
+                                    "recent_lookback_horizons": lookback,
+                                    "recent_sigma_cells": recent_sigma})
+    return out
+
+
+def _long_weights(t: np.ndarray, until: float, horizon: float,
+                  decay: int | None) -> np.ndarray:
+    if decay is None:
+        return np.ones(t.shape[0])
+    return np.exp(-(until - t) / (decay * horizon))
+
+
+def _recent_weights(t: np.ndarray, until: float, horizon: float, lookback: int,
+                    resolution: str) -> np.ndarray:
+    first = lookback_start(until, lookback * horizon, resolution)
+    return (t >= first).astype(float)
+
+
+def _unit_surface(grid: Grid, cells: np.ndarray, weights: np.ndarray,
+                  sigma: float) -> tuple[np.ndarray, float]:
+    """A smoothed surface normalised to sum 1 (zeros when nothing is left) and its mass."""
+    inside = cells >= 0
+    counts = np.bincount(cells[inside], weights=weights[inside], minlength=grid.size)
+    surface = smooth(counts, grid, sigma)
+    total = float(surface.sum())
+    return (surface / total if total > 0 else np.zeros(grid.size)), total
+
+
+def blend_surface(grid: Grid, cells: np.ndarray, t: np.ndarray, until: float, horizon: float,
+                  resolution: str, params: dict[str, Any],
+                  cache: dict[tuple[Any, ...], np.ndarray] | None = None) -> np.ndarray:
+    """The blend of the events before ``until`` (``cells``/``t``): ``(1 - share)`` x the
+    long-term surface + ``share`` x the recent one, each a distribution over cells."""
+    cache = {} if cache is None else cache
+    key = ("long", params["long_sigma_cells"], params["long_decay_horizons"])
+    if key not in cache:
+        w = _long_weights(t, until, horizon, params["long_decay_horizons"])
+        cache[key] = _unit_surface(grid, cells, w, params["long_sigma_cells"])[0]
+    share = float(params["recent_share"])
+    if share <= 0:
+        return cache[key]
+    rkey = ("recent", params["recent_lookback_horizons"], params["recent_sigma_cells"])
+    if rkey not in cache:
+        w = _recent_weights(t, until, horizon, params["recent_lookback_horizons"], resolution)
+        cache[rkey] = _unit_surface(grid, cells, w, params["recent_sigma_cells"])[0]
+    return (1.0 - share) * cache[key] + share * cache[rkey]
+
+
+@dataclass
+class BlendFit(Fitted):
+    distribution: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def _predict(self, start: float, stop: float) -> np.ndarray:
+        return scale_to_level(self.distribution, self.train, self.until, start, stop)
+
+    def _contributions(self, cell: int, start: float,
+                       stop: float) -> tuple[np.ndarray, np.ndarray, float]:
+        """Each past event's share of the cell: its kernel weight on the cell, times its
+        time weight, over the component's mass, times the component's share of the blend
+        (the same numbers :func:`blend_surface` adds up)."""
+        p = self.params
+        scale = float(scale_to_level(np.array([1.0]), self.train, self.until, start, stop)[0])
+        cells = self.grid.cell_of(self.train.x, self.train.y)
+        t = self.train.t
+        share = float(p["recent_share"])
+        parts = [(1.0 - share, _long_weights(t, self.until, self.horizon,
+                                             p["long_decay_horizons"]),
+                  float(p["long_sigma_cells"]))]
+        if share > 0:
+            parts.append((share, _recent_weights(t, self.until, self.horizon,
+                                                 p["recent_lookback_horizons"],
+                                                 self.train.resolution),
+                          float(p["recent_sigma_cells"])))
+        amount = np.zeros(len(t))
+        for weight, time_weights, sigma in parts:
+            total = _unit_surface(self.grid, cells, time_weights, sigma)[1]
+            if weight <= 0 or total <= 0:
+                continue
+            amount += weight * kernel_to_cell(self.grid, cells, cell, sigma) * time_weights / total
+        index = np.flatnonzero(amount > 0)
+        return index, amount[index] * scale, 0.0
+
+
+class Blend(Method):
+    """Multi-scale blend of long-term and recent: all-history counts (optionally decaying
+    with age) smoothed at a small bandwidth, mixed with a recent kernel surface. The long-term
+    bandwidth and decay, the recent share, look-back and bandwidth are chosen together on the
+    windows before the forecast (rolling origin inside the training data) by the hit rate at
+    the coverage the analyst plans for — the figure the forecast is judged by — rather than by
+    likelihood, which rewards the cold cells' shape as much as the hot cells' order. Look-backs
+    and decays are in forecast horizons, whole months on monthly data."""
+
+    name = "blend"
+    title = "Multi-scale blend (long-term and recent, chosen on earlier windows)"
+
+    def __init__(self, criterion: str = "hit-rate", validation_windows: int | None = None,
+                 coverage: float = 5.0, **fixed: Any) -> None:
+        super().__init__(criterion, validation_windows or BLEND_SELECTION_WINDOWS, **fixed)
+        if not 0 < coverage < 100:
+            raise ForecastInputError(f"coverage must be between 0 and 100 %, not {coverage}")
+        self.coverage = float(coverage)
+        # A validation window's candidate scores depend only on the events before it and in
+        # it: a backtest's consecutive forecasts share most of them, so each is scored once.
+        self._scores: dict[tuple[Any, ...], np.ndarray] = {}
+
+    def candidates(self, horizon: float) -> list[dict[str, Any]]:
+        return _blend_candidates()
+
+    def fit(self, events: EventSet, grid: Grid, until: float, horizon: float) -> Fitted:
+        fitted = super().fit(events, grid, until, horizon)
+        if fitted.validation.get("selected_by", "").startswith("internal validation"):
+            fitted.validation["selected_by"] = (
+                f"hit rate at {self.coverage:g}% of the area on the windows before the "
+                f"forecast ({fitted.validation['candidates']} settings)")
+        return fitted
+
+    def validate(self, train: EventSet, grid: Grid, until: float, horizon: float,
+                 candidates: Sequence[dict[str, Any]]) -> tuple[np.ndarray, list[float]]:
+        spans = self.validation_spans(train, until, horizon)
+        cells = grid.cell_of(train.x, train.y)
+        k = cells_for_coverage(grid.size, self.coverage)
+        scores = np.zeros(len(candidates))
+        for start, stop in spans:
+            lo, hi = np.searchsorted(train.t, [start, stop], side="left")
+            key = (start, stop, int(lo), int(hi), float(train.t[:hi].sum()), grid,
+                   train.resolution, tuple(tuple(sorted(c.items())) for c in candidates))
+            if key not in self._scores:
+                if len(self._scores) > 512:
+                    self._scores.clear()
+                actual = np.bincount(cells[lo:hi][cells[lo:hi] >= 0],
+                                     minlength=grid.size).astype(float)
+                cache: dict[tuple[Any, ...], np.ndarray] = {}
+                self._scores[key] = np.array([
+                    hit_rate_at(blend_surface(grid, cells[:lo], train.t[:lo], start,
+                                              stop - start, train.resolution, c, cache),
+                                actual, k) for c in candidates])
+            scores += self._scores[key]
+        return scores / max(1, len(spans)), [a for a, _ in spans]
+
+    def build(self, train: EventSet, grid: Grid, until: float, horizon: float,
+              params: dict[str, Any]) -> Fitted:
+        p = {**_blend_candidates()[0], **params}
+        cells = grid.cell_of(train.x, train.y)
+        distribution = blend_surface(grid, cells, train.t, until, horizon, train.resolution, p)
+        return BlendFit(self.name, grid, train, until, horizon, p, distribution=distribution)

@@ -115,10 +115,13 @@ class ForecastService:
     def backtest(self, dataset: str | EventSet, *, methods: Sequence[str] = tuple(METHODS),
                  freq: str | None = None, start: str | None = None,
                  windows: int | None = None, cell: float = DEFAULT_CELL_SIZE,
-                 progress: Progress | None = None) -> dict[str, Any]:
+                 progress: Progress | None = None,
+                 selection_windows: int | None = 0) -> dict[str, Any]:
         """Rolling-origin backtest; ``progress(percent, message)`` as it goes (Huey jobs).
         ``freq=None``: the default window for the data's time resolution (month on monthly
-        data, else week); a window finer than the data is refused."""
+        data, else week); a window finer than the data is refused. ``selection_windows``:
+        earlier windows the nested selection also chooses on (``None``: every one that fits;
+        see :func:`accord.forecast.backtest.backtest`)."""
         if freq is not None:
             _check_freq(freq)
         _check_cell(cell)
@@ -126,7 +129,7 @@ class ForecastService:
         if progress is not None:
             progress(0, f"backtesting {len(events)} events")
         result = backtest(events, methods=methods, freq=freq, start=start, windows=windows,
-                          cell=cell, progress=progress)
+                          cell=cell, progress=progress, selection_windows=selection_windows)
         out = result.as_dict()
         out["table"] = result.table()
         return out

@@ -104,6 +104,7 @@ METHOD_LABELS = {
     "prospective": N_("Prospective hotspotting (Bowers, Johnson & Pease)"),
     "sepp": N_("Self-exciting point process (Mohler)"),
     "learned": N_("Learned cell ranking (Poisson regression)"),
+    "blend": N_("Multi-scale blend (long-term and recent counts)"),
 }
 STATUS_LABELS = {"over-exposed": N_("over-exposed"), "under-served": N_("under-served"),
                  "in line": N_("in line")}
