@@ -482,8 +482,11 @@ class GatewayService:
         """The caller's valid certificates and whether the capability is suspended, read afresh
         on one connection with prebuilt statements: this is on every call's path."""
         with self.database.read_cursor() as cursor:
-            rows = self._certificates_sql.rows(cursor, {"user_id": user_id})
-            suspended = self._suspended_sql.rows(cursor, {"capability_id": capability_id})
+            other = cursor.connection.cursor()
+            self._certificates_sql.execute(cursor, {"user_id": user_id})
+            self._suspended_sql.execute(other, {"capability_id": capability_id})
+            rows = self._certificates_sql.fetch(cursor)
+            suspended = self._suspended_sql.fetch(other)
         now = utcnow()
         return (frozenset(name for name, expires_at in rows
                           if expires_at is None or expires_at > now),

@@ -317,7 +317,9 @@ class LedgerService:
         PostgreSQL), so concurrent writers in any process queue here and the sequence has no
         gaps. Never from memory: other processes append too."""
         if self._lock_sql is not None:
-            self._lock_sql.rows(cursor, {"key": ADVISORY_LOCK_KEY})
+            # Not read: in pipeline mode the lock and the read go out together, and the server
+            # runs the read (its own snapshot, in READ COMMITTED) only once the lock is held.
+            self._lock_sql.execute(cursor.connection.cursor(), {"key": ADVISORY_LOCK_KEY})
         current = self._max_sql.rows(cursor)[0][0]
         return 0 if current is None else int(current) + 1
 
