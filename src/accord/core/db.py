@@ -7,15 +7,17 @@ same models and migrations serve both.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -178,6 +180,72 @@ class Database:
             with connection.begin():
                 yield connection
 
+    @contextmanager
+    def write_cursor(self) -> Iterator[Any]:
+        """A DBAPI cursor in a serialised write transaction, committed on success.
+
+        The same transaction as :meth:`write_connection` (BEGIN IMMEDIATE on SQLite; PostgreSQL
+        callers take the ledger's advisory lock), but without SQLAlchemy's Connection: on the
+        two hottest paths (a gateway call's decision and ledger entry, group-committed ledger
+        appends) its execution machinery cost several times what SQLite itself does, so those
+        paths run :class:`Prepared` statements on the driver's cursor. Errors are raised as
+        SQLAlchemy's (``OperationalError`` for a locked or unreachable database), as elsewhere.
+        Returns only after the commit, so whatever the caller acknowledges is stored.
+
+        On PostgreSQL the transaction runs in psycopg's pipeline mode: statements whose results
+        nobody reads yet are sent together, so BEGIN, the advisory lock and the sequence read
+        cost one round trip, and the inserts with COMMIT one more (instead of one each). The
+        order of execution on the server is unchanged, and an error in any of them fails the
+        commit, so nothing of a failed transaction is acknowledged.
+        """
+        raw = self.engine.raw_connection()
+        driver = raw.driver_connection
+        try:
+            cursor = raw.cursor()
+            try:
+                with translate_errors(self.engine.dialect, driver, "COMMIT"), \
+                        self._pipeline(driver):
+                    if self.dialect == "sqlite":
+                        cursor.execute("BEGIN IMMEDIATE")
+                    yield cursor
+                    raw.commit()
+            except BaseException as error:
+                _end_quietly(raw, error)
+                raise
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+
+    @contextmanager
+    def read_cursor(self) -> Iterator[Any]:
+        """A connection's DBAPI cursor for a few prebuilt reads (see :meth:`write_cursor` for
+        why). Each read is its own statement-level snapshot: on PostgreSQL they run in
+        autocommit and pipeline mode (no BEGIN and ROLLBACK round trips, reads sent together);
+        call :meth:`Prepared.execute` for each, then :meth:`Prepared.fetch`."""
+        raw = self.engine.raw_connection()
+        driver = raw.driver_connection
+        postgres = self.dialect == "postgresql"
+        try:
+            cursor = raw.cursor()
+            try:
+                if postgres:
+                    driver.autocommit = True
+                with translate_errors(self.engine.dialect, driver), self._pipeline(driver):
+                    yield cursor
+                if postgres:
+                    driver.autocommit = False
+            except BaseException as error:
+                _end_quietly(raw, error)
+                raise
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
+
+    def _pipeline(self, driver: Any) -> AbstractContextManager[Any]:
+        return driver.pipeline() if self.dialect == "postgresql" else nullcontext()
+
     def ping(self) -> None:
         """Raise if the database cannot be reached (used by /readyz)."""
         with self.engine.connect() as connection:
@@ -185,3 +253,108 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _end_quietly(raw: Any, error: BaseException | None) -> None:
+    """Roll back; a connection the server dropped, or that cannot even roll back, is thrown
+    away instead of going back to the pool."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        raw.invalidate()
+        return
+    try:
+        raw.rollback()
+    except Exception:
+        raw.invalidate()
+
+
+@contextmanager
+def translate_errors(dialect: Dialect, driver_connection: Any, statement: str = "",
+                     params: Any = None) -> Iterator[None]:
+    """Raise driver errors as SQLAlchemy's, as a Connection would (the web answers an
+    ``OperationalError`` with 503), marking those that mean the connection is gone."""
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as error:
+        invalidated = dialect.is_disconnect(error, driver_connection, None)
+        raise DBAPIError.instance(statement, params, error, dialect.loaded_dbapi.Error,
+                                  hide_parameters=True, connection_invalidated=invalidated,
+                                  dialect=dialect) from error
+
+
+class Prepared:
+    """A Core statement compiled once for one dialect, run directly on a DBAPI cursor.
+
+    Why: SQLAlchemy's execute path (execution context, events, result wrapping) costs about ten
+    times what SQLite spends running a small statement, and the gateway and the ledger run a few
+    such statements on every call. The SQL text and each parameter's conversion come from
+    SQLAlchemy itself (the dialect's compiler and the column types' bind and result
+    processors), so the rows written and read are exactly what ``connection.execute`` gives —
+    ``tests/core/test_prepared.py`` compares them on both databases.
+
+    ``keys`` (for inserts): the columns every call supplies. All of them must be supplied, and
+    columns with Python-side defaults must be among them (refused at construction otherwise):
+    defaults are SQLAlchemy's execution context's job, which this bypasses.
+    """
+
+    def __init__(self, statement: Executable, dialect: Dialect,
+                 keys: Sequence[str] | None = None) -> None:
+        compiled = statement.compile(dialect=dialect,
+                                     column_keys=list(keys) if keys is not None else None)
+        if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "postfetch", None):
+            missing = [c.key for c in [*compiled.insert_prefetch, *compiled.postfetch]]
+            raise ValueError(f"Prepared: give values for {missing}, which have defaults")
+        if compiled.escaped_bind_names:
+            raise ValueError("Prepared: bind names that need escaping are not supported")
+        self.dialect = dialect
+        self.sql = compiled.string
+        self.positional = bool(compiled.positional)
+        self.names: tuple[str, ...] = (tuple(compiled.positiontup or ()) if self.positional
+                                       else tuple(compiled.binds))
+        self._binds = [(name, processor) for name in self.names
+                       if (processor := compiled.binds[name].type.dialect_impl(dialect)
+                           .bind_processor(dialect)) is not None]
+        selected = getattr(statement, "selected_columns", None)
+        self._results = [] if selected is None else [
+            (index, processor) for index, column in enumerate(selected)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+            is not None]
+
+    def parameters(self, values: Mapping[str, Any]) -> Any:
+        """The driver's parameters for one row: converted, in the driver's paramstyle."""
+        if self._binds:
+            values = dict(values)
+            for name, processor in self._binds:
+                values[name] = processor(values[name])
+        if self.positional:
+            return tuple([values[name] for name in self.names])
+        return {name: values[name] for name in self.names}
+
+    def execute(self, cursor: Any, values: Mapping[str, Any] | None = None) -> None:
+        params = self.parameters(values or {})
+        with translate_errors(self.dialect, cursor.connection, self.sql, params):
+            cursor.execute(self.sql, params)
+
+    def executemany(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        params = [self.parameters(row) for row in rows]
+        with translate_errors(self.dialect, cursor.connection, self.sql, params):
+            cursor.executemany(self.sql, params)
+
+    def rows(self, cursor: Any, values: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a select and return its rows, each value converted as SQLAlchemy would."""
+        self.execute(cursor, values)
+        return self.fetch(cursor)
+
+    def fetch(self, cursor: Any) -> list[tuple[Any, ...]]:
+        """The rows of this select, executed earlier on ``cursor`` (several selects on their
+        own cursors can be sent before any is read: one round trip in pipeline mode)."""
+        with translate_errors(self.dialect, cursor.connection, self.sql):
+            fetched = cursor.fetchall()
+        if not self._results:
+            return [tuple(row) for row in fetched]
+        converted = []
+        for row in fetched:
+            items = list(row)
+            for index, processor in self._results:
+                items[index] = processor(items[index])
+            converted.append(tuple(items))
+        return converted

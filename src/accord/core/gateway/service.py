@@ -15,11 +15,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from accord.core.contract import CertificateRequirement, certificate_courses, object_kind
-from accord.core.db import Database, utcnow
+from accord.core.db import Database, Prepared, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.isolation import (
     ModelProcessError,
@@ -43,7 +43,8 @@ from accord.core.subjects import Subject, subject_key, subject_keys
 MAX_INPUT_BYTES = 64_000
 OBJECT_ACCESS = "object-access"  # the reason recorded when the object-access check refuses
 
-# Built once: these run on every call, and building a statement costs more than running it.
+# Built once, and compiled once per database (:class:`Prepared`): these run on every call, and
+# SQLAlchemy's statement building and execution cost more than running them.
 # Certificates and the suspension state are read fresh on every call (never cached), so stop
 # control and a revoked certificate take effect on the very next call.
 _CERTIFICATES = select(UserCertificate.name, UserCertificate.expires_at).where(
@@ -53,6 +54,14 @@ _SUSPENDED = select(CapabilityState.suspended).where(
 _INSERT_DECISION = insert(Decision)
 _INSERT_REVIEW = insert(Review)
 _INSERT_SUBJECT = insert(DecisionSubject)
+# The columns every completed call writes (each one with a Python default is given explicitly).
+_DECISION_KEYS = ("id", "capability_id", "capability_version", "model_version", "actor_id",
+                  "actor_role", "purpose", "legal_basis", "case_ref", "subject_key", "status",
+                  "inputs", "output", "explanation", "confidence", "policy_version",
+                  "policy_reasons", "review_status", "salt", "created_at", "ledger_seq")
+_REVIEW_KEYS = ("decision_id", "capability_id", "model_version", "required_role", "status",
+                "reason", "created_at")
+_SUBJECT_KEYS = ("decision_id", "subject_key")
 
 
 @dataclass(frozen=True)
@@ -168,6 +177,12 @@ class GatewayService:
         self.registry = registry
         self.policy = policy
         self.ledger = ledger
+        dialect = database.engine.dialect
+        self._certificates_sql = Prepared(_CERTIFICATES, dialect)
+        self._suspended_sql = Prepared(_SUSPENDED, dialect)
+        self._decision_sql = Prepared(_INSERT_DECISION, dialect, _DECISION_KEYS)
+        self._review_sql = Prepared(_INSERT_REVIEW, dialect, _REVIEW_KEYS)
+        self._subject_sql = Prepared(_INSERT_SUBJECT, dialect, _SUBJECT_KEYS)
 
     # -- the one path ------------------------------------------------------------------------
     def invoke(self, caller: Caller, request: GatewayRequest) -> GatewayResult:
@@ -406,19 +421,21 @@ class GatewayService:
             "salt": salt.hex(), "created_at": utcnow(),
         }
         fields.update(decision_binding(salt, row))  # binds the row: verify recomputes it
-        # One Core transaction: the ledger entry, the decision and its review commit together
-        # or not at all (no ORM unit of work on this path).
-        with self.database.write_connection() as connection:
-            seq = self.ledger.append(connection, "decision", fields)
-            connection.execute(_INSERT_DECISION, {**row, "ledger_seq": seq})
+        # One transaction: the ledger entry, the decision and its review commit together or
+        # not at all, and the call is acknowledged only after the commit. Prebuilt statements
+        # on the driver's cursor (no ORM unit of work, no Core execution context on this path).
+        with self.database.write_cursor() as cursor:
+            seq = self.ledger.append(cursor, "decision", fields)
+            self._decision_sql.execute(cursor, {**row, "ledger_seq": seq})
             if keys:
-                connection.execute(_INSERT_SUBJECT, [
+                self._subject_sql.executemany(cursor, [
                     {"decision_id": decision_id, "subject_key": key} for key in keys])
             if capability.review_required:
-                connection.execute(_INSERT_REVIEW, {
+                self._review_sql.execute(cursor, {
                     "decision_id": decision_id, "capability_id": capability.id,
                     "model_version": capability.model.version,
-                    "required_role": capability.review_role})
+                    "required_role": capability.review_role, "status": "pending",
+                    "reason": "", "created_at": row["created_at"]})
         self.ledger.checkpoint_if_due(seq)
         return GatewayResult(
             decision_id=decision_id, ledger_seq=seq, capability=capability,
@@ -464,17 +481,16 @@ class GatewayService:
     def _policy_facts(self, user_id: int, capability_id: str) -> tuple[frozenset[str], bool]:
         """The caller's valid certificates and whether the capability is suspended, read afresh
         on one connection with prebuilt statements: this is on every call's path."""
-        with self.database.engine.connect() as connection:
-            return (self._valid_certificates(connection, user_id),
-                    bool(connection.execute(_SUSPENDED,
-                                            {"capability_id": capability_id}).scalar()))
-
-    @staticmethod
-    def _valid_certificates(connection: Connection, user_id: int) -> frozenset[str]:
+        with self.database.read_cursor() as cursor:
+            other = cursor.connection.cursor()
+            self._certificates_sql.execute(cursor, {"user_id": user_id})
+            self._suspended_sql.execute(other, {"capability_id": capability_id})
+            rows = self._certificates_sql.fetch(cursor)
+            suspended = self._suspended_sql.fetch(other)
         now = utcnow()
-        rows = connection.execute(_CERTIFICATES, {"user_id": user_id})
-        return frozenset(name for name, expires_at in rows
-                         if expires_at is None or expires_at > now)
+        return (frozenset(name for name, expires_at in rows
+                          if expires_at is None or expires_at > now),
+                bool(suspended and suspended[0][0]))
 
     def certificates(self, user_id: int) -> frozenset[str]:
         with self.database.session() as session:

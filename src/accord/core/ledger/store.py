@@ -6,7 +6,8 @@ This is the only module of :mod:`accord.core.ledger` that touches the database; 
 
 Appends happen inside the caller's transaction (so a decision and its ledger entry commit or
 roll back together) and are serialised: SQLite transactions opened with
-:meth:`Database.write_session` start with BEGIN IMMEDIATE, and on PostgreSQL an advisory
+:meth:`Database.write_session` (or ``write_connection`` / ``write_cursor``) start with BEGIN
+IMMEDIATE, and on PostgreSQL an advisory
 transaction lock is taken before the next sequence number is read. Either way the sequence has
 no gaps, and an entry is acknowledged only after its transaction commits.
 
@@ -36,7 +37,7 @@ from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from accord.core.db import Database, utcnow
+from accord.core.db import Database, Prepared, utcnow
 from accord.core.gateway.models import Decision, LedgerCheckpoint, LedgerEntry, WitnessEvent
 from accord.core.ledger.canonical import canonical_json
 from accord.core.ledger.export import write_export
@@ -54,11 +55,12 @@ from accord.core.ledger.note import (
 )
 
 ADVISORY_LOCK_KEY = 0x4ACC0_7D  # arbitrary, constant: "the ledger append lock"
-# Built once: appends are on every gateway call's path, and building statements costs more than
-# running them.
+# Built once, and compiled once per database (:class:`Prepared`): appends are on every gateway
+# call's path, and SQLAlchemy's execution machinery costs more than running them.
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _MAX_SEQ = select(func.max(LedgerEntry.seq))
 _INSERT = insert(LedgerEntry)
+_ROW_KEYS = ("seq", "leaf_hash", "body", "kind", "capability_id", "actor", "created_at")
 _CHUNK = 65_536
 # At most this many entries per group-commit transaction, so one batch never holds the write
 # lock for long.
@@ -273,28 +275,52 @@ class LedgerService:
         self._pending: list[_Pending] = []
         self._leading = False
         self._group = threading.Lock()
+        dialect = database.engine.dialect
+        self._lock_sql = Prepared(_LOCK, dialect) if self.database.dialect == "postgresql" \
+            else None
+        self._max_sql = Prepared(_MAX_SEQ, dialect)
+        self._insert_sql = Prepared(_INSERT, dialect, _ROW_KEYS)
 
     @property
     def public_key(self) -> str:
         return self.signer.verifier_key()
 
     # -- appending ---------------------------------------------------------------------------
-    def append(self, session: Session | Connection, kind: str, fields: dict[str, Any]) -> int:
+    def append(self, session: Session | Connection | Any, kind: str,
+               fields: dict[str, Any]) -> int:
         """Append one entry inside ``session``'s transaction and return its sequence number.
 
-        ``session`` (an ORM session or a Core connection) must come from
-        :meth:`Database.write_session` / :meth:`Database.write_connection` on SQLite; on
-        PostgreSQL this takes the advisory lock itself.
+        ``session`` (an ORM session, a Core connection, or a DBAPI cursor from
+        :meth:`Database.write_cursor`) must come from :meth:`Database.write_session` /
+        :meth:`Database.write_connection` / :meth:`Database.write_cursor` on SQLite; on
+        PostgreSQL this takes the advisory lock itself. The statements run on the driver's
+        cursor of that same transaction (see :class:`Prepared`).
         """
-        connection = session.connection() if isinstance(session, Session) else session
-        seq = self._next_seq(connection)
-        connection.execute(_INSERT, self._row(seq, kind, fields))
+        cursor = self._cursor(session)
+        seq = self._next_seq(cursor)
+        self._insert_sql.execute(cursor, self._row(seq, kind, fields))
         return seq
 
-    def _next_seq(self, connection: Connection) -> int:
-        if self.database.dialect == "postgresql":
-            connection.execute(_LOCK, {"key": ADVISORY_LOCK_KEY})
-        current = connection.execute(_MAX_SEQ).scalar()
+    @staticmethod
+    def _cursor(target: Session | Connection | Any) -> Any:
+        """The DBAPI cursor of the transaction ``target`` is in (for an ORM session, the
+        transaction its ``connection()`` began: BEGIN IMMEDIATE on a write session)."""
+        if isinstance(target, Session):
+            target = target.connection()
+        if isinstance(target, Connection):
+            return target.connection.cursor()
+        return target
+
+    def _next_seq(self, cursor: Any) -> int:
+        """The next sequence number: the largest stored plus one, read under the append lock
+        (the caller's BEGIN IMMEDIATE on SQLite, the advisory transaction lock taken here on
+        PostgreSQL), so concurrent writers in any process queue here and the sequence has no
+        gaps. Never from memory: other processes append too."""
+        if self._lock_sql is not None:
+            # Not read: in pipeline mode the lock and the read go out together, and the server
+            # runs the read (its own snapshot, in READ COMMITTED) only once the lock is held.
+            self._lock_sql.execute(cursor.connection.cursor(), {"key": ADVISORY_LOCK_KEY})
+        current = self._max_sql.rows(cursor)[0][0]
         return 0 if current is None else int(current) + 1
 
     @staticmethod
@@ -362,8 +388,8 @@ class LedgerService:
         """
         batch: list[_Pending] | None = None
         try:
-            with self.database.write_connection() as connection:
-                seq = self._next_seq(connection)
+            with self.database.write_cursor() as cursor:
+                seq = self._next_seq(cursor)
                 batch = self._take_batch()
                 rows = []
                 for pending in batch:
@@ -374,8 +400,10 @@ class LedgerService:
                         continue
                     pending.seq = seq
                     seq += 1
-                if rows:
-                    connection.execute(_INSERT, rows)
+                if len(rows) == 1:
+                    self._insert_sql.execute(cursor, rows[0])
+                elif rows:
+                    self._insert_sql.executemany(cursor, rows)
         except BaseException as error:
             # Nothing in this transaction was acknowledged: every caller in it gets the error.
             if batch is None:
