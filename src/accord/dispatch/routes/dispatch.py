@@ -794,13 +794,15 @@ class RecommendationOut(_Open):
                  responses={201: {"model": IncidentOut, "description": "The incident, with "
                                   "earlier calls at the place and possible duplicates"}})
 def api_create(body: IncidentIn, principal: Principal = Depends(access),
-               service: DispatchService = Depends(_service)) -> dict[str, Any]:
+               service: DispatchService = Depends(_service)) -> JSONResponse:
     """Record an incident; the answer lists earlier calls and possible duplicates (the
-    recommendation is a separate, governed call)."""
-    return service.create_incident(
+    recommendation is a separate, governed call). The service's dict holds only JSON types,
+    so it is sent as it is rather than walked again by FastAPI's encoder (the intake hot
+    path, issue #19; the documented shape is checked by tests/web/test_api_schema.py)."""
+    return JSONResponse(service.create_incident(
         _actor(principal), type_code=body.type, lat=body.lat, lon=body.lon, source=body.source,
         language=body.language, address=body.address, location_source=body.location_source,
-        narrative=body.narrative)
+        narrative=body.narrative), status_code=201)
 
 
 @api_router.get("/queue", response_model=None,
