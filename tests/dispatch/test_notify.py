@@ -85,3 +85,49 @@ def test_notification_is_sent_at_commit_only_on_postgresql(service: DispatchServ
         return quiet, woken
 
     assert run_coroutine(run()) == (False, True)
+
+
+def test_a_commit_in_this_process_wakes_the_hub_at_once(service: DispatchService,
+                                                       officer: Actor,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No poll within the test's patience on either database: on SQLite only the after-commit
+    hint of this process can deliver the event in time (on PostgreSQL NOTIFY does too)."""
+    monkeypatch.setattr(routes, "SAFETY_CHECK_SECONDS", 60.0)
+    monkeypatch.setattr(routes, "POLL_SECONDS", 60.0)
+    write = threading.Thread(target=lambda: service.create_incident(
+        officer, type_code="noise", lat=CENTRE[0], lon=CENTRE[1]))
+    events = run_coroutine(_first_event_after(service, write, timeout=5.0))
+    assert [e["kind"] for e in events] == ["incident-created"]
+
+
+def test_a_rolled_back_event_wakes_nobody(service: DispatchService, officer: Actor) -> None:
+    from accord.dispatch import notify as notify_module
+
+    woken: list[int] = []
+    stop = notify_module.on_local_commit(lambda: woken.append(1))
+    try:
+        with pytest.raises(RuntimeError), service.database.write_session() as session:
+            notify_module.notify(session)
+            raise RuntimeError("rolled back")
+        with service.database.write_session() as session:
+            pass  # a later commit that wrote no event
+        assert woken == []
+        service.create_incident(officer, type_code="noise", lat=CENTRE[0], lon=CENTRE[1])
+        assert woken == [1]
+    finally:
+        stop()
+    service.create_incident(officer, type_code="noise", lat=CENTRE[0], lon=CENTRE[1])
+    assert woken == [1]
+
+
+def test_streams_resume_from_memory_or_are_sent_to_the_table(service: DispatchService,
+                                                            officer: Actor) -> None:
+    hub = routes._Hub(service)
+    start = hub.last
+    events = [{"id": start + i, "kind": "k", "n": i} for i in (1, 2, 4)]  # a gap: id 3
+    hub.take(events)
+    chunk, last = hub.after(start + 1)  # type: ignore[misc]
+    assert last == start + 4
+    assert chunk == routes._frame(events[1]) + routes._frame(events[2])
+    assert hub.after(start + 4) == ("", start + 4)
+    assert hub.after(start - 1) is None  # memory does not reach back: read the table

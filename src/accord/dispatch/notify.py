@@ -5,24 +5,50 @@ Every change writes its ``dispatch_events`` row and, on PostgreSQL, ``pg_notify`
 every listening connection in every app process. A process's board hub keeps one listening
 connection and reads the table when woken, so the event log stays the one source of truth
 (a missed notification costs at most one timeout, after which the hub reads the table anyway).
-SQLite has no such channel: there the hub keeps polling.
+SQLite has no such channel: there the hub keeps polling, and a commit made in the same process
+wakes its hub at once (:func:`on_local_commit`) — only a hint to read the table now, never the
+events themselves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 CHANNEL = "accord_dispatch"
+_WROTE = "accord_dispatch_event"  # session.info flag: this transaction wrote a board event
+_wakers: set[Callable[[], None]] = set()
 
 
 def notify(session: Session) -> None:
-    """Announce a new event at commit (PostgreSQL only; a no-op on SQLite)."""
+    """Announce a new event at commit: on PostgreSQL to every process (NOTIFY), and in this
+    process to its board hubs (after the commit, so that their read sees the row)."""
+    session.info[_WROTE] = True
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+def on_local_commit(waker: Callable[[], None]) -> Callable[[], None]:
+    """Call ``waker`` (from the committing thread) after each commit in this process that
+    wrote a board event; returns the function that stops it."""
+    _wakers.add(waker)
+    return lambda: _wakers.discard(waker)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    if session.info.pop(_WROTE, False):
+        for waker in list(_wakers):
+            waker()
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def libpq_dsn(url: str) -> str:

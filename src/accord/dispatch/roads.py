@@ -45,6 +45,8 @@ FALLBACK_DETOUR = 1.4
 FALLBACK_KMH = 30.0
 #: Locations farther than this from every road node are outside the service area.
 SERVICE_RADIUS_M = 1500.0
+#: Snapped positions kept per graph (units and recent incidents); forgotten all at once past it.
+SNAP_MEMORY = 20_000
 _EARTH_M = 6_371_008.8
 
 
@@ -57,7 +59,14 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 @dataclass
 class RoadGraph:
-    """A directed road graph with node coordinates and a nearest-node index."""
+    """A directed road graph with node coordinates and a nearest-node index.
+
+    What one recommendation needs and does not change between calls is built once per graph:
+    the reversed graph as a sparse matrix (scipy's compiled Dijkstra reads it directly), the
+    strongly connected components (to tell "not reached within the bound" from "cannot be
+    reached at all") and the KD-tree for snapping; a unit's nearest node is kept per position,
+    so a unit is snapped again only when it moves.
+    """
 
     name: str
     graph: nx.DiGraph  # edge attribute "seconds"
@@ -72,23 +81,43 @@ class RoadGraph:
     def __post_init__(self) -> None:
         self.lat0 = float(self.lat.mean())
         self.lon0 = float(self.lon.mean())
+        self._kx = math.cos(math.radians(self.lat0)) * math.pi * _EARTH_M / 180.0
+        self._ky = math.pi * _EARTH_M / 180.0
         self._tree = cKDTree(np.column_stack(self._xy(self.lat, self.lon)))
         self._reverse = self.graph.reverse(copy=True)
         self._index = {node: i for i, node in enumerate(self.nodes)}
+        self._components: np.ndarray | None = None
+        # (lat, lon) → (node index, metres to it): units stand still between most calls.
+        self._snapped: dict[tuple[float, float], tuple[int, float]] = {}
+        self._build_lock = threading.Lock()
 
     def _reverse_csr(self) -> Any:
-        """The reversed graph as a sparse matrix, for scipy's compiled Dijkstra."""
+        """The reversed graph as a sparse matrix, for scipy's compiled Dijkstra (built once)."""
         if self._csr is None:
-            from scipy.sparse import csr_matrix
+            with self._build_lock:
+                if self._csr is None:
+                    from scipy.sparse import csr_matrix
 
-            rows, cols, data = [], [], []
-            for a, b, seconds in self.graph.edges(data="seconds"):
-                rows.append(self._index[b])
-                cols.append(self._index[a])
-                data.append(seconds)
-            size = len(self.nodes)
-            self._csr = csr_matrix((data, (rows, cols)), shape=(size, size))
+                    rows, cols, data = [], [], []
+                    for a, b, seconds in self.graph.edges(data="seconds"):
+                        rows.append(self._index[b])
+                        cols.append(self._index[a])
+                        data.append(seconds)
+                    size = len(self.nodes)
+                    self._csr = csr_matrix((np.array(data, dtype=np.float64),
+                                            (rows, cols)), shape=(size, size))
         return self._csr
+
+    def _component(self) -> np.ndarray:
+        """Strongly connected component label of each node (computed once). Two nodes with
+        the same label reach each other, so a unit the bounded search did not reach but in
+        the destination's component is farther than the bound, not cut off."""
+        if self._components is None:
+            from scipy.sparse.csgraph import connected_components
+
+            self._components = connected_components(self._reverse_csr(), directed=True,
+                                                    connection="strong")[1]
+        return self._components
 
     def engine_for(self, engine: str) -> str:
         """``auto`` is scipy's compiled Dijkstra over the same graph: measured under load
@@ -101,21 +130,25 @@ class RoadGraph:
             raise ValueError(f"unknown routing engine {engine!r}")
         return engine
 
-    def _lengths(self, target: Any, engine: str) -> dict[Any, float]:
+    def _seconds_from(self, target: int, engine: str, within: float) -> np.ndarray:
+        """Driving seconds from every node to node ``target`` (inf: not reached), one
+        Dijkstra over the reversed graph; scipy's stops at ``within`` seconds."""
         if self.engine_for(engine) == "networkx":
             assert self._reverse is not None
-            return dict(nx.single_source_dijkstra_path_length(self._reverse, target,
-                                                              weight="seconds"))
+            seconds = np.full(len(self.nodes), np.inf)
+            for node, value in nx.single_source_dijkstra_path_length(
+                    self._reverse, self.nodes[target], weight="seconds").items():
+                seconds[self._index[node]] = value
+            return seconds
         from scipy.sparse.csgraph import dijkstra
 
-        distances = dijkstra(self._reverse_csr(), directed=True, indices=self._index[target])
-        return _LazyLengths(self.nodes, self._index, distances)
+        return dijkstra(self._reverse_csr(), directed=True, indices=target,
+                        limit=within)
 
     def _xy(self, lat: Any, lon: Any) -> tuple[Any, Any]:
         """Local metres (equirectangular around the graph's centre; fine at city scale)."""
-        kx = math.cos(math.radians(self.lat0)) * math.pi * _EARTH_M / 180.0
-        ky = math.pi * _EARTH_M / 180.0
-        return (np.asarray(lon) - self.lon0) * kx, (np.asarray(lat) - self.lat0) * ky
+        return ((np.asarray(lon) - self.lon0) * self._kx,
+                (np.asarray(lat) - self.lat0) * self._ky)
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -125,53 +158,72 @@ class RoadGraph:
 
     def nearest(self, lat: float, lon: float) -> tuple[Any, float]:
         """The nearest node and its distance in metres."""
-        assert self._tree is not None
-        x, y = self._xy(lat, lon)
-        distance, index = self._tree.query([float(x), float(y)])
-        return self.nodes[int(index)], float(distance)
+        index, distance = self.snap([(lat, lon)])
+        return self.nodes[int(index[0])], float(distance[0])
+
+    def snap(self, points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest node index and distance in metres for each (lat, lon): positions seen
+        before come from memory, the others from one KD-tree query."""
+        known = self._snapped
+        found = [known.get(p) for p in points]
+        missing = [p for p, hit in zip(points, found, strict=True) if hit is None]
+        if missing:
+            assert self._tree is not None
+            x, y = self._xy([p[0] for p in missing], [p[1] for p in missing])
+            gaps, indices = self._tree.query(np.column_stack([x, y]))
+            fresh = dict(zip(missing, zip(indices.tolist(), gaps.tolist(), strict=True),
+                             strict=True))
+            if len(known) > SNAP_MEMORY:
+                known.clear()
+            known.update(fresh)
+            found = [hit if hit is not None else fresh[p]
+                     for p, hit in zip(points, found, strict=True)]
+        if not found:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        index, gap = zip(*found, strict=True)
+        return np.array(index, dtype=np.intp), np.array(gap, dtype=np.float64)
 
     def covers(self, lat: float, lon: float) -> bool:
         """Whether a location is inside the service area (near a road of the graph)."""
         return self.nearest(lat, lon)[1] <= SERVICE_RADIUS_M
 
     def times_to(self, lat: float, lon: float, origins: list[tuple[float, float]],
-                 engine: str = "auto") -> list[tuple[float, str]]:
+                 engine: str = "auto", within: float = math.inf) -> list[tuple[float, str]]:
         """Driving seconds from each origin to (lat, lon), and how each was estimated.
 
         One Dijkstra from the destination over the reversed graph; ``"road"`` estimates include
         the short access legs to and from the nearest nodes, ``"straight-line"`` ones are the
-        labelled fallback for origins the graph cannot connect.
+        labelled fallback for origins the graph cannot connect. With ``within`` (seconds) the
+        search stops there: an origin it did not reach that can still reach the destination
+        gets ``"beyond"`` and a lower bound (``within`` plus its access legs) — the ranking
+        uses it to prove that such a unit cannot be among the first, or searches again.
         """
-        target, target_gap = self.nearest(lat, lon)
-        lengths = self._lengths(target, engine)
-        access = ACCESS_KMH / 3.6
-        results: list[tuple[float, str]] = []
+        target_index, target_gap_a = self.snap([(lat, lon)])
+        target, target_gap = int(target_index[0]), float(target_gap_a[0])
         if not origins:
-            return results
-        assert self._tree is not None
-        x, y = self._xy([o[0] for o in origins], [o[1] for o in origins])
-        gaps, indices = self._tree.query(np.column_stack([x, y]))  # one query for all units
-        for (olat, olon), gap, index in zip(origins, gaps, indices, strict=True):
-            node = self.nodes[int(index)]
-            seconds = lengths.get(node)
-            if seconds is None:
+            return []
+        nodes, gaps = self.snap(origins)
+        if self.engine_for(engine) == "networkx":
+            within = math.inf
+        along = self._seconds_from(target, engine, within)[nodes]
+        access = ACCESS_KMH / 3.6
+        road = (along + (gaps + target_gap) / access).tolist()
+        results: list[tuple[float, str]] = []
+        component = self._component() if not math.isinf(within) else None
+        for (olat, olon), seconds, node, gap in zip(origins, road, nodes.tolist(),
+                                                   gaps.tolist(), strict=True):
+            if not math.isinf(seconds):
+                results.append((seconds, "road"))
+            elif component is not None and component[node] == component[target]:
+                results.append((within + (gap + target_gap) / access, "beyond"))
+            elif component is not None:
+                # Cut off from the destination's component, or linked one way only: the
+                # complete search decides.
+                return self.times_to(lat, lon, origins, engine)
+            else:
                 crow = haversine_m(olat, olon, lat, lon)
                 results.append((crow * FALLBACK_DETOUR / (FALLBACK_KMH / 3.6), "straight-line"))
-            else:
-                results.append((float(seconds) + (float(gap) + target_gap) / access, "road"))
         return results
-
-
-class _LazyLengths(dict):  # type: ignore[type-arg]
-    """scipy's distance array read like networkx's {node: seconds} (unreachable: missing)."""
-
-    def __init__(self, nodes: list[Any], index: dict[Any, int], distances: Any) -> None:
-        super().__init__()
-        self._index, self._distances = index, distances
-
-    def get(self, node: Any, default: Any = None) -> Any:
-        value = float(self._distances[self._index[node]])
-        return default if math.isinf(value) else value
 
 
 def _largest_component(graph: nx.DiGraph) -> nx.DiGraph:

@@ -10,14 +10,17 @@ Routers, one access rule each:
 * ``public_router`` — anyone: published CAP alerts and their Atom feed.
 
 The live board is a server-sent event stream fed from the ``dispatch_events`` table, so every
-app process serves the same history. In each process one poller reads new rows (every 0.2 s
-while someone is connected) and hands them to all of that process's streams; a stream that
-reconnects sends ``Last-Event-ID`` and first catches up from the table.
+app process serves the same history. In each process one reader reads new rows (woken by
+PostgreSQL NOTIFY; on SQLite every 0.2 s, or at once after a commit in the same process, while
+someone is connected) and hands them, encoded once, to all of that process's streams; a stream
+that reconnects sends ``Last-Event-ID`` and first catches up from the table.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
 import json
 import logging
 import re
@@ -40,7 +43,7 @@ from accord.core.gateway.service import Caller
 from accord.core.needs import STATED_NEEDS
 from accord.core.roles import Role
 from accord.dispatch import cap, eido, governed, patrol, recordings
-from accord.dispatch.notify import Listener
+from accord.dispatch.notify import Listener, on_local_commit
 from accord.dispatch.roads import ATTRIBUTION
 from accord.dispatch.service import LOCATION_SOURCES, SOURCES, Actor, DispatchService
 from accord.dispatch.states import (
@@ -64,6 +67,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2  # SQLite only; PostgreSQL boards wake on LISTEN/NOTIFY
 SAFETY_CHECK_SECONDS = 5.0  # how often a process with an open board checks the safety timers
 KEEPALIVE_SECONDS = 15.0
+RECENT = 2000  # events each process keeps in memory for streams that fall a little behind
 COMMAND = re.compile(r"^\s*(?P<verb>[A-Za-z]{2})\s+(?P<args>.+?)\s*$")
 
 
@@ -592,31 +596,45 @@ def roads_geojson(service: DispatchService = Depends(_service)) -> Response:
 
 
 class _Hub:
-    """One poller per process and event loop: reads new events from the table and hands them
-    to every stream of this process."""
+    """One reader per process and event loop: reads new events from the table (woken by
+    PostgreSQL NOTIFY, on SQLite by a poll or a commit in this process), encodes each once and
+    wakes every stream of this process. Streams resume from their own last id, from memory when
+    it reaches back that far, else from the table: the table stays the source of truth."""
 
     def __init__(self, service: DispatchService) -> None:
         self.service = service
-        self.recent: deque[dict[str, Any]] = deque(maxlen=2000)
+        self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT)
+        self.ids: list[int] = []  # ids of the encoded frames below, ascending
+        self.frames: list[str] = []
         self.last = service.last_event_id()
-        # Set (and replaced) whenever new events arrive. An Event, not a Condition: a stream
-        # cancelled while waiting (the browser went away) holds no lock, whereas a Condition's
-        # wait cancelled twice by the server's cancel scope left its lock released under
-        # ``async with`` ("Lock is not acquired", seen when 200 boards disconnected at once).
+        # Set (and replaced) whenever new events arrive, and at least every KEEPALIVE_SECONDS
+        # (a stream woken with nothing new sends a keep-alive). An Event, not a Condition: a
+        # stream cancelled while waiting (the browser went away) holds no lock, whereas a
+        # Condition's wait cancelled twice by the server's cancel scope left its lock released
+        # under ``async with`` ("Lock is not acquired", seen when 200 boards disconnected).
         self.arrived = asyncio.Event()
+        self.woken_at = 0.0
+        self.nudged = asyncio.Event()  # a commit in this process wrote an event
         self.listeners = 0
         self.task: asyncio.Task[None] | None = None
 
     async def poll(self) -> None:
-        checked = 0.0
         loop = asyncio.get_running_loop()
+        self.woken_at = loop.time()
+
+        def nudge() -> None:  # from the committing thread
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(self.nudged.set)
+
+        stop_nudges = on_local_commit(nudge)
         listener = await self._listen()
         try:
-            await self._poll(loop, checked, listener)
+            await self._poll(loop, listener)
         finally:
+            self.task = None  # before any await: a stream arriving now starts a new reader
+            stop_nudges()
             if listener is not None:
                 await listener.close()
-            self.task = None
 
     async def _listen(self) -> Listener | None:
         """On PostgreSQL a LISTEN connection, started before the first read so that no commit
@@ -631,22 +649,29 @@ class _Hub:
             return None
         return listener
 
-    async def _poll(self, loop: asyncio.AbstractEventLoop, checked: float,
-                    listener: Listener | None) -> None:
+    async def _poll(self, loop: asyncio.AbstractEventLoop, listener: Listener | None) -> None:
+        checked = 0.0
         while self.listeners > 0:
-            if loop.time() - checked >= SAFETY_CHECK_SECONDS:
-                # Writes a safety-timer event when a timer has run out; the next read below
-                # (in this and every other process) picks it up like any other event.
-                checked = loop.time()
-                await run_in_threadpool(self.service.check_safety_timers)
-            events = await run_in_threadpool(self.service.events_after, self.last)
+            try:
+                if loop.time() - checked >= SAFETY_CHECK_SECONDS:
+                    # Writes a safety-timer event when a timer has run out; the next read
+                    # (in this and every other process) picks it up like any other event.
+                    checked = loop.time()
+                    await run_in_threadpool(self.service.check_safety_timers)
+                events = await run_in_threadpool(self.service.events_after, self.last)
+            except Exception:  # the database is away: keep the streams, try again shortly
+                log.warning("dispatch board: reading the event log failed", exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
             if events:
-                self.recent.extend(events)
-                self.last = events[-1]["id"]
-                self.arrived.set()
-                self.arrived = asyncio.Event()
+                self.take(events)
+                self._wake(loop)
+            elif loop.time() - self.woken_at >= KEEPALIVE_SECONDS:
+                self._wake(loop)
             if listener is None:
-                await asyncio.sleep(POLL_SECONDS)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.nudged.wait(), POLL_SECONDS)
+                self.nudged.clear()
                 continue
             try:
                 # Wakes on a NOTIFY from any process; the timeout only bounds how long a
@@ -657,13 +682,30 @@ class _Hub:
                 await listener.close()
                 listener = None
 
-    def after(self, last: int) -> list[dict[str, Any]] | None:
-        """Events after ``last`` from memory, or None when memory does not reach back that
-        far (the stream then reads the table)."""
-        covered_from = self.recent[0]["id"] - 1 if self.recent else self.last
+    def take(self, events: list[dict[str, Any]]) -> None:
+        """Keep new events, each encoded once for all streams."""
+        self.recent.extend(events)
+        self.ids.extend(e["id"] for e in events)
+        self.frames.extend(_frame(e) for e in events)
+        if len(self.ids) > 2 * RECENT:
+            del self.ids[:-RECENT], self.frames[:-RECENT]
+        self.last = events[-1]["id"]
+
+    def _wake(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.arrived.set()
+        self.arrived = asyncio.Event()
+        self.woken_at = loop.time()
+
+    def after(self, last: int) -> tuple[str, int] | None:
+        """The encoded events after ``last`` as one chunk and the new last id, or None when
+        memory does not reach back that far (the stream then reads the table)."""
+        covered_from = self.ids[0] - 1 if self.ids else self.last
         if last < covered_from:
             return None
-        return [e for e in self.recent if e["id"] > last]
+        start = bisect.bisect_right(self.ids, last)
+        if start == len(self.ids):
+            return "", last
+        return "".join(self.frames[start:]), self.ids[-1]
 
 
 _hubs: dict[tuple[int, str], _Hub] = {}
@@ -687,7 +729,10 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
                        service: DispatchService = Depends(_service),
                        session: Session = Depends(db_session)) -> Response:
     """Server-sent events from the event log. ``Last-Event-ID`` (sent by a reconnecting
-    browser) or ``after`` says where to resume; ``once`` answers the catch-up and ends."""
+    browser) or ``after`` says where to resume; ``once`` answers the catch-up and ends.
+
+    A stream ends when the browser goes away: the server cancels it (ASGI before 2.4, as
+    uvicorn speaks) or its next write fails (the hub's keep-alive makes sure there is one)."""
     # The request's session (used to check who is asking) would otherwise keep a pooled
     # connection for as long as the stream lasts: 200 boards would exhaust the pool.
     session.close()
@@ -699,10 +744,9 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
         # An id beyond the log's end (a browser that saw another database) means "from now".
         last = min(last, await run_in_threadpool(service.last_event_id))
         backlog = await run_in_threadpool(service.events_after, last, 2000)
-        yield "retry: 2000\n\n"
-        for event in backlog:
-            last = event["id"]
-            yield _frame(event)
+        if backlog:
+            last = backlog[-1]["id"]
+        yield "retry: 2000\n\n" + "".join(_frame(e) for e in backlog)
         if once:
             return
         hub = _hub(service)
@@ -710,22 +754,26 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
         if hub.task is None:
             hub.task = asyncio.create_task(hub.poll())
         try:
-            while not await request.is_disconnected():
-                # Take the current signal before looking: an event the poller takes in after
+            idle = False
+            while True:
+                # Take the current signal before looking: an event the hub takes in after
                 # the look sets this signal, so it is never missed.
                 arrived = hub.arrived
-                events = hub.after(last)
-                if events is None:
+                found = hub.after(last)
+                if found is None:
                     events = await run_in_threadpool(service.events_after, last, 2000)
-                if events:
-                    for event in events:
-                        last = event["id"]
-                        yield _frame(event)
+                    found = ("".join(_frame(e) for e in events),
+                             events[-1]["id"] if events else last)
+                chunk, last = found
+                if chunk:
+                    idle = False
+                    yield chunk
                     continue
-                try:
-                    await asyncio.wait_for(arrived.wait(), KEEPALIVE_SECONDS)
-                except TimeoutError:
+                if idle:  # woken by the hub's keep-alive tick
+                    idle = False
                     yield ": keep-alive\n\n"
+                await arrived.wait()
+                idle = True
         finally:
             hub.listeners -= 1
 
