@@ -122,6 +122,7 @@ def load_demo(database: Database, state_dir: Path) -> list[DemoLogin]:
     load_demo_interpreters(database)
     load_demo_cases(database)
     load_demo_certificates(database)
+    load_demo_dispatch(database)
     return logins
 
 
@@ -155,6 +156,18 @@ def load_demo_certificates(database: Database) -> int:
                     added += 1
         session.commit()
     return added
+
+
+#: The demo account that took the demo dispatch calls.
+DEMO_DISPATCH_ACCOUNT = f"demo-{Role.OFFICER.value}"
+
+
+def load_demo_dispatch(database: Database) -> dict[str, int]:
+    """Demo units on the Helsinki road graph and a few incidents in different states, once
+    (``accord.dispatch.demo``); returns what was written."""
+    from accord.dispatch.demo import load_demo_dispatch as load
+
+    return load(database, DEMO_DISPATCH_ACCOUNT)
 
 
 DEMO_CASES = 27  # three of each case type
