@@ -25,7 +25,7 @@ from accord.dispatch.roads import helsinki
 from accord.dispatch.service import Actor, DispatchService, _incident_brief, _unit_brief
 from tests.helpers import login
 
-DISPATCHER = "demo-officer"
+DISPATCHER = "demo-dispatcher"
 
 
 def test_demo_positions_are_nodes_of_the_road_graph() -> None:
