@@ -98,7 +98,7 @@ def test_demo_load_creates_one_user_per_role_and_is_idempotent(accord_env) -> No
     first = run(accord_env, "demo", "load")
     second = run(accord_env, "demo", "load")
     assert first.returncode == second.returncode == 0, first.stderr
-    assert first.stdout.count("(new)") == 8 and "(new)" not in second.stdout
+    assert first.stdout.count("(new)") == 9 and "(new)" not in second.stdout
     assert "Sent demo calls through the governed gateway" in first.stdout
     assert "Sent demo calls" not in second.stdout  # the ledger already has them
     # Same passwords on the second run: they are kept in the state directory, not the repo.
@@ -108,12 +108,25 @@ def test_demo_load_creates_one_user_per_role_and_is_idempotent(accord_env) -> No
     users = json.loads(run(accord_env, "users", "list", "--json").stdout)
     assert {u["username"] for u in users} == {
         "demo-officer", "demo-supervisor", "demo-interpreter", "demo-analyst", "demo-dpo",
-        "demo-legal", "demo-auditor", "demo-admin"}
+        "demo-legal", "demo-auditor", "demo-dispatcher", "demo-admin"}
     # Synthetic case files for demo-officer, made once (the second run adds none).
     listed = json.loads(run(accord_env, "cases", "search", "passport", "--json").stdout)
     assert listed, "demo cases are searchable"
     credentials = Path(accord_env["ACCORD_STATE_DIR"]) / "demo-credentials.json"
     assert oct(credentials.stat().st_mode & 0o777) == "0o600"
+
+
+def test_demo_passwords_gain_a_role_added_later_and_keep_the_others(tmp_path) -> None:
+    """A state directory from before the dispatcher role: the new demo account's password is
+    added to the kept file (else each load would print a different one), the others stay."""
+    from accord.demo import _load_or_create_passwords
+
+    path = tmp_path / "demo-credentials.json"
+    path.write_text(json.dumps({"demo-officer": "kept-password"}))
+    first = _load_or_create_passwords(tmp_path)
+    assert first["demo-officer"] == "kept-password" and first["demo-dispatcher"]
+    assert json.loads(path.read_text()) == first == _load_or_create_passwords(tmp_path)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
 def test_serve_refuses_an_unmigrated_database(accord_env, tmp_path) -> None:

@@ -176,6 +176,8 @@ def demo_load() -> None:
     for login in logins:
         note = " (new)" if login.created else ""
         typer.echo(f"  {login.username:<20} {login.password}{note}")
+    typer.echo("High-risk capabilities (dispatch suggestions, forecasting, inconsistency hints) "
+               "stay refused until demo-dpo approves their assessments at /dpo/assessments.")
 
 
 @app.command("serve")

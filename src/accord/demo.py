@@ -26,6 +26,7 @@ DEMO_USERS: dict[Role, tuple[str, str, str]] = {
     Role.DPO: ("Demo DPO 示范数据保护官", "en", "data-protection-oversight"),
     Role.AUDITOR: ("Demo Auditor 示范审计员", "en", "audit"),
     Role.LEGAL: ("Demo Legal Officer 示范法制员", "zh_Hans", "legal-review"),
+    Role.DISPATCHER: ("Demo Dispatcher 示范调度员", "zh_Hans", "emergency-response"),
     Role.ADMIN: ("Demo Admin 示范管理员", "zh_Hans", "administration"),
 }
 
@@ -43,9 +44,19 @@ def _credentials_file(state_dir: Path) -> Path:
 
 
 def _load_or_create_passwords(state_dir: Path) -> dict[str, str]:
+    """The demo passwords: those already kept, plus a new one for each demo role added since
+    (a role added in a later version, e.g. the dispatcher), kept in the same file."""
     path = _credentials_file(state_dir)
     if path.exists():
         stored: dict[str, str] = json.loads(path.read_text())
+        missing = {f"demo-{role.value}" for role in DEMO_USERS} - set(stored)
+        if missing:
+            stored.update({name: secrets.token_urlsafe(9) for name in sorted(missing)})
+            replacement = path.with_name(path.name + ".new")
+            fd = os.open(replacement, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(stored, handle, indent=2)
+            os.replace(replacement, path)
         return stored
     passwords = {f"demo-{role.value}": secrets.token_urlsafe(9) for role in DEMO_USERS}
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -122,6 +133,7 @@ def load_demo(database: Database, state_dir: Path) -> list[DemoLogin]:
     load_demo_interpreters(database)
     load_demo_cases(database)
     load_demo_certificates(database)
+    load_demo_dispatch(database)
     return logins
 
 
@@ -155,6 +167,18 @@ def load_demo_certificates(database: Database) -> int:
                     added += 1
         session.commit()
     return added
+
+
+#: The demo account that took the demo dispatch calls.
+DEMO_DISPATCH_ACCOUNT = f"demo-{Role.DISPATCHER.value}"
+
+
+def load_demo_dispatch(database: Database) -> dict[str, int]:
+    """Demo units on the Helsinki road graph and a few incidents in different states, once
+    (``accord.dispatch.demo``); returns what was written."""
+    from accord.dispatch.demo import load_demo_dispatch as load
+
+    return load(database, DEMO_DISPATCH_ACCOUNT)
 
 
 DEMO_CASES = 27  # three of each case type

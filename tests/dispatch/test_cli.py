@@ -72,7 +72,7 @@ def test_analyst_may_not_dispatch(accord_env, make_user) -> None:  # type: ignor
     make_user("analyst.one", Role.ANALYST)
     result = runner.invoke(app, ["dispatch", "incident", "create", "--type", "theft", "--lat",
                                  "60.17", "--lon", "24.94", "--user", "analyst.one"])
-    assert result.exit_code == 1 and "only officers and supervisors" in result.stderr
+    assert result.exit_code == 1 and "only dispatchers, officers and supervisors" in result.stderr
 
 
 def test_alert_writes_cap_that_validates(accord_env, officer: Actor, service: DispatchService,

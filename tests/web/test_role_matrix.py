@@ -49,7 +49,8 @@ ROLE_CHECK_REFUSAL = PermissionDenied.message
 HANDLER_REFUSALS: dict[tuple[str, str], set[str]] = {
     # Declared for any signed-in user (the gateway decides); the handler refuses everyone
     # but analysts and supervisors.
-    ("POST", "/forecast/map/run"): {"officer", "interpreter", "dpo", "auditor", "legal", "admin"},
+    ("POST", "/forecast/map/run"): {"officer", "interpreter", "dpo", "auditor", "legal",
+                                    "dispatcher", "admin"},
     # The governed gateway refuses the draft this empty form asks for (GatewayDenied: 403 with
     # the gateway's reasons), not a role check.
     ("POST", "/cases/{ref}/report/draft"): {"officer", "supervisor"},
@@ -64,9 +65,9 @@ HANDLER_REFUSALS: dict[tuple[str, str], set[str]] = {
     ("POST", "/interpret/content-review/{kind}/{content_id}/{lang}"): {"interpreter"},
     # Identification is refused by design, for every role (ledgered; issue 20).
     ("POST", "/api/v1/vision/identify"): {"officer", "supervisor", "interpreter", "analyst",
-                                          "dpo", "auditor", "legal", "admin"},
+                                          "dpo", "auditor", "legal", "dispatcher", "admin"},
     ("POST", "/vision/identify"): {"officer", "supervisor", "interpreter", "analyst", "dpo",
-                                   "auditor", "legal", "admin"},
+                                   "auditor", "legal", "dispatcher", "admin"},
 }
 
 

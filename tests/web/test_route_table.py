@@ -22,7 +22,7 @@ INTERPRETER_DESK = {"admin", "interpreter", "officer", "supervisor"}
 OVERSIGHT = {"admin", "auditor", "dpo", "supervisor"}
 FORECAST_VIEW = {"analyst", "supervisor"}
 KNOWLEDGE = {"admin", "interpreter", "legal", "officer", "supervisor"}
-DISPATCHERS = {"officer", "supervisor"}
+DISPATCHERS = {"dispatcher", "officer", "supervisor"}
 
 #: (path, methods separated by spaces, access), in the order the app matches them.
 ROUTES: list[tuple[str, str, str | set[str]]] = [
@@ -257,12 +257,13 @@ ROUTES: list[tuple[str, str, str | set[str]]] = [
     ('/knowledge/guidance', 'GET', KNOWLEDGE),
     ('/knowledge/cooperation', 'GET', CASE_STAFF),
     ('/knowledge/cooperation', 'POST', CASE_STAFF),
-    ('/knowledge/shares/{share_id}', 'GET', {'admin', 'auditor', 'dpo', 'officer', 'supervisor'}),
+    ('/knowledge/shares/{share_id}', 'GET', {'admin', 'auditor', 'dispatcher', 'dpo', 'officer',
+                                             'supervisor'}),
     ('/knowledge/shares/{share_id}/approve', 'POST', {'supervisor'}),
     ('/knowledge/shares/{share_id}/refuse', 'POST', {'supervisor'}),
     ('/knowledge/shares/{share_id}/withhold', 'POST', {'dpo'}),
     ('/knowledge/shares/{share_id}/disclose', 'POST', {'dpo'}),
-    ('/knowledge/shares', 'GET', OVERSIGHT | {'officer'}),
+    ('/knowledge/shares', 'GET', OVERSIGHT | {'dispatcher', 'officer'}),
     ('/dispatch', 'GET', DISPATCHERS),
     ('/dispatch/incidents', 'POST', DISPATCHERS),
     ('/dispatch/incidents/{reference}', 'GET', DISPATCHERS),

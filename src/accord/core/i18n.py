@@ -92,4 +92,5 @@ def NC_(context: str, message: str) -> str:
 # Words that reach templates as data (job states, role names); marked here for extraction.
 STATUS_WORDS = (N_("queued"), N_("running"), N_("succeeded"), N_("failed"))
 ROLE_WORDS = (N_("officer"), N_("supervisor"), N_("interpreter"), N_("analyst"), N_("dpo"),
-              N_("auditor"), N_("legal"), N_("admin"))
+              N_("auditor"), N_("legal"), N_("dispatcher"),
+              N_("admin"))

@@ -15,6 +15,7 @@ class Role(StrEnum):
     DPO = "dpo"
     AUDITOR = "auditor"
     LEGAL = "legal"
+    DISPATCHER = "dispatcher"
     ADMIN = "admin"
 
 
@@ -29,6 +30,8 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.DPO: N_("Data-protection officer: rights requests, retention, witness key."),
     Role.AUDITOR: N_("Read-only external auditor: ledger and proofs."),
     Role.LEGAL: N_("Legal officer: confirms legal facts, deadlines and notice wording."),
+    Role.DISPATCHER: N_("Dispatcher: call intake, dispatch queue, units, live board, alert "
+                        "drafts and EIDO exchange; no case files or interviews."),
     Role.ADMIN: N_("Manages accounts and system settings."),
 }
 

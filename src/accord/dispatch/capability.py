@@ -25,7 +25,10 @@ from accord.dispatch.vocabulary import incident_types
 VERSION = "1.0.0"
 PURPOSE = "emergency-response"
 LEGAL_BASIS = "police-law-art-2"
-DISPATCH_ROLES = frozenset({"officer", "supervisor"})
+#: Who takes calls and sends units: officers and supervisors (who also dispatch at a small
+#: station) and dispatchers (who work the queue, not case files). The incident's object rule
+#: below and the routes use the same set.
+DISPATCH_ROLES = frozenset({"officer", "supervisor", "dispatcher"})
 # From bench/results/dispatch.json (`python bench/dispatch.py --write`); see docs/dispatch.md.
 MEASURED_LATENCY = measured(
     "dispatch",

@@ -28,15 +28,15 @@ patrol_app = typer.Typer(help="Patrol plan for idle units from a reviewed hotspo
 dispatch_app.add_typer(patrol_app, name="patrol")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-DISPATCH_ROLES = frozenset({"officer", "supervisor"})
 
 
 def _actor(user: str) -> tuple[Any, Any]:
+    from accord.dispatch.capability import DISPATCH_ROLES
     from accord.dispatch.service import Actor
 
     account, caller = caller_for(user)
     if not DISPATCH_ROLES & caller.roles:
-        raise fail("only officers and supervisors dispatch")
+        raise fail("only dispatchers, officers and supervisors dispatch")
     return Actor(account.id, account.username, frozenset(caller.roles)), caller
 
 

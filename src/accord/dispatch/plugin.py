@@ -64,5 +64,5 @@ PACKAGE = CapabilityPackage(
     periodic=(("accord.dispatch-safety-timers", {"minute": "*"}, _safety_timers),),
     dashboard=(DashboardCard(
         N_("Dispatch"), N_("Call intake, unit recommendation with reasons, live board."),
-        "/dispatch", frozenset({"officer", "supervisor"})),),
+        "/dispatch", frozenset({"officer", "supervisor", "dispatcher"})),),
 )

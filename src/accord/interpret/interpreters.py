@@ -543,7 +543,10 @@ class InterpreterService:
         """A new request. ``within(session, reference)`` runs in its transaction before the
         commit (another package's record of the request, through ``contract.create_object``):
         if it raises, no request is kept."""
-        if not actor.has(Role.OFFICER, Role.SUPERVISOR):
+        # A dispatcher asks from an incident only (dispatch's "request interpreter" button),
+        # never from the interpreter desk, which works for case files.
+        if not (actor.has(Role.OFFICER, Role.SUPERVISOR)
+                or (actor.has(Role.DISPATCHER) and data.source_kind == "dispatch")):
             raise PermissionDenied(N_("Only officers and supervisors request interpreters."))
         language = standard_language(data.language)
         dialect = _text(data.dialect, "dialect", 64)

@@ -153,7 +153,8 @@ LANGID_CAPABILITY = Capability(
                         "public-service", "interpretation", "case-handling"}),
     legal_bases=frozenset({"police-law-art-2", "criminal-procedure-law", "administrative-law",
                            "consent"}),
-    roles=frozenset({"officer", "interpreter", "supervisor"}),
+    # dispatcher: the caller's language at dispatch intake (the only route open to them).
+    roles=frozenset({"officer", "interpreter", "supervisor", "dispatcher"}),
     data_categories=("free text written by or for the person (may contain personal data)",),
     review_required=False,
     inputs={"text": InputSpec(kind="text", max_length=2000,

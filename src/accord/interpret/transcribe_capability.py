@@ -197,7 +197,9 @@ TRANSCRIBE_CAPABILITY = Capability(
     legal_bases=frozenset(
         {"police-law-art-2", "criminal-procedure-law", "administrative-law", "consent"}
     ),
-    roles=frozenset({"officer", "interpreter", "supervisor"}),
+    # dispatcher: a caller's recording attached to a dispatch incident (the only route open
+    # to them; the interpret speech pages admit officers, interpreters and supervisors).
+    roles=frozenset({"officer", "interpreter", "supervisor", "dispatcher"}),
     data_categories=(
         "voice recording of the person (deleted unless saved to a case)",
         "transcript of what the person said (may contain personal data)",

@@ -132,6 +132,6 @@ PACKAGE = CapabilityPackage(
             N_("Share log"),
             N_("Every export and letter sent out: fields, recipient, legal basis, approval."),
             "/knowledge/shares",
-            frozenset({"officer", "supervisor", "dpo", "auditor", "admin"}),
+            frozenset({"officer", "supervisor", "dispatcher", "dpo", "auditor", "admin"}),
             notice=_share_notice)),
 )

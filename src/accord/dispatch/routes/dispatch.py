@@ -1,9 +1,9 @@
-"""Dispatch pages and API for officers and supervisors, and the public alert feed.
+"""Dispatch pages and API for dispatchers, officers and supervisors, and the public alert feed.
 
 Routers, one access rule each:
 
-* ``router`` (``/dispatch``) — officers and supervisors: queue, intake, incident page with
-  earlier calls and the recommendation with its reasons, units with status buttons, the
+* ``router`` (``/dispatch``) — dispatchers, officers and supervisors: queue, intake, incident
+  page with earlier calls and the recommendation with its reasons, units with status buttons, the
   command line (``DU 12 E-1043``), CAP alerts, EIDO export and the live board.
 * ``api_router`` (``/api/v1/dispatch``) — the same people with an API token: intake and queue
   as JSON (the intake benchmark's target).
@@ -57,7 +57,9 @@ from accord.web import uploads
 from accord.web.deps import Principal, db_session, get_database, require_roles
 from accord.web.templating import render
 
-access = require_roles(Role.OFFICER, Role.SUPERVISOR)
+# The same roles as the incident's object rule (capability.DISPATCH_ROLES): every dispatch page
+# and API call, patrol plan and recordings included, is dispatch work; case files are not.
+access = require_roles(Role.OFFICER, Role.SUPERVISOR, Role.DISPATCHER)
 router = APIRouter(prefix="/dispatch", include_in_schema=False, dependencies=[Depends(access)])
 api_router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"],
                        dependencies=[Depends(access)])

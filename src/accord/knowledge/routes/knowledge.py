@@ -219,7 +219,9 @@ def guidance(request: Request, need: str = "") -> Response:
 
 # -- international cooperation: request templates and the share log ------------------------------
 coop_access = require_roles(Role.OFFICER, Role.SUPERVISOR)
-share_access = require_roles(Role.OFFICER, Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)
+# Dispatchers see the shares they asked for (their EIDO exports held for approval), like officers.
+share_access = require_roles(Role.OFFICER, Role.SUPERVISOR, Role.DISPATCHER, Role.DPO,
+                             Role.AUDITOR, Role.ADMIN)
 log_roles = (Role.SUPERVISOR, Role.DPO, Role.AUDITOR, Role.ADMIN)  # see every share
 approve_access = require_roles(Role.SUPERVISOR)
 restrict_access = require_roles(Role.DPO)  # records a legal decision to withhold a share
