@@ -633,18 +633,38 @@ def evaluate(split: str) -> dict[str, dict[str, Any]]:
     return _tally(_components(split), _weights(), _thresholds())
 
 
+WEIGHTS_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+THRESHOLDS_GRID = tuple(step / 100 for step in range(20, 96))
+
+
+def _tops(items: list[Item], weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each item's best fused score and whether the best entry is the expected one (or, out of
+    book, always False), ranked exactly as :func:`_tally` ranks (score, then entry id, both
+    descending), so that :func:`_grid` and :func:`_tally` count the same items right."""
+    scores = np.empty(len(items))
+    right = np.zeros(len(items), dtype=bool)
+    for row, (_, expected, ranked, _) in enumerate(items):
+        fused = [(weight * s.semantic + (1 - weight) * s.lexical if s.semantic is not None
+                  else s.lexical, s.entry.id) for s in ranked]
+        best = max(fused)
+        scores[row] = best[0]
+        right[row] = expected is not None and best[1] == expected
+    return scores, right
+
+
 def _grid(items: list[Item]) -> dict[str, Any]:
     """The weight and threshold that get most items right (top-1 correct, or "no match" for
-    out-of-book text); ties go to the lower threshold (fewer needless "no match")."""
+    out-of-book text); ties go to the lower weight, then the lower threshold (fewer needless
+    "no match"). Each weight ranks every item once; the thresholds then only count."""
     best: dict[str, Any] = {"correct": -1}
-    for weight in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
-        for step in range(20, 96):
-            threshold = step / 100
-            rows = _tally(items, weight, threshold)
-            correct = sum(r["top1"] + r["no_match_right"] for r in rows.values())
-            total = sum(r["in_book"] + r["out_of_book"] for r in rows.values())
+    out_of_book = np.array([expected is None for _, expected, _, _ in items], dtype=bool)
+    for weight in WEIGHTS_GRID:
+        scores, right = _tops(items, weight)
+        for threshold in THRESHOLDS_GRID:
+            matched = scores >= threshold
+            correct = int((matched & right).sum() + (~matched & out_of_book).sum())
             if correct > best["correct"]:
-                best = {"correct": correct, "total": total, "weight": weight,
+                best = {"correct": correct, "total": len(items), "weight": weight,
                         "threshold": threshold}
     return best
 
@@ -659,6 +679,79 @@ def calibrate() -> dict[str, Any]:
         result[name] = _grid(_components("calibration", name, served)) | {
             "languages": sorted(served)}
     return result
+
+
+#: Cheapest first (CPU time per query: USE-m3 ~5 ms, e5-small ~13 ms on ONNX Runtime): a tie
+#: in :func:`choose_encoders` goes to the earlier one.
+BY_COST = ("use-m3", "e5-small")
+
+
+def _calibrated(assignment: Mapping[str, str],
+                items: Mapping[str, list[Item]]) -> dict[str, dict[str, Any]]:
+    """Each encoder of ``assignment`` (language → encoder) calibrated by :func:`_grid` on the
+    calibration items of the languages assigned to it, with its correct count per language."""
+    out = {}
+    for name in sorted(set(assignment.values()), key=BY_COST.index):
+        served = frozenset(lang for lang, chosen in assignment.items() if chosen == name)
+        mine = [item for item in items[name] if item[0] in served]
+        grid = _grid(mine)
+        rows = _tally(mine, grid["weight"], grid["threshold"])
+        out[name] = grid | {"languages": sorted(served), "per_language": {
+            lang: {"correct": row["top1"] + row["no_match_right"],
+                   "total": row["in_book"] + row["out_of_book"]}
+            for lang, row in sorted(rows.items())}}
+    return out
+
+
+def choose_encoders() -> dict[str, Any]:
+    """ADR 0004's rule, on the CALIBRATION half only (the test half is never read here).
+
+    Candidates: *coverage* (each language the cheapest encoder trained on it: USE-m3 for its
+    eleven, e5-small for Vietnamese), *one for all* (an encoder covering every language, one
+    weight and threshold), *per language* (each language the encoder with more correct
+    calibration items, each encoder calibrated over all it covers; ties to the cheaper; then
+    re-calibrated on what it was given). The rule: one for all if its pooled correct count is
+    not lower than coverage's; else per language if higher than coverage's; else coverage.
+    Returns every candidate's figures, the choice, and its table (language → encoder, weight,
+    threshold), which :data:`ENCODER_FOR` and :data:`ENCODERS` must equal."""
+    names = [name for name in BY_COST if available(name)]
+    items = {name: _components("calibration", name, ENCODERS[name].languages)
+             for name in names}
+    own = {name: _calibrated(dict.fromkeys(ENCODERS[name].languages, name), items)[name]
+           for name in names}
+    assignments: dict[str, dict[str, str]] = {
+        "coverage": {lang: next(n for n in names if lang in ENCODERS[n].languages)
+                     for lang in LANGUAGES if any(lang in ENCODERS[n].languages for n in names)}}
+    for name in names:
+        if ENCODERS[name].languages >= frozenset(LANGUAGES):
+            assignments[f"one for all: {name}"] = dict.fromkeys(LANGUAGES, name)
+    assignments["per language"] = {
+        lang: max((own[n]["per_language"].get(lang, {"correct": -1})["correct"],
+                   -BY_COST.index(n), n) for n in names if lang in ENCODERS[n].languages)[2]
+        for lang in assignments["coverage"]}
+    candidates = {}
+    for label, assignment in assignments.items():
+        calibrated = _calibrated(assignment, items)
+        candidates[label] = {
+            "encoder_for": dict(sorted(assignment.items())), "encoders": calibrated,
+            "correct": sum(c["correct"] for c in calibrated.values()),
+            "total": sum(c["total"] for c in calibrated.values())}
+    coverage = candidates["coverage"]["correct"]
+    for_all = [label for label in candidates if label.startswith("one for all")
+               and candidates[label]["correct"] >= coverage]
+    if for_all:
+        choice = max(for_all, key=lambda label: (candidates[label]["correct"],
+                                                 -BY_COST.index(label.split(": ")[1])))
+    elif candidates["per language"]["correct"] > coverage:
+        choice = "per language"
+    else:
+        choice = "coverage"
+    chosen = candidates[choice]
+    return {"split": "calibration", "candidates": candidates,
+            "each_encoder_on_all_it_covers": own, "choice": choice,
+            "encoder_for": chosen["encoder_for"],
+            "weights": {name: c["weight"] for name, c in chosen["encoders"].items()},
+            "thresholds": {name: c["threshold"] for name, c in chosen["encoders"].items()}}
 
 
 def compare_encoders() -> dict[str, Any]:
