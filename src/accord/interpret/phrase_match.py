@@ -35,8 +35,16 @@ entries, so an index would add nothing):
      still computed and shown beside each candidate, and is the whole match when the encoder's
      package is missing. USE-m3 now serves no language here (it still serves the case
      classifier and the knowledge lookup), so phrase matching no longer loads it.
-  Per-query CPU time: ~13 ms on ONNX Runtime (~5 ms for USE-m3); wall-clock p95 on a 2-core
-  host at load average ~9 is about four times the CPU time.
+  4. Only then the TEST half (166 in-book, 48 out-of-book paraphrases; ``python
+     bench/interpret.py --only phrases --compare-encoders --json``, load average 7.6 on 2
+     cores): e5-small for all top-1 119/166 (72 %), top-3 89 %, "no match" precision 39/43,
+     recall 39/48; the split it replaces (the lead's quiet run, same test half) top-1 111/166
+     (67 %), top-3 80 %, "no match" precision 46/67, recall 46/48. So more paraphrases are
+     matched right and fewer needless "no match", but 9 of 48 out-of-book texts now get a
+     candidate (2 before): the person's confirmation is what stops those.
+  Per-query CPU time (this thread's, query encoding and scoring): median 14–21 ms, p95
+  19–31 ms at load 7.6 (~5 ms for USE-m3); wall-clock p95 is 15–26 ms on a quiet host and
+  57–105 ms at load 7.6, when the process waits for a core.
 * lexical — Dice overlap of word stems (first five letters, so Russian or German endings still
   match) or, for Chinese, Japanese, Korean and Thai, of character bigrams.
 * fused = weight × semantic + (1 − weight) × lexical, with the weight and the "no close match"
@@ -484,9 +492,12 @@ PHRASE_MATCH_CAPABILITY = Capability(
             "Only sentences in the phrasebook can be matched; anything else must go to an "
             "interpreter.",
             "One encoder (e5-small) and one threshold serve every language, chosen and "
-            "calibrated on 242 calibration paraphrases (ADR 0004): about 13 ms of CPU per query "
+            "calibrated on 242 calibration paraphrases (ADR 0004): 13–21 ms of CPU per query "
             "(p95 ~20 ms on an idle 2-core host, several times that when the host is busy); if "
             "its package is missing, matching falls back to words only.",
+            "Text outside the book sometimes still gets a candidate above the threshold (more "
+            "often than with the earlier USE-m3 split, which said \"no match\" more often, "
+            "also to text in the book): the person's confirmation is what stops it.",
             "Negation and small differences (\"I want\" / \"I do not want\" my consulate "
             "informed) score close: the person's confirmation is what counts.",
             "Every phrasebook text is a maintainer draft until a certified translator verifies "
@@ -499,8 +510,10 @@ PHRASE_MATCH_CAPABILITY = Capability(
         known_limitations_zh=(
             "只能匹配短语手册中的句子；其他内容必须交给翻译人员。",
             "所有语言使用同一个编码器（e5-small）和同一个阈值，按242条校准用改述句选定并校准"
-            "（ADR 0004）：每次查询约需13毫秒处理器时间（空闲的2核主机上p95约20毫秒，主机繁忙时"
+            "（ADR 0004）：每次查询需13–21毫秒处理器时间（空闲的2核主机上p95约20毫秒，主机繁忙时"
             "会高出数倍）；若其软件包缺失，匹配退回仅按词语进行。",
+            "手册以外的话有时仍会得到高于阈值的候选句（比此前的USE-m3方案更常见；那个方案也更常"
+            "对手册内的话回答“无相近匹配”）：由当事人的确认把关。",
             "否定和细微差别（“我希望”与“我不希望”通知我国领事馆）得分接近：以当事人的确认为准。",
             "手册中的每条文本在经认证翻译核实之前都是维护者草稿。",
         ),
