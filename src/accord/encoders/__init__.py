@@ -1,0 +1,8 @@
+"""Text encoders shared by capability runners (interpret's phrase matching, knowledge lookup).
+
+Why a package of its own: two capabilities run the same model and must not import each other,
+and ``core`` loads no model (only a capability's runner does: docs/architecture.md). So the
+engine sits here, between the two: it imports no capability, no web, no command line
+(``.importlinter``), and only runner modules may import it (``tests/test_model_imports.py``).
+Each model is loaded once per process, whichever capability asks first.
+"""
