@@ -4,10 +4,10 @@
 
 Fixed protocol: weekly rolling origin, 9 windows from 2012-10-29 (train on everything before
 each window, score the next 7 days; the nested selection also chooses on the 13 weeks before
-the first, each forecast from the data before it), 150 m grid over the data's bounding box, hit rate / PAI /
-PEI at 1, 2, 5 and 10 % of the area, mean over windows with 95% bootstrap intervals. Reference
-figures (mean PAI at 5%) for the same protocol from the Leeds open_cp library are printed
-alongside. ``--quick`` scores 3 windows instead of 9.
+the first, each forecast from the data before it), 150 m grid over the data's bounding box,
+hit rate / PAI / PEI at 1, 2, 5 and 10 % of the area, mean over windows with 95% bootstrap
+intervals. Reference figures (mean PAI at 5%) for the same protocol from the Leeds open_cp
+library are printed alongside. ``--quick`` scores 3 windows instead of 9.
 
 A second protocol checks honesty where the truth is known: a synthetic monthly data set
 (tests/forecast/monthly.py: 24 months, points snapped to a 75 m street lattice, no record
