@@ -169,3 +169,29 @@ def test_cli_links_a_vehicle_with_a_role_and_refuses_an_unknown_one(  # type: ig
     assert bad.exit_code == 1 and "vehicle role must be one of" in bad.output
     assert [(v["role"], v["plate"]) for v in service.incident(ref)["vehicles"]] == [
         ("suspect", "CLI-1")]
+
+
+def test_cli_import_refuses_an_unknown_vehicle_relationship(  # type: ignore[no-untyped-def]
+        accord_env, service: DispatchService, officer: Actor, incident: dict, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    document = eido.export(service.incident(incident["reference"]))
+    document["vehicleComponent"] = [{"vehicleRelationshipType": ["Getaway"],
+                                     "ncVehicleComponent": {"ItemMakeName": "VW"}}]
+    path = tmp_path / "eido.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    before = len(service.queue())
+    refused = CliRunner().invoke(app, ["dispatch", "import", str(path), "--user",
+                                       officer.username])
+    assert refused.exit_code == 1
+    assert "relationship getaway is not one of Involved" in refused.stderr
+    assert len(service.queue()) == before
+    document["vehicleComponent"][0]["vehicleRelationshipType"] = ["Witness"]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    taken = CliRunner().invoke(app, ["dispatch", "import", str(path), "--json", "--user",
+                                     officer.username])
+    assert taken.exit_code == 0, taken.output
+    assert [(v["role"], v["make"]) for v in json.loads(taken.stdout)["vehicles"]] == [
+        ("witness", "VW")]
