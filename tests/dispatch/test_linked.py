@@ -33,7 +33,7 @@ def test_persons_and_vehicles_are_linked_and_listed(
     # The event log reaches every board: roles, never names or plates.
     events = service.events_after(0)
     linked = [e for e in events if e["kind"] in ("person-linked", "vehicle-linked")]
-    assert [e.get("role") for e in linked] == ["caller", "suspect", None]
+    assert [e.get("role") for e in linked] == ["caller", "suspect", "involved"]
     assert "Li Wei" not in json.dumps(events) and "ABC123" not in json.dumps(events)
     removed = service.unlink(officer, ref, "person", data["persons"][1]["id"])
     assert [p["role"] for p in removed["persons"]] == ["caller"]

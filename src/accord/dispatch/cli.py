@@ -158,12 +158,14 @@ def incident_person_needs(reference: str, person_id: int,
 def incident_vehicle(reference: str, plate: Annotated[str, typer.Option("--plate")] = "",
                      make: Annotated[str, typer.Option("--make")] = "",
                      colour: Annotated[str, typer.Option("--colour")] = "",
+                     role: Annotated[str, typer.Option(
+                         "--role", help="involved, suspect, victim or witness")] = "involved",
                      user: UserOption = "") -> None:
-    """Link a vehicle to an incident (plate, make, colour)."""
+    """Link a vehicle to an incident (its role, plate, make, colour)."""
     actor, _ = _actor(user)
     try:
         incident = _service().link_vehicle(actor, reference, plate=plate, make=make,
-                                           colour=colour)
+                                           colour=colour, role=role)
     except AccordError as error:
         raise fail(str(error)) from None
     typer.echo(f"{incident['reference']}: {len(incident['vehicles'])} linked vehicles")

@@ -77,7 +77,7 @@ class DemoIncident:
     source: str
     narrative: tuple[tuple[int, str], ...]  # (minutes after the call, text)
     persons: tuple[tuple[str, str, str], ...] = ()  # (role, name, description)
-    vehicles: tuple[tuple[str, str, str], ...] = ()  # (plate, make, colour)
+    vehicles: tuple[tuple[str, str, str, str], ...] = ()  # (role, plate, make, colour)
     unit: str = ""  # the call sign sent to it
     unit_status: str = ""  # that unit's status now
     hazards: str = ""
@@ -99,7 +99,8 @@ DEMO_INCIDENTS = (
         ((0, "Demo call (fictional): two cars collided, nobody hurt, lane blocked."),
          (4, "Demo: drivers are exchanging details; one car leaks coolant.")),
         persons=(("caller", "Fictional Driver B (demo)", "driver of the blue car"),),
-        vehicles=(("DEMO-101", "Toyota (demo)", "blue"), ("DEMO-202", "Volvo (demo)", "grey")),
+        vehicles=(("involved", "DEMO-101", "Toyota (demo)", "blue"),
+                  ("involved", "DEMO-202", "Volvo (demo)", "grey")),
         unit="DEMO-15", unit_status="en-route"),
     DemoIncident(
         "domestic-disturbance", "on-scene", 35, 60.173820, 24.943134,
@@ -216,10 +217,10 @@ def _incident(session: Session, spec: DemoIncident, units: dict[str, DispatchUni
                                    description=description, added_by=user_id,
                                    added_at=created))
         _event(session, created, "person-linked", username, incident=incident, role=role)
-    for plate, make, colour in spec.vehicles:
-        session.add(DispatchVehicle(incident_id=incident.id, plate=plate, make=make,
+    for role, plate, make, colour in spec.vehicles:
+        session.add(DispatchVehicle(incident_id=incident.id, role=role, plate=plate, make=make,
                                     colour=colour, added_by=user_id, added_at=created))
-        _event(session, created, "vehicle-linked", username, incident=incident)
+        _event(session, created, "vehicle-linked", username, incident=incident, role=role)
     if spec.status == "advised":
         incident.status, incident.version = "advised", incident.version + 1
         _event(session, created + timedelta(minutes=3), "incident-status", username,

@@ -12,15 +12,24 @@ carrying what EIDO has no field for here (caller language, call source, location
 or Witness; the NIEM person as ``ncPersonComponent`` holding only ``PersonName.PersonFullName``
 and ``PersonDescriptionText``; ``callBackReference`` for the caller only) and
 ``callbackComponent`` (the caller's call-back number as a ``tel:`` URI in
-``callBackInformationUri``; spaces become the RFC 3966 visual separator ``-``).
+``callBackInformationUri``; spaces become the RFC 3966 visual separator ``-``), and
+``vehicleComponent`` (linked vehicles, the VehicleInformationType of NENA-STA-021.1a section 2.17:
+``vehicleRelationshipType`` Involved, Suspect, Victim or Witness, ``vehicleRelationshipTimeStamp``
+when it was linked, and the NIEM vehicle as ``ncVehicleComponent`` holding only
+``ConveyanceRegistrationPlateIdentification.IdentificationID`` (the plate), ``ItemMakeName`` and
+``ItemColorDescriptionText``).
 Import applies the same minimisation as linking by hand: other roles are refused, a call-back
 number is taken for the caller only (a callback on anyone else is dropped), and nothing of the
-NIEM person but the name and description is read.
-Not implemented: calls, vehicles, dispatch and resource components, merge/link components, and
+NIEM person but the name and description is read, nothing of the NIEM vehicle but plate, make
+and colour (an owner, VIN or driver in the document is not taken).
+Not implemented: calls, dispatch and resource components, merge/link components, and
 checking the common-registry values against NENA's registries. Field names were taken from the
 NENA-STA-021 data model (via a public C# model of it); the JSON shape of the NIEM person inside
 ``ncPersonComponent`` and the name ``callbackComponent`` are Accord's reading, not checked
-against NENA's JSON schema.
+against NENA's JSON schema. Likewise the vehicle relationship values (the Vehicle Relationship
+Type registry, section 3.7, was not available here) and the NIEM names inside
+``ncVehicleComponent`` (NIEM core's ``ConveyanceRegistrationPlateIdentification``,
+``ItemMakeName``, ``ItemColorDescriptionText``, in the JSON shape used for persons).
 """
 
 from __future__ import annotations
@@ -68,6 +77,7 @@ def export(incident: dict[str, Any]) -> dict[str, Any]:
               "agentReference": {"$ref": f"agent-{n['author'] or 'unknown'}"}}
              for i, n in enumerate(incident.get("narrative", []), start=1)]
     persons, callbacks = _persons(incident, stamp, agency)
+    vehicles = _vehicles(incident, stamp, agency)
     location = {"$id": f"loc-{ref}", "lastUpdateTimestamp": stamp,
                 "updatedByAgencyReference": agency,
                 "locationTypeDescriptionRegistryText": "CurrentIncident",
@@ -96,6 +106,7 @@ def export(incident: dict[str, Any]) -> dict[str, Any]:
         "notesComponent": notes,
         "personComponent": persons,
         "callbackComponent": callbacks,
+        "vehicleComponent": vehicles,
         "agencyComponent": [{"$id": agency["$ref"], "lastUpdateTimestamp": stamp,
                              "updatedByAgencyReference": agency}],
         "additionalDataComponent": [{
@@ -116,7 +127,9 @@ def export(incident: dict[str, Any]) -> dict[str, Any]:
 COMPONENT_SENSITIVITY: dict[str, str] = {
     "incidentComponent": "low", "locationComponent": "low", "agencyComponent": "low",
     "additionalDataComponent": "low", "updatedByAgencyReference": "low",
-    "notesComponent": "high", "personComponent": "high", "callbackComponent": "high"}
+    "notesComponent": "high", "personComponent": "high", "callbackComponent": "high",
+    # A plate leads to the keeper of the vehicle: personal data, held like a person.
+    "vehicleComponent": "high"}
 
 
 ROLES = {"caller": "Caller", "victim": "Victim", "suspect": "Suspect", "witness": "Witness"}
@@ -147,6 +160,64 @@ def _persons(incident: dict[str, Any], stamp: str,
             component["callBackReference"] = {"$ref": callback["$id"]}
         persons.append(component)
     return persons, callbacks
+
+
+VEHICLE_ROLES = {"involved": "Involved", "suspect": "Suspect", "victim": "Victim",
+                 "witness": "Witness"}
+
+
+def _vehicles(incident: dict[str, Any], stamp: str,
+              agency: dict[str, str]) -> list[dict[str, Any]]:
+    """Linked vehicles as EIDO vehicle components: the role, when it was linked, and the NIEM
+    vehicle holding plate, make and colour only."""
+    ref = incident["reference"]
+    vehicles: list[dict[str, Any]] = []
+    for i, vehicle in enumerate(incident.get("vehicles", []), start=1):
+        nc: dict[str, Any] = {}
+        if vehicle.get("plate"):
+            nc["ConveyanceRegistrationPlateIdentification"] = {
+                "IdentificationID": vehicle["plate"]}
+        if vehicle.get("make"):
+            nc["ItemMakeName"] = vehicle["make"]
+        if vehicle.get("colour"):
+            nc["ItemColorDescriptionText"] = vehicle["colour"]
+        linked = vehicle.get("added_at", stamp)
+        vehicles.append({
+            "$id": f"vehicle-{ref}-{i}", "lastUpdateTimestamp": linked,
+            "updatedByAgencyReference": agency,
+            "vehicleRelationshipType": [VEHICLE_ROLES[vehicle.get("role") or "involved"]],
+            "vehicleRelationshipTimeStamp": linked, "ncVehicleComponent": nc})
+    return vehicles
+
+
+def _parse_vehicles(document: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(role, plate, make, colour) of each vehicle component, or a 422 naming the first bad
+    one; the service then checks them as it checks vehicles linked by hand."""
+    by_text = {v.lower(): k for k, v in VEHICLE_ROLES.items()}
+    components = document.get("vehicleComponent") or []
+    if not isinstance(components, list):
+        raise ValidationFailed(detail="EIDO vehicleComponent is not a list")
+    vehicles: list[tuple[str, str, str, str]] = []
+    for number, item in enumerate(components, start=1):
+        if not isinstance(item, dict):
+            raise ValidationFailed(detail=f"EIDO vehicleComponent {number} is not an object")
+        roles = item.get("vehicleRelationshipType") or []
+        texts = [str(r).lower() for r in (roles if isinstance(roles, list) else [roles])]
+        known = [by_text[t] for t in texts if t in by_text]
+        if not known:
+            raise ValidationFailed(detail=f"EIDO vehicleComponent {number}: relationship "
+                                          f"{', '.join(texts) or 'missing'} is not one of "
+                                          f"{', '.join(VEHICLE_ROLES.values())}")
+        nc = item.get("ncVehicleComponent") or {}
+        if not isinstance(nc, dict):
+            raise ValidationFailed(detail=f"EIDO vehicleComponent {number}: "
+                                          "ncVehicleComponent is not an object")
+        plate_part = nc.get("ConveyanceRegistrationPlateIdentification") or {}
+        plate = (str(plate_part.get("IdentificationID") or "")
+                 if isinstance(plate_part, dict) else "")
+        vehicles.append((known[0], plate, str(nc.get("ItemMakeName") or ""),
+                         str(nc.get("ItemColorDescriptionText") or "")))
+    return vehicles
 
 
 def _parse_persons(document: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -285,7 +356,8 @@ def parse(document: Any) -> dict[str, Any]:
             "hazards": str(extra.get("hazards") or ""),
             "external_id": str(incident.get("internalIncidentId")
                                or document.get("$id") or "")[:120],
-            "narrative_entries": notes, "persons": _parse_persons(document)}
+            "narrative_entries": notes, "persons": _parse_persons(document),
+            "vehicles": _parse_vehicles(document)}
 
 
 def _unescape(text: str) -> str:

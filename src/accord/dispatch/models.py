@@ -111,7 +111,8 @@ class DispatchPerson(Base):
 
 
 class DispatchVehicle(Base):
-    """A vehicle linked to an incident: plate, make and colour only."""
+    """A vehicle linked to an incident, minimised like a person: its role in the incident,
+    plate, make and colour only (no owner, no VIN, no driver)."""
 
     __tablename__ = "dispatch_vehicles"
 
@@ -121,6 +122,7 @@ class DispatchVehicle(Base):
     plate: Mapped[str] = mapped_column(String(16), default="", index=True)
     make: Mapped[str] = mapped_column(String(40), default="")
     colour: Mapped[str] = mapped_column(String(24), default="")
+    role: Mapped[str] = mapped_column(String(16), default="involved", server_default="involved")
     added_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -62,6 +62,9 @@ MAX_PERSON_NAME = 120
 MAX_PERSON_DESCRIPTION = 200
 MAX_CONTACT = 40
 MAX_LINKED = 20  # persons, and vehicles, per incident: more belongs in a case file
+VEHICLE_ROLES = ("involved", "suspect", "victim", "witness")
+MAX_MAKE = 40
+MAX_COLOUR = 24
 PLATE = re.compile(r"^[A-Z0-9\u4e00-\u9fff·-]{1,16}$")
 CONTACT = re.compile(r"^[0-9+()\- ]{3,40}$")
 
@@ -97,6 +100,27 @@ def check_person(role: str, name: str = "", description: str = "",
         raise ValidationFailed(detail="a contact number holds digits, spaces, +, - and "
                                       "brackets (3-40)")
     return role, name, description, contact
+
+
+def check_vehicle(role: str = "involved", plate: str = "", make: str = "",
+                  colour: str = "") -> tuple[str, str, str, str]:
+    """A linked vehicle's fields, normalised, or a 422: one of four roles (a vehicle involved,
+    the suspect's, the victim's, a witness's), a plate, make or colour, nothing else (no owner,
+    VIN or driver: those belong in a case file). Used by linking, intake and EIDO import."""
+    role = (role or "involved").strip().lower()
+    if role not in VEHICLE_ROLES:
+        raise ValidationFailed(detail=f"vehicle role must be one of {', '.join(VEHICLE_ROLES)}")
+    plate = re.sub(r"[\s]+", "", (plate or "")).upper()
+    make, colour = " ".join((make or "").split()), " ".join((colour or "").split())
+    if plate and not PLATE.match(plate):
+        raise ValidationFailed(detail="a plate holds 1-16 letters, digits, hyphens "
+                                      "(Chinese province characters allowed)")
+    if len(make) > MAX_MAKE or len(colour) > MAX_COLOUR:
+        raise ValidationFailed(detail=f"make at most {MAX_MAKE}, colour at most {MAX_COLOUR} "
+                                      "characters")
+    if not (plate or make or colour):
+        raise ValidationFailed(detail="give a plate, a make or a colour")
+    return role, plate, make, colour
 
 
 class DispatchConflict(Conflict):
@@ -220,14 +244,19 @@ class DispatchService:
                         device_lat: Any = None, device_lon: Any = None,
                         external_id: str = "", narrative_entries: Iterable[tuple[datetime, str,
                                                                                   str]] = (),
-                        persons: Iterable[tuple[str, str, str, str]] = ()
+                        persons: Iterable[tuple[str, str, str, str]] = (),
+                        vehicles: Iterable[tuple[str, str, str, str]] = ()
                         ) -> dict[str, Any]:
-        """A new incident. ``persons`` (role, name, description, contact), e.g. from an
-        EIDO import, are checked like linked persons and written in the same transaction."""
+        """A new incident. ``persons`` (role, name, description, contact) and ``vehicles``
+        (role, plate, make, colour), from intake or an EIDO import, are checked like linked
+        ones and written in the same transaction."""
         kind = incident_type(type_code)
         people = [check_person(*person) for person in persons]
         if len(people) > MAX_LINKED:
             raise ValidationFailed(detail=f"at most {MAX_LINKED} persons per incident")
+        cars = [check_vehicle(*vehicle) for vehicle in vehicles]
+        if len(cars) > MAX_LINKED:
+            raise ValidationFailed(detail=f"at most {MAX_LINKED} vehicles per incident")
         if source not in SOURCES:
             raise ValidationFailed(detail=f"source must be one of {', '.join(SOURCES)}")
         if location_source not in LOCATION_SOURCES:
@@ -283,6 +312,13 @@ class DispatchService:
                     for role, name, description, contact in people])
                 events += [_event_values("person-linked", actor, incident=incident, role=role)
                            for role, *_ in people]
+            if cars:
+                session.execute(_INSERT_VEHICLE, [
+                    {"incident_id": incident_id, "role": role, "plate": plate, "make": make,
+                     "colour": colour, "added_by": actor.user_id, "added_at": now}
+                    for role, plate, make, colour in cars])
+                events += [_event_values("vehicle-linked", actor, incident=incident, role=role)
+                           for role, *_ in cars]
             for event in events:  # one by one: the board orders events by id
                 session.execute(_INSERT_EVENT, {**event, "at": now})
             notify(session)  # PostgreSQL: wakes every board at commit
@@ -297,6 +333,8 @@ class DispatchService:
             data["units"] = []
             data["persons"] = [{"role": role, "name": name, "description": description,
                                 "contact": contact} for role, name, description, contact in people]
+            data["vehicles"] = [{"role": role, "plate": plate, "make": make, "colour": colour}
+                                for role, plate, make, colour in cars]
             data.update(self._nearby(session, lat_f, lon_f, values["address_key"], kind.code,
                                      exclude=incident_id, since=now))
             return data
@@ -334,8 +372,8 @@ class DispatchService:
             for p in session.scalars(select(DispatchPerson).where(
                 DispatchPerson.incident_id == incident.id).order_by(DispatchPerson.id))]
         data["vehicles"] = [
-            {"id": v.id, "plate": v.plate, "make": v.make, "colour": v.colour,
-             "added_at": v.added_at.isoformat()}
+            {"id": v.id, "role": v.role, "plate": v.plate, "make": v.make,
+             "colour": v.colour, "added_at": v.added_at.isoformat()}
             for v in session.scalars(select(DispatchVehicle).where(
                 DispatchVehicle.incident_id == incident.id).order_by(DispatchVehicle.id))]
         from accord.dispatch.recordings import recordings_of
@@ -411,16 +449,9 @@ class DispatchService:
         return self.incident(reference)
 
     def link_vehicle(self, actor: Actor, reference: str | int, *, plate: str = "",
-                     make: str = "", colour: str = "") -> dict[str, Any]:
-        plate = re.sub(r"[\s]+", "", (plate or "")).upper()
-        make, colour = " ".join((make or "").split()), " ".join((colour or "").split())
-        if plate and not PLATE.match(plate):
-            raise ValidationFailed(detail="a plate holds 1-16 letters, digits, hyphens "
-                                          "(Chinese province characters allowed)")
-        if len(make) > 40 or len(colour) > 24:
-            raise ValidationFailed(detail="make at most 40, colour at most 24 characters")
-        if not (plate or make or colour):
-            raise ValidationFailed(detail="give a plate, a make or a colour")
+                     make: str = "", colour: str = "", role: str = "involved"
+                     ) -> dict[str, Any]:
+        role, plate, make, colour = check_vehicle(role, plate, make, colour)
         with self.database.session() as session:
             incident = self._open_incident(session, actor, reference)
             count = session.scalar(select(func.count()).select_from(DispatchVehicle).where(
@@ -428,9 +459,10 @@ class DispatchService:
             if count >= MAX_LINKED:
                 raise ValidationFailed(detail=f"at most {MAX_LINKED} vehicles per incident")
             session.add(DispatchVehicle(incident_id=incident.id, plate=plate, make=make,
-                                        colour=colour, added_by=actor.user_id))
+                                        colour=colour, role=role, added_by=actor.user_id))
             incident.updated_at = utcnow()
-            self._event(session, "vehicle-linked", actor, incident=incident)
+            # Like a person's: the board learns the role, never the plate.
+            self._event(session, "vehicle-linked", actor, incident=incident, role=role)
         return self.incident(reference)
 
     def unlink(self, actor: Actor, reference: str | int, what: str,
@@ -1007,6 +1039,7 @@ _INCIDENTS = DispatchIncident.__table__
 _INSERT_INCIDENT = insert(_INCIDENTS)
 _INSERT_NARRATIVE = insert(DispatchNarrative.__table__)
 _INSERT_PERSON = insert(DispatchPerson.__table__)
+_INSERT_VEHICLE = insert(DispatchVehicle.__table__)
 _INSERT_EVENT = insert(DispatchEvent.__table__)
 
 

@@ -7,7 +7,7 @@ command never leaves a unit in a status nobody meant.
 from __future__ import annotations
 
 from accord.core.errors import Conflict
-from accord.core.i18n import NC_
+from accord.core.i18n import N_, NC_
 
 UNIT_STATUSES = ("available", "dispatched", "en-route", "on-scene", "clear", "out-of-service")
 UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -88,4 +88,13 @@ EVENT_WORDS: dict[str, str] = {
     "transcript-discarded": NC_("dispatch event", "transcript discarded"),
     "patrol-data-prepared": NC_("dispatch event", "patrol data prepared"),
     "patrol-plan-accepted": NC_("dispatch event", "patrol plan accepted"),
+}
+
+
+#: A linked vehicle's role in words (``service.VEHICLE_ROLES``), for the incident page.
+VEHICLE_ROLE_WORDS: dict[str, str] = {
+    "involved": N_("vehicle involved"),
+    "suspect": N_("suspect's vehicle"),
+    "victim": N_("victim's vehicle"),
+    "witness": N_("witness's vehicle"),
 }

@@ -51,6 +51,7 @@ from accord.dispatch.states import (
     INCIDENT_TRANSITIONS,
     STATUS_WORDS,
     UNIT_TRANSITIONS,
+    VEHICLE_ROLE_WORDS,
 )
 from accord.dispatch.vocabulary import incident_types
 from accord.web import uploads
@@ -214,6 +215,7 @@ def _incident(request: Request, principal: Principal, service: DispatchService,
         "suggestion": suggestion,
         "triage_id": triage,
         # Guidance for what each linked person stated (core hook: the package keeping it).
+        "vehicle_roles": VEHICLE_ROLE_WORDS,
         "need_labels": STATED_NEEDS, "needs_guidance": {
             p["id"]: need_guidance(p["stated_needs"], language) for p in incident["persons"]},
         "recommendation": recommendation, "types": _types(_language(request)),
@@ -312,11 +314,12 @@ async def person_needs(request: Request, reference: str, person_id: int,
 
 @router.post("/incidents/{reference}/vehicles")
 def link_vehicle(request: Request, reference: str, plate: str = Form(""), make: str = Form(""),
-                 colour: str = Form(""), principal: Principal = Depends(access),
+                 colour: str = Form(""), role: str = Form("involved"),
+                 principal: Principal = Depends(access),
                  service: DispatchService = Depends(_service)) -> Response:
     return _act(request, principal, service, reference,
                 lambda: service.link_vehicle(_actor(principal), reference, plate=plate,
-                                             make=make, colour=colour))
+                                             make=make, colour=colour, role=role))
 
 
 @router.post("/incidents/{reference}/unlink")
@@ -784,6 +787,16 @@ async def board_events(request: Request, after: int = 0, once: bool = False,
 
 
 # -- JSON API --------------------------------------------------------------------------------
+class VehicleIn(BaseModel):
+    """A vehicle linked at intake, minimised: its role, plate, make and colour only."""
+
+    role: str = Field("involved", max_length=16,
+                      json_schema_extra={"enum": list(VEHICLE_ROLE_WORDS)})
+    plate: str = Field("", max_length=20, examples=["ABC-123"])
+    make: str = Field("", max_length=40)
+    colour: str = Field("", max_length=24)
+
+
 class IncidentIn(BaseModel):
     type: str = Field(max_length=40, examples=["theft"],
                       description="An incident type code (the dispatch vocabulary).")
@@ -797,6 +810,8 @@ class IncidentIn(BaseModel):
     location_source: str = Field("coordinates", max_length=16,
                                  json_schema_extra={"enum": list(LOCATION_SOURCES)})
     narrative: str = Field("", max_length=100_000)
+    vehicles: list[VehicleIn] = Field(default_factory=list, max_length=20,
+                                      description="Vehicles linked at intake (at most 20).")
 
 
 # -- documented answers (the routes return the service's dicts; tests/web/test_api_schema.py
@@ -852,7 +867,9 @@ def api_create(body: IncidentIn, principal: Principal = Depends(access),
     return JSONResponse(service.create_incident(
         _actor(principal), type_code=body.type, lat=body.lat, lon=body.lon, source=body.source,
         language=body.language, address=body.address, location_source=body.location_source,
-        narrative=body.narrative), status_code=201)
+        narrative=body.narrative,
+        vehicles=[(v.role, v.plate, v.make, v.colour) for v in body.vehicles]),
+        status_code=201)
 
 
 @api_router.get("/queue", response_model=None,
