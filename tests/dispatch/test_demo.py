@@ -15,6 +15,8 @@ import pytest
 
 from accord.core.gateway.service import Caller
 from accord.dispatch import governed
+from accord.dispatch.briefs import incident_brief as _incident_brief
+from accord.dispatch.briefs import unit_brief as _unit_brief
 from accord.dispatch.demo import (
     CALL_SIGN_PREFIX,
     DEMO_INCIDENTS,
@@ -22,7 +24,7 @@ from accord.dispatch.demo import (
     load_demo_dispatch,
 )
 from accord.dispatch.roads import helsinki
-from accord.dispatch.service import Actor, DispatchService, _incident_brief, _unit_brief
+from accord.dispatch.service import Actor, DispatchService
 from tests.helpers import login
 
 DISPATCHER = "demo-dispatcher"

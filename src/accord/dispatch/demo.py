@@ -17,7 +17,6 @@ read like a shift in progress.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.core.db import Database, utcnow
+from accord.dispatch.briefs import address_key, event_body
 from accord.dispatch.models import (
     DispatchEvent,
     DispatchIncident,
@@ -122,39 +122,11 @@ DEMO_INCIDENTS = (
 )
 
 
-def _address_key(address: str) -> str:
-    """As ``service.address_key`` (earlier calls at the same address match on it)."""
-    return re.sub(r"[^\w]+", " ", address.lower()).strip()
-
-
-def _incident_brief(incident: DispatchIncident) -> dict[str, Any]:
-    """As ``service._incident_brief``: what an event carries about its incident."""
-    return {"reference": incident.reference, "type": incident.type_code,
-            "priority": incident.priority, "status": incident.status,
-            "lat": incident.lat, "lon": incident.lon, "address": incident.address,
-            "language": incident.caller_language}
-
-
-def _unit_brief(unit: DispatchUnit, incident_ref: str | None) -> dict[str, Any]:
-    """As ``service._unit_brief``: what an event carries about its unit."""
-    return {"call_sign": unit.call_sign, "status": unit.status, "lat": unit.lat,
-            "lon": unit.lon, "skills": list(unit.skills or ()),
-            "languages": list(unit.languages or ()), "version": unit.version,
-            "incident": incident_ref or (f"E-{unit.incident_id}" if unit.incident_id else None),
-            "status_at": unit.status_at.isoformat() if unit.status_at else None,
-            "safety_flagged": unit.safety_flagged_at is not None}
-
-
 def _event(session: Session, at: datetime, kind: str, actor: str, *,
            incident: DispatchIncident | None = None, unit: DispatchUnit | None = None,
            **data: Any) -> None:
     """An event-log row shaped like the ones the services write (see ``service._event``)."""
-    body: dict[str, Any] = dict(data)
-    if incident is not None:
-        body["incident"] = _incident_brief(incident)
-    if unit is not None:
-        body["unit"] = _unit_brief(unit, incident.reference if incident is not None
-                                   and unit.incident_id == incident.id else None)
+    body = event_body(incident, unit, data)
     session.add(DispatchEvent(at=at, kind=kind, actor=actor,
                               incident_id=incident.id if incident is not None else None,
                               unit_id=unit.id if unit is not None else None, data=body))
@@ -202,7 +174,7 @@ def _incident(session: Session, spec: DemoIncident, units: dict[str, DispatchUni
     incident = DispatchIncident(
         type_code=spec.type_code, priority=incident_type(spec.type_code).priority,
         source=spec.source, caller_language=spec.language, address=spec.address,
-        address_key=_address_key(spec.address), lat=spec.lat, lon=spec.lon,
+        address_key=address_key(spec.address), lat=spec.lat, lon=spec.lon,
         location_source="caller", hazards=spec.hazards, status="new", version=1,
         created_by=user_id, created_at=created, updated_at=created)
     session.add(incident)

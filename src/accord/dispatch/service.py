@@ -23,6 +23,9 @@ from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.i18n import N_
 from accord.dispatch import states
+from accord.dispatch.briefs import address_key, event_body
+from accord.dispatch.briefs import incident_brief as _incident_brief
+from accord.dispatch.briefs import unit_brief as _unit_brief
 from accord.dispatch.models import (
     DispatchAlert,
     DispatchEvent,
@@ -147,10 +150,6 @@ def language_tag(value: str) -> str:
 
 def primary(tag: str) -> str:
     return tag.split("-")[0].lower()
-
-
-def address_key(address: str) -> str:
-    return re.sub(r"[^\w]+", " ", address.lower()).strip()
 
 
 @lru_cache(maxsize=512)
@@ -1075,22 +1074,10 @@ def _event_values(kind: str, actor: Actor, *, incident: DispatchIncident | None 
                   unit: DispatchUnit | None = None, **data: Any) -> dict[str, Any]:
     """One ``dispatch_events`` row: the incident's and unit's briefs travel in it, so a board
     draws the change without reading the tables."""
-    body: dict[str, Any] = dict(data)
-    if incident is not None:
-        body["incident"] = _incident_brief(incident)
-    if unit is not None:
-        body["unit"] = _unit_brief(unit, incident.reference if incident is not None
-                                   and unit.incident_id == incident.id else None)
+    body = event_body(incident, unit, data)
     return {"kind": kind, "actor": actor.username,
             "incident_id": incident.id if incident is not None else None,
             "unit_id": unit.id if unit is not None else None, "data": body}
-
-
-def _incident_brief(incident: DispatchIncident) -> dict[str, Any]:
-    return {"reference": incident.reference, "type": incident.type_code,
-            "priority": incident.priority, "status": incident.status,
-            "lat": incident.lat, "lon": incident.lon, "address": incident.address,
-            "language": incident.caller_language}
 
 
 def _incident_full(incident: DispatchIncident) -> dict[str, Any]:
@@ -1109,10 +1096,3 @@ def _incident_full(incident: DispatchIncident) -> dict[str, Any]:
             "closed_at": incident.closed_at.isoformat() if incident.closed_at else None}
 
 
-def _unit_brief(unit: DispatchUnit, incident_ref: str | None) -> dict[str, Any]:
-    return {"call_sign": unit.call_sign, "status": unit.status, "lat": unit.lat,
-            "lon": unit.lon, "skills": list(unit.skills or ()),
-            "languages": list(unit.languages or ()), "version": unit.version,
-            "incident": incident_ref or (f"E-{unit.incident_id}" if unit.incident_id else None),
-            "status_at": unit.status_at.isoformat() if unit.status_at else None,
-            "safety_flagged": unit.safety_flagged_at is not None}
