@@ -10,9 +10,10 @@ graphs, board fan-out, peak memory.
   incident (one Dijkstra from the incident over the reversed graph, plus the rules), p50/p95,
   with networkx's and scipy's Dijkstra.
 - Intake: a fresh database (SQLite in a temporary directory, or a new database on the given
-  PostgreSQL server), uvicorn on loopback with W worker processes (``--workers``, default 2:
+  PostgreSQL server), uvicorn on loopback with W worker processes (``--workers``, default 1;
   the app is built to run as several stateless processes, see docs/deploy.md, and one Python
-  process uses one core however many it is given), an asyncio client with C connections
+  process uses one core however many it is given, so on an otherwise idle 2-core machine
+  ``--workers 2`` is the configuration the target describes), an asyncio client with C connections
   sending N ``POST /api/v1/dispatch/incidents`` (signed-in session), then the same load on
   ``GET /healthz`` as the baseline. Client and server share the machine's cores. Each phase
   also reports the server's CPU time per request (all its processes, from /proc), which
@@ -381,8 +382,8 @@ def main(argv: list[str]) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2,
-                        help="uvicorn worker processes for the HTTP part (default 2)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn worker processes for the HTTP part (default 1)")
     parser.add_argument("--boards", type=int, default=200)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--grid-side", type=int, default=300)
