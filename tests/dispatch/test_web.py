@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -126,6 +128,16 @@ def test_board_stream_catches_up_from_last_event_id(desk, service: DispatchServi
     assert _events(client, **{"Last-Event-ID": str(resumed[-1]["id"])}) == []
     page = client.get("/dispatch/board")
     assert page.status_code == 200 and "OpenStreetMap contributors" in page.text
+    # Every listed incident and unit carries its place, so the map shows them from the start.
+    row = f'data-ref="{incident["reference"]}" data-lat="{incident["lat"]}" '
+    assert row in page.text and 'data-unit="7" data-lat="' in page.text
+    # Incident types in the reader's language, in the rows and for the rows events draw.
+    client.post("/account/language", data={"csrf_token": desk[1], "language": "zh_Hans",
+                                           "next": "/"})
+    chinese = client.get("/dispatch/board").text
+    assert f"{incident['reference']} P3 盗窃 ·" in chinese
+    words = re.search(r'data-type-words="([^"]*)"', chinese)
+    assert words is not None and json.loads(html.unescape(words.group(1)))["theft"] == "盗窃"
     exported = client.get(f"/dispatch/incidents/{incident['reference']}/eido.json")
     assert exported.status_code == 200
     assert exported.json()["incidentComponent"]["internalIncidentId"] == incident["reference"]

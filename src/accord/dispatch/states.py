@@ -92,6 +92,14 @@ EVENT_WORDS: dict[str, str] = {
 
 
 #: A linked vehicle's role in words (``service.VEHICLE_ROLES``), for the incident page.
+#: A linked person's part in the incident, translated with ``pgettext("incident person", …)``.
+PERSON_ROLE_WORDS: dict[str, str] = {
+    "caller": NC_("incident person", "caller"),
+    "victim": NC_("incident person", "victim"),
+    "suspect": NC_("incident person", "suspect"),
+    "witness": NC_("incident person", "witness"),
+}
+
 VEHICLE_ROLE_WORDS: dict[str, str] = {
     "involved": N_("vehicle involved"),
     "suspect": N_("suspect's vehicle"),

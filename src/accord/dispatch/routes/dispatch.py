@@ -49,6 +49,7 @@ from accord.dispatch.service import LOCATION_SOURCES, SOURCES, Actor, DispatchSe
 from accord.dispatch.states import (
     EVENT_WORDS,
     INCIDENT_TRANSITIONS,
+    PERSON_ROLE_WORDS,
     STATUS_WORDS,
     UNIT_TRANSITIONS,
     VEHICLE_ROLE_WORDS,
@@ -98,6 +99,12 @@ def _types(language: str) -> list[tuple[str, str, int]]:
     return [(t.code, t.name(language), t.priority) for t in incident_types().values()]
 
 
+def _type_words(request: Request) -> dict[str, str]:
+    """Incident type codes to their names in the reader's language (the board's rows, drawn
+    now and by its events, and earlier calls at a place)."""
+    return {code: name for code, name, _ in _types(_language(request))}
+
+
 # -- pages -----------------------------------------------------------------------------------
 @router.get("")
 def queue_page(request: Request, principal: Principal = Depends(access),
@@ -117,7 +124,8 @@ def _queue(request: Request, service: DispatchService, error: AccordError | None
         "queue": service.queue(), "types": _types(_language(request)),
         "override": service.override_rate(), "error": error, "form": form,
         "intake": intake, "attribution": ATTRIBUTION, "questions": questions,
-        "language_suggestion": language_suggestion, "status_words": STATUS_WORDS},
+        "language_suggestion": language_suggestion, "status_words": STATUS_WORDS,
+        "type_words": _type_words(request)},
         status_code=status_code)
 
 
@@ -210,12 +218,13 @@ def _incident(request: Request, principal: Principal, service: DispatchService,
     language = _language(request)
     return render(request, "dispatch/incident.html", {
         "status_words": STATUS_WORDS, "event_words": EVENT_WORDS, "incident": incident,
+        "type_words": _type_words(request),
         "urgency_words": cap.URGENCY_WORDS, "severity_words": cap.SEVERITY_WORDS,
         "recording_mb": recordings.MAX_RECORDING_BYTES // (1024 * 1024),
         "suggestion": suggestion,
         "triage_id": triage,
         # Guidance for what each linked person stated (core hook: the package keeping it).
-        "vehicle_roles": VEHICLE_ROLE_WORDS,
+        "vehicle_roles": VEHICLE_ROLE_WORDS, "person_roles": PERSON_ROLE_WORDS,
         "need_labels": STATED_NEEDS, "needs_guidance": {
             p["id"]: need_guidance(p["stated_needs"], language) for p in incident["persons"]},
         "recommendation": recommendation, "types": _types(_language(request)),
@@ -577,7 +586,8 @@ def board_page(request: Request, principal: Principal = Depends(access),
     return render(request, "dispatch/board.html", {
         "queue": service.queue(), "units": service.units(),
         "last_event": service.last_event_id(), "attribution": ATTRIBUTION,
-        "status_words": STATUS_WORDS})
+        "status_words": STATUS_WORDS,
+        "type_words": _type_words(request)})
 
 
 @router.get("/roads.geojson")

@@ -8,6 +8,8 @@
   var after = state.getAttribute("data-last-event") || "0";
   var words = JSON.parse(state.getAttribute("data-status-words") || "{}");
   function word(status) { return words[status] || status; }
+  var types = JSON.parse(state.getAttribute("data-type-words") || "{}");
+  function typeName(code) { return types[code] || code; }
   var incidents = document.getElementById("board-incidents");
   var units = document.getElementById("board-units");
   var markers = {};
@@ -34,6 +36,18 @@
     if (!markers[key]) { markers[key] = L.circleMarker([lat, lon], { radius: 6, color: colour }).addTo(map); }
     markers[key].setLatLng([lat, lon]).bindTooltip(label);
   }
+  // What the page was drawn with: every listed incident and unit on the map from the start
+  // (the events then move and recolour them).
+  function markListed(list, attr, prefix, colour) {
+    list.querySelectorAll("[" + attr + "]").forEach(function (item) {
+      var lat = parseFloat(item.getAttribute("data-lat"));
+      var lon = parseFloat(item.getAttribute("data-lon"));
+      var key = item.getAttribute(attr);
+      if (!isNaN(lat) && !isNaN(lon)) { mark(prefix + key, lat, lon, key, colour); }
+    });
+  }
+  markListed(incidents, "data-ref", "i", "#c00");
+  markListed(units, "data-unit", "u", "#06c");
   var source = new EventSource("/dispatch/board/events?after=" + encodeURIComponent(after));
   source.addEventListener("open", function () { state.textContent = state.getAttribute("data-live") || "live"; });
   source.addEventListener("error", function () { state.textContent = state.getAttribute("data-reconnecting") || "reconnecting"; });
@@ -42,7 +56,7 @@
     state.setAttribute("data-last-event", String(event.id));
     if (event.incident) {
       var i = event.incident;
-      row(incidents, "data-ref", i.reference, i.reference + " P" + i.priority + " " + i.type + " · " + word(i.status));
+      row(incidents, "data-ref", i.reference, i.reference + " P" + i.priority + " " + typeName(i.type) + " · " + word(i.status));
       mark("i" + i.reference, i.lat, i.lon, i.reference, "#c00");
     }
     if (event.unit) {
