@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import bindparam, exc, insert, select, text
 
-from accord.core.db import Database, Prepared
+from accord.core.db import Database, PoolSize, Prepared
 from accord.core.gateway.models import Decision, LedgerEntry, UserCertificate
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import get_governance
@@ -148,3 +148,27 @@ def test_a_gateway_call_whose_decision_row_fails_leaves_no_ledger_entry(accord_e
     with ledger.database.session() as session:
         stored = session.scalars(select(Decision.id).where(Decision.actor_id == user.id)).all()
     assert len(stored) == 1  # only the first, successful call
+
+
+def test_after_a_failed_read_the_pooled_connection_still_rolls_back(database: Database) -> None:
+    """Reads run in autocommit on PostgreSQL; a read that fails must not hand that connection
+    back to the pool, where the next transaction would commit statement by statement (and the
+    ledger's transaction-scoped lock would be released at once)."""
+    single = Database(database.url, PoolSize(size=1, overflow=0))
+    try:
+        statement = Prepared(select(LedgerEntry.seq).where(LedgerEntry.seq == bindparam("seq")),
+                             single.engine.dialect)
+        with pytest.raises(exc.DBAPIError), single.read_cursor() as cursor:
+            statement.rows(cursor, {"seq": 0})
+            cursor.execute("SELECT no_such_column FROM ledger_entries")
+        row = {"seq": 0, "leaf_hash": "00" * 32, "body": "{}", "kind": "test",
+               "capability_id": "", "actor": "", "created_at": datetime.now(UTC)}
+        with pytest.raises(RuntimeError), single.write_session() as session:
+            session.execute(insert(LedgerEntry), row)
+            raise RuntimeError("roll back")
+        with single.session() as session:
+            assert session.get(LedgerEntry, 0) is None
+        with single.read_cursor() as cursor:  # and a successful read leaves it usable too
+            assert statement.rows(cursor, {"seq": 0}) == []
+    finally:
+        single.dispose()

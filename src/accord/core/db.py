@@ -236,7 +236,13 @@ class Database:
                 if postgres:
                     driver.autocommit = False
             except BaseException as error:
-                _end_quietly(raw, error)
+                if postgres:
+                    # It may still be in autocommit: never hand such a connection to the pool,
+                    # where the next transaction (and the ledger's transaction-scoped lock)
+                    # would silently commit statement by statement.
+                    raw.invalidate()
+                else:
+                    _end_quietly(raw, error)
                 raise
             finally:
                 cursor.close()
