@@ -12,8 +12,9 @@ The graph is built here from the ways: one edge per consecutive node pair, both 
 unless the way is one-way (``oneway=yes|1|true``, ``-1`` reversed, roundabouts and motorways
 implied), travel time = length / speed, the speed from ``maxspeed`` when it is a number of km/h,
 else from the road class. One single-source Dijkstra from the incident over the reversed graph
-gives every unit's driving time at once. A unit that cannot be reached on the graph gets a
-straight-line estimate, labelled as such.
+gives every unit's driving time at once; the ranking may stop it at a travel-time bound and
+widen it only when a unit beyond could still rank (see ``DispatchService.rank``). A unit that
+cannot be reached on the graph gets a straight-line estimate, labelled as such.
 """
 
 from __future__ import annotations
