@@ -131,3 +131,30 @@ def test_streams_resume_from_memory_or_are_sent_to_the_table(service: DispatchSe
     assert chunk == routes._frame(events[1]) + routes._frame(events[2])
     assert hub.after(start + 4) == ("", start + 4)
     assert hub.after(start - 1) is None  # memory does not reach back: read the table
+
+
+def test_a_fresh_gap_in_event_ids_holds_back_the_events_after_it(
+        service: DispatchService) -> None:
+    """Boards resume after the last id they saw: an event committed out of id order (PostgreSQL)
+    must not be handed out above a missing id that may still commit; an old gap (a rolled-back
+    write) is passed."""
+    from datetime import timedelta
+
+    from accord.core.db import utcnow
+    from accord.dispatch.models import DispatchEvent
+
+    start = service.last_event_id()
+    now = utcnow()
+    with service.database.session() as session:
+        for offset, age in ((1, 0), (2, 0), (4, 0)):  # id start+3 "still committing"
+            session.add(DispatchEvent(id=start + offset, at=now - timedelta(seconds=age),
+                                      kind="test", actor="t", data={}))
+    assert [e["id"] for e in service.events_after(start)] == [start + 1, start + 2]
+    with service.database.session() as session:
+        late = session.get(DispatchEvent, start + 4)
+        assert late is not None
+        late.at = now - timedelta(seconds=10)  # the gap is old: a write that rolled back
+    assert [e["id"] for e in service.events_after(start)] == [start + 1, start + 2, start + 4]
+    with service.database.session() as session:  # the missing event arrives in time
+        session.add(DispatchEvent(id=start + 3, at=now, kind="test", actor="t", data={}))
+    assert [e["id"] for e in service.events_after(start + 2)] == [start + 3, start + 4]

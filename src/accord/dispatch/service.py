@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -989,11 +989,28 @@ class DispatchService:
 
     # -- event log -----------------------------------------------------------------------
     def events_after(self, last_id: int, limit: int = 500) -> list[dict[str, Any]]:
+        """The events after ``last_id`` in id order, stopping before a fresh gap.
+
+        Boards resume from the last id they saw, so an event must never appear below an id
+        already handed out. On PostgreSQL two transactions can commit out of id order (id 11
+        visible while id 10 is still being committed); handing out 11 would lose 10 for good.
+        So the list ends before a missing id while the event after it is younger than
+        :data:`EVENT_GAP_WAIT`; an older gap is a rolled-back write (or retention) and is
+        passed. A transaction slower than that between writing its event and committing it
+        could still be passed over: the board's page load reads the tables and shows it."""
+        now = utcnow()
+        events: list[dict[str, Any]] = []
         with self.database.session() as session:
-            return [{"id": e.id, "at": e.at.isoformat(), "kind": e.kind, "actor": e.actor,
-                     **e.data}
-                    for e in session.scalars(select(DispatchEvent).where(
-                        DispatchEvent.id > last_id).order_by(DispatchEvent.id).limit(limit))]
+            previous = last_id
+            for e in session.scalars(select(DispatchEvent).where(
+                    DispatchEvent.id > last_id).order_by(DispatchEvent.id).limit(limit)):
+                at = e.at if e.at.tzinfo is not None else e.at.replace(tzinfo=UTC)
+                if e.id != previous + 1 and now - at < EVENT_GAP_WAIT:
+                    break
+                events.append({"id": e.id, "at": e.at.isoformat(), "kind": e.kind,
+                               "actor": e.actor, **e.data})
+                previous = e.id
+        return events
 
     def last_event_id(self) -> int:
         with self.database.session() as session:
@@ -1068,6 +1085,10 @@ def _nearby_query(*, at_address: bool, duplicates: bool) -> Any:
 _EARLIER_NEAR = _nearby_query(at_address=False, duplicates=False)
 _EARLIER_AT_ADDRESS = _nearby_query(at_address=True, duplicates=False)
 _DUPLICATES = _nearby_query(at_address=False, duplicates=True)
+
+
+#: How long a missing event id holds back the events after it (see ``events_after``).
+EVENT_GAP_WAIT = timedelta(seconds=2)
 
 
 def _event_values(kind: str, actor: Actor, *, incident: DispatchIncident | None = None,
