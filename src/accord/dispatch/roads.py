@@ -123,8 +123,8 @@ class RoadGraph:
     def engine_for(self, engine: str) -> str:
         """``auto`` is scipy's compiled Dijkstra over the same graph, bounded by travel time:
         a whole recommendation for 200 units (bench/results/dispatch.json, quiet machine)
-        takes 0.83 ms p95 on Helsinki and 12.7 ms on the 90,000-node grid; networkx's full
-        search takes about 0.9 s on the grid. networkx stays as the reference engine;
+        takes 0.83 ms p95 on Helsinki and 12.7 ms on the 90,000-node grid; networkx takes
+        about 0.44 s (p50) on the grid. networkx stays as the reference engine;
         tests/dispatch/test_roads.py checks that both give the same rankings."""
         if engine == "auto":
             return "scipy"
