@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from accord.core.db import Database
 from accord.web import deps
+from tests.helpers import run_coroutine
 
 
 def _close_request_session(database: Database, monkeypatch: pytest.MonkeyPatch,
@@ -31,7 +32,7 @@ def _close_request_session(database: Database, monkeypatch: pytest.MonkeyPatch,
             await dependency.__anext__()
         return session
 
-    return hops, asyncio.run(request())
+    return hops, run_coroutine(request())
 
 
 def test_a_session_without_a_transaction_closes_without_a_thread_hop(
