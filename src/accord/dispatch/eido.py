@@ -193,21 +193,13 @@ def _vehicles(incident: dict[str, Any], stamp: str,
 def _parse_vehicles(document: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(role, plate, make, colour) of each vehicle component, or a 422 naming the first bad
     one; the service then checks them as it checks vehicles linked by hand."""
-    by_text = {v.lower(): k for k, v in VEHICLE_ROLES.items()}
     components = document.get("vehicleComponent") or []
     if not isinstance(components, list):
         raise ValidationFailed(detail="EIDO vehicleComponent is not a list")
     vehicles: list[tuple[str, str, str, str]] = []
     for number, item in enumerate(components, start=1):
-        if not isinstance(item, dict):
-            raise ValidationFailed(detail=f"EIDO vehicleComponent {number} is not an object")
-        roles = item.get("vehicleRelationshipType") or []
-        texts = [str(r).lower() for r in (roles if isinstance(roles, list) else [roles])]
-        known = [by_text[t] for t in texts if t in by_text]
-        if not known:
-            raise ValidationFailed(detail=f"EIDO vehicleComponent {number}: relationship "
-                                          f"{', '.join(texts) or 'missing'} is not one of "
-                                          f"{', '.join(VEHICLE_ROLES.values())}")
+        known = _component_roles(item, f"vehicleComponent {number}",
+                                 "vehicleRelationshipType", "relationship", VEHICLE_ROLES)
         nc = item.get("ncVehicleComponent") or {}
         if not isinstance(nc, dict):
             raise ValidationFailed(detail=f"EIDO vehicleComponent {number}: "
@@ -220,23 +212,31 @@ def _parse_vehicles(document: dict[str, Any]) -> list[tuple[str, str, str, str]]
     return vehicles
 
 
+def _component_roles(item: Any, where: str, field: str, what: str,
+                     names: dict[str, str]) -> list[str]:
+    """Our codes for the EIDO role texts in ``item[field]`` (one text or a list), refusing a
+    component that is not an object or names none we know."""
+    if not isinstance(item, dict):
+        raise ValidationFailed(detail=f"EIDO {where} is not an object")
+    by_text = {v.lower(): k for k, v in names.items()}
+    roles = item.get(field) or []
+    texts = [str(r).lower() for r in (roles if isinstance(roles, list) else [roles])]
+    known = [by_text[t] for t in texts if t in by_text]
+    if not known:
+        raise ValidationFailed(detail=f"EIDO {where}: {what} {', '.join(texts) or 'missing'} "
+                                      f"is not one of {', '.join(names.values())}")
+    return known
+
+
 def _parse_persons(document: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(role, name, description, contact) of each person component; the service checks
     them as it checks persons linked by hand."""
     callbacks = {c.get("$id"): c for c in document.get("callbackComponent") or []
                  if isinstance(c, dict)}
     persons: list[tuple[str, str, str, str]] = []
-    by_text = {v.lower(): k for k, v in ROLES.items()}
     for number, item in enumerate(document.get("personComponent") or [], start=1):
-        if not isinstance(item, dict):
-            raise ValidationFailed(detail=f"EIDO personComponent {number} is not an object")
-        roles = item.get("personIncidentRoleRegistryText") or []
-        texts = [str(r).lower() for r in (roles if isinstance(roles, list) else [roles])]
-        known = [by_text[t] for t in texts if t in by_text]
-        if not known:
-            raise ValidationFailed(detail=f"EIDO personComponent {number}: role "
-                                          f"{', '.join(texts) or 'missing'} is not one of "
-                                          f"{', '.join(ROLES.values())}")
+        known = _component_roles(item, f"personComponent {number}",
+                                 "personIncidentRoleRegistryText", "role", ROLES)
         role = "caller" if "caller" in known else known[0]
         nc = item.get("ncPersonComponent") or {}
         if not isinstance(nc, dict):
