@@ -18,6 +18,9 @@ from accord.core.db import Base, UTCDateTime, utcnow
 
 class DispatchIncident(Base):
     __tablename__ = "dispatch_incidents"
+    # Earlier calls and duplicates are looked up by a box around the new call's place: without
+    # this index every intake would read the whole year of incidents.
+    __table_args__ = (Index("ix_dispatch_incidents_lat_lon", "lat", "lon"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # shown as E-<id>
     type_code: Mapped[str] = mapped_column(String(40), index=True)
