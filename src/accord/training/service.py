@@ -343,18 +343,30 @@ def _judgements(found: Drill, answers: Any) -> list[Judgement]:
             for a in answers if a.after_choice is not None and a.item_id in items]
 
 
-def _lessons_passed(session: Session, user_id: int, course: Course) -> list[str]:
+def _passes(session: Session, user_id: int,
+            course_id: str | None = None) -> list[tuple[str, int, str, datetime]]:
+    """(course, version, lesson, when) of the user's passed lessons, of one course or all."""
+    query = select(TrainingPass.course_id, TrainingPass.course_version, TrainingPass.lesson_id,
+                   TrainingPass.created_at).where(
+        TrainingPass.user_id == user_id, TrainingPass.passed, TrainingPass.lesson_id != "")
+    if course_id is not None:
+        query = query.where(TrainingPass.course_id == course_id)
+    return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+def _passed_since(passes: list[tuple[str, int, str, datetime]], course: Course,
+                  issued: datetime | None) -> list[str]:
     """Lessons of the course's current version passed since the certificate (if any) was last
     issued: a renewal takes every lesson again."""
+    return sorted({lesson for course_id, version, lesson, at in passes
+                   if course_id == course.id and version == course.version
+                   and (issued is None or (_aware(at) or issued) > issued)})
+
+
+def _lessons_passed(session: Session, user_id: int, course: Course) -> list[str]:
     issued = session.scalar(select(UserCertificate.issued_at).where(
         UserCertificate.user_id == user_id, UserCertificate.name == course.certificate))
-    query = select(TrainingPass.lesson_id).where(
-        TrainingPass.user_id == user_id, TrainingPass.course_id == course.id,
-        TrainingPass.course_version == course.version, TrainingPass.passed,
-        TrainingPass.lesson_id != "")
-    if issued is not None:
-        query = query.where(TrainingPass.created_at > issued)
-    return sorted(set(session.scalars(query)))
+    return _passed_since(_passes(session, user_id, course.id), course, _aware(issued))
 
 
 def certificate_statuses(session: Session, user_id: int,
@@ -364,21 +376,14 @@ def certificate_statuses(session: Session, user_id: int,
     now = now or utcnow()
     held = {c.name: c for c in session.scalars(
         select(UserCertificate).where(UserCertificate.user_id == user_id))}
-    passes = session.execute(select(
-        TrainingPass.course_id, TrainingPass.course_version, TrainingPass.lesson_id,
-        TrainingPass.created_at).where(
-        TrainingPass.user_id == user_id, TrainingPass.passed,
-        TrainingPass.lesson_id != "")).all()
+    passes = _passes(session, user_id)
     statuses = []
     for course in courses().values():
         row = held.get(course.certificate)
         issued = _aware(row.issued_at) if row else None
         expires = _aware(row.expires_at) if row else None
         valid = row is not None and (expires is None or expires > now)
-        # As _lessons_passed: this version's lessons passed since the certificate was issued.
-        passed = sorted({lesson for course_id, version, lesson, at in passes
-                         if course_id == course.id and version == course.version
-                         and (issued is None or (_aware(at) or now) > issued)})
+        passed = _passed_since(passes, course, issued)
         statuses.append(CertificateStatus(
             course.id, course.certificate, course.required_for, issued, expires, valid,
             valid and expires is not None and expires - now <= timedelta(days=WARN_DAYS),
