@@ -145,6 +145,7 @@ def test_backtest_progress_page_polls_until_the_results_show(server: str, page: 
     form.get_by_label("Kernel density with learned category weights").uncheck()
     form.get_by_label("Learned cell ranking (Poisson regression)").uncheck()
     form.get_by_label("Multi-scale blend (long-term and recent counts)").uncheck()
+    form.get_by_label("Multi-scale stack fitted for the hit rate").uncheck()
     form.get_by_test_id("backtest-submit").click()
     expect(page).to_have_url(re.compile(r"/forecast/backtest/[0-9a-f]{16}$"))
     job = page.get_by_test_id("job")

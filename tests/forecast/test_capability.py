@@ -53,7 +53,8 @@ def test_declaration() -> None:
     assert cap.review_required and cap.review_role == "supervisor"
     assert {"dataset", "method", "cell_size", "window", "date"} <= set(cap.inputs)
     assert set(cap.inputs["method"].choices) == {"naive", "history", "kde", "kde-categories",
-                                                 "prospective", "sepp", "learned", "blend"}
+                                                 "prospective", "sepp", "learned", "blend",
+                                                 "hit-stack"}
     assert "PAI" in cap.model.measured_accuracy  # type: ignore[union-attr]
     CapabilityRegistry().register(cap)  # has a runner and a model card
 

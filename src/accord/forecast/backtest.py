@@ -44,6 +44,7 @@ from accord.forecast.methods import (
     Blend,
     CategoryKDE,
     History,
+    HitRateStack,
     Naive,
     Prospective,
     RetrospectiveKDE,
@@ -63,6 +64,7 @@ METHODS: dict[str, type[Method]] = {
     "sepp": SEPP,
     "learned": LearnedRanking,
     "blend": Blend,
+    "hit-stack": HitRateStack,
 }
 FREQS = ("day", "week", "month")  # finest first
 BASELINE = "naive"

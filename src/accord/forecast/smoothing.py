@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accord.forecast.grid import Grid
+from accord.forecast.metrics import hit_rate_at
 
 
 def kernel1d(sigma_cells: float) -> np.ndarray:
@@ -65,12 +66,15 @@ class Component:
     # the mixture weigh, say, burglaries' places differently from drug arrests' when
     # forecasting all incidents; the weight is learned like the bandwidth's.
     category: str | None = None
+    # Each event weighs exp(-age / decay_days) (None: every event alike).
+    decay_days: float | None = None
 
     def label(self, cell_m: float) -> str:
         bw = "own cell" if self.sigma_cells <= 0 else f"{self.sigma_cells * cell_m:.0f} m"
         lb = "all data" if self.lookback_days is None else f"last {self.lookback_days:g} days"
         of = "" if self.category is None else f", {self.category} only"
-        return f"{bw}, {lb}{of}"
+        decay = "" if self.decay_days is None else f", decaying over {self.decay_days:g} days"
+        return f"{bw}, {lb}{of}{decay}"
 
     def event_weights(self, t: np.ndarray, until: float, base: np.ndarray,
                       categories: np.ndarray | None) -> np.ndarray:
@@ -78,6 +82,8 @@ class Component:
         and, for a category component, zero for other categories."""
         w = base if self.lookback_days is None else np.where(t >= until - self.lookback_days,
                                                              base, 0.0)
+        if self.decay_days is not None:
+            w = w * np.exp(-(until - np.asarray(t, dtype=float)) / self.decay_days)
         if self.category is not None:
             if categories is None:
                 raise ValueError("a category component needs the events' categories")
@@ -99,9 +105,9 @@ def component_surfaces(grid: Grid, cells: np.ndarray, t: np.ndarray, until: floa
     base = np.ones(len(t)) if weights is None else np.asarray(weights, dtype=float)
     inside = cells >= 0
     out = np.empty((len(components) + 1, grid.size))
-    cache: dict[tuple[float | None, str | None], np.ndarray] = {}
+    cache: dict[tuple[float | None, str | None, float | None], np.ndarray] = {}
     for i, comp in enumerate(components):
-        key = (comp.lookback_days, comp.category)
+        key = (comp.lookback_days, comp.category, comp.decay_days)
         if key not in cache:
             w = comp.event_weights(t, until, base, categories)
             cache[key] = np.bincount(cells[inside], weights=w[inside], minlength=grid.size)
@@ -159,3 +165,46 @@ def fit_stack(surfaces: Sequence[np.ndarray], actual: Sequence[np.ndarray], *,
             return new
         w = new
     return w
+
+
+#: Weight moves the hit-rate fit tries, coarse to fine (shares of the mixture).
+HIT_RATE_STEPS: tuple[float, ...] = (0.2, 0.1, 0.05)
+
+
+def fit_hit_rate(surfaces: Sequence[np.ndarray], actual: Sequence[np.ndarray], k: int,
+                 steps: Sequence[float] = HIT_RATE_STEPS) -> np.ndarray:
+    """Convex weights for K surfaces maximising the mean hit rate of the ``k`` highest cells
+    over the validation windows (ties shared by expectation, as in the scoring).
+
+    ``surfaces[v]``: (K x cells) for window ``v``; ``actual[v]``: its events per cell. The
+    hit rate is a step function of the weights (no gradient), so the search starts at the
+    best single surface (the first of equals) and moves a share ``step`` of the weight from
+    one surface to another whenever that raises the mean strictly, for each step coarse to
+    fine, until no move does. Windows without events say nothing and are left out."""
+    n = surfaces[0].shape[0]
+    windows = [(np.asarray(f, dtype=float), np.asarray(y, dtype=float))
+               for f, y in zip(surfaces, actual, strict=True) if float(np.sum(y)) > 0]
+    if not windows:
+        return np.eye(n)[0]
+
+    def score(w: np.ndarray) -> float:
+        return float(np.mean([hit_rate_at(w @ f, y, k) for f, y in windows]))
+
+    singles = [score(np.eye(n)[j]) for j in range(n)]
+    first = int(np.argmax(singles))
+    best, w = singles[first], np.eye(n)[first]
+    for step in steps:
+        improved = True
+        while improved:
+            improved = False
+            for to in range(n):
+                for source in range(n):
+                    if to == source or w[source] < step - 1e-9:
+                        continue
+                    trial = w.copy()
+                    trial[to] += step
+                    trial[source] = max(0.0, trial[source] - step)
+                    value = score(trial)
+                    if value > best + 1e-12:
+                        best, w, improved = value, trial, True
+    return w / w.sum()

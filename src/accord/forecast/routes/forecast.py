@@ -105,6 +105,7 @@ METHOD_LABELS = {
     "sepp": N_("Self-exciting point process (Mohler)"),
     "learned": N_("Learned cell ranking (Poisson regression)"),
     "blend": N_("Multi-scale blend (long-term and recent counts)"),
+    "hit-stack": N_("Multi-scale stack fitted for the hit rate"),
 }
 STATUS_LABELS = {"over-exposed": N_("over-exposed"), "under-served": N_("under-served"),
                  "in line": N_("in line")}
