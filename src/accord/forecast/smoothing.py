@@ -171,8 +171,8 @@ def fit_stack(surfaces: Sequence[np.ndarray], actual: Sequence[np.ndarray], *,
 HIT_RATE_STEPS: tuple[float, ...] = (0.2, 0.1, 0.05)
 
 
-def fit_hit_rate(surfaces: Sequence[np.ndarray], actual: Sequence[np.ndarray], k: int,
-                 steps: Sequence[float] = HIT_RATE_STEPS) -> np.ndarray:
+def fit_hit_rate(surfaces: Sequence[np.ndarray], actual: Sequence[np.ndarray],
+                 k: int | Sequence[int], steps: Sequence[float] = HIT_RATE_STEPS) -> np.ndarray:
     """Convex weights for K surfaces maximising the mean hit rate of the ``k`` highest cells
     over the validation windows (ties shared by expectation, as in the scoring).
 
@@ -180,15 +180,18 @@ def fit_hit_rate(surfaces: Sequence[np.ndarray], actual: Sequence[np.ndarray], k
     hit rate is a step function of the weights (no gradient), so the search starts at the
     best single surface (the first of equals) and moves a share ``step`` of the weight from
     one surface to another whenever that raises the mean strictly, for each step coarse to
-    fine, until no move does. Windows without events say nothing and are left out."""
+    fine, until no move does. Windows without events say nothing and are left out. Several
+    ``k``: the hit rate averaged over them."""
     n = surfaces[0].shape[0]
     windows = [(np.asarray(f, dtype=float), np.asarray(y, dtype=float))
                for f, y in zip(surfaces, actual, strict=True) if float(np.sum(y)) > 0]
     if not windows:
         return np.eye(n)[0]
 
+    ks = [k] if isinstance(k, int | np.integer) else list(k)
+
     def score(w: np.ndarray) -> float:
-        return float(np.mean([hit_rate_at(w @ f, y, k) for f, y in windows]))
+        return float(np.mean([hit_rate_at(w @ f, y, kk) for f, y in windows for kk in ks]))
 
     singles = [score(np.eye(n)[j]) for j in range(n)]
     first = int(np.argmax(singles))
