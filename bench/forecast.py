@@ -9,6 +9,13 @@ hit rate / PAI / PEI at 1, 2, 5 and 10 % of the area, mean over windows with 95%
 intervals. Reference figures (mean PAI at 5%) for the same protocol from the Leeds open_cp
 library are printed alongside. ``--quick`` scores 3 windows instead of 9.
 
+open_cp's per-window figures on the same protocol (bench/forecast_opencp.py, run in its own
+throw-away virtualenv, writes bench/results/forecast-opencp.json) give the paired difference
+between the nested figure and open_cp's best method, window by window, with the same paired
+bootstrap as the comparison with the baselines (``vs_open_cp_best`` in ``--json``). Without
+that file, or when its windows or grid are not this run's, the output says so and gives no
+difference.
+
 A second protocol checks honesty where the truth is known: a synthetic monthly data set
 (tests/forecast/monthly.py: 24 months, points snapped to a 75 m street lattice, no record
 ids, five planted hot points). Every method is backtested on its last 12 months (month
@@ -27,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from accord.forecast.backtest import METHODS, backtest, make_method
+from accord.forecast.backtest import METHODS, BacktestResult, backtest, compare, make_method
 from accord.forecast.data import load_sf
 
 START = "2012-10-29"
@@ -52,6 +59,68 @@ TARGET_PAI = 8.0
 TARGET_NESTED_PAI = 8.3
 TARGET_SECONDS = 60.0
 ROOT = Path(__file__).resolve().parents[1]
+OPEN_CP_RESULTS = ROOT / "bench" / "results" / "forecast-opencp.json"
+
+
+def nested_rows(result: BacktestResult) -> list[dict]:
+    """The scored rows of the nested selection: for each window, the chosen method's row."""
+    rows = []
+    for pick in result.nested.get("chosen", []):
+        by_start = {r["start"]: r for r in result.methods[pick["method"]]["windows"]}
+        rows.append(by_start[pick["start"]])
+    return rows
+
+
+def vs_open_cp_best(result: BacktestResult, path: Path = OPEN_CP_RESULTS) -> dict:
+    """The nested figure minus open_cp's best method (by mean PAI@5% over the same windows),
+    paired window by window with :func:`accord.forecast.backtest.compare` — the interval the
+    nested figure gets against the baselines. ``{"available": False, "reason": ...}`` when
+    open_cp's per-window figures are missing or were not made on this run's windows and grid
+    (never a fallback to published means)."""
+    def unavailable(reason: str) -> dict:
+        return {"available": False, "reason": reason, "file": _shown(path)}
+
+    if not path.is_file():
+        return unavailable("no open_cp per-window figures: run bench/forecast_opencp.py "
+                           "--write (see its docstring for its throw-away virtualenv)")
+    try:
+        figures = json.loads(path.read_text(encoding="utf-8"))["figures"]
+        methods = figures["methods"]
+        grid = figures["protocol"]["grid"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return unavailable(f"unreadable open_cp figures ({type(exc).__name__}: {exc})")
+    rows = nested_rows(result)
+    if not rows:
+        return unavailable("no nested figure to compare")
+    if grid != result.protocol["grid"]:
+        return unavailable(f"open_cp's grid {grid} is not this run's {result.protocol['grid']}")
+    starts = [r["start"] for r in rows]
+    scored = {}
+    for name, m in methods.items():
+        theirs = [w["start"] for w in m.get("windows", [])]
+        if theirs != starts:
+            return unavailable(f"open_cp's {name} was scored on the windows {theirs}, the "
+                               f"nested figure on {starts}")
+        scored[name] = m["windows"]
+    if not scored:
+        return unavailable("the open_cp file holds no method")
+    key = "5%"
+
+    def mean(name: str) -> float:
+        return sum(w["coverage"][key]["pai"] for w in scored[name]) / len(scored[name])
+
+    best = max(scored, key=mean)
+    return {"available": True, "file": _shown(path), "open_cp_method": best,
+            "open_cp_pai_5pct": round(mean(best), 4),
+            "open_cp_commit": figures.get("open_cp", {}).get("commit"),
+            "per_window": [{"start": a["start"], "nested": round(a["coverage"][key]["pai"], 4),
+                            "open_cp": round(b["coverage"][key]["pai"], 4)}
+                           for a, b in zip(rows, scored[best], strict=True)],
+            **compare(rows, scored[best], key)}
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def synthetic_monthly() -> dict:
@@ -149,6 +218,7 @@ def main(argv: list[str]) -> int:
         "nested_pai_5pct_interval": [out["nested"]["pai"]["low"], out["nested"]["pai"]["high"]]
         if out["nested"].get("windows_scored") else None,
         "nested_vs_strongest_baseline_5pct": out["nested"].get("vs_baseline"),
+        "vs_open_cp_best": vs_open_cp_best(result),
         "nested_chosen": out["nested"].get("chosen_counts"),
         "nested_windows_scored": out["nested"].get("windows_scored"),
         "nested_selection_only_windows": out["nested"].get("selection_only_windows"),
@@ -210,6 +280,7 @@ def main(argv: list[str]) -> int:
         print(f"nested PAI@5% {out['nested_pai_5pct']:.2f}, vs {d['baseline']} {d['mean']:+.2f} "
               f"[{d['low']:+.2f}, {d['high']:+.2f}] (target >= {TARGET_NESTED_PAI:g} with the "
               f"interval above 0: {'met' if summary['targets']['met_nested'] else 'NOT met'})")
+    print(_open_cp_line(summary["vs_open_cp_best"]))
     print(f"backtest of all methods: {summary['backtest_seconds']:.1f} s wall, "
           f"{summary['backtest_cpu_seconds']:.1f} s CPU on {os.cpu_count()} CPUs, load average "
           f"{' '.join(f'{v:.2f}' for v in summary['load_average'])} (target <= "
@@ -229,6 +300,15 @@ def main(argv: list[str]) -> int:
               f"better: {syn['method_flagging_nothing_called_better'] or 'never'}; "
               f"{syn['backtest_seconds']:.1f} s")
     return 0
+
+
+def _open_cp_line(d: dict) -> str:
+    if not d["available"]:
+        return f"nested vs open_cp's best: not available — {d['reason']} ({d['file']})"
+    return (f"nested vs open_cp's best on the same windows ({d['open_cp_method']}, PAI@5% "
+            f"{d['open_cp_pai_5pct']:.2f}, {d['file']}): {d['mean']:+.2f} [{d['low']:+.2f}, "
+            f"{d['high']:+.2f}] over {d['windows_compared']} windows, "
+            f"{'significant' if d['significant'] else 'not significant'}")
 
 
 if __name__ == "__main__":
