@@ -21,8 +21,9 @@ bounding box (``Grid.covering``; open_cp gets it as a region of nx x ny whole ce
 weekly windows from 2012-10-29 (each forecast from the events strictly before it: open_cp's own
 ``events_before`` keeps events *at* the cut-off, which would leak the window's first day, so the
 events are cut here), and the same scoring (``accord.forecast.backtest._scored``: PAI at 1, 2, 5
-and 10 % of the cells, ties at the edge sharing the remaining places). open_cp's own top-slice
-rule (ties to the first cells in row-major order) is recorded beside it at 5 %.
+and 10 % of the cells, ties at the edge sharing the remaining places). open_cp's own rule
+(``evaluation.top_slice``: exactly k cells, ties settled by position) is recorded beside it at
+5 %.
 
 The methods (open_cp's defaults unless stated):
 
@@ -39,9 +40,9 @@ The methods (open_cp's defaults unless stated):
   dates without a time of day, and on them open_cp's EM fails ("Convergence failed!"): events
   of one cell on one day are 0 minutes apart, the triggering weight goes entirely to those
   pairs and the decay rate to infinity. Each event is therefore placed at a uniformly random
-  time of its own day (seed :data:`SEPP_SEED`) for this method only — the usual treatment of
-  day-resolution data for a continuous-time model; no event moves to another day, so none
-  crosses a window's edge.
+  time of its own day (seed :data:`SEPP_SEED`; ``--sepp-seed`` tries others) for this method
+  only — the usual treatment of day-resolution data for a continuous-time model; no event
+  moves to another day, so none crosses a window's edge.
 
 The figures go to bench/results/forecast-opencp.json (``--write``); bench/forecast.py reads them
 for the paired difference between its nested figure and open_cp's best method.
@@ -100,7 +101,7 @@ def _when(day: float) -> np.datetime64:
 class Protocol:
     """bench/forecast.py's events, grid and windows, in open_cp's terms."""
 
-    def __init__(self) -> None:
+    def __init__(self, sepp_seed: int = SEPP_SEED) -> None:
         self.events = load_sf().events
         self.grid = Grid.covering(self.events, CELL)
         g = self.grid
@@ -112,7 +113,7 @@ class Protocol:
         self.points = ocp_data.TimedPoints.from_coords(stamps, self.events.x[order],
                                                        self.events.y[order])
         # SEPP only: each event at a random time of its day (seeded), see the module docstring.
-        spread = self.t + np.random.default_rng(SEPP_SEED).uniform(0.0, 1.0, self.t.size)
+        spread = self.t + np.random.default_rng(sepp_seed).uniform(0.0, 1.0, self.t.size)
         again = np.argsort(spread, kind="stable")
         self.spread_t = spread[again]
         self.spread_points = ocp_data.TimedPoints.from_coords(
@@ -169,8 +170,8 @@ SHORT = {"naive": "naive (last 7 days)", "retrospective": "retrospective",
          "prospective": "prospective", "kde": "kde", "sepp": "sepp (Mohler 2015 grid)"}
 
 
-def _first_ties_pai(risk: np.ndarray, counts: np.ndarray, coverage: float) -> float:
-    """open_cp's own rule (``evaluation.top_slice``): the top cells, ties to the first."""
+def _top_slice_pai(risk: np.ndarray, counts: np.ndarray, coverage: float) -> float:
+    """open_cp's own rule (``evaluation.top_slice``): k cells, ties settled by position."""
     from open_cp.evaluation import top_slice
 
     k = cells_for_coverage(risk.size, coverage)
@@ -194,7 +195,7 @@ def run(p: Protocol, name: str) -> dict[str, Any]:
                      "flags_nothing": row["flags_nothing"],
                      "coverage": {k: {m: v[m] for m in ("hit_rate", "pai", "pei")}
                                   for k, v in row["coverage"].items()},
-                     "pai_5pct_open_cp_ties": _first_ties_pai(expected, counts, 5.0)})
+                     "pai_5pct_open_cp_ties": _top_slice_pai(expected, counts, 5.0)})
     pais = [r["coverage"]["5%"]["pai"] for r in rows]
     return {"windows": rows, "mean_pai_5pct": round(float(np.mean(pais)), 4),
             "mean_pai_5pct_open_cp_ties":
@@ -208,6 +209,8 @@ def main(argv: list[str]) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--methods", default=",".join(SHORT),
                         help=f"comma-separated, from {', '.join(SHORT)} (default: all)")
+    parser.add_argument("--sepp-seed", type=int, default=SEPP_SEED,
+                        help=f"seed of the times of day given to sepp (default {SEPP_SEED})")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", action="store_true",
                         help="write the figures to bench/results/forecast-opencp.json")
@@ -218,7 +221,9 @@ def main(argv: list[str]) -> int:
         parser.error(f"unknown method {exc.args[0]!r}; choose from {', '.join(SHORT)}")
     if args.write:  # records the commit before anything is measured
         from _results import write
-    p = Protocol()
+    if args.write and (args.sepp_seed != SEPP_SEED or set(names) != set(METHODS)):
+        parser.error(f"--write records the whole protocol only: all methods, seed {SEPP_SEED}")
+    p = Protocol(args.sepp_seed)
     methods = {}
     for name in names:
         methods[name] = run(p, name)
@@ -243,6 +248,7 @@ def main(argv: list[str]) -> int:
                      if methods else [],
                      "window_days": 7, "grid": p.grid.describe(),
                      "events": len(p.events),
+                     "sepp_time_of_day_seed": args.sepp_seed,
                      "training": "all events strictly before each window (naive: the 7 days "
                                  "before it)",
                      "scoring": "accord.forecast.backtest._scored (ties share the edge places)"},

@@ -57,6 +57,7 @@ def test_difference_to_open_cp_best_is_paired_window_by_window(bench, tmp_path) 
     assert d["available"] is True
     assert d["open_cp_method"] == "sepp"
     assert d["open_cp_pai_5pct"] == pytest.approx(7.6)
+    assert d["open_cp_means_pai_5pct"] == {"naive": 5.0, "sepp": 7.6}
     assert d["mean"] == pytest.approx(0.7)
     assert d["low"] <= 0.7 <= d["high"]
     assert d["windows_compared"] == 5
