@@ -10,7 +10,7 @@ intervals. Reference figures (mean PAI at 5%) for the same protocol from the Lee
 library are printed alongside. ``--quick`` scores 3 windows instead of 9.
 
 open_cp's per-window figures on the same protocol (bench/forecast_opencp.py, run in its own
-throw-away virtualenv, writes bench/results/forecast-opencp.json) give the paired difference
+throw-away virtualenv, writes bench/results/forecast_opencp.json) give the paired difference
 between the nested figure and open_cp's best method, window by window, with the same paired
 bootstrap as the comparison with the baselines (``vs_open_cp_best`` in ``--json``). Without
 that file, or when its windows or grid are not this run's, the output says so and gives no
@@ -61,7 +61,7 @@ TARGET_PAI = 8.0
 TARGET_NESTED_PAI = 8.3
 TARGET_SECONDS = 60.0
 ROOT = Path(__file__).resolve().parents[1]
-OPEN_CP_RESULTS = ROOT / "bench" / "results" / "forecast-opencp.json"
+OPEN_CP_RESULTS = ROOT / "bench" / "results" / "forecast_opencp.json"
 
 
 def nested_rows(result: BacktestResult) -> list[dict]:

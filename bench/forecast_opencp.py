@@ -44,7 +44,7 @@ The methods (open_cp's defaults unless stated):
   only — the usual treatment of day-resolution data for a continuous-time model; no event
   moves to another day, so none crosses a window's edge.
 
-The figures go to bench/results/forecast-opencp.json (``--write``); bench/forecast.py reads them
+The figures go to bench/results/forecast_opencp.json (``--write``); bench/forecast.py reads them
 for the paired difference between its nested figure and open_cp's best method.
 
 open_cp was written for numpy < 1.24: it uses the aliases ``np.int``, ``np.float``,
@@ -213,7 +213,7 @@ def main(argv: list[str]) -> int:
                         help=f"seed of the times of day given to sepp (default {SEPP_SEED})")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", action="store_true",
-                        help="write the figures to bench/results/forecast-opencp.json")
+                        help="write the figures to bench/results/forecast_opencp.json")
     args = parser.parse_args(argv)
     try:
         names = [SHORT[m.strip()] for m in args.methods.split(",") if m.strip()]
@@ -264,7 +264,7 @@ def main(argv: list[str]) -> int:
     except (OSError, subprocess.TimeoutExpired):
         figures["pip_freeze"] = []
     if args.write:
-        write("forecast-opencp", "forecast_opencp.py", argv, figures)
+        write("forecast_opencp", "forecast_opencp.py", argv, figures)
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0

@@ -42,7 +42,7 @@ def _result() -> BacktestResult:
 
 
 def _write(tmp_path: Path, methods: dict, grid: dict = GRID) -> Path:
-    path = tmp_path / "forecast-opencp.json"
+    path = tmp_path / "forecast_opencp.json"
     path.write_text(json.dumps({"figures": {"protocol": {"grid": grid}, "methods": {
         name: {"windows": rows} for name, rows in methods.items()}}}), encoding="utf-8")
     return path
