@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,7 +26,9 @@ def _close_request_session(database: Database, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(deps, "run_in_threadpool", counting)
 
     async def request() -> Any:
-        dependency = deps.db_session(database)
+        # The dependency reads the database from the app's state, as in a request.
+        dependency = deps.db_session(
+            SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(database=database))))
         session = await dependency.__anext__()
         await asyncio.to_thread(use, session)  # the route's work, on a worker thread
         with pytest.raises(StopAsyncIteration):

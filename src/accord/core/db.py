@@ -316,6 +316,10 @@ class Prepared:
         self.positional = bool(compiled.positional)
         self.names: tuple[str, ...] = (tuple(compiled.positiontup or ()) if self.positional
                                        else tuple(compiled.binds))
+        # Values the statement itself holds (a literal compared with, a LIMIT): used unless
+        # the caller gives them.
+        self._literals = {name: compiled.binds[name].value for name in self.names
+                          if not compiled.binds[name].required}
         self._binds = [(name, processor) for name in self.names
                        if (processor := compiled.binds[name].type.dialect_impl(dialect)
                            .bind_processor(dialect)) is not None]
@@ -327,6 +331,8 @@ class Prepared:
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         """The driver's parameters for one row: converted, in the driver's paramstyle."""
+        if self._literals:
+            values = {**self._literals, **values}
         if self._binds:
             values = dict(values)
             for name, processor in self._binds:

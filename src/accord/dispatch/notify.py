@@ -32,6 +32,19 @@ def notify(session: Session) -> None:
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
+def notify_cursor(cursor: Any, dialect: str) -> None:
+    """:func:`notify` for a transaction on the driver's cursor (``Database.write_cursor``):
+    the NOTIFY goes out at its commit; call :func:`committed` once it has committed."""
+    if dialect == "postgresql":
+        cursor.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
+
+
+def committed() -> None:
+    """Wake this process's board hubs after a commit made outside a Session."""
+    for waker in list(_wakers):
+        waker()
+
+
 def on_local_commit(waker: Callable[[], None]) -> Callable[[], None]:
     """Call ``waker`` (from the committing thread) after each commit in this process that
     wrote a board event; returns the function that stops it."""
@@ -42,8 +55,7 @@ def on_local_commit(waker: Callable[[], None]) -> Callable[[], None]:
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
     if session.info.pop(_WROTE, False):
-        for waker in list(_wakers):
-            waker()
+        committed()
 
 
 @event.listens_for(Session, "after_rollback")

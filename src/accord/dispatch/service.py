@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,9 +18,10 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Float, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from accord.core.db import Database, utcnow
+from accord.core.db import Database, Prepared, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.i18n import N_
 from accord.dispatch import states
@@ -35,7 +37,7 @@ from accord.dispatch.models import (
     DispatchUnit,
     DispatchVehicle,
 )
-from accord.dispatch.notify import notify
+from accord.dispatch.notify import committed, notify, notify_cursor
 from accord.dispatch.roads import RoadGraph, haversine_m, helsinki
 from accord.dispatch.vocabulary import incident_type, incident_types, safety_minutes
 
@@ -287,12 +289,14 @@ class DispatchService:
             "status": "new", "version": 1, "triage_decision_id": "", "triage_outcome": "",
             "triage_reason": "", "external_id": external_id, "created_by": actor.user_id,
             "created_at": now, "updated_at": now, "closed_at": None, "anonymised_at": None}
-        # Intake is the hot path (issue #19): plain INSERT statements in one transaction
-        # instead of the ORM's unit of work (which cost two flushes and an autoflush per
-        # request); the rows and the event are the same as every other change writes.
-        with self.database.session() as session:
-            incident_id = int(session.execute(
-                _INSERT_INCIDENT.returning(_INCIDENTS.c.id), values).scalar_one())
+        # Intake is the hot path (issue #19): prebuilt statements run on the driver's cursor
+        # in one transaction (BEGIN IMMEDIATE on SQLite, so concurrent intakes queue for the
+        # write lock instead of failing), not through the ORM's unit of work nor SQLAlchemy's
+        # execution machinery; the rows and the event are those every other change writes
+        # (Prepared takes the SQL and each value's conversion from SQLAlchemy itself).
+        sql = _intake_statements(self.database.engine.dialect)
+        with self.database.write_cursor() as cursor:
+            incident_id = int(sql.incident.rows(cursor, values)[0][0])
             incident = DispatchIncident(id=incident_id, **values)  # transient: never added
             notes = [{"incident_id": incident_id, "at": at, "author_id": None, "author": who,
                       "text": body} for at, who, body in entries]
@@ -301,10 +305,10 @@ class DispatchService:
                               "author_id": actor.user_id, "author": actor.username,
                               "text": text})
             if notes:
-                session.execute(_INSERT_NARRATIVE, notes)
+                sql.narrative.executemany(cursor, notes)
             events = [_event_values("incident-created", actor, incident=incident)]
             if people:
-                session.execute(_INSERT_PERSON, [
+                sql.person.executemany(cursor, [
                     {"incident_id": incident_id, "role": role, "name": name,
                      "description": description, "contact": contact, "stated_needs": [],
                      "added_by": actor.user_id, "added_at": now}
@@ -312,15 +316,15 @@ class DispatchService:
                 events += [_event_values("person-linked", actor, incident=incident, role=role)
                            for role, *_ in people]
             if cars:
-                session.execute(_INSERT_VEHICLE, [
+                sql.vehicle.executemany(cursor, [
                     {"incident_id": incident_id, "role": role, "plate": plate, "make": make,
                      "colour": colour, "added_by": actor.user_id, "added_at": now}
                     for role, plate, make, colour in cars])
                 events += [_event_values("vehicle-linked", actor, incident=incident, role=role)
                            for role, *_ in cars]
             for event in events:  # one by one: the board orders events by id
-                session.execute(_INSERT_EVENT, {**event, "at": now})
-            notify(session)  # PostgreSQL: wakes every board at commit
+                sql.event.execute(cursor, {**event, "at": now})
+            notify_cursor(cursor, self.database.dialect)  # PostgreSQL: every board, at commit
             # Built here, in the same transaction, from what was just written: a new incident
             # has no units and one timeline entry, so only the neighbourhood is queried.
             data = _incident_full(incident)
@@ -334,9 +338,12 @@ class DispatchService:
                                 "contact": contact} for role, name, description, contact in people]
             data["vehicles"] = [{"role": role, "plate": plate, "make": make, "colour": colour}
                                 for role, plate, make, colour in cars]
-            data.update(self._nearby(session, lat_f, lon_f, values["address_key"], kind.code,
-                                     exclude=incident_id, since=now))
-            return data
+            data.update(_nearby_lists(
+                lambda query, params: getattr(sql, query).rows(cursor, params),
+                lat_f, lon_f, values["address_key"], kind.code, exclude=incident_id,
+                since=now))
+        committed()  # this process's boards read the new event now
+        return data
 
     def _get_incident(self, session: Session, reference: str | int) -> DispatchIncident:
         incident = session.get(DispatchIncident, reference_id(reference))
@@ -556,33 +563,11 @@ class DispatchService:
 
     def _nearby(self, session: Session, lat: float, lon: float, key: str, type_code: str,
                 exclude: int | None, since: datetime) -> dict[str, Any]:
-        """Earlier calls (same address text or within 50 m, past year; newest 20) and
-        duplicate candidates (same type within 150 m and 30 minutes, not closed; newest 20).
-        Never merged: only listed. See :func:`_nearby_query` for how the rows are bounded."""
-        scale = max(0.1, math.cos(math.radians(lat)))
-        until = since + timedelta(seconds=1)
-
-        def briefs(query: Any, metres: float, **params: Any) -> list[dict[str, Any]]:
-            dlat = metres / METRES_PER_DEGREE
-            return [{"reference": f"E-{other.id}", "type": other.type_code,
-                     "priority": other.priority, "status": other.status, "lat": other.lat,
-                     "lon": other.lon, "address": other.address,
-                     "language": other.caller_language,
-                     "metres": round(haversine_m(lat, lon, other.lat, other.lon)),
-                     "created_at": other.created_at.isoformat()}
-                    for other in session.execute(query, {
-                        "lat": lat, "lon": lon, "east": METRES_PER_DEGREE * scale,
-                        "lat_lo": lat - dlat, "lat_hi": lat + dlat,
-                        "lon_lo": lon - dlat / scale, "lon_hi": lon + dlat / scale,
-                        "r2": metres * metres, "until": until,
-                        "exclude": exclude if exclude is not None else 0, **params})]
-
-        earlier = briefs(_EARLIER_AT_ADDRESS if key else _EARLIER_NEAR, EARLIER_CALLS_METRES,
-                         key=key, since=since - timedelta(days=EARLIER_CALLS_DAYS))
-        duplicates = (briefs(_DUPLICATES, DUPLICATE_METRES, type_code=type_code,
-                             since=since - timedelta(minutes=DUPLICATE_MINUTES))
-                      if type_code else [])
-        return {"earlier_calls": earlier, "duplicates": duplicates}
+        """Earlier calls and duplicate candidates (:func:`_nearby_lists`) read in ``session``."""
+        queries = {"earlier_near": _EARLIER_NEAR, "earlier_at_address": _EARLIER_AT_ADDRESS,
+                   "duplicates": _DUPLICATES}
+        return _nearby_lists(lambda query, params: session.execute(queries[query], params),
+                             lat, lon, key, type_code, exclude=exclude, since=since)
 
     def queue(self, include_closed: bool = False) -> list[dict[str, Any]]:
         """Open incidents, most urgent first, then longest waiting."""
@@ -1085,6 +1070,81 @@ def _nearby_query(*, at_address: bool, duplicates: bool) -> Any:
 _EARLIER_NEAR = _nearby_query(at_address=False, duplicates=False)
 _EARLIER_AT_ADDRESS = _nearby_query(at_address=True, duplicates=False)
 _DUPLICATES = _nearby_query(at_address=False, duplicates=True)
+
+
+def _nearby_lists(run: Callable[[str, dict[str, Any]], Iterable[Sequence[Any]]], lat: float,
+                  lon: float, key: str, type_code: str, *, exclude: int | None,
+                  since: datetime) -> dict[str, Any]:
+    """Earlier calls (same address text or within 50 m, past year; newest 20) and duplicate
+    candidates (same type within 150 m and 30 minutes, not closed; newest 20). Never merged:
+    only listed. ``run(name, parameters)`` runs the query ``name`` (``earlier_near``,
+    ``earlier_at_address`` or ``duplicates``: see :func:`_nearby_query` for how the rows are
+    bounded) and returns its rows."""
+    scale = max(0.1, math.cos(math.radians(lat)))
+    until = since + timedelta(seconds=1)
+
+    def briefs(query: str, metres: float, **params: Any) -> list[dict[str, Any]]:
+        dlat = metres / METRES_PER_DEGREE
+        rows = run(query, {
+            "lat": lat, "lon": lon, "east": METRES_PER_DEGREE * scale,
+            "lat_lo": lat - dlat, "lat_hi": lat + dlat,
+            "lon_lo": lon - dlat / scale, "lon_hi": lon + dlat / scale,
+            "r2": metres * metres, "until": until,
+            "exclude": exclude if exclude is not None else 0, **params})
+        return [{"reference": f"E-{id_}", "type": type_, "priority": priority,
+                 "status": status, "lat": other_lat, "lon": other_lon, "address": address,
+                 "language": language, "metres": round(haversine_m(lat, lon, other_lat,
+                                                                   other_lon)),
+                 "created_at": created_at.isoformat()}
+                for (id_, type_, priority, status, other_lat, other_lon, address, language,
+                     _key, created_at) in rows]
+
+    earlier = briefs("earlier_at_address" if key else "earlier_near", EARLIER_CALLS_METRES,
+                     key=key, since=since - timedelta(days=EARLIER_CALLS_DAYS))
+    duplicates = (briefs("duplicates", DUPLICATE_METRES, type_code=type_code,
+                         since=since - timedelta(minutes=DUPLICATE_MINUTES))
+                  if type_code else [])
+    return {"earlier_calls": earlier, "duplicates": duplicates}
+
+
+@dataclass(frozen=True)
+class _IntakeStatements:
+    """The intake's statements compiled for one database (see create_incident)."""
+
+    incident: Prepared
+    narrative: Prepared
+    person: Prepared
+    vehicle: Prepared
+    event: Prepared
+    earlier_near: Prepared
+    earlier_at_address: Prepared
+    duplicates: Prepared
+
+
+_INTAKE_STATEMENTS: weakref.WeakKeyDictionary[Dialect, _IntakeStatements] = (
+    weakref.WeakKeyDictionary())
+
+
+def _intake_statements(dialect: Dialect) -> _IntakeStatements:
+    """Compiled once per database engine (its dialect), on first use."""
+    found = _INTAKE_STATEMENTS.get(dialect)
+    if found is None:
+        def columns(table: Any) -> list[str]:
+            return [c.key for c in table.c if c.key != "id"]
+
+        found = _IntakeStatements(
+            incident=Prepared(_INSERT_INCIDENT.returning(_INCIDENTS.c.id), dialect,
+                              columns(_INCIDENTS)),
+            narrative=Prepared(_INSERT_NARRATIVE, dialect,
+                               columns(DispatchNarrative.__table__)),
+            person=Prepared(_INSERT_PERSON, dialect, columns(DispatchPerson.__table__)),
+            vehicle=Prepared(_INSERT_VEHICLE, dialect, columns(DispatchVehicle.__table__)),
+            event=Prepared(_INSERT_EVENT, dialect, columns(DispatchEvent.__table__)),
+            earlier_near=Prepared(_EARLIER_NEAR, dialect),
+            earlier_at_address=Prepared(_EARLIER_AT_ADDRESS, dialect),
+            duplicates=Prepared(_DUPLICATES, dialect))
+        _INTAKE_STATEMENTS[dialect] = found
+    return found
 
 
 #: How long a missing event id holds back the events after it (see ``events_after``).

@@ -75,9 +75,10 @@ RECENT = 2000  # events each process keeps in memory for streams that fall a lit
 COMMAND = re.compile(r"^\s*(?P<verb>[A-Za-z]{2})\s+(?P<args>.+?)\s*$")
 
 
-async def _service(database: Database = Depends(get_database)) -> DispatchService:
-    """No I/O here, so no thread-pool hop for it (see accord.web.deps)."""
-    return DispatchService(database)
+async def _service(request: Request) -> DispatchService:
+    """No I/O here, so no thread-pool hop for it (see accord.web.deps); the database from the
+    app's state, not through another dependency (each costs CPU on every request)."""
+    return DispatchService(request.app.state.database)
 
 
 def _actor(principal: Principal) -> Actor:
