@@ -85,6 +85,25 @@ def test_prepared_select_converts_values_like_core(database: Database, make_user
     assert rows[0][1].tzinfo is not None  # aware, comparable with utcnow()
 
 
+def test_prepared_select_keeps_the_statements_own_literals_and_limit(database: Database,
+                                                                       make_user) -> None:
+    """A value written into the statement (``!= "closed"``, a LIMIT) is a bound parameter the
+    caller does not give: Prepared sends the statement's own value, as Core does."""
+    user = make_user("literal.officer", Role.OFFICER)
+    with database.session() as session:
+        for name in ("a", "b", "c", "skip"):
+            session.add(UserCertificate(user_id=user.id, name=name, expires_at=None))
+    query = (select(UserCertificate.name)
+             .where(UserCertificate.user_id == bindparam("user_id"),
+                    UserCertificate.name != "skip")
+             .order_by(UserCertificate.name.desc()).limit(2))
+    with database.read_cursor() as cursor:
+        rows = Prepared(query, database.engine.dialect).rows(cursor, {"user_id": user.id})
+    with database.engine.connect() as connection:
+        expected = [tuple(row) for row in connection.execute(query, {"user_id": user.id})]
+    assert rows == expected == [("c",), ("b",)]
+
+
 def test_prepared_refuses_an_insert_that_would_need_column_defaults(database: Database) -> None:
     """Defaults are the execution context's job, which Prepared bypasses: leaving out a column
     with a Python default must fail at construction, not store a NULL or an old value."""
