@@ -121,6 +121,46 @@ def test_incident_page_links_a_vehicle_with_its_role(client: TestClient, officer
     assert [v["plate"] for v in service.incident(ref)["vehicles"]] == ["XYZ-9"]
 
 
+def test_queue_intake_form_links_a_vehicle_and_refuses_a_bad_plate(  # type: ignore[no-untyped-def]
+        client: TestClient, officer: Actor, service: DispatchService) -> None:
+    """The queue page's intake form takes a vehicle as the API does: same checks, same rows,
+    in the incident's own transaction; a bad plate is a 422 naming the rule, nothing stored,
+    and the form comes back with what was typed."""
+    csrf = login(client, officer.username)
+    page = client.get("/dispatch")
+    assert 'name="vehicle_plate"' in page.text
+    assert '<option value="suspect" >suspect\'s vehicle</option>' in page.text
+    base = {"csrf_token": csrf, "type": "robbery", "lat": str(CENTRE[0]),
+            "lon": str(CENTRE[1]), "source": "phone", "location_source": "caller"}
+    bad = client.post("/dispatch/incidents", data={
+        **base, "vehicle_role": "suspect", "vehicle_plate": "ABC/123", "vehicle_make": "Saab"})
+    assert bad.status_code == 422
+    assert "a plate holds 1-16 letters, digits, hyphens" in bad.text
+    assert 'value="ABC/123"' in bad.text and 'value="Saab"' in bad.text
+    assert '<option value="suspect" selected>' in bad.text
+    assert service.queue() == []
+    unknown = client.post("/dispatch/incidents", data={
+        **base, "vehicle_role": "getaway", "vehicle_colour": "red"})
+    assert unknown.status_code == 422 and "vehicle role must be one of" in unknown.text
+    assert service.queue() == []
+    created = client.post("/dispatch/incidents", data={
+        **base, "vehicle_role": "suspect", "vehicle_plate": "abc 123", "vehicle_make": "Saab",
+        "vehicle_colour": "blue"}, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    reference = created.headers["location"].split("/")[-1].split("?")[0]
+    incident = service.incident(reference)
+    assert [(v["role"], v["plate"], v["make"], v["colour"]) for v in incident["vehicles"]] == [
+        ("suspect", "ABC123", "Saab", "blue")]
+    assert "vehicle-linked" in [e["kind"] for e in incident["timeline"]]
+    assert "suspect's vehicle: ABC123" in client.get(f"/dispatch/incidents/{reference}").text
+    # Without plate, make or colour no vehicle is linked (the role alone is not a vehicle).
+    plain = client.post("/dispatch/incidents", data={**base, "vehicle_role": "witness",
+                                                     "confirm": "1"}, follow_redirects=False)
+    assert plain.status_code == 303
+    plain_ref = plain.headers["location"].split("/")[-1].split("?")[0]
+    assert service.incident(plain_ref)["vehicles"] == []
+
+
 def test_api_intake_links_vehicles_and_refuses_bad_ones(client: TestClient, make_user,  # type: ignore[no-untyped-def]
                                                        service: DispatchService) -> None:
     from accord.core.accounts import AccountService

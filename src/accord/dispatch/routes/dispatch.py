@@ -45,7 +45,13 @@ from accord.core.roles import Role
 from accord.dispatch import cap, eido, governed, patrol, recordings
 from accord.dispatch.notify import Listener, on_local_commit
 from accord.dispatch.roads import ATTRIBUTION
-from accord.dispatch.service import LOCATION_SOURCES, SOURCES, Actor, DispatchService
+from accord.dispatch.service import (
+    LOCATION_SOURCES,
+    SOURCES,
+    Actor,
+    DispatchService,
+    check_vehicle,
+)
 from accord.dispatch.states import (
     EVENT_WORDS,
     INCIDENT_TRANSITIONS,
@@ -126,7 +132,7 @@ def _queue(request: Request, service: DispatchService, error: AccordError | None
         "override": service.override_rate(), "error": error, "form": form,
         "intake": intake, "attribution": ATTRIBUTION, "questions": questions,
         "language_suggestion": language_suggestion, "status_words": STATUS_WORDS,
-        "type_words": _type_words(request)},
+        "type_words": _type_words(request), "vehicle_roles": VEHICLE_ROLE_WORDS},
         status_code=status_code)
 
 
@@ -138,16 +144,22 @@ def create_incident(request: Request, type_code: str = Form("", alias="type"),
                     hazards: str = Form(""), device_lat: str = Form(""),
                     device_lon: str = Form(""), weapon: str = Form(""),
                     injured: str = Form(""), in_progress: str = Form(""),
+                    vehicle_role: str = Form("involved"), vehicle_plate: str = Form(""),
+                    vehicle_make: str = Form(""), vehicle_colour: str = Form(""),
                     confirm: str = Form(""), principal: Principal = Depends(access),
                     service: DispatchService = Depends(_service)) -> Response:
     """Intake. Earlier calls and possible duplicates are shown first; the dispatcher confirms
-    a new incident anyway (nothing is ever merged by itself)."""
+    a new incident anyway (nothing is ever merged by itself). A vehicle given on the form
+    (plate, make or colour) is checked as the API's are, before anything else, and linked in
+    the incident's own transaction."""
     form = {"type": type_code, "lat": lat, "lon": lon, "address": address, "source": source,
             "language": language, "location_source": location_source,
             "narrative": narrative, "hazards": hazards, "device_lat": device_lat,
             "device_lon": device_lon, "weapon": weapon, "injured": injured,
-            "in_progress": in_progress}
+            "in_progress": in_progress, **_vehicle_form(vehicle_role, vehicle_plate,
+                                                        vehicle_make, vehicle_colour)}
     try:
+        vehicles = _intake_vehicles(form)
         if not confirm:
             nearby = service.intake_check(lat, lon, address, type_code)
             if nearby["earlier_calls"] or nearby["duplicates"]:
@@ -156,7 +168,7 @@ def create_incident(request: Request, type_code: str = Form("", alias="type"),
             _actor(principal), type_code=type_code, lat=lat, lon=lon, source=source,
             language=language, address=address, location_source=location_source,
             narrative=narrative, hazards=hazards, device_lat=device_lat or None,
-            device_lon=device_lon or None)
+            device_lon=device_lon or None, vehicles=vehicles)
     except AccordError as error:
         return _queue(request, service, error=error, form=form, status_code=error.status)
     answers = {"weapon": "yes" if weapon else "", "injured": "yes" if injured else "",
@@ -169,13 +181,29 @@ def create_incident(request: Request, type_code: str = Form("", alias="type"),
     return RedirectResponse(target, status_code=303)
 
 
+def _vehicle_form(role: str, plate: str, make: str, colour: str) -> dict[str, str]:
+    return {"vehicle_role": role, "vehicle_plate": plate, "vehicle_make": make,
+            "vehicle_colour": colour}
+
+
+def _intake_vehicles(form: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    """The vehicle of the intake form, checked like the API's (``check_vehicle``: a 422 that
+    names the field), or none when its plate, make and colour are all empty."""
+    fields = (form["vehicle_plate"], form["vehicle_make"], form["vehicle_colour"])
+    if not any(field.strip() for field in fields):
+        return []
+    return [check_vehicle(form["vehicle_role"], *fields)]
+
+
 @router.post("/intake/language")
 def intake_language(request: Request, type_code: str = Form("", alias="type"),
                     lat: str = Form(""), lon: str = Form(""), address: str = Form(""),
                     source: str = Form("phone"), language: str = Form(""),
                     location_source: str = Form("caller"), narrative: str = Form(""),
                     hazards: str = Form(""), device_lat: str = Form(""),
-                    device_lon: str = Form(""), principal: Principal = Depends(access),
+                    device_lon: str = Form(""), vehicle_role: str = Form("involved"),
+                    vehicle_plate: str = Form(""), vehicle_make: str = Form(""),
+                    vehicle_colour: str = Form(""), principal: Principal = Depends(access),
                     service: DispatchService = Depends(_service)) -> Response:
     """Suggest the caller's language from the words typed so far (the gateway's language-ID
     capability) and show the intake questions; nothing is stored and the language field is
@@ -183,7 +211,8 @@ def intake_language(request: Request, type_code: str = Form("", alias="type"),
     form = {"type": type_code, "lat": lat, "lon": lon, "address": address, "source": source,
             "language": language, "location_source": location_source,
             "narrative": narrative, "hazards": hazards, "device_lat": device_lat,
-            "device_lon": device_lon}
+            "device_lon": device_lon, **_vehicle_form(vehicle_role, vehicle_plate,
+                                                      vehicle_make, vehicle_colour)}
     if not narrative.strip():
         error = ValidationFailed(detail="type the caller's first words in the narrative to "
                                         "get a language suggestion")
