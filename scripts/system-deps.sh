@@ -8,9 +8,14 @@ set -euo pipefail
 need=()
 #   bash scripts/system-deps.sh --deploy also nginx and PostgreSQL (deploy/up.sh: the production
 #                                        topology on one machine)
+#   bash scripts/system-deps.sh --bench  also wrk, the HTTP load generator bench/dispatch.py
+#                                        uses when present (its own client otherwise)
 if [ "${1:-}" = "--deploy" ]; then
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  command -v wrk >/dev/null || need+=(wrk)
 fi
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null || need+=(chromium)

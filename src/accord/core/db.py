@@ -7,6 +7,7 @@ same models and migrations serve both.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -130,6 +131,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sqlite_writers = threading.RLock()
 
     @property
     def dialect(self) -> str:
@@ -198,6 +200,18 @@ class Database:
         order of execution on the server is unchanged, and an error in any of them fails the
         commit, so nothing of a failed transaction is acknowledged.
         """
+        with self._writer_turn():
+            yield from self._write_cursor()
+
+    def _writer_turn(self) -> AbstractContextManager[Any]:
+        """On SQLite, this process's writers on the driver's cursor take turns here before
+        BEGIN IMMEDIATE: a writer that finds the write lock taken would otherwise wait in
+        SQLite's busy handler, which sleeps 1, 2, 5, … 100 ms between tries (and may lose
+        each try to a newcomer), so under load a few writers waited most of a second. Other
+        processes' writers still meet at SQLite's lock (the busy handler)."""
+        return self._sqlite_writers if self.dialect == "sqlite" else nullcontext()
+
+    def _write_cursor(self) -> Iterator[Any]:
         raw = self.engine.raw_connection()
         driver = raw.driver_connection
         try:
