@@ -295,6 +295,12 @@ class DispatchService:
         # execution machinery; the rows and the event are those every other change writes
         # (Prepared takes the SQL and each value's conversion from SQLAlchemy itself).
         sql = _intake_statements(self.database.engine.dialect)
+        # The neighbourhood first, outside the write transaction (the new incident is not in
+        # it yet): SQLite's write lock, one writer at a time, is held only for the inserts.
+        with self.database.read_cursor() as cursor:
+            nearby = _nearby_lists(lambda query, params: getattr(sql, query).rows(cursor, params),
+                                   lat_f, lon_f, values["address_key"], kind.code, exclude=None,
+                                   since=now)
         with self.database.write_cursor() as cursor:
             incident_id = int(sql.incident.rows(cursor, values)[0][0])
             incident = DispatchIncident(id=incident_id, **values)  # transient: never added
@@ -325,8 +331,8 @@ class DispatchService:
             for event in events:  # one by one: the board orders events by id
                 sql.event.execute(cursor, {**event, "at": now})
             notify_cursor(cursor, self.database.dialect)  # PostgreSQL: every board, at commit
-            # Built here, in the same transaction, from what was just written: a new incident
-            # has no units and one timeline entry, so only the neighbourhood is queried.
+            # Built from what was just written: a new incident has no units and one timeline
+            # entry, so only the neighbourhood (read above) is not in hand.
             data = _incident_full(incident)
             data["narrative"] = [{"at": n["at"].isoformat(), "author": n["author"],
                                   "text": n["text"]}
@@ -338,10 +344,7 @@ class DispatchService:
                                 "contact": contact} for role, name, description, contact in people]
             data["vehicles"] = [{"role": role, "plate": plate, "make": make, "colour": colour}
                                 for role, plate, make, colour in cars]
-            data.update(_nearby_lists(
-                lambda query, params: getattr(sql, query).rows(cursor, params),
-                lat_f, lon_f, values["address_key"], kind.code, exclude=incident_id,
-                since=now))
+            data.update(nearby)
         committed()  # this process's boards read the new event now
         return data
 
