@@ -515,6 +515,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
+    if args.write and (args.skip_graphs or args.skip_http):
+        # bench/results/dispatch.json feeds the model cards (tests/test_figures.py): a partial
+        # run would drop the figures they cite.
+        parser.error("--write records a whole run: leave out --skip-graphs and --skip-http")
     if args.write:
         sys.path.insert(0, str(ROOT / "bench"))
         import _results  # noqa: F401  (records the code state at the start)

@@ -387,10 +387,11 @@ class Prepared:
                        if (processor := compiled.binds[name].type.dialect_impl(dialect)
                            .bind_processor(dialect)) is not None]
         selected = getattr(statement, "selected_columns", None)
-        self._results = [] if selected is None else [
-            (index, processor) for index, column in enumerate(selected)
-            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
-            is not None]
+        self._types = [] if selected is None else [
+            column.type.dialect_impl(dialect) for column in selected]
+        # Made at the first fetch: some drivers' processors depend on the column's type as the
+        # server reports it (psycopg's numbers: a float column needs none, a numeric one does).
+        self._results: list[tuple[int, Any]] | None = None if self._types else []
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         """The driver's parameters for one row: converted, in the driver's paramstyle."""
@@ -424,12 +425,20 @@ class Prepared:
         own cursors can be sent before any is read: one round trip in pipeline mode)."""
         with translate_errors(self.dialect, cursor.connection, self.sql):
             fetched = cursor.fetchall()
-        if not self._results:
+        results = self._results
+        if results is None:
+            description = cursor.description or ()
+            results = self._results = [
+                (index, processor) for index, impl in enumerate(self._types)
+                if (processor := impl.result_processor(
+                    self.dialect, description[index][1] if index < len(description) else None))
+                is not None]
+        if not results:
             return [tuple(row) for row in fetched]
         converted = []
         for row in fetched:
             items = list(row)
-            for index, processor in self._results:
+            for index, processor in results:
                 items[index] = processor(items[index])
             converted.append(tuple(items))
         return converted
