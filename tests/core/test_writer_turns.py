@@ -85,3 +85,17 @@ def test_an_in_memory_database_takes_turns_without_a_file() -> None:
     assert database._writers is not None and database._writers.path is None
     with database.write_cursor() as cursor:
         cursor.execute("SELECT 1")
+
+
+def test_dispose_closes_the_turn_file_and_a_later_write_opens_it_again(
+        database: Database, tmp_path: Path) -> None:
+    writers = database._writers
+    assert writers is not None
+    with database.write_cursor() as cursor:
+        cursor.execute("INSERT INTO t VALUES (3)")
+    assert writers._file is not None
+    database.dispose()
+    assert writers._file is None
+    with database.write_cursor() as cursor:
+        cursor.execute("INSERT INTO t VALUES (4)")
+        assert _taken(tmp_path / "turns.sqlite3-writers")

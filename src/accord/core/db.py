@@ -272,6 +272,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writers is not None:
+            self._writers.close()
 
 
 class _WriterTurns:
@@ -314,6 +316,13 @@ class _WriterTurns:
         finally:
             self._depth -= 1
             self._lock.release()
+
+    def close(self) -> None:
+        """Close the file the turns are taken on (opened again by the next writer)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def _handle(self) -> Any:
         # One open file per process: a forked child must not share its parent's (a flock
