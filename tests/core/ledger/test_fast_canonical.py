@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from accord.core.ledger.canonical import CanonicalJSONError, canonical_json
-from accord.core.ledger.store import canonical_bytes
+from accord.core.ledger.store import _plain, canonical_bytes
 
 
 def test_every_code_point_is_escaped_as_rfc8785_does() -> None:
@@ -38,8 +38,11 @@ def test_floats_match_the_ecmascript_form() -> None:
         assert canonical_bytes(value) == expected, value
 
 
-def _random_value(rng: random.Random, depth: int = 0) -> Any:
-    keys = ["a", "B", "seq", "é", "\u20ac", "\ufb01", "\U0001f600", "", "a\nb", "z" * 3]
+_KEYS = ["a", "B", "seq", "é", "\u20ac", "\ufb01", "\U0001f600", "", "a\nb", "z" * 3]
+_ASCII_KEYS = ["a", "B", "seq", "", "a\nb", "\x00", "\x7f", "Z_", "z" * 3, "~"]
+
+
+def _random_value(rng: random.Random, depth: int = 0, keys: list[str] = _KEYS) -> Any:
     kind = rng.randrange(9 if depth < 3 else 6)
     if kind == 0:
         return rng.choice([None, True, False])
@@ -63,10 +66,10 @@ def _random_value(rng: random.Random, depth: int = 0) -> Any:
         )
     if kind in (6, 7):
         return {
-            rng.choice(keys) + rng.choice(keys): _random_value(rng, depth + 1)
+            rng.choice(keys) + rng.choice(keys): _random_value(rng, depth + 1, keys)
             for _ in range(rng.randrange(6))
         }
-    return [_random_value(rng, depth + 1) for _ in range(rng.randrange(5))]
+    return [_random_value(rng, depth + 1, keys) for _ in range(rng.randrange(5))]
 
 
 def test_random_documents_match_byte_for_byte() -> None:
@@ -74,6 +77,34 @@ def test_random_documents_match_byte_for_byte() -> None:
     for _ in range(3_000):
         value = {"seq": rng.randrange(10**6), "body": _random_value(rng)}
         assert canonical_bytes(value) == canonical_json(value)
+
+
+def test_documents_with_ascii_keys_take_the_c_encoder_and_match_byte_for_byte() -> None:
+    """Keys ASCII, values anything (non-ASCII and control characters, nested dicts and lists,
+    ints at the safe limits, floats): the C encoder path, byte for byte the reference's."""
+    rng = random.Random(13)
+    plain = 0
+    for _ in range(5_000):
+        value = {"seq": rng.randrange(10**6), "body": _random_value(rng, keys=_ASCII_KEYS)}
+        plain += _plain(value)
+        assert canonical_bytes(value) == canonical_json(value), value
+    assert plain > 2_500  # most of them really went through the C encoder
+
+
+def test_a_gateway_entry_takes_the_c_encoder() -> None:
+    entry = {"seq": 7, "time": "2026-12-07T23:06:21.907Z", "kind": "decision",
+             "actor": "user:1", "roles": ["officer"], "case_ref": "",
+             "capability": {"id": "interpret.langid", "version": "1"},
+             "model": {"digest": "sha256:ab", "name": "langid", "version": "1.1"},
+             "policy": {"decision": "allow", "reasons": ["permit"], "version": "sha256:cd"},
+             "explanation": "最可能的语言：es（概率 0.99）\u2028", "confidence": 0.9871,
+             "review": {"required": False, "role": ""}, "decision": "592397c6cd2153d9"}
+    assert _plain(entry)
+    assert canonical_bytes(entry) == canonical_json(entry)
+    # What the C encoder would print differently is never vouched for: integral floats
+    # ("1.0"), exponent-form floats, non-ASCII keys (UTF-16 order), big ints, subclasses.
+    for odd in (1.0, 1e-7, 1e16, 2**53, {"é": 1}, (1, 2), float("nan")):
+        assert not _plain({**entry, "odd": odd})
 
 
 @pytest.mark.parametrize(
