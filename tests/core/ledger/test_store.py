@@ -244,14 +244,57 @@ def test_export_verifies_offline_and_detects_tampering(governance, tmp_path: Pat
     assert not tampered.ok
 
 
-def test_checkpoints_are_signed_every_n_entries_on_the_append_path(governance) -> None:
+def test_checkpoints_are_signed_every_n_entries_after_the_appends(governance) -> None:
     from accord.core.ledger.store import LedgerService
 
     ledger = LedgerService(governance.ledger.database, governance.ledger.signer,
                            governance.ledger.origin, checkpoint_every=4)
-    for number in range(10):
-        ledger.append_now("decision", {"actor": "user:1", "explanation": f"e{number}"})
-    assert [row.size for row in ledger.checkpoints()] == [4, 8]
+
+    def append(count: int) -> list[int]:
+        for number in range(count):
+            ledger.append_now("decision", {"actor": "user:1", "explanation": f"e{number}"})
+        assert ledger.wait_for_checkpoints(timeout=30)
+        return [row.size for row in ledger.checkpoints()]
+
+    assert append(3) == []
+    assert append(1) == [4]
+    assert append(3) == [4]
+    assert append(1) == [4, 8]
+    assert append(2) == [4, 8]
+    assert ledger.verify().ok
+
+
+def test_due_checkpoints_are_signed_off_the_appending_thread(governance, monkeypatch) -> None:
+    """The caller gets its sequence number without waiting for the signature: the checkpoint
+    is signed on another thread, still over the committed entries, and still verifies."""
+    import threading
+
+    from accord.core.ledger.note import NoteSigner
+    from accord.core.ledger.store import LedgerService
+
+    release = threading.Event()
+    signing_threads: list[threading.Thread] = []
+    sign = NoteSigner.sign
+
+    def slow_sign(self: NoteSigner, message: bytes) -> bytes:
+        signing_threads.append(threading.current_thread())
+        assert release.wait(30)
+        return sign(self, message)
+
+    monkeypatch.setattr(NoteSigner, "sign", slow_sign)
+    ledger = LedgerService(governance.ledger.database, governance.ledger.signer,
+                           governance.ledger.origin, checkpoint_every=2)
+    seqs = [ledger.append_now("decision", {"actor": "user:1", "explanation": f"e{n}"})
+            for n in range(5)]  # returns while the first signature is held up
+    assert seqs == [0, 1, 2, 3, 4]
+    assert not ledger.wait_for_checkpoints(timeout=0.05)
+    assert ledger.checkpoints() == []
+    release.set()
+    assert ledger.wait_for_checkpoints(timeout=30)
+    assert signing_threads and threading.current_thread() not in signing_threads
+    sizes = [row.size for row in ledger.checkpoints()]
+    assert sizes[0] >= 2 and sizes[-1] >= 4  # what was committed when each was signed
+    assert ledger.verify().ok
 
 
 def test_witness_remembers_its_size_and_refuses_a_smaller_tree_or_a_fork(governance,
@@ -297,3 +340,34 @@ def test_public_checkpoint_json_is_read_from_the_signed_note(governance, client,
     assert [s["role"] for s in payload["signatures"]] == ["log", "witness"]
     assert payload["witnessed"]["size"] == 5
     assert client.get("/ledger/checkpoint").text.startswith(governance.ledger.origin)
+
+
+EXITING_WRITER = """
+import time
+from accord.core.governance import get_governance
+from accord.core.ledger.note import NoteSigner
+
+sign = NoteSigner.sign
+def slow_sign(self, message):
+    time.sleep(0.5)  # still signing when the script ends
+    return sign(self, message)
+NoteSigner.sign = slow_sign
+ledger = get_governance().ledger
+print(ledger.append_now("decision", {"actor": "user:1", "explanation": "last"}), flush=True)
+"""
+
+
+def test_a_process_that_exits_right_after_its_append_still_signs_the_due_checkpoint(
+        governance, accord_env) -> None:
+    """A CLI command ends as soon as its append is acknowledged: it waits for the checkpoint
+    its append made due before it exits."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **accord_env, "ACCORD_LEDGER_CHECKPOINT_EVERY": "1"}
+    done = subprocess.run([sys.executable, "-c", EXITING_WRITER], env=env, text=True,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0"]
+    assert [row.size for row in governance.ledger.checkpoints()] == [1]

@@ -20,9 +20,11 @@ per entry would produce.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import threading
@@ -67,6 +69,10 @@ _CHUNK = 65_536
 _MAX_BATCH = 512
 LOG_KEY_FILE = "ledger.key"
 WITNESS_KEY_FILE = "witness.key"
+# How long a process that exits waits for a checkpoint being signed in the background.
+_EXIT_WAIT_S = 30.0
+
+log = logging.getLogger(__name__)
 
 
 def _read_or_create_key(path: Path, create: Any) -> str:
@@ -307,6 +313,11 @@ class LedgerService:
         # it, so the check costs nothing until a checkpoint may be due.
         self._signed_size = 0
         self._checkpoint_lock = threading.Lock()
+        # The thread signing due checkpoints off the appenders' path (see checkpoint_if_due),
+        # while one runs, and whether it has more to sign.
+        self._signer: threading.Thread | None = None
+        self._sign_wanted = False
+        self._signer_lock = threading.Lock()
         self._tree = MerkleTree()
         self._tree_lock = threading.Lock()
         # Group commit: appends not yet taken into a transaction, and whether a leader exists.
@@ -563,15 +574,59 @@ class LedgerService:
             return latest
 
     def checkpoint_if_due(self, seq: int) -> None:
-        """Sign a checkpoint once ``checkpoint_every`` entries are not covered by one.
+        """Have a checkpoint signed once ``checkpoint_every`` entries are not covered by one.
 
         Called after the transaction holding entry ``seq`` committed (gateway decisions and
         denials, :meth:`append_now`). Entries after the last checkpoint can be rewritten, hashes
         and all, by whoever can write the database; signing every N entries bounds that tail to
-        fewer than N entries (the minute job bounds it in time).
+        N entries plus those appended while the signature is made (the minute job bounds it in
+        time). The signing (bringing the tree up to date, Ed25519, the checkpoint row: about a
+        millisecond, and the whole tree's leaves on a process's first checkpoint) runs on this
+        process's checkpoint thread, right away but not on the caller's path: the caller's entry
+        is already committed and acknowledged either way. The thread signs what is committed
+        when it runs, so one signature covers every entry appended meanwhile; a process that
+        exits waits for it (:meth:`wait_for_checkpoints`).
         """
         if seq + 1 - self._signed_size >= self.checkpoint_every:
-            self.checkpoint()
+            self._sign_soon()
+
+    def _sign_soon(self) -> None:
+        with self._signer_lock:
+            self._sign_wanted = True
+            if self._signer is not None and self._signer.is_alive():
+                return  # it looks for more work before it ends
+            thread = threading.Thread(target=self._sign_while_wanted, daemon=True,
+                                      name="accord-ledger-checkpoint")
+            self._signer = thread
+            _signers.add(thread)
+            thread.start()
+
+    def _sign_while_wanted(self) -> None:
+        try:
+            while True:
+                with self._signer_lock:
+                    if not self._sign_wanted:
+                        self._signer = None
+                        return
+                    self._sign_wanted = False
+                try:
+                    self.checkpoint()
+                except Exception:  # the next due append or the minute job signs it
+                    log.exception("ledger: signing a checkpoint failed; it will be retried")
+        finally:
+            _signers.discard(threading.current_thread())
+
+    def wait_for_checkpoints(self, timeout: float | None = None) -> bool:
+        """Wait until the checkpoints already due are signed (False if ``timeout`` passed)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._signer_lock:
+                thread = self._signer
+            if thread is None or thread is threading.current_thread():
+                return True
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                return False
 
     # -- witness -----------------------------------------------------------------------------
     def witness(self, witness: CosignatureSigner, actor_id: int | None) -> WitnessOutcome:
@@ -823,6 +878,21 @@ class LedgerService:
         notes = [row.note for row in self.checkpoints()]
         return write_export(directory, entries, notes, self.public_key, witness_keys)
 
+
+
+# Checkpoint threads running in this process: it waits for them before it exits, so an entry
+# that made a checkpoint due is covered by one even when the process (a CLI command) ends at once.
+_signers: set[threading.Thread] = set()
+
+
+@atexit.register
+def _wait_for_signers() -> None:
+    deadline = time.monotonic() + _EXIT_WAIT_S
+    for thread in list(_signers):
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
+os.register_at_fork(after_in_child=_signers.clear)  # a child inherits none of the threads
 
 
 def known_checkpoint_notes(database: Database) -> tuple[list[str], int | None]:
