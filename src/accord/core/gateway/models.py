@@ -20,7 +20,10 @@ from accord.core.db import Base, UTCDateTime, utcnow
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # INTEGER on SQLite makes the sequence number the table's rowid (no separate key index to
+    # write on every append); BIGINT elsewhere.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),
+                                     primary_key=True, autoincrement=False)
     leaf_hash: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)  # RFC 8785 canonical JSON, exactly as hashed
     kind: Mapped[str] = mapped_column(String(32), index=True)
