@@ -353,10 +353,15 @@ def translate_errors(dialect: Dialect, driver_connection: Any, statement: str = 
     try:
         yield
     except dialect.loaded_dbapi.Error as error:
-        invalidated = dialect.is_disconnect(error, driver_connection, None)
-        raise DBAPIError.instance(statement, params, error, dialect.loaded_dbapi.Error,
-                                  hide_parameters=True, connection_invalidated=invalidated,
-                                  dialect=dialect) from error
+        raise _translated(dialect, driver_connection, statement, params, error) from error
+
+
+def _translated(dialect: Dialect, driver_connection: Any, statement: str, params: Any,
+                error: Exception) -> DBAPIError:
+    invalidated = dialect.is_disconnect(error, driver_connection, None)
+    return DBAPIError.instance(statement, params, error, dialect.loaded_dbapi.Error,
+                               hide_parameters=True, connection_invalidated=invalidated,
+                               dialect=dialect)
 
 
 class Prepared:
@@ -384,6 +389,7 @@ class Prepared:
         if compiled.escaped_bind_names:
             raise ValueError("Prepared: bind names that need escaping are not supported")
         self.dialect = dialect
+        self._error = dialect.loaded_dbapi.Error
         self.sql = compiled.string
         self.positional = bool(compiled.positional)
         self.names: tuple[str, ...] = (tuple(compiled.positiontup or ()) if self.positional
@@ -414,15 +420,23 @@ class Prepared:
             return tuple([values[name] for name in self.names])
         return {name: values[name] for name in self.names}
 
+    # (try/except rather than ``translate_errors``: these run several times on every gateway
+    # call and ledger append, where a generator-based context manager is a measurable cost.)
     def execute(self, cursor: Any, values: Mapping[str, Any] | None = None) -> None:
         params = self.parameters(values or {})
-        with translate_errors(self.dialect, cursor.connection, self.sql, params):
+        try:
             cursor.execute(self.sql, params)
+        except self._error as error:
+            raise _translated(self.dialect, cursor.connection, self.sql, params,
+                              error) from error
 
     def executemany(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
         params = [self.parameters(row) for row in rows]
-        with translate_errors(self.dialect, cursor.connection, self.sql, params):
+        try:
             cursor.executemany(self.sql, params)
+        except self._error as error:
+            raise _translated(self.dialect, cursor.connection, self.sql, params,
+                              error) from error
 
     def rows(self, cursor: Any, values: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Run a select and return its rows, each value converted as SQLAlchemy would."""
@@ -432,8 +446,10 @@ class Prepared:
     def fetch(self, cursor: Any) -> list[tuple[Any, ...]]:
         """The rows of this select, executed earlier on ``cursor`` (several selects on their
         own cursors can be sent before any is read: one round trip in pipeline mode)."""
-        with translate_errors(self.dialect, cursor.connection, self.sql):
+        try:
             fetched = cursor.fetchall()
+        except self._error as error:
+            raise _translated(self.dialect, cursor.connection, self.sql, None, error) from error
         results = self._results
         if results is None:
             description = cursor.description or ()

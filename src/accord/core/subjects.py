@@ -122,6 +122,8 @@ def subject_keys(secret: bytes, subjects: Iterable[Subject]) -> tuple[str, ...]:
     and full personal data gets both keys, so either kind of request finds them."""
     keys: list[str] = []
     for subject in subjects:
+        if not subject:  # no document and no name: neither key exists (the common case)
+            continue
         for key in (subject_key(secret, subject.document),
                     person_key(secret, subject.name, subject.birth_date, subject.nationality)):
             if key and key not in keys:

@@ -208,7 +208,7 @@ def canonical_bytes(value: Any) -> bytes:
 
 def digest(salt: bytes, value: Any) -> str:
     """Salted digest of a value for the ledger: HMAC-SHA256 over its canonical JSON."""
-    return "hmac-sha256:" + hmac.new(salt, canonical_bytes(value), hashlib.sha256).hexdigest()
+    return "hmac-sha256:" + hmac.digest(salt, canonical_bytes(value), "sha256").hex()
 
 
 # -- binding decision rows to their entries ---------------------------------------------------
