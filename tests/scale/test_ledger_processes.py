@@ -3,7 +3,8 @@
 Two OS processes append at the same time, each the way its role does: the web process's
 gateway appends inside its own write transaction (with the decision row), the worker and the
 CLI group-commit with ``append_now``; both have checkpoints signed as they go (every 8 entries,
-on their checkpoint threads), as the minute job does in a worker while the web appends. The
+inline or on their checkpoint threads), as the minute job does in a worker while the web
+appends. The
 result must be one sequence 0..N-1, every acknowledged number stored exactly once, no "database
 is locked", and a ledger that verifies against every signed checkpoint. Runs on SQLite and
 PostgreSQL.
@@ -59,8 +60,9 @@ def test_two_processes_append_one_gap_free_sequence(accord_env: dict[str, str]) 
         sizes = list(session.scalars(select(LedgerCheckpoint.size)
                                      .order_by(LedgerCheckpoint.size)))
     assert stored == list(range(2 * PER_PROCESS))
-    # Signed as they went (in the background, each covering what was committed by then), and
-    # each process waited for the checkpoint its last appends made due before it exited.
+    # Signed as they went (each covering what was committed by then; one signed on a
+    # checkpoint thread may cover more than 8), and each process signed or waited for the
+    # checkpoint its last appends made due before it exited.
     assert len(sizes) >= 3
     assert sizes[-1] > 2 * PER_PROCESS - 8
     fresh = LedgerService(database, governance.ledger.signer, governance.ledger.origin)

@@ -244,16 +244,27 @@ def test_export_verifies_offline_and_detects_tampering(governance, tmp_path: Pat
     assert not tampered.ok
 
 
-def test_checkpoints_are_signed_every_n_entries_after_the_appends(governance) -> None:
+def test_checkpoints_are_signed_every_n_entries_on_the_append_path(governance,
+                                                                   monkeypatch) -> None:
+    import threading
+
+    from accord.core.ledger.note import NoteSigner
     from accord.core.ledger.store import LedgerService
 
+    signing_threads: list[threading.Thread] = []
+    sign = NoteSigner.sign
+
+    def recorded_sign(self: NoteSigner, message: bytes) -> bytes:
+        signing_threads.append(threading.current_thread())
+        return sign(self, message)
+
+    monkeypatch.setattr(NoteSigner, "sign", recorded_sign)
     ledger = LedgerService(governance.ledger.database, governance.ledger.signer,
                            governance.ledger.origin, checkpoint_every=4)
 
     def append(count: int) -> list[int]:
         for number in range(count):
             ledger.append_now("decision", {"actor": "user:1", "explanation": f"e{number}"})
-        assert ledger.wait_for_checkpoints(timeout=30)
         return [row.size for row in ledger.checkpoints()]
 
     assert append(3) == []
@@ -261,17 +272,23 @@ def test_checkpoints_are_signed_every_n_entries_after_the_appends(governance) ->
     assert append(3) == [4]
     assert append(1) == [4, 8]
     assert append(2) == [4, 8]
+    # A few leaves to add to the tree: signed by the appending caller, before it returned.
+    assert signing_threads == [threading.current_thread()] * 2
     assert ledger.verify().ok
 
 
-def test_due_checkpoints_are_signed_off_the_appending_thread(governance, monkeypatch) -> None:
-    """The caller gets its sequence number without waiting for the signature: the checkpoint
-    is signed on another thread, still over the committed entries, and still verifies."""
+def test_a_checkpoint_that_needs_the_whole_tree_is_signed_off_the_caller_path(
+        governance, monkeypatch) -> None:
+    """A process's first checkpoint reads every leaf hash of the ledger (seconds at millions
+    of entries): the caller gets its sequence number without waiting for it; the checkpoint
+    thread signs, over the committed entries, and it verifies."""
     import threading
 
     from accord.core.ledger.note import NoteSigner
     from accord.core.ledger.store import LedgerService
 
+    for number in range(20):  # written by another process, say: this one's tree is empty
+        governance.ledger.append_now("decision", {"actor": "user:1", "explanation": f"{number}"})
     release = threading.Event()
     signing_threads: list[threading.Thread] = []
     sign = NoteSigner.sign
@@ -285,15 +302,15 @@ def test_due_checkpoints_are_signed_off_the_appending_thread(governance, monkeyp
     ledger = LedgerService(governance.ledger.database, governance.ledger.signer,
                            governance.ledger.origin, checkpoint_every=2)
     seqs = [ledger.append_now("decision", {"actor": "user:1", "explanation": f"e{n}"})
-            for n in range(5)]  # returns while the first signature is held up
-    assert seqs == [0, 1, 2, 3, 4]
+            for n in range(3)]  # returns while the signature is held up
+    assert seqs == [20, 21, 22]
     assert not ledger.wait_for_checkpoints(timeout=0.05)
     assert ledger.checkpoints() == []
     release.set()
     assert ledger.wait_for_checkpoints(timeout=30)
     assert signing_threads and threading.current_thread() not in signing_threads
     sizes = [row.size for row in ledger.checkpoints()]
-    assert sizes[0] >= 2 and sizes[-1] >= 4  # what was committed when each was signed
+    assert sizes[0] >= 21 and sizes[-1] == 23  # what was committed when each was signed
     assert ledger.verify().ok
 
 
@@ -365,9 +382,12 @@ def test_a_process_that_exits_right_after_its_append_still_signs_the_due_checkpo
     import subprocess
     import sys
 
+    for number in range(10):  # this process signs nothing (every 256)
+        governance.ledger.append_now("decision", {"actor": "user:1", "explanation": f"{number}"})
+    # The writer's first checkpoint: its whole tree to read, so its checkpoint thread signs.
     env = {**os.environ, **accord_env, "ACCORD_LEDGER_CHECKPOINT_EVERY": "1"}
     done = subprocess.run([sys.executable, "-c", EXITING_WRITER], env=env, text=True,
                           capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["0"]
-    assert [row.size for row in governance.ledger.checkpoints()] == [1]
+    assert done.stdout.split() == ["10"]
+    assert [row.size for row in governance.ledger.checkpoints()] == [11]

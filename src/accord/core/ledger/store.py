@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,14 @@ _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _MAX_SEQ = select(func.max(LedgerEntry.seq))
 _INSERT = insert(LedgerEntry)
 _ROW_KEYS = ("seq", "leaf_hash", "body", "kind", "capability_id", "actor", "created_at")
+# Signing a checkpoint, also prebuilt: it runs on a thread beside the appenders, and the less
+# Python it runs between database calls, the less it holds them up on the interpreter lock.
+_LEAVES = (select(LedgerEntry.seq, LedgerEntry.leaf_hash)
+           .where(LedgerEntry.seq >= bindparam("start")).order_by(LedgerEntry.seq))
+_SIGNED_SIZE = select(func.max(LedgerCheckpoint.size))
+_CHECKPOINT_AT = select(LedgerCheckpoint.size).where(LedgerCheckpoint.size == bindparam("size"))
+_INSERT_CHECKPOINT = insert(LedgerCheckpoint)
+_CHECKPOINT_KEYS = ("size", "root_hash", "note", "created_at")
 _CHUNK = 65_536
 # At most this many entries per group-commit transaction, so one batch never holds the write
 # lock for long.
@@ -329,6 +337,10 @@ class LedgerService:
             else None
         self._max_sql = Prepared(_MAX_SEQ, dialect)
         self._insert_sql = Prepared(_INSERT, dialect, _ROW_KEYS)
+        self._leaves_sql = Prepared(_LEAVES, dialect)
+        self._signed_size_sql = Prepared(_SIGNED_SIZE, dialect)
+        self._checkpoint_at_sql = Prepared(_CHECKPOINT_AT, dialect)
+        self._insert_checkpoint_sql = Prepared(_INSERT_CHECKPOINT, dialect, _CHECKPOINT_KEYS)
 
     @property
     def public_key(self) -> str:
@@ -478,21 +490,19 @@ class LedgerService:
         """The in-memory Merkle tree, brought up to date with committed entries."""
         with self._tree_lock:
             tree = self._tree
-            batch: list[bytes] = []
-            with self.database.engine.connect() as connection:
-                rows = connection.execute(
-                    select(LedgerEntry.seq, LedgerEntry.leaf_hash)
-                    .where(LedgerEntry.seq >= tree.size).order_by(LedgerEntry.seq))
+            with self.database.read_cursor() as cursor:
+                self._leaves_sql.execute(cursor, {"start": tree.size})
                 expected = tree.size
-                for seq, hash_hex in rows:
-                    if seq != expected:
-                        break  # a gap: someone deleted rows; verify() will explain
-                    batch.append(bytes.fromhex(hash_hex))
-                    expected += 1
-                    if len(batch) >= _CHUNK:
-                        tree.extend(batch)
-                        batch = []
-            tree.extend(batch)
+                while rows := cursor.fetchmany(_CHUNK):
+                    batch: list[bytes] = []
+                    for seq, hash_hex in rows:
+                        if seq != expected:
+                            break  # a gap: someone deleted rows; verify() will explain
+                        batch.append(bytes.fromhex(hash_hex))
+                        expected += 1
+                    tree.extend(batch)
+                    if len(batch) < len(rows):
+                        break
             return self._tree
 
     def reset_tree(self) -> None:
@@ -550,45 +560,68 @@ class LedgerService:
             return list(session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)))
 
     def checkpoint(self) -> LedgerCheckpoint | None:
-        """Sign a checkpoint for the current tree if it grew since the last one."""
+        """Sign a checkpoint for the current tree if it grew since the last one; return the
+        latest checkpoint."""
+        self._sign_current()
+        return self.latest_checkpoint()
+
+    def _sign_current(self) -> None:
+        """Sign a checkpoint for the committed entries unless one of that size exists."""
         with self._checkpoint_lock:
-            tree = self.tree()
-            size = tree.size
-            latest = self.latest_checkpoint()
-            if size == 0 or (latest is not None and latest.size >= size):
-                self._signed_size = max(self._signed_size, latest.size if latest else 0)
-                return latest
-            root = tree.root(size)
-            note = Checkpoint(self.origin, size, root).sign([self.signer])
-            try:
-                # A read-then-write transaction: on SQLite it must take the write lock up front
-                # (BEGIN IMMEDIATE), or an append committed by another process between the read
-                # and the write fails it with "database is locked" (the minute job did).
-                with self.database.write_session() as session:
-                    if session.get(LedgerCheckpoint, size) is None:
-                        session.add(LedgerCheckpoint(size=size, root_hash=root.hex(), note=note))
-            except IntegrityError:
-                pass  # another process signed this very size at the same moment: same tree
-            latest = self.latest_checkpoint()
-            self._signed_size = max(self._signed_size, latest.size if latest else 0)
-            return latest
+            self._sign_locked()
+
+    def _sign_locked(self) -> None:
+        tree = self.tree()
+        size = tree.size
+        with self.database.read_cursor() as cursor:
+            signed = self._signed_size_sql.rows(cursor)[0][0] or 0
+        if size == 0 or signed >= size:
+            self._signed_size = max(self._signed_size, signed)
+            return
+        root = tree.root(size)
+        note = Checkpoint(self.origin, size, root).sign([self.signer])
+        try:
+            # A read-then-write transaction: on SQLite it must take the write lock up front
+            # (BEGIN IMMEDIATE, as write_cursor does), or an append committed by another
+            # process between the read and the write fails it with "database is locked" (the
+            # minute job did). In the write turn, like the appenders of this process.
+            with self.database.write_cursor() as cursor:
+                if not self._checkpoint_at_sql.rows(cursor, {"size": size}):
+                    self._insert_checkpoint_sql.execute(cursor, {
+                        "size": size, "root_hash": root.hex(), "note": note,
+                        "created_at": utcnow()})
+        except IntegrityError:
+            pass  # another process signed this very size at the same moment: same tree
+        self._signed_size = max(self._signed_size, size)
 
     def checkpoint_if_due(self, seq: int) -> None:
-        """Have a checkpoint signed once ``checkpoint_every`` entries are not covered by one.
+        """Sign a checkpoint once ``checkpoint_every`` entries are not covered by one.
 
         Called after the transaction holding entry ``seq`` committed (gateway decisions and
-        denials, :meth:`append_now`). Entries after the last checkpoint can be rewritten, hashes
-        and all, by whoever can write the database; signing every N entries bounds that tail to
-        N entries plus those appended while the signature is made (the minute job bounds it in
-        time). The signing (bringing the tree up to date, Ed25519, the checkpoint row: about a
-        millisecond, and the whole tree's leaves on a process's first checkpoint) runs on this
-        process's checkpoint thread, right away but not on the caller's path: the caller's entry
-        is already committed and acknowledged either way. The thread signs what is committed
-        when it runs, so one signature covers every entry appended meanwhile; a process that
-        exits waits for it (:meth:`wait_for_checkpoints`).
+        denials, :meth:`append_now`): the caller's entry is committed whatever happens here.
+        Entries after the last checkpoint can be rewritten, hashes and all, by whoever can
+        write the database; signing every N entries bounds that tail to about N entries (the
+        minute job bounds it in time).
+
+        Where: when this process's tree lacks at most 2N leaves (the usual case), right here,
+        on prebuilt statements — a fraction of a millisecond once every N calls. Otherwise
+        (a process's first checkpoint reads every leaf hash of the ledger; a process that fell
+        far behind others' appends; another thread signing right now) the checkpoint thread
+        signs, right away but off the caller's path; a process that exits waits for it
+        (:meth:`wait_for_checkpoints`). Not always on the thread, because in CPython a thread
+        beside the caller holds it up on the interpreter lock for a few calls, which costs a
+        tail latency more than signing here once does.
         """
-        if seq + 1 - self._signed_size >= self.checkpoint_every:
+        if seq + 1 - self._signed_size < self.checkpoint_every:
+            return
+        if seq + 1 - self._tree.size > 2 * self.checkpoint_every \
+                or not self._checkpoint_lock.acquire(blocking=False):
             self._sign_soon()
+            return
+        try:
+            self._sign_locked()
+        finally:
+            self._checkpoint_lock.release()
 
     def _sign_soon(self) -> None:
         with self._signer_lock:
@@ -610,7 +643,7 @@ class LedgerService:
                         return
                     self._sign_wanted = False
                 try:
-                    self.checkpoint()
+                    self._sign_current()
                 except Exception:  # the next due append or the minute job signs it
                     log.exception("ledger: signing a checkpoint failed; it will be retried")
         finally:
