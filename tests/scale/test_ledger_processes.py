@@ -4,10 +4,9 @@ Two OS processes append at the same time, each the way its role does: the web pr
 gateway appends inside its own write transaction (with the decision row), the worker and the
 CLI group-commit with ``append_now``; both have checkpoints signed as they go (every 8 entries,
 inline or on their checkpoint threads), as the minute job does in a worker while the web
-appends. The
-result must be one sequence 0..N-1, every acknowledged number stored exactly once, no "database
-is locked", and a ledger that verifies against every signed checkpoint. Runs on SQLite and
-PostgreSQL.
+appends. The result must be one sequence 0..N-1, every acknowledged number stored exactly
+once, no "database is locked", and a ledger that verifies against every signed checkpoint.
+Runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
