@@ -125,3 +125,19 @@ def test_damaged_backup_and_non_empty_target_are_refused(
     with pytest.raises(BackupError, match="damaged"):
         restore(get_settings(), directory)
     assert not Path(empty_target["ACCORD_STATE_DIR"], "ledger.key").exists()  # nothing written
+
+
+def test_backup_leaves_out_the_database_files_and_the_writers_turn(tmp_path: Path) -> None:
+    """The default installation keeps its SQLite file in the state directory: the database is
+    copied through the online backup API, so its raw file, journal files and the writers' turn
+    file (``<database>-writers``, whose lock orders SQLite writers on this machine) are not
+    copied as state files; the keys and blobs are."""
+    from accord.core.backup import _state_files
+
+    state = tmp_path / "var"
+    (state / "blobs").mkdir(parents=True)
+    for name in ("accord.sqlite3", "accord.sqlite3-wal", "accord.sqlite3-writers",
+                 "ledger.key", "blobs/ab12"):
+        (state / name).write_bytes(b"x")
+    copied = {str(path) for path in _state_files(state, state / "accord.sqlite3")}
+    assert copied == {"ledger.key", "blobs/ab12"}

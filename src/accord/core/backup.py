@@ -131,7 +131,9 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 def _state_files(state_dir: Path, database_file: Path | None) -> list[Path]:
     skip = set(TRANSIENT)
     if database_file is not None:
-        skip |= {database_file.name + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+        # "-writers" is the file whose lock orders SQLite writers (core.db): empty, per machine.
+        skip |= {database_file.name + suffix
+                 for suffix in ("", "-wal", "-shm", "-journal", "-writers")}
     files = []
     if state_dir.exists():
         for path in sorted(state_dir.rglob("*")):
