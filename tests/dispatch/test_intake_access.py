@@ -50,8 +50,9 @@ def _token(database: Database, user_id: int) -> tuple[int, str]:
 def _refused(client: Any, database: Database, status: int, detail: dict[str, str],
              **request: Any) -> Any:
     before = _stored(database)
-    for body in (INCIDENT, {"type": "theft", "lat": 500}):  # valid, then invalid: same refusal
-        response = client.post(URL, **({"json": body} | request))
+    # Valid, invalid, no body: the same refusal.
+    for body in ({"json": INCIDENT}, {"json": {"type": "theft", "lat": 500}}, {}):
+        response = client.post(URL, **(body | request))
         assert (response.status_code, response.json()) == (status, detail), response.text
         assert response.headers["content-type"] == "application/json"
     assert _stored(database) == before
@@ -121,17 +122,29 @@ def test_a_tablet_in_conversation_mode_is_refused(client, database, make_user) -
 @pytest.mark.parametrize("body", [{"type": "theft", "lat": 500, "lon": 24.9},
                                   {"type": "theft", "lat": 60.17}, ["not", "an", "object"],
                                   {"type": "theft", "lat": 60.17, "lon": 24.9,
-                                   "vehicles": [{"plate": "X" * 21}]}])
+                                   "vehicles": [{"plate": "X" * 21}]}, None])
 def test_an_admitted_caller_gets_fastapis_validation_answer(client, database, make_user,  # type: ignore[no-untyped-def]
                                                             body) -> None:
     """Validated after the check, inside the call: the same 422 FastAPI's own validation of
     the model gives (compared with the model validated the ordinary way)."""
-    expected = TestClient(PLAIN).post("/x", json=body).json()["detail"]
+    sent = {} if body is None else {"json": body}  # None: no body at all
+    expected = TestClient(PLAIN).post("/x", **sent).json()["detail"]
     user = make_user("dispatcher.body", Role.DISPATCHER)
     _token_id, token = _token(database, user.id)
     before = _stored(database)
-    response = client.post(URL, json=body, headers=JSON | {"Authorization": f"Bearer {token}"})
+    response = client.post(URL, **sent, headers=JSON | {"Authorization": f"Bearer {token}"})
     assert response.status_code == 422
     assert [(d["loc"], d["msg"], d["type"]) for d in response.json()["detail"]] == [
         (e["loc"], e["msg"], e["type"]) for e in expected]
     assert _stored(database) == before
+
+
+def test_the_document_still_describes_a_required_incident_body(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("dispatcher.docs", Role.DISPATCHER)
+    login(client, "dispatcher.docs")
+    document = client.get("/api/v1/openapi.json").json()
+    body = document["paths"][URL]["post"]["requestBody"]
+    assert body["required"] is True
+    schema = body["content"]["application/json"]["schema"]
+    assert set(schema["properties"]) == set(IncidentIn.model_fields)
+    assert set(schema["required"]) == {"type", "lat", "lon"}

@@ -71,6 +71,7 @@ from accord.web.deps import (
     require_roles,
     roles_checked_in_call,
 )
+from accord.web.responses import FastJSONResponse
 from accord.web.templating import render
 
 # The same roles as the incident's object rule (capability.DISPATCH_ROLES): every dispatch page
@@ -910,28 +911,34 @@ class RecommendationOut(_Open):
 
 @intake_router.post("/incidents", status_code=201, response_model=None,
                     responses={201: {"model": IncidentOut, "description": "The incident, with "
-                                     "earlier calls at the place and possible duplicates"}})
-async def api_create(body: SkipValidation[IncidentIn],
+                                     "earlier calls at the place and possible duplicates"}},
+                    # Optional below only so that a missing body reaches the access check.
+                    openapi_extra={"requestBody": {"required": True}})
+async def api_create(body: SkipValidation[IncidentIn] = None,  # type: ignore[assignment]
                      grant: Grant = Depends(intake_access)) -> JSONResponse:
     """Record an incident; the answer lists earlier calls and possible duplicates (the
     recommendation is a separate, governed call).
 
     The intake hot path (issue #19): the caller's access and the work run on ONE worker
     thread (:class:`accord.web.deps.Grant`) instead of two. The body is validated there too,
-    after the access check, so a refused caller gets the same 401/403 whatever it sent (as
-    with ``require_roles``, which runs before FastAPI's own validation). The service's dict
-    holds only JSON types, so it is sent as it is rather than walked again by FastAPI's
-    encoder (the documented shape is checked by tests/web/test_api_schema.py)."""
+    after the access check, so a refused caller gets the same 401/403 whatever it sent, no
+    body included (as with ``require_roles``, which runs before FastAPI's own validation).
+    The service's dict holds only JSON types, so it is sent as it is rather than walked again
+    by FastAPI's encoder, and rendered by pydantic-core (accord.web.responses; the documented
+    shape is checked by tests/web/test_api_schema.py)."""
     service = DispatchService(grant.request.app.state.database)
 
     def create(principal: Principal) -> JSONResponse:
+        if body is None:  # FastAPI's answer to a missing required body
+            raise RequestValidationError(
+                [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
         try:
             incident = IncidentIn.model_validate(body, from_attributes=True)
         except ValidationError as exc:  # the answer FastAPI's own validation would give
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)],
                 body=body) from None
-        return JSONResponse(service.create_incident(
+        return FastJSONResponse(service.create_incident(
             _actor(principal), type_code=incident.type, lat=incident.lat, lon=incident.lon,
             source=incident.source, language=incident.language, address=incident.address,
             location_source=incident.location_source, narrative=incident.narrative,
