@@ -97,16 +97,16 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     finally:
         # close() ends the transaction without expiring loaded objects, so error pages
         # rendered after this can still read the signed-in user.
-        if session.in_transaction():
-            with anyio.CancelScope(shield=True):
-                await run_in_threadpool(session.close)
-        else:
-            session.close()
+        await _close(session)
 
 
 async def account_service(
     request: Request, session: Session = Depends(db_session)
 ) -> AccountService:
+    return accounts_for(request, session)
+
+
+def accounts_for(request: Request, session: Session) -> AccountService:
     settings: Settings = request.app.state.settings
     return AccountService(
         session,
@@ -115,6 +115,15 @@ async def account_service(
         max_delay_seconds=settings.login_max_delay_seconds,
         session_hours=settings.session_hours,
     )
+
+
+async def _close(session: Session) -> None:
+    """Close a request's session from the event loop (see :func:`db_session`)."""
+    if session.in_transaction():
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(session.close)
+    else:
+        session.close()
 
 
 def optional_principal(
@@ -299,30 +308,40 @@ class Grant:
     run unchecked; nothing about the credential outlives the request.
     """
 
-    __slots__ = ("_accounts", "_allowed", "request")
+    __slots__ = ("_allowed", "request")
 
-    def __init__(self, request: Request, accounts: AccountService,
-                 allowed: frozenset[Role]) -> None:
+    def __init__(self, request: Request, allowed: frozenset[Role]) -> None:
         self.request = request
-        self._accounts = accounts
         self._allowed = allowed
 
     async def call(self, work: Callable[[Principal], T]) -> T:
         request = self.request
+        database: Database = request.app.state.database
         sent = request.headers.get("x-csrf-token", "")
         if not sent and request.method in UNSAFE_METHODS and _form_body(request):
             # The token may be in the form, which is read on the event loop, and only once
             # the caller is known (as require_roles does): two hand-offs for these.
-            principal = await run_in_threadpool(authenticate, request, self._accounts)
-            if principal is None:
-                raise NotAuthenticated()
-            sent = await sent_csrf(request) if csrf_required(request, principal) else ""
-            admitted = admit(request, principal, self._allowed, sent)
-            return await run_in_threadpool(work, admitted)
+            session = database.sessions()
+            try:
+                principal = await run_in_threadpool(
+                    authenticate, request, accounts_for(request, session))
+                if principal is None:
+                    raise NotAuthenticated()
+                sent = await sent_csrf(request) if csrf_required(request, principal) else ""
+                admitted = admit(request, principal, self._allowed, sent)
+                return await run_in_threadpool(work, admitted)
+            finally:
+                await _close(session)
 
         def checked() -> T:
-            principal = authenticate(request, self._accounts)
-            return work(admit(request, principal, self._allowed, sent))
+            # The session of the credential read, opened and closed on this thread (the
+            # request's db_session dependency, without its own resolution per request).
+            session = database.sessions()
+            try:
+                principal = authenticate(request, accounts_for(request, session))
+                return work(admit(request, principal, self._allowed, sent))
+            finally:
+                session.close()
 
         return await run_in_threadpool(checked)
 
@@ -334,9 +353,8 @@ def roles_checked_in_call(*roles: Role) -> Callable[..., Coroutine[Any, Any, Gra
     table and role matrix see the same rule."""
     allowed = frozenset(roles)
 
-    async def grant(request: Request,
-                    accounts: AccountService = Depends(account_service)) -> Grant:
-        return Grant(request, accounts, allowed)
+    async def grant(request: Request) -> Grant:
+        return Grant(request, allowed)
 
     grant.accord_roles = allowed  # type: ignore[attr-defined]
     return grant
