@@ -357,6 +357,8 @@ def roles_checked_in_call(*roles: Role) -> Callable[..., Coroutine[Any, Any, Gra
         return Grant(request, allowed)
 
     grant.accord_roles = allowed  # type: ignore[attr-defined]
+    # A route taking a Grant must make its call: tests/web/test_grant_routes.py checks each.
+    grant.accord_checked_in_call = True  # type: ignore[attr-defined]
     return grant
 
 
