@@ -34,7 +34,7 @@ def _retention_classes() -> Iterable[RetentionClass]:
 def _routers() -> Iterable[Any]:
     from accord.dispatch.routes import dispatch
 
-    return (dispatch.router, dispatch.api_router, dispatch.public_router)
+    return (dispatch.router, dispatch.intake_router, dispatch.api_router, dispatch.public_router)
 
 
 def _cli(app: Any) -> None:

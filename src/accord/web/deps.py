@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Path, Request
@@ -97,16 +97,16 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     finally:
         # close() ends the transaction without expiring loaded objects, so error pages
         # rendered after this can still read the signed-in user.
-        if session.in_transaction():
-            with anyio.CancelScope(shield=True):
-                await run_in_threadpool(session.close)
-        else:
-            session.close()
+        await _close(session)
 
 
 async def account_service(
     request: Request, session: Session = Depends(db_session)
 ) -> AccountService:
+    return accounts_for(request, session)
+
+
+def accounts_for(request: Request, session: Session) -> AccountService:
     settings: Settings = request.app.state.settings
     return AccountService(
         session,
@@ -117,11 +117,27 @@ async def account_service(
     )
 
 
+async def _close(session: Session) -> None:
+    """Close a request's session from the event loop (see :func:`db_session`)."""
+    if session.in_transaction():
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(session.close)
+    else:
+        session.close()
+
+
 def optional_principal(
     request: Request, accounts: AccountService = Depends(account_service)
 ) -> Principal | None:
+    """Who is asking (see :func:`authenticate`), as a dependency: on the thread pool."""
+    return authenticate(request, accounts)
+
+
+def authenticate(request: Request, accounts: AccountService) -> Principal | None:
     """Resolve a bearer token or the session cookie; sets the request's UI language.
 
+    The one place a request's credentials are resolved, for :func:`require_roles` and
+    :meth:`Grant.call` alike. It queries the database: call it on a worker thread.
     A browser in kiosk mode (:data:`KIOSK_COOKIE`) is refused here, before any session is
     looked at: the person holding the tablet reaches no officer page and cannot log out.
     """
@@ -209,19 +225,49 @@ async def csrf_protect(
 
 async def check_csrf(request: Request, principal: Principal | None) -> None:
     """The check of :func:`csrf_protect`, for a caller that already has the principal."""
-    if request.method not in UNSAFE_METHODS:
-        return
-    if principal is None or principal.via != "session":
-        return
-    sent = request.headers.get("x-csrf-token", "")
-    if not sent:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            value = form.get("csrf_token", "")
-            sent = value if isinstance(value, str) else ""
-    if not sent or not secrets.compare_digest(sent, principal.csrf_token):
+    if csrf_required(request, principal) and not _csrf_matches(
+            await sent_csrf(request), principal):
         raise CsrfFailed()
+
+
+def csrf_required(request: Request, principal: Principal | None) -> bool:
+    """Unsafe requests of a browser session must carry the session's CSRF token."""
+    return (request.method in UNSAFE_METHODS and principal is not None
+            and principal.via == "session")
+
+
+def _form_body(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+async def sent_csrf(request: Request) -> str:
+    """The CSRF token the request carries: the ``X-CSRF-Token`` header, else a form field."""
+    sent = request.headers.get("x-csrf-token", "")
+    if not sent and _form_body(request):
+        form = await request.form()
+        value = form.get("csrf_token", "")
+        sent = value if isinstance(value, str) else ""
+    return sent
+
+
+def _csrf_matches(sent: str, principal: Principal | None) -> bool:
+    return bool(sent) and principal is not None and secrets.compare_digest(
+        sent, principal.csrf_token)
+
+
+def admit(request: Request, principal: Principal | None, allowed: frozenset[Role],
+          sent: str) -> Principal:
+    """The access rule, once the caller is known: signed in, then the CSRF token (``sent``,
+    read from the request by :func:`sent_csrf`), then one of the ``allowed`` roles (none
+    given: any signed-in user). No I/O; every route's check ends here."""
+    if principal is None:
+        raise NotAuthenticated()
+    if csrf_required(request, principal) and not _csrf_matches(sent, principal):
+        raise CsrfFailed()
+    if allowed and not (principal.user.roles & allowed):
+        raise PermissionDenied()
+    return principal
 
 
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
@@ -236,17 +282,84 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
     # then the CSRF token, then the roles.
     async def check(request: Request,
                     principal: Principal | None = Depends(optional_principal)) -> Principal:
-        if principal is None:
+        if principal is None:  # before any form is read
             raise NotAuthenticated()
-        await check_csrf(request, principal)
-        if allowed and not (principal.user.roles & allowed):
-            raise PermissionDenied()
-        return principal
+        sent = await sent_csrf(request) if csrf_required(request, principal) else ""
+        return admit(request, principal, allowed, sent)
 
     # Introspectable for tests and tooling: the roles this check admits (empty: any signed-in
     # user). See tests/web/routes_access.py.
     check.accord_roles = allowed  # type: ignore[attr-defined]
     return check
+
+
+T = TypeVar("T")
+
+
+class Grant:
+    """A request whose access rule is checked on the same worker thread as its work.
+
+    :func:`require_roles` resolves the caller on the thread pool, then FastAPI runs a plain
+    ``def`` endpoint on the thread pool again: two thread hand-offs per request. An ``async``
+    endpoint that takes a ``Grant`` (dependency :func:`roles_checked_in_call`) instead does
+    ``await grant.call(work)``: one hand-off runs :func:`authenticate` and :func:`admit` — the
+    same functions, same order, same refusals as ``require_roles`` — and, only if they admit
+    the caller, ``work(principal)``. The principal exists nowhere else, so the work cannot
+    run unchecked; nothing about the credential outlives the request.
+    """
+
+    __slots__ = ("_allowed", "request")
+
+    def __init__(self, request: Request, allowed: frozenset[Role]) -> None:
+        self.request = request
+        self._allowed = allowed
+
+    async def call(self, work: Callable[[Principal], T]) -> T:
+        request = self.request
+        database: Database = request.app.state.database
+        sent = request.headers.get("x-csrf-token", "")
+        if not sent and request.method in UNSAFE_METHODS and _form_body(request):
+            # The token may be in the form, which is read on the event loop, and only once
+            # the caller is known (as require_roles does): two hand-offs for these.
+            session = database.sessions()
+            try:
+                principal = await run_in_threadpool(
+                    authenticate, request, accounts_for(request, session))
+                if principal is None:
+                    raise NotAuthenticated()
+                sent = await sent_csrf(request) if csrf_required(request, principal) else ""
+                admitted = admit(request, principal, self._allowed, sent)
+                return await run_in_threadpool(work, admitted)
+            finally:
+                await _close(session)
+
+        def checked() -> T:
+            # The session of the credential read, opened and closed on this thread (the
+            # request's db_session dependency, without its own resolution per request).
+            session = database.sessions()
+            try:
+                principal = authenticate(request, accounts_for(request, session))
+                return work(admit(request, principal, self._allowed, sent))
+            finally:
+                session.close()
+
+        return await run_in_threadpool(checked)
+
+
+def roles_checked_in_call(*roles: Role) -> Callable[..., Coroutine[Any, Any, Grant]]:
+    """Dependency factory like :func:`require_roles`, for an ``async`` endpoint that does its
+    work through :meth:`Grant.call`: this dependency reads nothing from the database; the
+    check runs in the call. Tagged with ``accord_roles`` like ``require_roles``: the route
+    table and role matrix see the same rule."""
+    allowed = frozenset(roles)
+
+    async def grant(request: Request) -> Grant:
+        return Grant(request, allowed)
+
+    grant.accord_roles = allowed  # type: ignore[attr-defined]
+    # A route taking a Grant must make its call: tests/web/test_grant_routes.py checks each.
+    grant.accord_checked_in_call = True  # type: ignore[attr-defined]
+    return grant
 
 
 def new_pre_session_csrf() -> str:

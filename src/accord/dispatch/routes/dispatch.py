@@ -31,8 +31,9 @@ from typing import Annotated, Any
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -62,7 +63,15 @@ from accord.dispatch.states import (
 )
 from accord.dispatch.vocabulary import incident_types
 from accord.web import uploads
-from accord.web.deps import Principal, db_session, get_database, require_roles
+from accord.web.deps import (
+    Grant,
+    Principal,
+    db_session,
+    get_database,
+    require_roles,
+    roles_checked_in_call,
+)
+from accord.web.responses import FastJSONResponse
 from accord.web.templating import render
 
 # The same roles as the incident's object rule (capability.DISPATCH_ROLES): every dispatch page
@@ -71,6 +80,11 @@ access = require_roles(Role.OFFICER, Role.SUPERVISOR, Role.DISPATCHER)
 router = APIRouter(prefix="/dispatch", include_in_schema=False, dependencies=[Depends(access)])
 api_router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"],
                        dependencies=[Depends(access)])
+#: Intake, the hot path: the same roles, checked inside the route's one worker-thread call
+#: (Grant.call) rather than by a dependency of its own on the thread pool. Its own router, as
+#: api_router's router-level check would add the second hand-off back.
+intake_access = roles_checked_in_call(*access.accord_roles)  # type: ignore[attr-defined]
+intake_router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
 public_router = APIRouter(include_in_schema=False)
 
 log = logging.getLogger(__name__)
@@ -895,21 +909,43 @@ class RecommendationOut(_Open):
     human_path: str | None = None
 
 
-@api_router.post("/incidents", status_code=201, response_model=None,
-                 responses={201: {"model": IncidentOut, "description": "The incident, with "
-                                  "earlier calls at the place and possible duplicates"}})
-def api_create(body: IncidentIn, principal: Principal = Depends(access),
-               service: DispatchService = Depends(_service)) -> JSONResponse:
+@intake_router.post("/incidents", status_code=201, response_model=None,
+                    responses={201: {"model": IncidentOut, "description": "The incident, with "
+                                     "earlier calls at the place and possible duplicates"}},
+                    # Optional below only so that a missing body reaches the access check.
+                    openapi_extra={"requestBody": {"required": True}})
+async def api_create(body: SkipValidation[IncidentIn] = None,  # type: ignore[assignment]
+                     grant: Grant = Depends(intake_access)) -> JSONResponse:
     """Record an incident; the answer lists earlier calls and possible duplicates (the
-    recommendation is a separate, governed call). The service's dict holds only JSON types,
-    so it is sent as it is rather than walked again by FastAPI's encoder (the intake hot
-    path, issue #19; the documented shape is checked by tests/web/test_api_schema.py)."""
-    return JSONResponse(service.create_incident(
-        _actor(principal), type_code=body.type, lat=body.lat, lon=body.lon, source=body.source,
-        language=body.language, address=body.address, location_source=body.location_source,
-        narrative=body.narrative,
-        vehicles=[(v.role, v.plate, v.make, v.colour) for v in body.vehicles]),
-        status_code=201)
+    recommendation is a separate, governed call).
+
+    The intake hot path (issue #19): the caller's access and the work run on ONE worker
+    thread (:class:`accord.web.deps.Grant`) instead of two. The body is validated there too,
+    after the access check, so a refused caller gets the same 401/403 whatever it sent, no
+    body included (as with ``require_roles``, which runs before FastAPI's own validation).
+    The service's dict holds only JSON types, so it is sent as it is rather than walked again
+    by FastAPI's encoder, and rendered by pydantic-core (accord.web.responses; the documented
+    shape is checked by tests/web/test_api_schema.py)."""
+    service = DispatchService(grant.request.app.state.database)
+
+    def create(principal: Principal) -> JSONResponse:
+        if body is None:  # FastAPI's answer to a missing required body
+            raise RequestValidationError(
+                [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+        try:
+            incident = IncidentIn.model_validate(body, from_attributes=True)
+        except ValidationError as exc:  # the answer FastAPI's own validation would give
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)],
+                body=body) from None
+        return FastJSONResponse(service.create_incident(
+            _actor(principal), type_code=incident.type, lat=incident.lat, lon=incident.lon,
+            source=incident.source, language=incident.language, address=incident.address,
+            location_source=incident.location_source, narrative=incident.narrative,
+            vehicles=[(v.role, v.plate, v.make, v.colour) for v in incident.vehicles]),
+            status_code=201)
+
+    return await grant.call(create)
 
 
 @api_router.get("/queue", response_model=None,
