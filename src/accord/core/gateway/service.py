@@ -35,7 +35,12 @@ from accord.core.gateway.models import (
     UserCertificate,
 )
 from accord.core.i18n import N_
-from accord.core.ledger.store import LedgerService, canonical_bytes, decision_binding, digest
+from accord.core.ledger.store import (
+    LedgerService,
+    canonical_bytes,
+    decision_binding,
+    digest_of_bytes,
+)
 from accord.core.policy import PolicyDecision, PolicyEngine, PolicyReason, PolicyRequest
 from accord.core.registry import Capability, CapabilityRegistry, ModelOutput, RiskTier
 from accord.core.subjects import Subject, subject_key, subject_keys
@@ -394,12 +399,14 @@ class GatewayService:
         assert capability.model is not None
         # Everything that needs no database is prepared before the write lock is taken.
         keys = self._subject_keys(request, capability, result)
+        # Encoded once: the inputs' and output's digests and the row's content digest use them.
+        encoded = {"inputs": canonical_bytes(inputs), "output": canonical_bytes(result.output)}
         fields = {
             **self._base_fields(caller, request, capability),
             "policy": self._policy_fields(decision),
             "decision": decision_id,
-            "input_digest": digest(salt, inputs),
-            "output_digest": digest(salt, result.output),
+            "input_digest": digest_of_bytes(salt, encoded["inputs"]),
+            "output_digest": digest_of_bytes(salt, encoded["output"]),
             "explanation": result.explanation,
             "confidence": None if result.confidence is None else round(result.confidence, 4),
             "review": {"required": capability.review_required,
@@ -420,7 +427,7 @@ class GatewayService:
             "review_status": "pending" if capability.review_required else "not-required",
             "salt": salt.hex(), "created_at": utcnow(),
         }
-        fields.update(decision_binding(salt, row))  # binds the row: verify recomputes it
+        fields.update(decision_binding(salt, row, encoded))  # verify recomputes it
         # One transaction: the ledger entry, the decision and its review commit together or
         # not at all, and the call is acknowledged only after the commit. Prebuilt statements
         # on the driver's cursor (no ORM unit of work, no Core execution context on this path).
