@@ -526,7 +526,9 @@ def main(argv: list[str]) -> int:
     if args.write:
         from _results import write
 
-        write("dispatch", "dispatch.py", argv, result)
+        # SQLite (the default) feeds the model cards; a PostgreSQL run is kept beside it.
+        write("dispatch-postgresql" if args.database_url else "dispatch", "dispatch.py", argv,
+              result)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
