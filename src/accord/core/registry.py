@@ -114,7 +114,10 @@ class Capability:
     # "process": a heavy model (seconds of CPU per call) runs in the bounded pool of model
     # worker processes, off the web process, and is killed when it overruns timeout_seconds;
     # "thread": a light one runs on a thread of the calling process (see
-    # accord.core.gateway.isolation).
+    # accord.core.gateway.isolation); "inline": a model whose every call is bounded
+    # microseconds of CPU (its inputs are length-limited, it does no I/O) runs on the caller's
+    # own thread: the hand-off to a thread and back costs more than such a model (~0.2 ms), and
+    # there is nothing to time out. Anything that can block or grow with its input is "thread".
     isolation: str = "thread"
     max_concurrent: int = 0  # calls of this capability at once in the process pool; 0: any
     refusal_en: str = ""  # for prohibited uses: why Accord does not do this
@@ -128,6 +131,9 @@ class Capability:
     def prohibited(self) -> bool:
         return self.risk_tier is RiskTier.PROHIBITED
 
+
+#: Where a capability's model runs (see ``Capability.isolation``).
+ISOLATIONS = ("thread", "process", "inline")
 
 #: The size of ``decisions.model_version`` (and reviews'): see ``core/gateway/models.py``.
 MODEL_VERSION_CHARS = 128
@@ -144,6 +150,9 @@ class CapabilityRegistry:
             raise ValueError(f"capability {capability.id!r} has no runner")
         if not capability.prohibited and capability.model is None:
             raise ValueError(f"capability {capability.id!r} has no model card")
+        if capability.isolation not in ISOLATIONS:
+            raise ValueError(f"capability {capability.id!r}: isolation must be one of "
+                             f"{', '.join(ISOLATIONS)}")
         if capability.model is not None and len(capability.model.version) > MODEL_VERSION_CHARS:
             # Every decision records it: PostgreSQL refuses a longer value (SQLite would keep
             # it), so the capability would fail on one database only.

@@ -197,3 +197,64 @@ def test_automation_bias_monitor_reports_override_rate(gateway, reviews, officer
     assert row.decided == 3 and row.pending == 1 and row.overrides == 1
     assert row.override_rate == pytest.approx(1 / 3)
     assert row.median_latency_s is not None and row.median_latency_s >= 0
+
+
+def test_inline_capabilities_run_on_the_callers_thread_the_others_on_a_model_thread(
+        governance, gateway, officer, db) -> None:
+    """A capability declared ``isolation="inline"`` (bounded microseconds, no I/O) is run on
+    the calling thread: the hand-off to a model thread costs more than it does. A "thread"
+    capability still runs on a model thread, within its time limit. Either way the decision
+    is stored and ledgered the same; an isolation nobody knows is refused at registration."""
+    import threading
+
+    from accord.core.gateway.models import LedgerEntry as Entry
+    from accord.core.registry import Capability, InputSpec, RiskTier
+    from tests.core.gateway.conftest import CARD
+
+    seen: dict[str, str] = {}
+
+    def record(name: str):
+        def runner(inputs):
+            seen[name] = threading.current_thread().name
+            return _echo_output(inputs)
+        return runner
+
+    def capability(cid: str, **extra) -> Capability:
+        return Capability(
+            id=cid, version="1", title_en=cid, title_zh=cid, description_en="test",
+            description_zh="测试", risk_tier=RiskTier.LIMITED,
+            purposes=frozenset({"victim-assistance"}), legal_bases=frozenset({"consent"}),
+            roles=frozenset({"officer"}), inputs={"text": InputSpec(kind="text", max_length=100)},
+            model=CARD, runner=record(cid), **extra)
+
+    governance.registry.register(capability("test.inline", isolation="inline"))
+    governance.registry.register(capability("test.threaded"))
+    results = {}
+    for cid in ("test.inline", "test.threaded"):
+        results[cid] = gateway.invoke(officer, GatewayRequest(
+            capability_id=cid, purpose="victim-assistance", legal_basis="consent",
+            inputs={"text": "abc"}))
+    assert seen["test.inline"] == threading.current_thread().name
+    assert seen["test.threaded"].startswith("accord-model")
+    for cid, result in results.items():
+        assert result.output == {"upper": "ABC"}
+        with db.session() as session:
+            assert session.get(Entry, result.ledger_seq).capability_id == cid
+            assert session.get(Decision, result.decision_id).status == "completed"
+    with pytest.raises(ValueError, match="isolation"):
+        governance.registry.register(capability("test.bad", isolation="fibre"))
+
+
+def _echo_output(inputs):
+    from accord.core.registry import ModelOutput
+
+    return ModelOutput(output={"upper": str(inputs["text"]).upper()},
+                       explanation="upper-cased the text", confidence=0.9)
+
+
+def test_language_identification_runs_inline() -> None:
+    """interpret.langid is one fastText prediction on at most 2,000 characters."""
+    from accord.interpret.langid import LANGID_CAPABILITY
+
+    assert LANGID_CAPABILITY.isolation == "inline"
+    assert LANGID_CAPABILITY.inputs["text"].max_length <= 2000

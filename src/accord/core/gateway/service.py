@@ -239,10 +239,12 @@ class GatewayService:
 
     def _run(self, capability: Capability, inputs: dict[str, Any]) -> ModelOutput:
         """Run the model within its time limit: heavy ones in the model worker processes,
-        light ones on a thread here."""
+        light ones on a thread here, bounded-microsecond ones on this thread."""
         if runs_in_process(capability):
             return model_processes(self.registry.all()).run(capability, inputs)
         assert capability.runner is not None
+        if capability.isolation == "inline":
+            return capability.runner(inputs)
         future = _executor.submit(capability.runner, inputs)
         result: ModelOutput = future.result(timeout=capability.timeout_seconds)
         return result
