@@ -207,25 +207,15 @@ def test_inline_capabilities_run_on_the_callers_thread_the_others_on_a_model_thr
     is stored and ledgered the same; an isolation nobody knows is refused at registration."""
     import threading
 
-    from accord.core.gateway.models import LedgerEntry as Entry
-    from accord.core.registry import Capability, InputSpec, RiskTier
-    from tests.core.gateway.conftest import CARD
+    from tests.core.gateway.conftest import _echo, _test_capability
 
     seen: dict[str, str] = {}
 
-    def record(name: str):
+    def capability(cid: str, **extra):
         def runner(inputs):
-            seen[name] = threading.current_thread().name
-            return _echo_output(inputs)
-        return runner
-
-    def capability(cid: str, **extra) -> Capability:
-        return Capability(
-            id=cid, version="1", title_en=cid, title_zh=cid, description_en="test",
-            description_zh="测试", risk_tier=RiskTier.LIMITED,
-            purposes=frozenset({"victim-assistance"}), legal_bases=frozenset({"consent"}),
-            roles=frozenset({"officer"}), inputs={"text": InputSpec(kind="text", max_length=100)},
-            model=CARD, runner=record(cid), **extra)
+            seen[cid] = threading.current_thread().name
+            return _echo(inputs)
+        return _test_capability(cid, runner, **extra)
 
     governance.registry.register(capability("test.inline", isolation="inline"))
     governance.registry.register(capability("test.threaded"))
@@ -239,17 +229,10 @@ def test_inline_capabilities_run_on_the_callers_thread_the_others_on_a_model_thr
     for cid, result in results.items():
         assert result.output == {"upper": "ABC"}
         with db.session() as session:
-            assert session.get(Entry, result.ledger_seq).capability_id == cid
+            assert session.get(LedgerEntry, result.ledger_seq).capability_id == cid
             assert session.get(Decision, result.decision_id).status == "completed"
     with pytest.raises(ValueError, match="isolation"):
         governance.registry.register(capability("test.bad", isolation="fibre"))
-
-
-def _echo_output(inputs):
-    from accord.core.registry import ModelOutput
-
-    return ModelOutput(output={"upper": str(inputs["text"]).upper()},
-                       explanation="upper-cased the text", confidence=0.9)
 
 
 def test_language_identification_runs_inline() -> None:
