@@ -270,6 +270,16 @@ def admit(request: Request, principal: Principal | None, allowed: frozenset[Role
     return principal
 
 
+async def admit_reading_form(request: Request, principal: Principal | None,
+                             allowed: frozenset[Role]) -> Principal:
+    """:func:`admit`, with the CSRF token read from the request (its form, if need be) only
+    once the caller is known to be signed in: no form is read for an anonymous request."""
+    if principal is None:
+        raise NotAuthenticated()
+    sent = await sent_csrf(request) if csrf_required(request, principal) else ""
+    return admit(request, principal, allowed, sent)
+
+
 def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     """Dependency factory: the caller must be logged in and hold one of ``roles``.
 
@@ -282,10 +292,7 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
     # then the CSRF token, then the roles.
     async def check(request: Request,
                     principal: Principal | None = Depends(optional_principal)) -> Principal:
-        if principal is None:  # before any form is read
-            raise NotAuthenticated()
-        sent = await sent_csrf(request) if csrf_required(request, principal) else ""
-        return admit(request, principal, allowed, sent)
+        return await admit_reading_form(request, principal, allowed)
 
     # Introspectable for tests and tooling: the roles this check admits (empty: any signed-in
     # user). See tests/web/routes_access.py.
@@ -325,10 +332,7 @@ class Grant:
             try:
                 principal = await run_in_threadpool(
                     authenticate, request, accounts_for(request, session))
-                if principal is None:
-                    raise NotAuthenticated()
-                sent = await sent_csrf(request) if csrf_required(request, principal) else ""
-                admitted = admit(request, principal, self._allowed, sent)
+                admitted = await admit_reading_form(request, principal, self._allowed)
                 return await run_in_threadpool(work, admitted)
             finally:
                 await _close(session)
