@@ -449,6 +449,13 @@ class BlendFit(Fitted):
         return index, amount[index] * scale, 0.0
 
 
+def _coverage_percent(coverage: float) -> float:
+    """The share of the area a patrol plan covers, checked (methods fitted for a hit rate)."""
+    if not 0 < coverage < 100:
+        raise ForecastInputError(f"coverage must be between 0 and 100 %, not {coverage}")
+    return float(coverage)
+
+
 class Blend(Method):
     """Multi-scale blend of long-term and recent: all-history counts (optionally decaying
     with age) smoothed at a small bandwidth, mixed with a recent kernel surface. The long-term
@@ -464,9 +471,7 @@ class Blend(Method):
     def __init__(self, criterion: str = "hit-rate", validation_windows: int | None = None,
                  coverage: float = 5.0, **fixed: Any) -> None:
         super().__init__(criterion, validation_windows or BLEND_SELECTION_WINDOWS, **fixed)
-        if not 0 < coverage < 100:
-            raise ForecastInputError(f"coverage must be between 0 and 100 %, not {coverage}")
-        self.coverage = float(coverage)
+        self.coverage = _coverage_percent(coverage)
         # A validation window's candidate scores depend only on the events before it and in
         # it: a backtest's consecutive forecasts share most of them, so each is scored once.
         self._scores: dict[tuple[Any, ...], np.ndarray] = {}
@@ -558,9 +563,7 @@ class HitRateStack(RetrospectiveKDE):
     def __init__(self, criterion: str = "hit-rate", validation_windows: int | None = None,
                  coverage: float = 5.0, **fixed: Any) -> None:
         super().__init__(criterion, validation_windows or STACK_SELECTION_WINDOWS, **fixed)
-        if not 0 < coverage < 100:
-            raise ForecastInputError(f"coverage must be between 0 and 100 %, not {coverage}")
-        self.coverage = float(coverage)
+        self.coverage = _coverage_percent(coverage)
         # A validation window's surfaces depend only on the events before it and in it: a
         # backtest's consecutive forecasts share most windows, so each is built once.
         self._windows: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
