@@ -23,7 +23,8 @@ graphs, board fan-out, peak memory.
   needs about a core of its own; the output names the generator that ran. Client and server
   share the machine's cores. Each phase also reports the server's CPU time per request (all
   its processes, from /proc), which varies less with the machine's load than requests per
-  second do.
+  second do, and, with a PostgreSQL server on this machine, the database's CPU time per
+  request (every ``postgres`` process): on 2 cores the two together bound the rate.
 - Board fan-out: B clients hold ``/dispatch/board/events`` open; R unit status changes
   (``--fanout-rounds``, 1 s apart) are made through the command line and the time until each
   client has each event is measured (percentiles over all R × B arrivals).
@@ -354,12 +355,33 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def measured(pid: int, run: Any) -> dict[str, Any]:
-    """Run one load phase and add the server's CPU milliseconds per request to its result."""
+def postgres_cpu_seconds() -> float:
+    """User + system CPU seconds of this machine's PostgreSQL processes so far, including
+    backends that have exited (counted in their parent's children times)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text.split("(", 1)[1].rsplit(")", 1)[0] != "postgres":
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid: int, run: Any, postgres: bool = False) -> dict[str, Any]:
+    """Run one load phase and add the server's CPU milliseconds per request to its result,
+    and, for a PostgreSQL on this machine, the database server's."""
     before = cpu_seconds(pid)
+    database_before = postgres_cpu_seconds() if postgres else 0.0
     result: dict[str, Any] = run()
     result["server_cpu_ms_per_request"] = round(
         (cpu_seconds(pid) - before) * 1000 / result["requests"], 2)
+    if postgres:
+        result["database_cpu_ms_per_request"] = round(
+            (postgres_cpu_seconds() - database_before) * 1000 / result["requests"], 2)
     return result
 
 
@@ -420,9 +442,10 @@ def http_part(args: argparse.Namespace) -> dict[str, Any]:
                 return asyncio.run(load(f"{base}{path}", args.requests, args.concurrency,
                                         method, headers, body))
 
-            healthz = measured(server.pid, lambda: phase("/healthz", "GET"))
+            postgres = url.startswith("postgresql")
+            healthz = measured(server.pid, lambda: phase("/healthz", "GET"), postgres)
             intake = measured(server.pid, lambda: phase("/api/v1/dispatch/incidents", "POST",
-                                                        incident))
+                                                        incident), postgres)
             if not args.json:
                 print(f"intake {intake}\nhealthz {healthz}", flush=True)
             boards = (asyncio.run(fanout(base, headers, args.boards, args.fanout_rounds))
@@ -548,7 +571,9 @@ def main(argv: list[str]) -> int:
     if http:
         rows.append((f"POST incident ({http['intake']['per_s']}/s, "
                      f"{http['intake']['server_cpu_ms_per_request']} server CPU ms/req, "
-                     f"errors {http['intake']['errors']})", http["intake"],
+                     + (f"{http['intake']['database_cpu_ms_per_request']} database, "
+                        if "database_cpu_ms_per_request" in http["intake"] else "")
+                     + f"errors {http['intake']['errors']})", http["intake"],
                      TARGETS["intake_p99_ms"]))
         rows.append((f"GET /healthz baseline ({http['healthz']['per_s']}/s, "
                      f"{http['healthz']['server_cpu_ms_per_request']} server CPU ms/req)",

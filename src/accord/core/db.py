@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
@@ -123,7 +125,48 @@ def make_engine(url: str, pool: PoolSize | None = None) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, **sizing)
+    engine = create_engine(url, **sizing)
+    dialect = engine.dialect
+
+    def check_alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        _check_alive(dialect, dbapi_connection, record)
+
+    event.listen(engine, "connect", _note_checkin)
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", check_alive)
+    return engine
+
+
+#: A pooled PostgreSQL connection idle longer than this is pinged before use (see _check_alive).
+PING_AFTER_IDLE_SECONDS = 30.0
+_CHECKED_IN_AT = "accord_checked_in_at"
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _check_alive(dialect: Dialect, dbapi_connection: Any, record: Any) -> None:
+    """Hand out a pooled PostgreSQL connection only if it is still connected.
+
+    SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` on every check-out: a round trip to the
+    server, three or four per request. A server that
+    ended the connection (restart, failover, ``pg_terminate_backend``, an idle timeout) has
+    sent its goodbye or closed the socket, so the socket of a connection that sits idle in
+    the pool turns readable: that is checked without a round trip (a zero-timeout poll).
+    Only then, or after :data:`PING_AFTER_IDLE_SECONDS` idle (a peer that vanished without a
+    word), is the connection pinged; a connection that fails the ping is replaced by a new
+    one before the caller sees it (``DisconnectionError`` makes the pool retry)."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("connection closed")
+    idle = time.monotonic() - record.info.get(_CHECKED_IN_AT, float("-inf"))
+    poller = select.poll()  # (select() fails on descriptors above 1023)
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0) or idle > PING_AFTER_IDLE_SECONDS:
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: a new connection is the remedy
+            raise DisconnectionError(str(error)) from error
 
 
 class Database:

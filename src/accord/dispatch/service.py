@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import Float, and_, bindparam, func, insert, or_, select, update
@@ -298,9 +298,8 @@ class DispatchService:
         # The neighbourhood first, outside the write transaction (the new incident is not in
         # it yet): SQLite's write lock, one writer at a time, is held only for the inserts.
         with self.database.read_cursor() as cursor:
-            nearby = _nearby_lists(lambda query, params: getattr(sql, query).rows(cursor, params),
-                                   lat_f, lon_f, values["address_key"], kind.code, exclude=None,
-                                   since=now)
+            nearby = _nearby_lists(partial(_read_together, cursor, sql), lat_f, lon_f,
+                                   values["address_key"], kind.code, exclude=None, since=now)
         with self.database.write_cursor() as cursor:
             incident_id = int(sql.incident.rows(cursor, values)[0][0])
             incident = DispatchIncident(id=incident_id, **values)  # transient: never added
@@ -569,7 +568,8 @@ class DispatchService:
         """Earlier calls and duplicate candidates (:func:`_nearby_lists`) read in ``session``."""
         queries = {"earlier_near": _EARLIER_NEAR, "earlier_at_address": _EARLIER_AT_ADDRESS,
                    "duplicates": _DUPLICATES}
-        return _nearby_lists(lambda query, params: session.execute(queries[query], params),
+        return _nearby_lists(lambda todo: [session.execute(queries[name], params)
+                                           for name, params in todo],
                              lat, lon, key, type_code, exclude=exclude, since=since)
 
     def queue(self, include_closed: bool = False) -> list[dict[str, Any]]:
@@ -1075,25 +1075,28 @@ _EARLIER_AT_ADDRESS = _nearby_query(at_address=True, duplicates=False)
 _DUPLICATES = _nearby_query(at_address=False, duplicates=True)
 
 
-def _nearby_lists(run: Callable[[str, dict[str, Any]], Iterable[Sequence[Any]]], lat: float,
+def _nearby_lists(run: Callable[[list[tuple[str, dict[str, Any]]]],
+                                Sequence[Iterable[Sequence[Any]]]], lat: float,
                   lon: float, key: str, type_code: str, *, exclude: int | None,
                   since: datetime) -> dict[str, Any]:
     """Earlier calls (same address text or within 50 m, past year; newest 20) and duplicate
     candidates (same type within 150 m and 30 minutes, not closed; newest 20). Never merged:
-    only listed. ``run(name, parameters)`` runs the query ``name`` (``earlier_near``,
+    only listed. ``run([(name, parameters), ...])`` runs the queries named (``earlier_near``,
     ``earlier_at_address`` or ``duplicates``: see :func:`_nearby_query` for how the rows are
-    bounded) and returns its rows."""
+    bounded) and returns their rows, in order: all at once, so a pipelining database reads
+    both lists in one round trip."""
     scale = max(0.1, math.cos(math.radians(lat)))
     until = since + timedelta(seconds=1)
 
-    def briefs(query: str, metres: float, **params: Any) -> list[dict[str, Any]]:
+    def parameters(metres: float, **params: Any) -> dict[str, Any]:
         dlat = metres / METRES_PER_DEGREE
-        rows = run(query, {
-            "lat": lat, "lon": lon, "east": METRES_PER_DEGREE * scale,
-            "lat_lo": lat - dlat, "lat_hi": lat + dlat,
-            "lon_lo": lon - dlat / scale, "lon_hi": lon + dlat / scale,
-            "r2": metres * metres, "until": until,
-            "exclude": exclude if exclude is not None else 0, **params})
+        return {"lat": lat, "lon": lon, "east": METRES_PER_DEGREE * scale,
+                "lat_lo": lat - dlat, "lat_hi": lat + dlat,
+                "lon_lo": lon - dlat / scale, "lon_hi": lon + dlat / scale,
+                "r2": metres * metres, "until": until,
+                "exclude": exclude if exclude is not None else 0, **params}
+
+    def briefs(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
         return [{"reference": f"E-{id_}", "type": type_, "priority": priority,
                  "status": status, "lat": other_lat, "lon": other_lon, "address": address,
                  "language": language, "metres": round(haversine_m(lat, lon, other_lat,
@@ -1102,12 +1105,16 @@ def _nearby_lists(run: Callable[[str, dict[str, Any]], Iterable[Sequence[Any]]],
                 for (id_, type_, priority, status, other_lat, other_lon, address, language,
                      _key, created_at) in rows]
 
-    earlier = briefs("earlier_at_address" if key else "earlier_near", EARLIER_CALLS_METRES,
-                     key=key, since=since - timedelta(days=EARLIER_CALLS_DAYS))
-    duplicates = (briefs("duplicates", DUPLICATE_METRES, type_code=type_code,
-                         since=since - timedelta(minutes=DUPLICATE_MINUTES))
-                  if type_code else [])
-    return {"earlier_calls": earlier, "duplicates": duplicates}
+    queries = [("earlier_at_address" if key else "earlier_near",
+                parameters(EARLIER_CALLS_METRES, key=key,
+                           since=since - timedelta(days=EARLIER_CALLS_DAYS)))]
+    if type_code:
+        queries.append(("duplicates", parameters(
+            DUPLICATE_METRES, type_code=type_code,
+            since=since - timedelta(minutes=DUPLICATE_MINUTES))))
+    results = run(queries)
+    return {"earlier_calls": briefs(results[0]),
+            "duplicates": briefs(results[1]) if type_code else []}
 
 
 @dataclass(frozen=True)
@@ -1148,6 +1155,21 @@ def _intake_statements(dialect: Dialect) -> _IntakeStatements:
             duplicates=Prepared(_DUPLICATES, dialect))
         _INTAKE_STATEMENTS[dialect] = found
     return found
+
+
+def _read_together(cursor: Any, sql: _IntakeStatements,
+                   todo: list[tuple[str, dict[str, Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Run the named intake reads, each on its own cursor of ``cursor``'s connection, all sent
+    before any is read (one round trip in PostgreSQL's pipeline mode; see Database.read_cursor)."""
+    cursors = [cursor] + [cursor.connection.cursor() for _ in todo[1:]]
+    try:
+        for each, (name, params) in zip(cursors, todo, strict=True):
+            getattr(sql, name).execute(each, params)
+        return [getattr(sql, name).fetch(each)
+                for each, (name, _params) in zip(cursors, todo, strict=True)]
+    finally:
+        for extra in cursors[1:]:
+            extra.close()
 
 
 #: How long a missing event id holds back the events after it (see ``events_after``).
