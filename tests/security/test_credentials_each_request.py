@@ -10,7 +10,7 @@ from sqlalchemy import event, update
 
 from accord.core.accounts import AccountService
 from accord.core.accounts.models import WebSession
-from accord.core.db import Database, utcnow
+from accord.core.db import Database, Prepared, utcnow
 from accord.core.roles import Role
 from tests.helpers import login
 
@@ -18,16 +18,26 @@ INCIDENT = {"type": "theft", "lat": 60.1699, "lon": 24.9384}
 
 
 def _selects(database: Database, work) -> tuple[list[str], object]:  # type: ignore[no-untyped-def]
+    """The SELECTs ``work`` sends: through SQLAlchemy's execution, and as prebuilt statements
+    on the driver's cursor (:class:`Prepared`, which bypasses SQLAlchemy's events)."""
     statements: list[str] = []
 
     def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         if statement.lstrip().upper().startswith("SELECT"):
             statements.append(statement)
 
+    original = Prepared.execute
+
+    def prepared(self, cursor, values=None) -> None:  # type: ignore[no-untyped-def]
+        seen(None, cursor, self.sql)
+        original(self, cursor, values)
+
     event.listen(database.engine, "before_cursor_execute", seen)
+    Prepared.execute = prepared  # type: ignore[method-assign]
     try:
         result = work()
     finally:
+        Prepared.execute = original  # type: ignore[method-assign]
         event.remove(database.engine, "before_cursor_execute", seen)
     return statements, result
 

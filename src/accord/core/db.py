@@ -175,7 +175,10 @@ class Database:
     def __init__(self, url: str, pool: PoolSize | None = None) -> None:
         self.url = url
         self.engine = make_engine(url, pool)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # (Session.info["database"]: services given only a session reach the handle's
+        # prebuilt-statement cursors through it.)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False,
+                                     info={"database": self})
         self._writers = _WriterTurns(self.engine) if self.dialect == "sqlite" else None
 
     @property
@@ -254,7 +257,7 @@ class Database:
         return self._writers if self._writers is not None else nullcontext()
 
     def _write_cursor(self) -> Iterator[Any]:
-        raw = self.engine.raw_connection()
+        raw = self._raw_connection()
         driver = raw.driver_connection
         try:
             cursor = raw.cursor()
@@ -279,7 +282,7 @@ class Database:
         why). Each read is its own statement-level snapshot: on PostgreSQL they run in
         autocommit and pipeline mode (no BEGIN and ROLLBACK round trips, reads sent together);
         call :meth:`Prepared.execute` for each, then :meth:`Prepared.fetch`."""
-        raw = self.engine.raw_connection()
+        raw = self._raw_connection()
         driver = raw.driver_connection
         postgres = self.dialect == "postgresql"
         try:
@@ -304,6 +307,14 @@ class Database:
                 cursor.close()
         finally:
             raw.close()
+
+    def _raw_connection(self) -> Any:
+        """A pooled DBAPI connection; a database that cannot be reached raises SQLAlchemy's
+        ``OperationalError`` (the web's 503), as ``engine.connect()`` does, not the driver's."""
+        try:
+            return self.engine.raw_connection()
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            raise _translated(self.engine.dialect, None, "", None, error) from error
 
     def _pipeline(self, driver: Any) -> AbstractContextManager[Any]:
         return driver.pipeline() if self.dialect == "postgresql" else nullcontext()

@@ -11,6 +11,7 @@ import hashlib
 import math
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,12 +19,13 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from accord.config import get_settings
 from accord.core.accounts.models import ApiToken, LoginFailure, User, UserRole, WebSession
-from accord.core.db import utcnow
+from accord.core.db import Database, Prepared, utcnow
 from accord.core.errors import (
     Conflict,
     InvalidCredentials,
@@ -85,11 +87,48 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _session_record(database: Database, token_hash: str) -> WebSession | None:
+    """The session row with its user and roles, read with one prebuilt statement on a pooled
+    connection of its own (returned before the caller's session takes one), not through the
+    ORM's query machinery: every signed-in request runs this, and on PostgreSQL the session's
+    own transaction would add BEGIN and COMMIT round trips. The objects are built as the ORM
+    would have loaded them (detached, nothing pending), so they behave the same."""
+    dialect = database.engine.dialect
+    sql = _SESSION_SQL.get(dialect)
+    if sql is None:
+        sql = _SESSION_SQL[dialect] = Prepared(_SESSION_ROWS, dialect)
+    with database.read_cursor() as cursor:
+        rows = sql.rows(cursor, {"token_hash": token_hash})
+    if not rows:
+        return None
+    session_id, csrf_token, created_at, expires_at, user_id, *user_values, _role = rows[0]
+    user = User(id=user_id, **dict(zip([c.key for c in _USER_COLUMNS[1:]], user_values,
+                                       strict=True)))
+    user.role_rows = [UserRole(user_id=user_id, role=row[-1]) for row in rows
+                      if row[-1] is not None]
+    record = WebSession(id=session_id, token_hash=token_hash, user_id=user_id,
+                        csrf_token=csrf_token, created_at=created_at, expires_at=expires_at,
+                        user=user)
+    for loaded in (*user.role_rows, user, record):
+        make_transient_to_detached(loaded)
+    return record
+
+
 # A session or API token with its user and the user's roles in one statement (joined, instead
 # of the relationships' own second query for the roles), built once: every request runs one.
 _SESSION_WITH_USER = select(WebSession).where(
     WebSession.token_hash == bindparam("token_hash")).options(
     joinedload(WebSession.user).joinedload(User.role_rows))
+# The same for a session cookie, as plain rows (one per role) for a prebuilt statement on the
+# driver's cursor: see AccountService.resolve_session.
+_USER_COLUMNS = (User.id, User.username, User.display_name, User.password_hash, User.language,
+                 User.default_purpose, User.active, User.created_at)
+_SESSION_ROWS = (select(WebSession.id, WebSession.csrf_token, WebSession.created_at,
+                        WebSession.expires_at, *_USER_COLUMNS, UserRole.role)
+                 .join(User, User.id == WebSession.user_id)
+                 .outerjoin(UserRole, UserRole.user_id == User.id)
+                 .where(WebSession.token_hash == bindparam("token_hash")))
+_SESSION_SQL: weakref.WeakKeyDictionary[Dialect, Prepared] = weakref.WeakKeyDictionary()
 _TOKEN_WITH_USER = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash")).options(
     joinedload(ApiToken.user).joinedload(User.role_rows))
 
@@ -337,10 +376,18 @@ class AccountService:
         one or a deactivated user is refused at once)."""
         if not token:
             return None
-        record = self.session.scalars(
-            _SESSION_WITH_USER, {"token_hash": _digest(token)}).unique().one_or_none()
+        database = self.session.info.get("database")
+        if database is None or self.session.in_transaction():
+            record = self.session.scalars(
+                _SESSION_WITH_USER, {"token_hash": _digest(token)}).unique().one_or_none()
+        else:
+            record = _session_record(database, _digest(token))
         if record is None or record.expires_at <= utcnow() or not record.user.active:
             return None
+        if record not in self.session:
+            # Into this session, as if it had loaded them (no statement): a route that goes
+            # on with it, e.g. changing the user's language, saves through it as before.
+            self.session.add(record)
         return record
 
     def end_session(self, token: str) -> None:
