@@ -19,11 +19,14 @@ from accord.core.db import Base, UTCDateTime, utcnow
 class DispatchIncident(Base):
     __tablename__ = "dispatch_incidents"
     # Earlier calls and duplicates are looked up by a box around the new call's place: without
-    # this index every intake would read the whole year of incidents.
-    __table_args__ = (Index("ix_dispatch_incidents_lat_lon", "lat", "lon"),)
+    # these indexes every intake would read the whole year of incidents. Duplicates are of one
+    # type, so their index leads with it (it serves lookups by type alone as well).
+    __table_args__ = (Index("ix_dispatch_incidents_lat_lon", "lat", "lon"),
+                      Index("ix_dispatch_incidents_type_code_lat_lon", "type_code", "lat",
+                            "lon"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # shown as E-<id>
-    type_code: Mapped[str] = mapped_column(String(40), index=True)
+    type_code: Mapped[str] = mapped_column(String(40))
     priority: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16))  # phone, walk-in, web, officer
     caller_language: Mapped[str] = mapped_column(String(35), default="")  # BCP 47

@@ -1067,7 +1067,14 @@ def _nearby_query(*, at_address: bool, duplicates: bool) -> Any:
         i.id != bindparam("exclude"))
     if duplicates:
         query = query.where(i.type_code == bindparam("type_code"), i.status != "closed")
-    return query.order_by(i.created_at.desc(), i.id.desc()).limit(NEARBY_LIMIT)
+    # The rows are found in a subquery and only then sorted: with the ORDER BY ... LIMIT on
+    # the same level, PostgreSQL's plan for the prepared statement (made without the values)
+    # walks the created_at index backwards from now and filters every incident of the period
+    # by place: at 5,000 incidents in one district, 1.5 ms of the database's time per intake,
+    # growing with each one. OFFSET 0 keeps the subquery from being merged back.
+    found = query.offset(0).subquery("nearby")
+    return (select(*found.c).order_by(found.c.created_at.desc(), found.c.id.desc())
+            .limit(NEARBY_LIMIT))
 
 
 _EARLIER_NEAR = _nearby_query(at_address=False, duplicates=False)
