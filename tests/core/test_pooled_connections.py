@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from accord.core import db as db_module
-from accord.core.db import Database, make_engine
+from accord.core.db import Database, make_engine, pipelines
 
 
 def _backend_pid(database: Database) -> int:
@@ -69,3 +69,17 @@ def test_a_connection_in_steady_use_is_not_pinged(database: Database,
     _backend_pid(database)
     assert pings == [1]
 
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("postgresql+psycopg://accord@/accord?host=/tmp/accord-pg.x&port=54001", False),
+    ("postgresql+psycopg://accord@localhost/accord", False),
+    ("postgresql+psycopg://accord@127.0.0.1:5432/accord", False),
+    ("postgresql+psycopg://accord@[::1]:5432/accord", False),
+    ("postgresql+psycopg://accord@/accord", False),  # libpq's default socket
+    ("postgresql+psycopg://accord@db.example.org/accord", True),
+    ("postgresql+psycopg://accord@10.0.0.5:5000/accord", True),  # e.g. HAProxy to Patroni
+    ("postgresql+psycopg://accord@/accord?host=db1.example.org&host=db2.example.org", True),
+])
+def test_pipeline_mode_only_for_a_server_on_another_machine(url: str, expected: bool) -> None:
+    assert pipelines(url) is expected

@@ -6,6 +6,7 @@ SQLAlchemy's errors (the web turns ``OperationalError`` into a 503)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -18,6 +19,23 @@ from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import get_governance
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.core.roles import Role
+
+
+@pytest.fixture(params=["pipeline-by-address", "pipeline-forced"])
+def database(request: pytest.FixtureRequest, database: Database) -> Iterator[Database]:
+    """Each test twice on PostgreSQL: with pipeline mode as the server's address decides (off
+    for the test server on this machine, see ``accord.core.db.pipelines``) and forced on, as
+    for a server on another machine. SQLite has no pipeline mode: both runs are the same."""
+    if request.param == "pipeline-by-address":
+        assert not database.pipelined  # the test server is local
+        yield database
+        return
+    forced = Database(database.url, pipeline=True)
+    assert forced.pipelined == (forced.dialect == "postgresql")
+    try:
+        yield forced
+    finally:
+        forced.dispose()
 
 
 def _decision(decision_id: str, actor_id: int) -> dict[str, Any]:
