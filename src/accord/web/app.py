@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -163,9 +164,17 @@ def create_app(packages: Sequence[CapabilityPackage] | None = None,
         consumer = None
         if settings.embedded_worker:
             consumer = start_embedded_consumer(settings.queue_workers)
+        # Everything loaded so far (modules, routes, templates, vocabularies: some 350,000
+        # objects) lives as long as the process. Left to the garbage collector, each full
+        # collection walks all of it, 170-200 ms with the GIL held, stalling every request in
+        # the process: the multi-hundred-millisecond maxima of the intake benchmark. Frozen,
+        # the collector skips them; unfrozen at shutdown, so an app torn down (in tests)
+        # can still be collected.
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             if consumer is not None:
                 consumer.stop(graceful=True)
             reset_model_processes()  # stop this process's model workers with it
