@@ -105,3 +105,17 @@ def test_a_revoked_token_is_refused_at_its_next_use(client, make_user, database)
     refused = client.post("/api/v1/dispatch/incidents", json=INCIDENT, headers=headers)
     assert refused.status_code == 401
     assert refused.json() == {"detail": "Invalid or revoked API token."}
+
+
+def test_a_session_already_in_use_resolves_a_cookie_to_its_own_user(
+        database: Database, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Requests resolve their cookie on a fresh session (one prebuilt read); a session that has
+    loaded objects already keeps to them, so the same user is one object, not two."""
+    user = make_user("in.use", Role.OFFICER)
+    with database.session() as session:
+        accounts = AccountService(session)
+        loaded = accounts.get_user(user.id)
+        cookie = accounts.start_session(loaded).token
+        session.commit()  # no transaction open, but the user is loaded
+        record = accounts.resolve_session(cookie)
+        assert record is not None and record.user is loaded

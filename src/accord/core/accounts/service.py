@@ -377,7 +377,8 @@ class AccountService:
         if not token:
             return None
         database = self.session.info.get("database")
-        if database is None or self.session.in_transaction():
+        if database is None or self.session.in_transaction() or self.session.identity_map:
+            # (A session already in use keeps to its own transaction and loaded objects.)
             record = self.session.scalars(
                 _SESSION_WITH_USER, {"token_hash": _digest(token)}).unique().one_or_none()
         else:
