@@ -265,8 +265,9 @@ class Database:
         Returns only after the commit, so whatever the caller acknowledges is stored.
 
         On PostgreSQL on another machine (:func:`pipelines`) the transaction runs in psycopg's
-        pipeline mode: statements whose results nobody reads yet are sent together, so BEGIN, the advisory lock and the sequence read
-        cost one round trip, and the inserts with COMMIT one more (instead of one each). The
+        pipeline mode: statements whose results nobody reads yet are sent together, so BEGIN,
+        the advisory lock and the sequence read cost one round trip, and the inserts with
+        COMMIT one more (instead of one each). The
         order of execution on the server is unchanged, and an error in any of them fails the
         commit, so nothing of a failed transaction is acknowledged.
         """
