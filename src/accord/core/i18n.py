@@ -3,13 +3,25 @@
 Catalogs are compiled in memory from the ``.po`` files at first use, so there is no build step
 that could leave a stale ``.mo`` behind. The current language is a context variable set per
 request (web) or per command (CLI).
+
+A message that is itself a parameter of another (the ``detail`` of ``ValidationFailed``) is a
+:class:`Message`, made with :func:`M_` so the extractor finds its msgid::
+
+    raise ValidationFailed(detail=M_("at most %(limit)d persons per incident", limit=MAX_LINKED))
+
+``str()`` of a Message is its English text (what the CLI and the logs print);
+:func:`translate` renders a msgid with its parameters in the current language, translating
+Message parameters too, and a template shows a Message in the current language by itself.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
+import html
 import io
+from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -87,6 +99,52 @@ def NC_(context: str, message: str) -> str:
     """Mark ``message`` for extraction in ``context`` (keyword ``NC_:1c,2``); translate it with
     :func:`pgettext` and the same context when it is shown."""
     return message
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable message with its own parameters, kept untranslated until it is shown.
+
+    Parameters may be Messages themselves. ``str()`` gives the English text, ``translated()``
+    the text in the current language; in a template (Jinja's ``__html__`` protocol) it shows
+    in the current language, HTML-escaped, so ``_(error.message, **error.params)`` needs no
+    change.
+    """
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return _interpolate(self.msgid, self.params, english=True)
+
+    def translated(self) -> str:
+        return _interpolate(self.msgid, self.params, english=False)
+
+    def __html__(self) -> str:
+        return html.escape(self.translated())
+
+
+def M_(message: str, **params: object) -> Message:
+    """Mark ``message`` for extraction (keyword ``M_``) and keep it with its parameters, to be
+    translated when it is shown (``"%(limit)d"``-style named parameters, never an f-string)."""
+    return Message(message, params)
+
+
+def _interpolate(message: str, params: Mapping[str, object], *, english: bool) -> str:
+    text = message if english else gettext(message)
+    if not params:
+        return text
+    values = {key: (str(value) if english else value.translated())
+              if isinstance(value, Message) else value for key, value in params.items()}
+    return text % values
+
+
+def translate(message: str | Message, params: Mapping[str, object] | None = None) -> str:
+    """``message`` in the current language with ``params`` filled in; parameters that are
+    :class:`Message` are translated too, plain values are kept as they are."""
+    if isinstance(message, Message):
+        return message.translated()
+    return _interpolate(message, params or {}, english=False)
 
 
 # Words that reach templates as data (job states, role names); marked here for extraction.

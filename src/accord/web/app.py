@@ -23,7 +23,7 @@ from accord.config import Settings, get_settings
 from accord.core.contract import CapabilityPackage, installed
 from accord.core.errors import AccordError, NotAuthenticated
 from accord.core.gateway.isolation import reset_model_processes
-from accord.core.i18n import N_, gettext
+from accord.core.i18n import N_, translate
 from accord.core.jobs import load_job_modules, start_embedded_consumer
 from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
@@ -59,7 +59,7 @@ def _error_response(request: Request, status: int, message: str,
         from accord.core.i18n import set_language
 
         set_language(request.state.language)
-        text = gettext(message) % params if params else gettext(message)
+        text = translate(message, params)  # a Message parameter is translated too
         return JSONResponse({"detail": text}, status_code=status, headers=headers)
     return render(request, "error.html", {"status": status, "message": message,
                                           "params": params or {}},

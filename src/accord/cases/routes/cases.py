@@ -51,7 +51,7 @@ from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ModelFailed
 from accord.core.governance import get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import N_, Message
 from accord.core.roles import Role
 from accord.web import uploads
 from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
@@ -668,8 +668,8 @@ def _machine_translate(
             "params": {"reason": error.reasons_in(language)},
         }
     except (ModelFailed, ValidationFailed) as error:
-        text = error.message % error.params if error.params else error.message
-        return {"kind": "failed", "message": MT_FAILED, "params": {"reason": text}}
+        reason = Message(error.message, error.params)  # shown in the reader's language
+        return {"kind": "failed", "message": MT_FAILED, "params": {"reason": reason}}
     service.attach_machine_translation(
         statement,
         principal.user,

@@ -45,7 +45,7 @@ from accord.core.errors import AccordError, NotFound, PermissionDenied
 from accord.core.gateway.models import Decision, Review
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ReviewRejected
 from accord.core.governance import Governance, get_governance
-from accord.core.i18n import N_, gettext, set_language
+from accord.core.i18n import N_, gettext, set_language, translate
 from accord.core.jobs import Job, JobService
 from accord.core.roles import Role
 from accord.forecast.backtest import FREQS, METHODS, data_end
@@ -228,7 +228,7 @@ def _speak(request: Request) -> None:
 
 
 def _message(error: AccordError) -> str:
-    return gettext(error.message) % error.params if error.params else gettext(error.message)
+    return translate(error.message, error.params)
 
 
 # -- page context --------------------------------------------------------------------------------
