@@ -124,7 +124,7 @@ class Message:
         return html.escape(self.translated())
 
 
-def M_(message: str, **params: object) -> Message:
+def M_(message: str, /, **params: object) -> Message:
     """Mark ``message`` for extraction (keyword ``M_``) and keep it with its parameters, to be
     translated when it is shown (``"%(limit)d"``-style named parameters, never an f-string)."""
     return Message(message, params)
