@@ -52,3 +52,12 @@ def test_an_error_with_a_message_survives_pickling() -> None:
     copy = pickle.loads(pickle.dumps(error))  # noqa: S301 (round trip of our own object)
     assert copy.params == {"detail": Message("at most %(limit)d", {"limit": 3})}
     assert str(copy) == "Invalid input: at most 3"
+
+
+def test_a_message_with_a_context_is_translated_in_that_context() -> None:
+    """Case forms name fields by their id in English, by their label in Chinese."""
+    field = Message("station", context="form field")
+    set_language("zh_Hans")
+    assert field.translated() == "派出所"
+    assert str(field) == "station"
+    assert str(M_("%(field)s: required", field=field)) == "station: required"

@@ -90,3 +90,26 @@ def test_cli_prints_the_english_detail(accord_env, make_user) -> None:  # type: 
                   "vehicle", reference, "--role", "suspect", "--plate", "ABC/123")
     assert refused.returncode == 1
     assert PLATE_EN in refused.stderr
+
+
+def test_api_case_list_with_an_unknown_station_answers_in_the_users_language(  # type: ignore[no-untyped-def]
+        client: TestClient, make_user) -> None:
+    """A case-file refusal names its field and the problem, both in the reader's language."""
+    zh = client.get("/api/v1/cases", params={"station": "不存在"},
+                    headers=_token(make_user, "zh.supervisor", Role.SUPERVISOR, "zh_Hans"))
+    assert zh.status_code == 422
+    assert zh.json()["detail"] == "输入无效：派出所：未知的派出所 '不存在'"
+    en = client.get("/api/v1/cases", params={"station": "不存在"},
+                    headers=_token(make_user, "en.supervisor", Role.SUPERVISOR, "en"))
+    assert en.status_code == 422
+    assert en.json()["detail"] == "Invalid input: station: unknown station '不存在'"
+
+
+def test_html_error_page_shows_the_detail_in_chinese(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    """error.html renders ``_(message, **params)``: the Message parameter shows translated."""
+    make_user("zh.supervisor", Role.SUPERVISOR, language="zh_Hans")
+    login(client, "zh.supervisor")
+    page = client.get("/cases/board", params={"within": "5"})
+    assert page.status_code == 422
+    assert 'data-testid="error-message">输入无效：期限：须为 2, 24, 168 小时之一<' in page.text
+    assert "within" not in page.text.split('data-testid="error-message"')[1].split("<")[0]

@@ -108,17 +108,19 @@ class Message:
     Parameters may be Messages themselves. ``str()`` gives the English text, ``translated()``
     the text in the current language; in a template (Jinja's ``__html__`` protocol) it shows
     in the current language, HTML-escaped, so ``_(error.message, **error.params)`` needs no
-    change.
+    change. ``context`` is the :func:`pgettext` context of a msgid marked with ``NC_``.
     """
 
     msgid: str
     params: Mapping[str, object] = field(default_factory=dict)
+    context: str | None = None
 
     def __str__(self) -> str:
         return _interpolate(self.msgid, self.params, english=True)
 
     def translated(self) -> str:
-        return _interpolate(self.msgid, self.params, english=False)
+        text = pgettext(self.context, self.msgid) if self.context else gettext(self.msgid)
+        return _interpolate(text, self.params, english=False)
 
     def __html__(self) -> str:
         return html.escape(self.translated())
@@ -130,8 +132,8 @@ def M_(message: str, /, **params: object) -> Message:
     return Message(message, params)
 
 
-def _interpolate(message: str, params: Mapping[str, object], *, english: bool) -> str:
-    text = message if english else gettext(message)
+def _interpolate(text: str, params: Mapping[str, object], *, english: bool) -> str:
+    """``text`` (already translated unless ``english``) with ``params`` filled in."""
     if not params:
         return text
     values = {key: (str(value) if english else value.translated())
@@ -144,7 +146,7 @@ def translate(message: str | Message, params: Mapping[str, object] | None = None
     :class:`Message` are translated too, plain values are kept as they are."""
     if isinstance(message, Message):
         return message.translated()
-    return _interpolate(message, params or {}, english=False)
+    return _interpolate(gettext(message), params or {}, english=False)
 
 
 # Words that reach templates as data (job states, role names); marked here for extraction.
