@@ -132,6 +132,13 @@ def M_(message: str, /, **params: object) -> Message:
     return Message(message, params)
 
 
+def form_field(name: str) -> Message:
+    """A form field's id as an error names it (``date_of_birth: is in the future``): the id in
+    English, which the API and the forms use, its label in the reader's language. Each id is
+    marked once as ``NC_("form field", "date_of_birth")`` next to the code that names it."""
+    return Message(name, context="form field")
+
+
 def _interpolate(text: str, params: Mapping[str, object], *, english: bool) -> str:
     """``text`` (already translated unless ``english``) with ``params`` filled in."""
     if not params:

@@ -27,7 +27,7 @@ from typing import Any
 
 from accord.core.blobs import BlobStore
 from accord.core.errors import AccordError
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.core.retention import retention_days
 from accord.interpret import speech
@@ -419,11 +419,12 @@ def confirm_transcript(caller: Any, decision_id: str, *, text: str, confirmed_by
 
     text = text.strip()
     if not text:
-        raise ValidationFailed(detail="text: the confirmed transcript is empty")
+        raise ValidationFailed(detail=M_("text: the confirmed transcript is empty"))
     if len(text) > MAX_CONFIRMED_CHARS:
-        raise ValidationFailed(detail=f"text: at most {MAX_CONFIRMED_CHARS} characters")
+        raise ValidationFailed(detail=M_("text: at most %(max_confirmed_chars)s characters",
+                                         max_confirmed_chars=MAX_CONFIRMED_CHARS))
     if confirmed_by not in CONFIRMERS:
-        raise ValidationFailed(detail="confirmed_by: the person or an interpreter must confirm")
+        raise ValidationFailed(detail=M_("confirmed_by: the person or an interpreter must confirm"))
     state = state_dir or _state_dir()
     with get_database().session() as session:
         decision = session.get(Decision, str(decision_id)[:32])
