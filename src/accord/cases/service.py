@@ -49,7 +49,7 @@ from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import Decision, Review
-from accord.core.i18n import M_, N_, NC_, Message
+from accord.core.i18n import M_, N_, NC_, Message, form_field
 from accord.core.roles import Role
 from accord.core.text import clean_line
 
@@ -106,9 +106,7 @@ class EvidenceTampered(AccordError):
     )
 
 
-#: The form fields an error names (``date_of_birth: is in the future``), marked so the reader
-#: sees the field's own name in Chinese; ``str()`` of the detail keeps the field's id.
-FIELD = "form field"  # the context of their msgids
+#: The form fields a refusal names (:func:`accord.core.i18n.form_field`).
 FIELD_NAMES = (NC_("form field", "action"), NC_("form field", "assignee_id"),
                NC_("form field", "due_at"), NC_("form field", "case_type"),
                NC_("form field", "contact"), NC_("form field", "corrected"),
@@ -138,8 +136,8 @@ FIELD_NAMES = (NC_("form field", "action"), NC_("form field", "assignee_id"),
 
 def _fail(field: str, problem: Message) -> ValidationFailed:
     """A refusal naming the field first, as every form shows it next to that field."""
-    return ValidationFailed(detail=M_("%(field)s: %(problem)s", problem=problem,
-                                      field=Message(field, context=FIELD)))
+    return ValidationFailed(detail=M_("%(field)s: %(problem)s", field=form_field(field),
+                                      problem=problem))
 
 
 def _text(field: str, value: str | None, max_len: int, *, required: bool = False) -> str:
