@@ -17,7 +17,6 @@ Message parameters too, and a template shows a Message in the current language b
 from __future__ import annotations
 
 import gettext as _gettext
-import html
 import io
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES: dict[str, str] = {"zh_Hans": "简体中文", "en": "English"}
@@ -123,7 +123,7 @@ class Message:
         return _interpolate(text, self.params, english=False)
 
     def __html__(self) -> str:
-        return html.escape(self.translated())
+        return str(escape(self.translated()))
 
 
 def M_(message: str, /, **params: object) -> Message:
