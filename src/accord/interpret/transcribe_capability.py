@@ -111,7 +111,7 @@ def _pocketsphinx_output(audio: speech.Audio, reason: str) -> tuple[dict[str, An
     text = speech.decode(audio)
     elapsed = time.perf_counter() - started
     if not text:
-        raise speech.NoSpeechDetected(reason="no words were recognised")
+        raise speech.NoSpeechDetected(reason=M_("no words were recognised"))
     explanation = (
         f"PocketSphinx {speech.pocketsphinx_version()} US-English model (Whisper unavailable: "
         f"{reason}); {audio.seconds:.1f} s of audio decoded in {elapsed:.1f} s. {DRAFT_NOTE}"
@@ -143,7 +143,7 @@ def run_transcribe(inputs: Mapping[str, Any]) -> ModelOutput:
             raise
         output, explanation = _pocketsphinx_output(audio, str(missing.params.get("reason", "")))
     if not output["transcript"]:
-        raise speech.NoSpeechDetected(reason="no words were recognised")
+        raise speech.NoSpeechDetected(reason=M_("no words were recognised"))
     # The explanation goes into the ledger: figures about the audio only, never its words.
     output.update({"level_dbfs": audio.level_dbfs, "retention": retention(),
                    "human_path": speech.HUMAN_PATH})
