@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import select
 
 from accord.core.errors import Conflict, NotFound, ValidationFailed
-from accord.core.i18n import M_, Message
+from accord.core.i18n import M_, N_, Message
 from accord.dispatch.models import DispatchEvent, DispatchIncident, DispatchUnit
 from accord.dispatch.service import Actor, DispatchService, duration_text
 
@@ -102,7 +102,8 @@ def _forecast(decision_id: str) -> dict[str, Any]:
     with gateway.database.session() as session:
         record = session.get(Decision, decision_id) if decision_id else None
         if record is None or record.capability_id != "forecast.hotspots":
-            raise NotFound(f"No hotspot forecast {decision_id or '(none given)'}.")
+            raise NotFound(N_("No hotspot forecast %(decision_id)s."),
+                           decision_id=decision_id or M_("(none given)"))
     try:
         output = gateway.usable_output(decision_id)
     except AccordError as refused:

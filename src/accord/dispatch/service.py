@@ -367,7 +367,7 @@ class DispatchService:
     def _get_incident(self, session: Session, reference: str | int) -> DispatchIncident:
         incident = session.get(DispatchIncident, reference_id(reference))
         if incident is None:
-            raise NotFound(f"No incident {reference!s}.")
+            raise NotFound(N_("No incident %(reference)s."), reference=reference)
         return incident
 
     def incident(self, reference: str | int) -> dict[str, Any]:
@@ -470,7 +470,8 @@ class DispatchService:
             incident = self._open_incident(session, actor, reference)
             row = session.get(DispatchPerson, int(person_id))
             if row is None or row.incident_id != incident.id:
-                raise NotFound(f"No such person on {incident.reference}.")
+                raise NotFound(N_("No such person on %(reference)s."),
+                               reference=incident.reference)
             row.stated_needs = [n for n in STATED_NEEDS if n in chosen]
             incident.updated_at = utcnow()
             self._event(session, "person-needs", actor, incident=incident, role=row.role)
@@ -509,7 +510,9 @@ class DispatchService:
             incident = self._open_incident(session, actor, reference)
             row = session.get(model, int(item_id))
             if row is None or row.incident_id != incident.id:
-                raise NotFound(f"No such {what} on {incident.reference}.")
+                raise NotFound(N_("No such person on %(reference)s.") if what == "person"
+                               else N_("No such vehicle on %(reference)s."),
+                               reference=incident.reference)
             session.delete(row)
             incident.updated_at = utcnow()
             self._event(session, f"{what}-unlinked", actor, incident=incident)
@@ -741,7 +744,7 @@ class DispatchService:
         unit = session.scalar(select(DispatchUnit).where(DispatchUnit.call_sign
                                                          == call_sign.strip()))
         if unit is None:
-            raise NotFound(f"No unit {call_sign}.")
+            raise NotFound(N_("No unit %(call_sign)s."), call_sign=call_sign)
         return unit
 
     def set_unit_status(self, actor: Actor, call_sign: str, status: str,
