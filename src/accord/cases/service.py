@@ -107,7 +107,9 @@ class EvidenceTampered(AccordError):
 
 
 #: The form fields a refusal names (:func:`accord.core.i18n.form_field`).
-FIELD_NAMES = (NC_("form field", "action"), NC_("form field", "assignee_id"),
+FIELD_NAMES = (NC_("form field", "evidence"), NC_("form field", "person"),
+               NC_("form field", "statement"), NC_("form field", "task"),
+               NC_("form field", "action"), NC_("form field", "assignee_id"),
                NC_("form field", "due_at"), NC_("form field", "case_type"),
                NC_("form field", "contact"), NC_("form field", "corrected"),
                NC_("form field", "date_of_birth"), NC_("form field", "description"),
@@ -917,7 +919,7 @@ class CaseService:
             raise NotFound(
                 N_("Not found in case %(reference)s: %(what)s"),
                 reference=case.reference,
-                what=f"{field} {item_id}",
+                what=M_("%(field)s %(id)s", field=form_field(field), id=item_id),
             )
         return row
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from accord.core.db import Database
 from accord.core.errors import NotFound, ValidationFailed
 from accord.core.gateway.models import Decision
-from accord.core.i18n import M_
+from accord.core.i18n import M_, N_
 from accord.forecast.data import iso_to_day
 from accord.forecast.feedback import PatrolLog
 from accord.forecast.grid import Grid
@@ -36,7 +36,7 @@ class PatrolService:
             decision = session.get(Decision, decision_id)
             if decision is None or decision.capability_id != "forecast.hotspots" \
                     or decision.status != "completed":
-                raise NotFound("No forecast with decision id %(id)s.", id=decision_id)
+                raise NotFound(N_("No forecast with decision id %(id)s."), id=decision_id)
             inputs = decision.inputs or {}
             output = decision.output or {}
             if not output:

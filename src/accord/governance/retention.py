@@ -20,7 +20,7 @@ from accord.core.contract import RetentionClass, retention_classes
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.gateway.models import Decision, LegalHold
-from accord.core.i18n import M_
+from accord.core.i18n import M_, N_
 from accord.core.ledger.store import LedgerService
 from accord.core.retention import ACTIONS, RetentionRule
 from accord.core.retention import load_rules as _load_rules
@@ -81,7 +81,7 @@ class RetentionService:
         with self.database.session() as session:
             hold = session.get(LegalHold, case_ref.strip())
             if hold is None or hold.released_at is not None:
-                raise NotFound("No active legal hold for case %(case)s.", case=case_ref)
+                raise NotFound(N_("No active legal hold for case %(case)s."), case=case_ref)
             hold.released_at = utcnow()
             hold.released_by = user_id
 

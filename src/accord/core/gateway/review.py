@@ -19,7 +19,7 @@ from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import Decision, Review
 from accord.core.gateway.service import Caller
-from accord.core.i18n import M_
+from accord.core.i18n import M_, N_
 from accord.core.ledger.store import LedgerService, digest
 
 ACTIONS = ("confirm", "edit", "reject")
@@ -101,10 +101,10 @@ class ReviewService:
                 raise Conflict(detail=M_("review %(review_id)s was already decided (%(status)s)",
                                          review_id=review_id, status=review.status))
             if review.required_role not in reviewer.roles:
-                raise PermissionDenied("Only a %(role)s may review this output.",
+                raise PermissionDenied(N_("Only a %(role)s may review this output."),
                                        role=review.required_role)
             if decision.actor_id == reviewer.user_id:
-                raise PermissionDenied("You cannot review your own AI request.")
+                raise PermissionDenied(N_("You cannot review your own AI request."))
             status = {"confirm": "confirmed", "edit": "edited", "reject": "rejected"}[action]
             salt = bytes.fromhex(decision.salt) if decision.salt else b""
             seq = self.ledger.append(session, "review", {
