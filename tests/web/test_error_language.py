@@ -113,3 +113,18 @@ def test_html_error_page_shows_the_detail_in_chinese(client: TestClient, make_us
     assert page.status_code == 422
     assert 'data-testid="error-message">输入无效：期限：须为 2, 24, 168 小时之一<' in page.text
     assert "within" not in page.text.split('data-testid="error-message"')[1].split("<")[0]
+
+
+def test_text_hygiene_refusal_is_in_the_users_language(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
+    """The middleware's refusal of a NUL, made before routing, is built from messages too."""
+    make_user("zh.supervisor", Role.SUPERVISOR, language="zh_Hans")
+    login(client, "zh.supervisor")
+    page = client.get("/cases", params={"station": "a\x00b"})
+    assert page.status_code == 422
+    assert 'data-testid="error-message">输入无效：station：含有 NUL 字符<' in page.text
+    en = TestClient(client.app, base_url="http://testserver")
+    make_user("en.supervisor", Role.SUPERVISOR, language="en")
+    login(en, "en.supervisor")
+    refused = en.get("/cases", params={"station": "a\x00b"})
+    assert ('data-testid="error-message">Invalid input: station: contains a NUL character<'
+            in refused.text)
