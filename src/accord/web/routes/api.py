@@ -14,7 +14,7 @@ from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
 from accord.core.governance import get_governance
 from accord.core.i18n import M_, N_
 from accord.core.jobs import JobService
-from accord.core.roles import Role, parse_roles
+from accord.core.roles import Role, UnknownRole, parse_roles
 from accord.web.deps import Principal, account_service, get_database, require_roles
 from accord.web.routes.ledger import KINDS, signed_checkpoint
 
@@ -100,8 +100,8 @@ def list_users(accounts: AccountService = Depends(account_service)) -> list[User
 def create_user(body: UserIn, accounts: AccountService = Depends(account_service)) -> UserOut:
     try:
         roles = parse_roles(body.roles)
-    except ValueError as error:
-        raise ValidationFailed(detail=M_("roles: %(error)s", error=error)) from None
+    except UnknownRole as error:
+        raise ValidationFailed(detail=M_("roles: %(error)s", error=error.message)) from None
     user = accounts.create_user(body.username, body.password, roles,
                                 display_name=body.display_name, language=body.language)
     accounts.session.commit()
