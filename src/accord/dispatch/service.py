@@ -754,7 +754,8 @@ class DispatchService:
             raise ValidationFailed(detail=M_("dispatch a unit to an incident (DU unit incident)"))
         with self.database.write_session() as session:
             unit = self._get_unit(session, call_sign)
-            states.check_transition(states.UNIT_TRANSITIONS, f"unit {unit.call_sign}",
+            states.check_transition(states.UNIT_TRANSITIONS,
+                                    M_("unit %(call_sign)s", call_sign=unit.call_sign),
                                     unit.status, status)
             version = unit.version if expected_version is None else int(expected_version)
             incident = (session.get(DispatchIncident, unit.incident_id)
@@ -812,7 +813,8 @@ class DispatchService:
             if unit.status not in states.ASSIGNABLE:
                 if unit.status in states.COMMITTED:
                     raise self._lost(session, unit.call_sign)
-                states.check_transition(states.UNIT_TRANSITIONS, f"unit {unit.call_sign}",
+                states.check_transition(states.UNIT_TRANSITIONS,
+                                        M_("unit %(call_sign)s", call_sign=unit.call_sign),
                                         unit.status, "dispatched")
             version = unit.version if expected_version is None else int(expected_version)
             changed = session.execute(update(DispatchUnit).where(
