@@ -62,7 +62,7 @@ lint: install-test
 	$(BIN)/ruff check src tests bench scripts
 
 i18n-extract: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k NC_:1c,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k M_ -k _ -k NC_:1c,2 --no-location --sort-output \
 	  --project=Accord -o src/accord/locale/messages.pot .
 	$(BIN)/pybabel update -i src/accord/locale/messages.pot -d src/accord/locale -D messages \
 	  --no-fuzzy-matching --ignore-obsolete

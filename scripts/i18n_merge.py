@@ -32,7 +32,7 @@ def _key(context: str | None, msgid: object) -> str:
 def main(paths: list[str]) -> int:
     pybabel = Path(sys.executable).parent / "pybabel"
     subprocess.run([str(pybabel), "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_",
-                    "-k", "_", "-k", "NC_:1c,2", "--no-location", "--sort-output",
+                    "-k", "M_", "-k", "_", "-k", "NC_:1c,2", "--no-location", "--sort-output",
                     "--project=Accord", "-o", str(POT), str(ROOT)],
                    check=True, capture_output=True, cwd=ROOT)
     with PO.open("rb") as handle:

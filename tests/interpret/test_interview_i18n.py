@@ -38,7 +38,7 @@ def test_interview_strings_have_chinese(tmp_path: Path) -> None:
     config.write_text("[python: **.py]\n[jinja2: **.html]\nextensions = jinja2.ext.i18n\n")
     pot = tmp_path / "messages.pot"
     subprocess.run([str(Path(sys.executable).parent / "pybabel"), "extract", "-F", str(config),
-                    "-k", "N_", "-k", "_", "--no-location", "-o", str(pot), str(tree)],
+                    "-k", "N_", "-k", "M_", "-k", "_", "--no-location", "-o", str(pot), str(tree)],
                    check=True, capture_output=True)
     with pot.open("rb") as handle:
         wanted = {m.id for m in read_po(handle) if m.id}

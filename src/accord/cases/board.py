@@ -20,6 +20,7 @@ from accord.cases.stations import stations
 from accord.cases.vocab import CASE_TYPES
 from accord.core.accounts import User
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_
 
 BOARD_STATES = ("overdue", "at-risk", "pending")
 #: The due-window filter's choices, in hours ("" = every open step).
@@ -55,18 +56,20 @@ class BoardFilter:
         """From query parameters; an unknown value is a 422, not a silently empty board."""
         case_type = case_type.strip()
         if case_type and case_type not in CASE_TYPES:
-            raise ValidationFailed(detail=f"unknown case type {case_type!r}")
+            raise ValidationFailed(detail=M_("unknown case type %(case_type)r",
+                                             case_type=case_type))
         officer_id = None
         if officer.strip():
             if not officer.strip().isdigit():
-                raise ValidationFailed(detail="officer: expected a user id")
+                raise ValidationFailed(detail=M_("officer: expected a user id"))
             officer_id = int(officer)
         within = within.strip()
         if within and within not in WITHIN_HOURS:
-            raise ValidationFailed(detail=f"within: one of {', '.join(WITHIN_HOURS)} hours")
+            raise ValidationFailed(detail=M_("within: one of %(within_hours)s hours",
+                                             within_hours=', '.join(WITHIN_HOURS)))
         station = station.strip()
         if station and station not in stations():
-            raise ValidationFailed(detail=f"unknown station {station!r}")
+            raise ValidationFailed(detail=M_("unknown station %(station)r", station=station))
         return cls(case_type, officer_id, int(within) if within else None, station)
 
     def as_query(self) -> dict[str, str]:

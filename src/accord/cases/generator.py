@@ -30,7 +30,7 @@ from accord.cases.vocab import CASE_TYPES
 from accord.core.accounts.models import User, UserRole
 from accord.core.db import Database
 from accord.core.errors import Conflict, NotFound, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.roles import Role
 
 MAX_COUNT = 1_000_000
@@ -1023,7 +1023,7 @@ def synthesize(count: int, seed: int = 0, until: datetime | None = None) -> Iter
 
 def check_count(count: int) -> None:
     if not 1 <= count <= MAX_COUNT:
-        raise ValidationFailed(detail=N_("count: between 1 and 1,000,000"))
+        raise ValidationFailed(detail=M_("count: between 1 and 1,000,000"))
 
 
 # --------------------------------------------------------------------------- storing
@@ -1045,7 +1045,7 @@ def officer_ids(connection: Connection, username: str | None = None) -> list[int
         ).scalars()
     )
     if not ids:
-        raise ValidationFailed(detail=N_("create users first: accord demo load"))
+        raise ValidationFailed(detail=M_("create users first: accord demo load"))
     return ids
 
 
@@ -1066,7 +1066,7 @@ class _References:
             self.next[year] = int(last.rsplit("-", 1)[1]) + 1 if last else 1
         number = self.next[year]
         if number > 999_999:
-            raise Conflict(detail=N_("reference: no free case numbers left in the year"))
+            raise Conflict(detail=M_("reference: no free case numbers left in the year"))
         self.next[year] = number + 1
         return f"{REFERENCE_PREFIX}-{year}-{number:06d}"
 

@@ -43,7 +43,7 @@ from accord.cases.guidance_models import CaseNotice, LegalFactConfirmation
 from accord.cases.vocab import CASE_TYPES, EVENT_KINDS
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, NotFound, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 
 if TYPE_CHECKING:
     from accord.cases.models import Case, Person
@@ -779,7 +779,7 @@ class DeadlineStatus:
 
 def _aware(value: datetime, what: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationFailed(detail=f"{what} has no UTC offset")
+        raise ValidationFailed(detail=M_("%(what)s has no UTC offset", what=what))
     return value
 
 
@@ -958,7 +958,7 @@ def plan(
     checklist = guidance.checklist(case_type)
     for kind in events or {}:
         if kind not in EVENT_KINDS and not kind.startswith(NOTICE_PREFIX):
-            raise ValidationFailed(detail=f"unknown event kind {kind!r}")
+            raise ValidationFailed(detail=M_("unknown event kind %(kind)r", kind=kind))
     merged: dict[str, list[datetime]] = {checklist.start_event: [at]}
     for kind, value in (events or {}).items():
         merged[kind] = [value]
@@ -1019,7 +1019,7 @@ def _zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed(detail=f"unknown time zone {tz!r}") from None
+        raise ValidationFailed(detail=M_("unknown time zone %(tz)r", tz=tz)) from None
 
 
 def deadlines_for_case(case: Case, *, now: datetime, tz: str) -> list[DeadlineStatus]:
@@ -1131,15 +1131,16 @@ class LegalFactService:
             raise UnknownFact(id=fact_id)
         if status not in CONFIRMATION_STATUSES:
             raise ValidationFailed(
-                detail=f"status must be one of {', '.join(CONFIRMATION_STATUSES)}"
+                detail=M_("status must be one of %(confirmation_statuses)s",
+                          confirmation_statuses=', '.join(CONFIRMATION_STATUSES))
             )
         if digest != fact.digest:
             raise StaleFact(id=fact_id)
         note = (note or "").strip()
         if status == "disputed" and not note:
-            raise ValidationFailed(detail="a dispute needs a note saying what is wrong")
+            raise ValidationFailed(detail=M_("a dispute needs a note saying what is wrong"))
         if len(note) > 4000:
-            raise ValidationFailed(detail="the note is longer than 4000 characters")
+            raise ValidationFailed(detail=M_("the note is longer than 4000 characters"))
         row = LegalFactConfirmation(
             fact_id=fact_id,
             fact_digest=digest,

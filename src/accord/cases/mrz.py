@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from accord.core.errors import AccordError
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_, Message
 
 CHARSET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
 WEIGHTS = (7, 3, 1)
@@ -79,7 +79,7 @@ class MrzInconsistent(AccordError):
     status = 422
     message = N_("The MRZ is inconsistent: %(detail)s")
 
-    def __init__(self, detail: str, result: MrzResult | None = None) -> None:
+    def __init__(self, detail: Message, result: MrzResult | None = None) -> None:
         self.result = result
         super().__init__(detail=detail)
 
@@ -138,7 +138,7 @@ class MrzResult:
     optional_data_2: str = ""
     checks: list[CheckResult] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # failures other than check digits
+    problems: list[Message] = field(default_factory=list)  # failures other than check digits
 
     @property
     def valid(self) -> bool:
@@ -149,17 +149,26 @@ class MrzResult:
         """``SURNAME, GIVEN NAMES`` — the comma keeps which part is the surname unambiguous."""
         return f"{self.surname}, {self.given_names}" if self.given_names else self.surname
 
-    def errors(self) -> list[str]:
+    def error_messages(self) -> list[Message]:
         messages = [
-            f"check digit for {c.label} does not match (read {c.digit}, expected {c.expected})"
+            M_("check digit for %(label)s does not match (read %(digit)s, expected "
+               "%(expected)s)", label=Message(c.label), digit=c.digit, expected=c.expected)
             for c in self.checks
             if not c.ok
         ]
         return messages + list(self.problems)
 
+    def errors(self) -> list[str]:
+        """The problems in English (the capability's output, the CLI)."""
+        return [str(message) for message in self.error_messages()]
+
     def raise_for_errors(self) -> MrzResult:
         if not self.valid:
-            raise MrzInconsistent("; ".join(self.errors()), self)
+            messages = self.error_messages()
+            detail = messages[0]
+            for message in messages[1:]:
+                detail = M_("%(first)s; %(then)s", first=detail, then=message)
+            raise MrzInconsistent(detail, self)
         return self
 
     def expired(self, today: date | None = None) -> bool:
@@ -199,11 +208,11 @@ def split_lines(text: str | list[str] | tuple[str, ...]) -> list[str]:
 
 def detect_format(lines: list[str]) -> str:
     if not lines:
-        raise MrzFormatError(detail="no MRZ lines")
+        raise MrzFormatError(detail=M_("no MRZ lines"))
     count = len(lines)
     candidates = [name for name, (n, _) in FORMATS.items() if n == count]
     if not candidates:
-        raise MrzFormatError(detail=f"expected 2 or 3 lines, found {count}")
+        raise MrzFormatError(detail=M_("expected 2 or 3 lines, found %(count)s", count=count))
     for name in candidates:
         width = FORMATS[name][1]
         if all(len(line) == width for line in lines):
@@ -211,8 +220,10 @@ def detect_format(lines: list[str]) -> str:
     widths = " and ".join(str(FORMATS[n][1]) for n in candidates)
     for number, line in enumerate(lines, 1):
         if not any(len(line) == FORMATS[n][1] for n in candidates):
-            raise MrzFormatError(detail=f"line {number}: {len(line)} characters, expected {widths}")
-    raise MrzFormatError(detail="lines of different lengths")
+            raise MrzFormatError(detail=M_("line %(number)s: %(count)s characters, expected "
+                                           "%(widths)s",
+                                           number=number, count=len(line), widths=widths))
+    raise MrzFormatError(detail=M_("lines of different lengths"))
 
 
 def _check_charset(lines: list[str]) -> None:
@@ -220,7 +231,8 @@ def _check_charset(lines: list[str]) -> None:
         bad = sorted({ch for ch in line if ch not in CHARSET})
         if bad:
             raise MrzFormatError(
-                detail=f"line {number}: characters not allowed in an MRZ: {''.join(bad)}"
+                detail=M_("line %(number)s: characters not allowed in an MRZ: %(bad)s",
+                          number=number, bad=''.join(bad))
             )
 
 
@@ -372,10 +384,10 @@ def _names(text: str) -> tuple[str, str]:
     return (surname.replace("<", " ").strip(), re.sub(r"\s+", " ", given.replace("<", " ")).strip())
 
 
-def _date(text: str, kind: str, today: date, problems: list[str]) -> date | None:
-    label = FIELD_LABELS[kind]
+def _date(text: str, kind: str, today: date, problems: list[Message]) -> date | None:
+    label = Message(FIELD_LABELS[kind])
     if not text.isdigit():
-        problems.append(f"{label} is not a date: {text}")
+        problems.append(M_("%(label)s is not a date: %(text)s", label=label, text=text))
         return None
     yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:6])
     try:
@@ -385,7 +397,7 @@ def _date(text: str, kind: str, today: date, problems: list[str]) -> date | None
         born = date(2000 + yy, mm, dd)
         return born if born <= today else date(1900 + yy, mm, dd)
     except ValueError:
-        problems.append(f"{label} is not a valid date: {text}")
+        problems.append(M_("%(label)s is not a valid date: %(text)s", label=label, text=text))
         return None
 
 
@@ -441,7 +453,7 @@ def _parse_two_line(lines: list[str], fmt: str, today: date, repair: bool) -> Mr
     width = FORMATS[fmt][1]
     visa = lines[0][0] == "V"
     r = _Reader(lines, repair)
-    problems: list[str] = []
+    problems: list[Message] = []
     # Line 2: number 0-8, check 9, nationality 10-12, birth 13-18, check 19, sex 20,
     # expiry 21-26, check 27, optional 28.. (TD3: 28-41 + check 42; TD2: 28-34), composite last.
     optional_stop = 42 if fmt == "TD3" else 35
@@ -475,7 +487,7 @@ def _parse_two_line(lines: list[str], fmt: str, today: date, repair: bool) -> Mr
     surname, given = _names(r.get(0, 5, width))
     sex = r.get(1, 20, 21)
     if sex not in ("M", "F", "X", "<"):
-        problems.append(f"sex must be M, F, X or <, found {sex}")
+        problems.append(M_("sex must be M, F, X or <, found %(sex)s", sex=sex))
     result = MrzResult(
         format=("MRVA" if fmt == "TD3" else "MRVB") if visa else fmt,
         lines=tuple("".join(line) for line in r.lines),
@@ -502,7 +514,7 @@ TD1_COMPOSITE = [(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)]
 
 def _parse_td1(lines: list[str], today: date, repair: bool) -> MrzResult:
     r = _Reader(lines, repair)
-    problems: list[str] = []
+    problems: list[Message] = []
     # Line 1: code 0-1, state 2-4, number 5-13, check 14, optional 15-29.
     # Line 2: birth 0-5, check 6, sex 7, expiry 8-13, check 14, nationality 15-17,
     # optional 18-28, composite 29. Line 3: names.
@@ -527,7 +539,7 @@ def _parse_td1(lines: list[str], today: date, repair: bool) -> MrzResult:
     surname, given = _names(r.get(2, 0, 30))
     sex = r.get(1, 7, 8)
     if sex not in ("M", "F", "X", "<"):
-        problems.append(f"sex must be M, F, X or <, found {sex}")
+        problems.append(M_("sex must be M, F, X or <, found %(sex)s", sex=sex))
     result = MrzResult(
         format="TD1",
         lines=tuple("".join(line) for line in r.lines),
@@ -554,17 +566,19 @@ def _check_codes(result: MrzResult) -> None:
     """Document code, state codes and names cannot hold digits; a digit there is a misread
     that no check digit covers, so it is reported rather than guessed."""
     if not result.document_code or not result.document_code[0].isalpha():
-        result.problems.append(f"document code must start with a letter: {result.document_code}")
+        result.problems.append(M_("document code must start with a letter: %(code)s",
+                                  code=result.document_code))
     for label, value in (
-        ("issuing state", result.issuing_state),
-        ("nationality", result.nationality),
+        (FIELD_LABELS["issuing_state"], result.issuing_state),
+        (FIELD_LABELS["nationality"], result.nationality),
     ):
         if not re.fullmatch(r"[A-Z]{1,3}", value):
-            result.problems.append(f"{label} must be a 1-3 letter code: {value or '(empty)'}")
+            result.problems.append(M_("%(label)s must be a 1-3 letter code: %(value)s",
+                                      label=Message(label), value=value or M_("(empty)")))
     if any(ch.isdigit() for ch in result.surname + result.given_names):
-        result.problems.append("name contains digits")
+        result.problems.append(M_("name contains digits"))
     if not result.surname:
-        result.problems.append("surname is empty")
+        result.problems.append(M_("surname is empty"))
 
 
 def candidate_windows(lines: list[str]) -> list[list[str]]:

@@ -24,6 +24,7 @@ from accord.cases.inconsistency import NOT_A_JUDGEMENT, compare
 from accord.core.errors import ValidationFailed
 from accord.core.figures import measured_or_missing as measured
 from accord.core.figures import measured_or_missing_zh as measured_zh
+from accord.core.i18n import M_
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.interpret.langid import LANGUAGE_NAMES
 
@@ -51,7 +52,8 @@ def check_language(code: str) -> str:
     lang = base_language(code)
     if lang not in LANGUAGE_NAMES:
         raise ValidationFailed(
-            detail=f"language {code!r} is not known (use a code like en, zh, es, fr, ru)"
+            detail=M_("language %(code)r is not known (use a code like en, zh, es, fr, ru)",
+                      code=code)
         )
     return lang
 

@@ -39,7 +39,7 @@ from accord.core.accounts.models import User
 from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 
 NOTICE_MODES: dict[str, str] = {
     "read-aloud": N_("Read aloud to the person"),
@@ -106,9 +106,9 @@ class LetterAlreadySent(Conflict):
 
 def _aware(value: datetime, what: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationFailed(detail=f"{what}: the time has no time zone")
+        raise ValidationFailed(detail=M_("%(what)s: the time has no time zone", what=what))
     if value > utcnow() + FUTURE_SLACK:
-        raise ValidationFailed(detail=f"{what}: the time is in the future")
+        raise ValidationFailed(detail=M_("%(what)s: the time is in the future", what=what))
     return value
 
 
@@ -118,15 +118,17 @@ def _person(case: Case, person_id: int | None) -> Person | None:
     for person in case.persons:
         if person.id == person_id:
             return person
-    raise ValidationFailed(detail=f"person: no person {person_id} in case {case.reference}")
+    raise ValidationFailed(detail=M_("person: no person %(person_id)s in case %(reference)s",
+                                     person_id=person_id, reference=case.reference))
 
 
 def _short(value: str, limit: int, what: str) -> str:
     value = (value or "").strip()
     if len(value) > limit:
-        raise ValidationFailed(detail=f"{what}: longer than {limit} characters")
+        raise ValidationFailed(detail=M_("%(what)s: longer than %(limit)s characters",
+                                         what=what, limit=limit))
     if any(ord(ch) < 32 for ch in value):
-        raise ValidationFailed(detail=f"{what}: contains control characters")
+        raise ValidationFailed(detail=M_("%(what)s: contains control characters", what=what))
     return value
 
 
@@ -153,20 +155,23 @@ def record_notice(
         raise NoticeNotFound(id=notice_id)
     if language not in LANGUAGES:
         raise ValidationFailed(
-            detail=f"language: {language!r} is not a content language ({', '.join(LANGUAGES)})"
+            detail=M_("language: %(language)r is not a content language (%(languages)s)",
+                      language=language, languages=', '.join(LANGUAGES))
         )
     if mode not in NOTICE_MODES:
-        raise ValidationFailed(detail=f"mode: one of {', '.join(NOTICE_MODES)}")
+        raise ValidationFailed(detail=M_("mode: one of %(notice_modes)s",
+                                         notice_modes=', '.join(NOTICE_MODES)))
     given_at = _aware(given_at, "given at")
     person = _person(case, person_id)
     interpreter_name = _short(interpreter_name, 200, "interpreter name")
     interpreter_register_id = _short(interpreter_register_id, 64, "interpreter register id")
     if mode == "interpreted" and not interpreter_name:
-        raise ValidationFailed(detail="interpreter name: required when the notice was interpreted")
+        raise ValidationFailed(detail=M_("interpreter name: required when the notice was "
+                                         "interpreted"))
     if notice_id == "interpreter" and not (interpreter_name and interpreter_register_id):
         raise ValidationFailed(
-            detail="interpreter: give the interpreter's name and register id "
-            "(the interpreter must be independent of the case)"
+            detail=M_("interpreter: give the interpreter's name and register id (the interpreter "
+                      "must be independent of the case)")
         )
     note = _short(note, 2000, "note").replace("\r", "")
     event = None
@@ -428,11 +433,11 @@ def generate_letter(
     """Generate, store (blob store) and record a consular letter for one person of the case."""
     person = _person(case, person_id) if person_id is not None else subject_person(case)
     if person is None:
-        raise ValidationFailed(detail="person: the case has no person to write about")
+        raise ValidationFailed(detail=M_("person: the case has no person to write about"))
     if not person.nationality or not is_nationality(person.nationality):
         raise ValidationFailed(
-            detail="nationality: the person's nationality is not recorded "
-            "as an ISO 3166-1 alpha-3 code"
+            detail=M_("nationality: the person's nationality is not recorded as an ISO 3166-1 "
+                      "alpha-3 code")
         )
     consulate = _short(consulate, 200, "consulate")
     data, languages, _wanted = letter_pdf(
@@ -485,10 +490,11 @@ def record_sent(
     if letter.sent_at is not None:
         raise LetterAlreadySent(time=letter.sent_at.isoformat())
     if via not in SEND_CHANNELS:
-        raise ValidationFailed(detail=f"sent via: one of {', '.join(SEND_CHANNELS)}")
+        raise ValidationFailed(detail=M_("sent via: one of %(send_channels)s",
+                                         send_channels=', '.join(SEND_CHANNELS)))
     sent_at = _aware(sent_at, "sent at")
     if sent_at < letter.generated_at - FUTURE_SLACK:
-        raise ValidationFailed(detail="sent at: before the letter was generated")
+        raise ValidationFailed(detail=M_("sent at: before the letter was generated"))
     reference = _short(reference, 120, "reference")
     event = CaseEvent(
         case_id=case.id,

@@ -43,7 +43,7 @@ from accord.cases.mrz import (
     split_lines,
 )
 from accord.core.errors import AccordError
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 
 WHITELIST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 TESSERACT_CONFIG = f"--oem 1 --psm 6 -c tessedit_char_whitelist={WHITELIST}"
@@ -185,16 +185,18 @@ def _one_thread_for_tesseract() -> Iterator[None]:
 # -- image preparation ---------------------------------------------------------------------------
 def load_image(data: bytes) -> Image.Image:
     if not data:
-        raise ImageUnreadable(detail="the file is empty")
+        raise ImageUnreadable(detail=M_("the file is empty"))
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
-            raise ImageUnreadable(detail=f"{image.width}×{image.height} pixels is too large")
+            raise ImageUnreadable(detail=M_("%(width)s×%(height)s pixels is too large",
+                                            width=image.width, height=image.height))
         image.load()
     except ImageUnreadable:
         raise
     except UnidentifiedImageError:
-        raise ImageUnreadable(detail="not a recognised image format (use JPEG or PNG)") from None
+        raise ImageUnreadable(
+            detail=M_("not a recognised image format (use JPEG or PNG)")) from None
     except (OSError, ValueError, Image.DecompressionBombError) as error:
         raise ImageUnreadable(detail=str(error) or type(error).__name__) from None
     image = ImageOps.exif_transpose(image) or image

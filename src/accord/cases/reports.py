@@ -49,7 +49,7 @@ from accord.core.errors import (
     ValidationFailed,
 )
 from accord.core.gateway.service import Caller, GatewayRequest, GatewayService
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.ledger.store import LedgerService
 from accord.interpret.langid import language_name
 
@@ -294,7 +294,8 @@ def draft_report(
 ) -> Draft:
     """Draft the narrative of ``case`` in ``language`` ("zh" or "en") from its records."""
     if language not in FRAMING_LANGUAGES:
-        raise ValidationFailed(detail=f"language: one of {', '.join(FRAMING_LANGUAGES)}")
+        raise ValidationFailed(detail=M_("language: one of %(framing_languages)s",
+                                         framing_languages=', '.join(FRAMING_LANGUAGES)))
     zone = zone or get_settings().station_timezone
     statements = list(case.statements)
     if statement_ids:
@@ -302,8 +303,8 @@ def draft_report(
         unknown = sorted(set(statement_ids) - known)
         if unknown:
             raise ValidationFailed(
-                detail="statement_ids: not statements of case "
-                f"{case.reference}: {', '.join(map(str, unknown))}"
+                detail=M_("statement_ids: not statements of case %(reference)s: %(names)s",
+                          reference=case.reference, names=', '.join(map(str, unknown)))
             )
         statements = [s for s in statements if s.id in set(statement_ids)]
     persons = {p.id: p for p in case.persons}
@@ -606,7 +607,8 @@ def parse_statement_ids(value: str) -> list[int]:
         if not part:
             continue
         if not part.removeprefix("S").isdigit():
-            raise ValidationFailed(detail=f"statement_ids: {part!r} is not a statement id")
+            raise ValidationFailed(detail=M_("statement_ids: %(part)r is not a statement id",
+                                             part=part))
         ids.append(int(part.removeprefix("S")))
     return ids
 
@@ -734,9 +736,10 @@ class CaseReportService:
         """The officer's edited full text becomes a new version; spans recomputed by diff."""
         text = text.replace("\r\n", "\n")
         if not text.strip():
-            raise ValidationFailed(detail="text: the report is empty")
+            raise ValidationFailed(detail=M_("text: the report is empty"))
         if len(text) > MAX_REPORT_CHARS:
-            raise ValidationFailed(detail=f"text: at most {MAX_REPORT_CHARS} characters")
+            raise ValidationFailed(detail=M_("text: at most %(max_report_chars)s characters",
+                                             max_report_chars=MAX_REPORT_CHARS))
         return self._add_version(
             reference,
             caller,
@@ -781,7 +784,7 @@ class CaseReportService:
             if spans is None:
                 assert latest is not None
                 if text == latest.text:
-                    raise ValidationFailed(detail="text: nothing was changed")
+                    raise ValidationFailed(detail=M_("text: nothing was changed"))
                 spans = recompute_spans(latest.text, list(latest.spans), text)
             number = latest.number + 1 if latest else 1
             version = CaseReportVersion(

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from accord.core.errors import ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_
 
 MAX_QUERY_CHARS = 200
 # Index rows of case N have FTS5 rowids N * ROWS_PER_CASE + k, so re-indexing one case deletes
@@ -322,12 +322,12 @@ def query_tokens(query: str) -> list[str]:
     """Validate a user query and return its distinct tokens (in order)."""
     query = (query or "").strip()
     if not query:
-        raise ValidationFailed(detail=N_("query: enter a search term"))
+        raise ValidationFailed(detail=M_("query: enter a search term"))
     if len(query) > MAX_QUERY_CHARS:
-        raise ValidationFailed(detail=N_("query: at most 200 characters"))
+        raise ValidationFailed(detail=M_("query: at most 200 characters"))
     tokens = list(dict.fromkeys(tokenize(query)))
     if not tokens:
-        raise ValidationFailed(detail=N_("query: enter at least one word"))
+        raise ValidationFailed(detail=M_("query: enter at least one word"))
     return tokens
 
 

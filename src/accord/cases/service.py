@@ -49,7 +49,7 @@ from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import Decision, Review
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_, NC_, Message, form_field
 from accord.core.roles import Role
 from accord.core.text import clean_line
 
@@ -106,24 +106,57 @@ class EvidenceTampered(AccordError):
     )
 
 
-def _fail(field: str, problem: str) -> ValidationFailed:
+#: The form fields a refusal names (:func:`accord.core.i18n.form_field`).
+FIELD_NAMES = (NC_("form field", "evidence"), NC_("form field", "person"),
+               NC_("form field", "statement"), NC_("form field", "task"),
+               NC_("form field", "action"), NC_("form field", "assignee_id"),
+               NC_("form field", "due_at"), NC_("form field", "case_type"),
+               NC_("form field", "contact"), NC_("form field", "corrected"),
+               NC_("form field", "date_of_birth"), NC_("form field", "description"),
+               NC_("form field", "doc_expiry"), NC_("form field", "doc_issuing_state"),
+               NC_("form field", "doc_kind"), NC_("form field", "doc_number"),
+               NC_("form field", "expiry"), NC_("form field", "file"),
+               NC_("form field", "filename"), NC_("form field", "from_holder"),
+               NC_("form field", "full_name"), NC_("form field", "guidance_step"),
+               NC_("form field", "interpreter"), NC_("form field", "issuing_state"),
+               NC_("form field", "kind"), NC_("form field", "language"),
+               NC_("form field", "languages"), NC_("form field", "media_type"),
+               NC_("form field", "mrz_decision_id"), NC_("form field", "mrz_verified"),
+               NC_("form field", "nationality"), NC_("form field", "note"),
+               NC_("form field", "number"), NC_("form field", "occurred_at"),
+               NC_("form field", "officer_id"), NC_("form field", "opened_at"),
+               NC_("form field", "origin"), NC_("form field", "place"),
+               NC_("form field", "reviewer_id"), NC_("form field", "role"),
+               NC_("form field", "sex"), NC_("form field", "source_report"),
+               NC_("form field", "stated_needs"), NC_("form field", "station"),
+               NC_("form field", "station_timezone"), NC_("form field", "status"),
+               NC_("form field", "summary"), NC_("form field", "text"), NC_("form field", "title"),
+               NC_("form field", "to_holder"), NC_("form field", "translation"),
+               NC_("form field", "translation_decision_id"),
+               NC_("form field", "translation_language"), NC_("form field", "translation_source"))
+
+
+def _fail(field: str, problem: Message) -> ValidationFailed:
     """A refusal naming the field first, as every form shows it next to that field."""
-    return ValidationFailed(detail=f"{field}: {problem}")
+    return ValidationFailed(detail=M_("%(field)s: %(problem)s", field=form_field(field),
+                                      problem=problem))
 
 
 def _text(field: str, value: str | None, max_len: int, *, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise _fail(field, "required")
+        raise _fail(field, M_("required"))
     if len(value) > max_len:
-        raise _fail(field, f"at most {max_len} characters (got {len(value)})")
+        raise _fail(field, M_("at most %(max_len)s characters (got %(count)s)",
+                              max_len=max_len, count=len(value)))
     return value
 
 
 def _choice(field: str, value: str, choices: Iterable[str]) -> str:
     options = list(choices)
     if value not in options:
-        raise _fail(field, f"{value!r} is not one of {', '.join(o for o in options if o)}")
+        raise _fail(field, M_("%(value)r is not one of %(names)s",
+                              value=value, names=', '.join(o for o in options if o)))
     return value
 
 
@@ -148,8 +181,8 @@ def normalise_state_code(field: str, value: str | None) -> str:
         return code
     raise _fail(
         field,
-        f"{value!r} is not an ISO 3166-1 alpha-3 or ICAO 9303 code "
-        "(e.g. FRA, DEU, USA; XXA stateless)",
+        M_("%(value)r is not an ISO 3166-1 alpha-3 or ICAO 9303 code (e.g. FRA, DEU, USA; XXA "
+           "stateless)", value=value),
     )
 
 
@@ -158,10 +191,11 @@ def normalise_language_tag(field: str, value: str | None, *, required: bool = Tr
     tag = (value or "").strip().replace("_", "-")
     if not tag:
         if required:
-            raise _fail(field, "required (a BCP 47 language tag such as en, fr, zh-Hans)")
+            raise _fail(field, M_("required (a BCP 47 language tag such as en, fr, zh-Hans)"))
         return ""
     if len(tag) > 16 or not langcodes.tag_is_valid(tag):
-        raise _fail(field, f"{value!r} is not a BCP 47 language tag (e.g. en, fr, ar, zh-Hans)")
+        raise _fail(field, M_("%(value)r is not a BCP 47 language tag (e.g. en, fr, ar, zh-Hans)",
+                              value=value))
     return str(langcodes.standardize_tag(tag))
 
 
@@ -196,13 +230,14 @@ class CaseService:
         try:
             self.tz = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise _fail("station_timezone", f"{timezone!r} is not an IANA time zone") from None
+            raise _fail("station_timezone", M_("%(timezone)r is not an IANA time zone",
+                                               timezone=timezone)) from None
 
     # -- times ----------------------------------------------------------------------------------
     def to_utc(self, field: str, value: datetime) -> datetime:
         """Naive times are wall-clock times at the station; aware ones keep their offset."""
         if not isinstance(value, datetime):
-            raise _fail(field, "expected a date and time")
+            raise _fail(field, M_("expected a date and time"))
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.tz)
         return value.astimezone(UTC)
@@ -244,12 +279,12 @@ class CaseService:
         source_report = _text("source_report", source_report, 24)
         station = (station or "").strip()
         if station and station not in stations():
-            raise _fail("station", f"unknown station {station!r}")
+            raise _fail("station", M_("unknown station %(station)r", station=station))
         opened = self.to_utc("opened_at", opened_at) if opened_at is not None else utcnow()
         if opened > utcnow() + FUTURE_TOLERANCE:
-            raise _fail("opened_at", "is in the future")
+            raise _fail("opened_at", M_("is in the future"))
         if officer_id is not None and self.session.get(User, officer_id) is None:
-            raise _fail("officer_id", f"no user with id {officer_id}")
+            raise _fail("officer_id", M_("no user with id %(officer_id)s", officer_id=officer_id))
         year = opened.astimezone(self.tz).year
         for _attempt in range(5):
             case = Case(
@@ -274,7 +309,7 @@ class CaseService:
                 continue  # another writer took the number in between; take the next one
             self._reindex(case)
             return case
-        raise Conflict(detail="reference: could not allocate a case reference, try again")
+        raise Conflict(detail=M_("reference: could not allocate a case reference, try again"))
 
     def _next_reference(self, year: int) -> str:
         prefix = f"{REFERENCE_PREFIX}-{year}-"
@@ -283,7 +318,7 @@ class CaseService:
         )
         number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
         if number > 999_999:
-            raise Conflict(detail=f"reference: no free case numbers left in {year}")
+            raise Conflict(detail=M_("reference: no free case numbers left in %(year)s", year=year))
         return f"{prefix}{number:06d}"
 
     def get(self, reference: str) -> Case:
@@ -317,7 +352,8 @@ class CaseService:
                            reference=report_reference)
         case_type = FORM_CASE_TYPES.get(row.form_id, row.form_id)
         if case_type not in CASE_TYPES:
-            raise ValidationFailed(detail=f"form {row.form_id} has no matching case type")
+            raise ValidationFailed(detail=M_("form %(form_id)s has no matching case type",
+                                             form_id=row.form_id))
         form = get_library().form(row.form_id)
         if form is None:
             raise NotFound(N_("Unknown form: %(id)s"), id=row.form_id)
@@ -445,18 +481,18 @@ class CaseService:
             if tag not in tags:
                 tags.append(tag)
         if len(tags) > 10:
-            raise _fail("languages", "at most 10 languages")
+            raise _fail("languages", M_("at most 10 languages"))
         sex = (sex or "").strip().upper()
         if sex == "<":  # MRZ filler for "unspecified"
             sex = "X"
         sex = _choice("sex", sex, SEXES)
         if date_of_birth is not None:
             if isinstance(date_of_birth, datetime) or not isinstance(date_of_birth, date):
-                raise _fail("date_of_birth", "expected a date (YYYY-MM-DD)")
+                raise _fail("date_of_birth", M_("expected a date (YYYY-MM-DD)"))
             if date_of_birth > datetime.now(self.tz).date():
-                raise _fail("date_of_birth", "is in the future")
+                raise _fail("date_of_birth", M_("is in the future"))
             if date_of_birth.year < 1890:
-                raise _fail("date_of_birth", "is before 1890")
+                raise _fail("date_of_birth", M_("is before 1890"))
         contact = _text("contact", contact, 200)
         # Not linked to the case yet: linking adds it to the session, and nothing may be stored
         # before every field of the form is valid.
@@ -515,22 +551,22 @@ class CaseService:
         kind = _choice(prefix + "kind", (kind or "").strip(), DOCUMENT_KINDS)
         number = _text(prefix + "number", number, 40, required=True).upper()
         if not re.fullmatch(r"[A-Z0-9<\- ]+", number):
-            raise _fail(prefix + "number", "letters, digits, spaces and hyphens only")
+            raise _fail(prefix + "number", M_("letters, digits, spaces and hyphens only"))
         issuing_state = normalise_state_code(prefix + "issuing_state", issuing_state)
         if expiry is not None and (isinstance(expiry, datetime) or not isinstance(expiry, date)):
-            raise _fail(prefix + "expiry", "expected a date (YYYY-MM-DD)")
+            raise _fail(prefix + "expiry", M_("expected a date (YYYY-MM-DD)"))
         mrz_decision_id = _text("mrz_decision_id", mrz_decision_id, 32)
         if mrz_verified and not mrz_decision_id:
             # "Verified" must be provable: it points at the gateway decision of the MRZ read.
-            raise _fail("mrz_verified", "only with the decision id of a passed MRZ read")
+            raise _fail("mrz_verified", M_("only with the decision id of a passed MRZ read"))
         if mrz_decision_id:
             self._check_decision("mrz_decision_id", mrz_decision_id)
         image_sha256 = (image_sha256 or "").strip().lower()
         if image_sha256:
             if not re.fullmatch(r"[0-9a-f]{64}", image_sha256):
-                raise _fail("image_sha256", "expected 64 lower-case hex digits")
+                raise _fail("image_sha256", M_("expected 64 lower-case hex digits"))
             if not self.blobs.path_for(image_sha256).exists():
-                raise _fail("image_sha256", "no stored image with this digest")
+                raise _fail("image_sha256", M_("no stored image with this digest"))
         document = IdentityDocument(
             kind=kind,
             number=number,
@@ -567,7 +603,8 @@ class CaseService:
             return None
         person = self.session.get(Person, person_id)
         if person is None or person.case_id != case.id:
-            raise _fail(field, f"no person {person_id} in case {case.reference}")
+            raise _fail(field, M_("no person %(person_id)s in case %(reference)s",
+                                  person_id=person_id, reference=case.reference))
         return person
 
     # -- events ---------------------------------------------------------------------------------
@@ -584,10 +621,10 @@ class CaseService:
     ) -> CaseEvent:
         kind = _choice("kind", (kind or "").strip(), EVENT_KINDS)
         if occurred_at is None:
-            raise _fail("occurred_at", "required")
+            raise _fail("occurred_at", M_("required"))
         when = self.to_utc("occurred_at", occurred_at)
         if when > utcnow() + FUTURE_TOLERANCE:
-            raise _fail("occurred_at", "is in the future (events record what has happened)")
+            raise _fail("occurred_at", M_("is in the future (events record what has happened)"))
         place = _text("place", place, 200)
         note = _text("note", note, 5_000)
         self.person(case, person_id)
@@ -625,13 +662,15 @@ class CaseService:
         self.person(case, person_id)
         language = normalise_language_tag("language", language)
         if text is None or not text.strip():
-            raise _fail("text", "required: the statement in the person's own words")
+            raise _fail("text", M_("required: the statement in the person's own words"))
         if len(text) > STATEMENT_MAX_CHARS:
-            raise _fail("text", f"at most {STATEMENT_MAX_CHARS} characters (got {len(text)})")
+            raise _fail("text", M_("at most %(statement_max_chars)s characters (got %(count)s)",
+                                   statement_max_chars=STATEMENT_MAX_CHARS, count=len(text)))
         origin = _choice("origin", origin, STATEMENT_ORIGINS)
         translation = (translation or "").strip()
         if len(translation) > STATEMENT_MAX_CHARS:
-            raise _fail("translation", f"at most {STATEMENT_MAX_CHARS} characters")
+            raise _fail("translation", M_("at most %(statement_max_chars)s characters",
+                                          statement_max_chars=STATEMENT_MAX_CHARS))
         interpreter = _text("interpreter", interpreter, 200)
         translation_decision_id = _text("translation_decision_id", translation_decision_id, 32)
         if translation:
@@ -644,11 +683,11 @@ class CaseService:
                 "translation_language", translation_language
             )
             if translation_language == language:
-                raise _fail("translation_language", "same as the language of the original")
+                raise _fail("translation_language", M_("same as the language of the original"))
             if translation_source == "machine" and not translation_decision_id:
                 raise _fail(
                     "translation_decision_id",
-                    "a machine translation needs the gateway decision that made it",
+                    M_("a machine translation needs the gateway decision that made it"),
                 )
             if translation_source == "machine":
                 self._check_decision("translation_decision_id", translation_decision_id)
@@ -679,10 +718,10 @@ class CaseService:
     ) -> Statement:
         """Attach a machine translation made through the gateway to a stored statement."""
         if statement.translation:
-            raise Conflict(detail="translation: this statement already has a translation")
+            raise Conflict(detail=M_("translation: this statement already has a translation"))
         translation = (translation or "").strip()
         if not translation:
-            raise _fail("translation", "the machine translation is empty")
+            raise _fail("translation", M_("the machine translation is empty"))
         statement.translation = translation[:STATEMENT_MAX_CHARS]
         self._check_decision("translation_decision_id", decision_id)
         statement.translation_language = normalise_language_tag(
@@ -703,15 +742,16 @@ class CaseService:
     ) -> Statement:
         """A human confirms (or corrects) a machine translation; only then is it unlabelled."""
         if statement.translation_source != "machine":
-            raise Conflict(detail="translation: only machine translations are reviewed here")
+            raise Conflict(detail=M_("translation: only machine translations are reviewed here"))
         if statement.translation_reviewed_by is not None:
-            raise Conflict(detail="translation: already reviewed")
+            raise Conflict(detail=M_("translation: already reviewed"))
         reviewer = _user_id(reviewer_id)
         if reviewer is None or self.session.get(User, reviewer) is None:
-            raise _fail("reviewer_id", "unknown reviewer")
+            raise _fail("reviewer_id", M_("unknown reviewer"))
         if corrected is not None and corrected.strip():
             if len(corrected) > STATEMENT_MAX_CHARS:
-                raise _fail("corrected", f"at most {STATEMENT_MAX_CHARS} characters")
+                raise _fail("corrected", M_("at most %(statement_max_chars)s characters",
+                                            statement_max_chars=STATEMENT_MAX_CHARS))
             statement.translation = corrected.strip()
         statement.translation_reviewed_by = reviewer
         self._touch(statement.case)
@@ -734,12 +774,13 @@ class CaseService:
         filename = _text("filename", (filename or "").replace("\\", "/").rsplit("/", 1)[-1], 255)
         media_type = _text("media_type", media_type, 100).lower()
         if media_type and not re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", media_type.split(";")[0]):
-            raise _fail("media_type", f"{media_type!r} is not a media type")
+            raise _fail("media_type", M_("%(media_type)r is not a media type",
+                                         media_type=media_type))
         media_type = media_type.split(";")[0]
         sha256, size = "", 0
         if data is not None:
             if not data:
-                raise _fail("file", "the file is empty")
+                raise _fail("file", M_("the file is empty"))
             sha256 = self.blobs.put(data)
             size = len(data)
         numbers = [
@@ -807,13 +848,13 @@ class CaseService:
         final = [e for e in item.custody if e.action in FINAL_CUSTODY_ACTIONS]
         if final:
             raise Conflict(
-                detail=f"action: {item.label} was already {final[-1].action}; "
-                "no further custody steps"
+                detail=M_("action: %(label)s was already %(action)s; no further custody steps",
+                          label=item.label, action=final[-1].action)
             )
         from_holder = _text("from_holder", from_holder, 200)
         to_holder = _text("to_holder", to_holder, 200)
         if action == "transferred" and not to_holder:
-            raise _fail("to_holder", "required for a transfer")
+            raise _fail("to_holder", M_("required for a transfer"))
         note = _text("note", note, 5_000)
         event = CustodyEvent(
             item=item,
@@ -843,7 +884,8 @@ class CaseService:
         title = _text("title", title, 300, required=True)
         due = self.to_utc("due_at", due_at) if due_at is not None else None
         if assignee_id is not None and self.session.get(User, assignee_id) is None:
-            raise _fail("assignee_id", f"no user with id {assignee_id}")
+            raise _fail("assignee_id", M_("no user with id %(assignee_id)s",
+                                          assignee_id=assignee_id))
         guidance_step = _text("guidance_step", guidance_step, 80)
         task = Task(
             case=case,
@@ -861,7 +903,7 @@ class CaseService:
 
     def complete_task(self, task: Task, *, by_user: User | int | None) -> Task:
         if task.status == "done":
-            raise Conflict(detail="task: already done")
+            raise Conflict(detail=M_("task: already done"))
         task.status = "done"
         task.done_at = utcnow()
         task.done_by = _user_id(by_user)
@@ -877,7 +919,7 @@ class CaseService:
             raise NotFound(
                 N_("Not found in case %(reference)s: %(what)s"),
                 reference=case.reference,
-                what=f"{field} {item_id}",
+                what=M_("%(field)s %(id)s", field=form_field(field), id=item_id),
             )
         return row
 
@@ -1133,7 +1175,7 @@ class CaseService:
         """
         station = (station or "").strip()
         if station and station not in stations():
-            raise _fail("station", f"unknown station {station!r}")
+            raise _fail("station", M_("unknown station %(station)r", station=station))
         own = None if Role.SUPERVISOR in user.roles else user.id
         if own is not None and officer_id is not None and officer_id != own:
             return []  # an officer's view holds only their own cases
@@ -1176,7 +1218,8 @@ class CaseService:
         """An AI result stored in a case must point at a real, completed gateway decision."""
         record = self.session.get(Decision, decision_id)
         if record is None or record.status != "completed":
-            raise _fail(field, f"no completed gateway decision {decision_id!r}")
+            raise _fail(field, M_("no completed gateway decision %(decision_id)r",
+                                  decision_id=decision_id))
 
     def _touch(self, case: Case | None) -> None:
         if case is not None:

@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 
 from accord.config import Settings
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_
 
 MANIFEST = "manifest.json"
 SQLITE_COPY = "database.sqlite3"
@@ -86,7 +87,7 @@ def _sha256(path: Path) -> str:
 def _sqlite_path(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":
-        raise BackupError(detail="an in-memory SQLite database cannot be backed up")
+        raise BackupError(detail=M_("an in-memory SQLite database cannot be backed up"))
     return Path(database)
 
 
@@ -98,7 +99,7 @@ def _pg_tool(name: str) -> str:
                         key=lambda p: int(p.parent.parent.name) if p.parent.parent.name
                         .isdigit() else 0)
     if not candidates:
-        raise BackupError(detail=f"{name} not found: install postgresql-client")
+        raise BackupError(detail=M_("%(name)s not found: install postgresql-client", name=name))
     return str(candidates[-1])
 
 
@@ -125,7 +126,8 @@ def _libpq(url: str) -> tuple[list[str], dict[str, str]]:
 def _run(command: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
-        raise BackupError(detail=f"{Path(command[0]).name} failed: {done.stderr.strip()[-500:]}")
+        raise BackupError(detail=M_("%(name)s failed: %(error)s",
+                                    name=Path(command[0]).name, error=done.stderr.strip()[-500:]))
 
 
 def _state_files(state_dir: Path, database_file: Path | None) -> list[Path]:
@@ -158,7 +160,8 @@ def backup(settings: Settings, directory: Path) -> BackupSummary:
     from accord.core import migrate
 
     if directory.exists() and any(directory.iterdir()):
-        raise BackupError(detail=f"{directory} is not empty: back up into a new directory")
+        raise BackupError(detail=M_("%(directory)s is not empty: back up into a new directory",
+                                    directory=directory))
     url = settings.resolved_database_url
     dialect = make_url(url).get_backend_name()
     revision = migrate.current_revision(url) or ""
@@ -183,7 +186,7 @@ def backup(settings: Settings, directory: Path) -> BackupSummary:
               str(directory / PG_DUMP), *args], env)
         database_name = PG_DUMP
     else:
-        raise BackupError(detail=f"cannot back up a {dialect} database")
+        raise BackupError(detail=M_("cannot back up a %(dialect)s database", dialect=dialect))
     state_dir = settings.state_dir
     files: dict[str, str] = {}
     for relative in _state_files(state_dir, database_file):
@@ -208,20 +211,23 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     """The manifest, with every listed file present and unchanged, or BackupError."""
     path = directory / MANIFEST
     if not path.is_file():
-        raise BackupError(detail=f"{directory} holds no {MANIFEST}: not an Accord backup")
+        raise BackupError(detail=M_("%(directory)s holds no %(manifest)s: not an Accord backup",
+                                    directory=directory, manifest=MANIFEST))
     try:
         manifest: dict[str, Any] = json.loads(path.read_text())
     except ValueError as error:
-        raise BackupError(detail=f"{MANIFEST} is not valid JSON: {error}") from None
+        raise BackupError(detail=M_("%(manifest)s is not valid JSON: %(error)s",
+                                    manifest=MANIFEST, error=error)) from None
     if manifest.get("format") != FORMAT:
-        raise BackupError(detail=f"backup format {manifest.get('format')!r} is not {FORMAT}")
+        raise BackupError(detail=M_("backup format %(found)r is not %(format)s",
+                                    found=manifest.get('format'), format=FORMAT))
     for name, expected in sorted(manifest.get("files", {}).items()):
         file = directory / name
         if not file.is_file():
-            raise BackupError(detail=f"the backup is incomplete: {name} is missing")
+            raise BackupError(detail=M_("the backup is incomplete: %(name)s is missing", name=name))
         if _sha256(file) != expected:
-            raise BackupError(detail=f"the backup is damaged: {name} does not match its "
-                              "SHA-256 in the manifest")
+            raise BackupError(detail=M_("the backup is damaged: %(name)s does not match its "
+                                        "SHA-256 in the manifest", name=name))
     return manifest
 
 
@@ -245,19 +251,20 @@ def restore(settings: Settings, directory: Path) -> RestoreSummary:
     url = settings.resolved_database_url
     dialect = make_url(url).get_backend_name()
     if manifest["dialect"] != dialect:
-        raise BackupError(detail=f"the backup is of a {manifest['dialect']} database; this "
-                          f"installation uses {dialect}")
+        raise BackupError(detail=M_("the backup is of a %(dialect)s database; this installation "
+                                    "uses %(ours)s",
+                                    dialect=manifest['dialect'], ours=dialect))
     if not _database_is_empty(url):
-        raise BackupError(detail="the database is not empty: restore only into a new, empty "
-                          "database")
+        raise BackupError(detail=M_("the database is not empty: restore only into a new, empty "
+                                    "database"))
     state_dir = settings.state_dir
     state_files = {name: digest for name, digest in manifest["files"].items()
                    if name.startswith(f"{STATE}/")}
     for name, digest in state_files.items():
         existing = state_dir / name.removeprefix(f"{STATE}/")
         if existing.exists() and _sha256(existing) != digest:
-            raise BackupError(detail=f"{existing} exists with other content: restore into an "
-                              "empty state directory")
+            raise BackupError(detail=M_("%(existing)s exists with other content: restore into an "
+                                        "empty state directory", existing=existing))
     # Checked: now write. Database first, then the files.
     if dialect == "sqlite":
         path = _sqlite_path(url)

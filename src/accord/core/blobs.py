@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from accord.core.errors import NotFound, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 
 MAX_BLOB_BYTES = 25 * 1024 * 1024
 
@@ -29,15 +29,16 @@ class BlobStore:
 
     def path_for(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256):
-            raise ValidationFailed(detail="sha256: expected 64 lower-case hex digits")
+            raise ValidationFailed(detail=M_("sha256: expected 64 lower-case hex digits"))
         return self.root / sha256[:2] / sha256[2:]
 
     def put(self, data: bytes) -> str:
         """Store ``data`` and return its SHA-256 (hex). Storing the same bytes twice is a no-op."""
         if not data:
-            raise ValidationFailed(detail="file: the file is empty")
+            raise ValidationFailed(detail=M_("file: the file is empty"))
         if len(data) > MAX_BLOB_BYTES:
-            raise ValidationFailed(detail=f"file: larger than {MAX_BLOB_BYTES // (1024 * 1024)} MB")
+            raise ValidationFailed(detail=M_("file: larger than %(megabytes)s MB",
+                                             megabytes=MAX_BLOB_BYTES // (1024 * 1024)))
         sha256 = hashlib.sha256(data).hexdigest()
         target = self.path_for(sha256)
         if target.exists():

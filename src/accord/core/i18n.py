@@ -3,18 +3,30 @@
 Catalogs are compiled in memory from the ``.po`` files at first use, so there is no build step
 that could leave a stale ``.mo`` behind. The current language is a context variable set per
 request (web) or per command (CLI).
+
+A message that is itself a parameter of another (the ``detail`` of ``ValidationFailed``) is a
+:class:`Message`, made with :func:`M_` so the extractor finds its msgid::
+
+    raise ValidationFailed(detail=M_("at most %(limit)d persons per incident", limit=MAX_LINKED))
+
+``str()`` of a Message is its English text (what the CLI and the logs print);
+:func:`translate` renders a msgid with its parameters in the current language, translating
+Message parameters too, and a template shows a Message in the current language by itself.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
 import io
+from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from markupsafe import escape
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES: dict[str, str] = {"zh_Hans": "简体中文", "en": "English"}
@@ -87,6 +99,61 @@ def NC_(context: str, message: str) -> str:
     """Mark ``message`` for extraction in ``context`` (keyword ``NC_:1c,2``); translate it with
     :func:`pgettext` and the same context when it is shown."""
     return message
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable message with its own parameters, kept untranslated until it is shown.
+
+    Parameters may be Messages themselves. ``str()`` gives the English text, ``translated()``
+    the text in the current language; in a template (Jinja's ``__html__`` protocol) it shows
+    in the current language, HTML-escaped, so ``_(error.message, **error.params)`` needs no
+    change. ``context`` is the :func:`pgettext` context of a msgid marked with ``NC_``.
+    """
+
+    msgid: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    context: str | None = None
+
+    def __str__(self) -> str:
+        return _interpolate(self.msgid, self.params, english=True)
+
+    def translated(self) -> str:
+        text = pgettext(self.context, self.msgid) if self.context else gettext(self.msgid)
+        return _interpolate(text, self.params, english=False)
+
+    def __html__(self) -> str:
+        return str(escape(self.translated()))
+
+
+def M_(message: str, /, **params: object) -> Message:
+    """Mark ``message`` for extraction (keyword ``M_``) and keep it with its parameters, to be
+    translated when it is shown (``"%(limit)d"``-style named parameters, never an f-string)."""
+    return Message(message, params)
+
+
+def form_field(name: str) -> Message:
+    """A form field's id as an error names it (``date_of_birth: is in the future``): the id in
+    English, which the API and the forms use, its label in the reader's language. Each id is
+    marked once as ``NC_("form field", "date_of_birth")`` next to the code that names it."""
+    return Message(name, context="form field")
+
+
+def _interpolate(text: str, params: Mapping[str, object], *, english: bool) -> str:
+    """``text`` (already translated unless ``english``) with ``params`` filled in."""
+    if not params:
+        return text
+    values = {key: (str(value) if english else value.translated())
+              if isinstance(value, Message) else value for key, value in params.items()}
+    return text % values
+
+
+def translate(message: str | Message, params: Mapping[str, object] | None = None) -> str:
+    """``message`` in the current language with ``params`` filled in; parameters that are
+    :class:`Message` are translated too, plain values are kept as they are."""
+    if isinstance(message, Message):
+        return message.translated()
+    return _interpolate(gettext(message), params or {}, english=False)
 
 
 # Words that reach templates as data (job states, role names); marked here for extraction.

@@ -165,7 +165,7 @@ class CapabilityRegistry:
         try:
             return self._capabilities[capability_id]
         except KeyError:
-            raise NotFound("Unknown capability: %(id)s", id=capability_id) from None
+            raise NotFound(N_("Unknown capability: %(id)s"), id=capability_id) from None
 
     def all(self) -> list[Capability]:
         return sorted(self._capabilities.values(), key=lambda c: c.id)

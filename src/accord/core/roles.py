@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_, Message
 
 
 class Role(StrEnum):
@@ -36,8 +36,16 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
 }
 
 
+class UnknownRole(ValueError):
+    """A role name that is not a :class:`Role`; ``message`` says which, in any language."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
 def parse_roles(values: list[str] | tuple[str, ...] | set[str]) -> frozenset[Role]:
-    """Turn user input into roles, raising ``ValueError`` naming the first unknown one."""
+    """Turn user input into roles, raising :class:`UnknownRole` naming the first unknown one."""
     roles: set[Role] = set()
     for value in values:
         value = value.strip().lower()
@@ -47,5 +55,6 @@ def parse_roles(values: list[str] | tuple[str, ...] | set[str]) -> frozenset[Rol
             roles.add(Role(value))
         except ValueError:
             known = ", ".join(sorted(r.value for r in Role))
-            raise ValueError(f"unknown role {value!r} (known: {known})") from None
+            raise UnknownRole(M_("unknown role %(role)r (known: %(known)s)", role=value,
+                                 known=known)) from None
     return frozenset(roles)

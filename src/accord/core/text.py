@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_, Message
 
 #: Invisible formatting characters removed from single-line values.
 STRIPPED = frozenset(
@@ -50,12 +51,12 @@ _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _STRIP_OR_FOLD = re.compile("[" + "".join(sorted(STRIPPED | LINE_BREAKS)) + "]")
 
 
-def text_problem(value: str) -> str | None:
+def text_problem(value: str) -> Message | None:
     """Why ``value`` cannot be stored anywhere (NUL, unpaired surrogate), or None."""
     if "\x00" in value:
-        return "contains a NUL character"
+        return M_("contains a NUL character")
     if _SURROGATE.search(value):
-        return "contains an unpaired surrogate (not valid Unicode)"
+        return M_("contains an unpaired surrogate (not valid Unicode)")
     return None
 
 
@@ -67,7 +68,7 @@ def clean_text(value: str | None, field: str) -> str:
     value = value or ""
     problem = text_problem(value)
     if problem:
-        raise ValidationFailed(detail=f"{field}: {problem}")
+        raise ValidationFailed(detail=M_("%(field)s: %(problem)s", field=field, problem=problem))
     return value
 
 
@@ -80,7 +81,8 @@ def clean_line(value: str | None, field: str) -> str:
     control = _CONTROL.search(value)
     if control:
         raise ValidationFailed(
-            detail=f"{field}: contains the control character U+{ord(control.group()):04X}"
+            detail=M_("%(field)s: contains the control character U+%(code)04X", field=field,
+                      code=ord(control.group()))
         )
     folded = _STRIP_OR_FOLD.sub(lambda m: " " if m.group() in LINE_BREAKS else "", value)
     return folded.strip()

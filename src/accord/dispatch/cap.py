@@ -20,7 +20,7 @@ from lxml import etree
 
 from accord.core.db import utcnow
 from accord.core.errors import ValidationFailed
-from accord.core.i18n import NC_
+from accord.core.i18n import M_, NC_
 from accord.dispatch.service import LANGUAGE_TAG
 from accord.dispatch.vocabulary import incident_type
 
@@ -108,7 +108,8 @@ def template_texts(languages: list[str], incident: dict[str, Any],
     texts = []
     for language in languages:
         if not LANGUAGE_TAG.match(language):
-            raise ValidationFailed(detail=f"language {language!r} is not a BCP 47 tag")
+            raise ValidationFailed(detail=M_("language %(language)r is not a BCP 47 tag",
+                                             language=language))
         if language in own:
             headline, description, instruction = own[language]
         elif language.split("-")[0] in TEMPLATES:
@@ -119,14 +120,15 @@ def template_texts(languages: list[str], incident: dict[str, Any],
             description = template["description"].format(**fill)
             instruction = template["instruction"]
         else:
-            raise ValidationFailed(detail=(
-                f"no text for {language}: Accord has written templates for zh and en only and "
-                f"does not machine-translate alerts; give the {language} headline and "
-                "description yourself"))
+            raise ValidationFailed(detail=M_("no text for %(language)s: Accord has written "
+                                             "templates for zh and en only and does not "
+                                             "machine-translate alerts; give the %(language)s "
+                                             "headline and description yourself",
+                                             language=language))
         texts.append(InfoText(language, headline.strip(), description.strip(),
                               instruction.strip()))
     if len({t.language for t in texts}) != len(texts):
-        raise ValidationFailed(detail="each language may appear once")
+        raise ValidationFailed(detail=M_("each language may appear once"))
     return texts
 
 
@@ -139,23 +141,27 @@ def build_alert(incident: dict[str, Any], texts: list[InfoText], *, urgency: str
     for value, allowed, name in ((urgency, URGENCY, "urgency"), (severity, SEVERITY, "severity"),
                                  (certainty, CERTAINTY, "certainty")):
         if value not in allowed:
-            raise ValidationFailed(detail=f"{name} {value!r} is not a CAP value "
-                                          f"({', '.join(allowed)})")
+            raise ValidationFailed(detail=M_("%(name)s %(value)r is not a CAP value (%(allowed)s)",
+                                             name=name, value=value, allowed=', '.join(allowed)))
     if not texts:
-        raise ValidationFailed(detail="an alert needs at least one language")
+        raise ValidationFailed(detail=M_("an alert needs at least one language"))
     if not 0 < radius_km <= 50:
-        raise ValidationFailed(detail="the alert radius must be between 0 and 50 km")
+        raise ValidationFailed(detail=M_("the alert radius must be between 0 and 50 km"))
     identifier = identifier or f"accord-{incident['reference']}-{uuid.uuid4().hex[:12]}"
     for value, name in ((identifier, "identifier"), (sender, "sender")):
         if not IDENTIFIER.match(value):
-            raise ValidationFailed(detail=f"CAP {name} may not contain spaces, commas, < or &")
+            raise ValidationFailed(detail=M_("CAP %(name)s may not contain spaces, commas, < or &",
+                                             name=name))
     for text in texts:
         if not text.headline or len(text.headline) > MAX_HEADLINE:
-            raise ValidationFailed(detail=f"{text.language} headline must have 1-{MAX_HEADLINE} "
-                                          "characters")
+            raise ValidationFailed(detail=M_("%(language)s headline must have 1-%(max_headline)s "
+                                             "characters",
+                                             language=text.language, max_headline=MAX_HEADLINE))
         if not text.description or len(text.description) > MAX_DESCRIPTION:
-            raise ValidationFailed(detail=f"{text.language} description must have "
-                                          f"1-{MAX_DESCRIPTION} characters")
+            raise ValidationFailed(detail=M_("%(language)s description must have "
+                                             "1-%(max_description)s characters",
+                                             language=text.language,
+                                             max_description=MAX_DESCRIPTION))
     kind = incident_type(incident["type"])
     e = etree.Element(f"{{{NS}}}alert", nsmap={None: NS})
 
@@ -191,5 +197,6 @@ def build_alert(incident: dict[str, Any], texts: list[InfoText], *, urgency: str
     xml = etree.tostring(e, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     errors = validate(xml)
     if errors:
-        raise ValidationFailed(detail="the CAP document does not validate: " + "; ".join(errors))
+        raise ValidationFailed(detail=M_("the CAP document does not validate: %(errors)s",
+                                         errors="; ".join(errors)))
     return identifier, xml

@@ -41,6 +41,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_
 
 AGENCY = "police.accord.example"
 ADDITIONAL_KEY = "urn:accord:dispatch:intake"
@@ -195,15 +196,15 @@ def _parse_vehicles(document: dict[str, Any]) -> list[tuple[str, str, str, str]]
     one; the service then checks them as it checks vehicles linked by hand."""
     components = document.get("vehicleComponent") or []
     if not isinstance(components, list):
-        raise ValidationFailed(detail="EIDO vehicleComponent is not a list")
+        raise ValidationFailed(detail=M_("EIDO vehicleComponent is not a list"))
     vehicles: list[tuple[str, str, str, str]] = []
     for number, item in enumerate(components, start=1):
         known = _component_roles(item, f"vehicleComponent {number}",
                                  "vehicleRelationshipType", "relationship", VEHICLE_ROLES)
         nc = item.get("ncVehicleComponent") or {}
         if not isinstance(nc, dict):
-            raise ValidationFailed(detail=f"EIDO vehicleComponent {number}: "
-                                          "ncVehicleComponent is not an object")
+            raise ValidationFailed(detail=M_("EIDO vehicleComponent %(number)s: "
+                                             "ncVehicleComponent is not an object", number=number))
         plate_part = nc.get("ConveyanceRegistrationPlateIdentification") or {}
         plate = (str(plate_part.get("IdentificationID") or "")
                  if isinstance(plate_part, dict) else "")
@@ -217,14 +218,17 @@ def _component_roles(item: Any, where: str, field: str, what: str,
     """Our codes for the EIDO role texts in ``item[field]`` (one text or a list), refusing a
     component that is not an object or names none we know."""
     if not isinstance(item, dict):
-        raise ValidationFailed(detail=f"EIDO {where} is not an object")
+        raise ValidationFailed(detail=M_("EIDO %(where)s is not an object", where=where))
     by_text = {v.lower(): k for k, v in names.items()}
     roles = item.get(field) or []
     texts = [str(r).lower() for r in (roles if isinstance(roles, list) else [roles])]
     known = [by_text[t] for t in texts if t in by_text]
     if not known:
-        raise ValidationFailed(detail=f"EIDO {where}: {what} {', '.join(texts) or 'missing'} "
-                                      f"is not one of {', '.join(names.values())}")
+        raise ValidationFailed(detail=M_("EIDO %(where)s: %(what)s %(value)s is not one of "
+                                         "%(names)s",
+                                         where=where, what=what,
+                                         value=', '.join(texts) or M_("missing"),
+                                         names=', '.join(names.values())))
     return known
 
 
@@ -240,8 +244,8 @@ def _parse_persons(document: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         role = "caller" if "caller" in known else known[0]
         nc = item.get("ncPersonComponent") or {}
         if not isinstance(nc, dict):
-            raise ValidationFailed(detail=f"EIDO personComponent {number}: ncPersonComponent "
-                                          "is not an object")
+            raise ValidationFailed(detail=M_("EIDO personComponent %(number)s: ncPersonComponent "
+                                             "is not an object", number=number))
         name_part = nc.get("PersonName") or {}
         name = str(name_part.get("PersonFullName") or "") if isinstance(name_part, dict) else ""
         description = str(nc.get("PersonDescriptionText") or "")
@@ -304,15 +308,15 @@ def parse(document: Any) -> dict[str, Any]:
     """What :meth:`DispatchService.create_incident` needs from an EIDO document, or a 422
     naming the first missing or malformed field."""
     if not isinstance(document, dict):
-        raise ValidationFailed(detail="an EIDO document is a JSON object")
+        raise ValidationFailed(detail=M_("an EIDO document is a JSON object"))
     incident = document.get("incidentComponent")
     if isinstance(incident, list):
         incident = incident[0] if incident else None
     if not isinstance(incident, dict):
-        raise ValidationFailed(detail="EIDO incidentComponent is missing")
+        raise ValidationFailed(detail=M_("EIDO incidentComponent is missing"))
     type_code = incident.get("incidentTypeInternalCode") or ""
     if not isinstance(type_code, str) or not type_code:
-        raise ValidationFailed(detail="EIDO incidentTypeInternalCode is missing")
+        raise ValidationFailed(detail=M_("EIDO incidentTypeInternalCode is missing"))
     priority: int | None = None
     raw = incident.get("incidentPriorityInternalText")
     if isinstance(raw, str) and raw.isdigit():
@@ -326,10 +330,10 @@ def parse(document: Any) -> dict[str, Any]:
     location = next((locations[r] for r in refs if r in locations),
                     next(iter(locations.values()), None))
     if location is None:
-        raise ValidationFailed(detail="EIDO locationComponent is missing")
+        raise ValidationFailed(detail=M_("EIDO locationComponent is missing"))
     match = _POS.search(str(location.get("locationByValue") or ""))
     if match is None:
-        raise ValidationFailed(detail="EIDO locationByValue has no gml:pos coordinates")
+        raise ValidationFailed(detail=M_("EIDO locationByValue has no gml:pos coordinates"))
     extra: dict[str, Any] = {}
     for item in document.get("additionalDataComponent") or []:
         try:
@@ -345,7 +349,8 @@ def parse(document: Any) -> dict[str, Any]:
         try:
             at = datetime.fromisoformat(str(note.get("lastUpdateTimestamp")))
         except ValueError:
-            raise ValidationFailed(detail="EIDO note lastUpdateTimestamp is not ISO 8601") from None
+            raise ValidationFailed(
+                detail=M_("EIDO note lastUpdateTimestamp is not ISO 8601")) from None
         author = str((note.get("agentReference") or {}).get("$ref", "")).removeprefix("agent-")
         notes.append((at, author[:120], _unescape(str(note["notesActionComments"]))))
     return {"type_code": type_code, "priority": priority,

@@ -11,6 +11,7 @@ from typing import Any
 
 from accord.core.errors import AccordError
 from accord.core.gateway.service import Caller, GatewayDenied, GatewayRequest
+from accord.core.i18n import set_language, translate
 from accord.dispatch.capability import LEGAL_BASIS, PURPOSE
 
 
@@ -29,7 +30,8 @@ def invoke(caller: Caller, capability_id: str, inputs: dict[str, Any],
                 "human_path": "Choose type, priority and unit yourself; the refusal is "
                               "ledgered."}
     except AccordError as error:
-        return {"refused": str(error), "ledger_seq": None,
+        set_language(language)  # the refusal in the caller's language, as the one above
+        return {"refused": translate(error.message, error.params), "ledger_seq": None,
                 "human_path": "Choose type, priority and unit yourself."}
     return {**result.output, "explanation": result.explanation,
             "decision_id": result.decision_id, "ledger_seq": result.ledger_seq}

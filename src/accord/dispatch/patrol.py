@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import select
 
 from accord.core.errors import Conflict, NotFound, ValidationFailed
+from accord.core.i18n import M_, N_, Message
 from accord.dispatch.models import DispatchEvent, DispatchIncident, DispatchUnit
 from accord.dispatch.service import Actor, DispatchService, duration_text
 
@@ -66,7 +67,7 @@ def prepare_history(service: DispatchService, actor: Actor,
     from accord.core.contract import EventHistory, HookMissing, store_event_history
 
     if not 7 <= int(days) <= 3650:
-        raise ValidationFailed(detail="days: between 7 and 3650")
+        raise ValidationFailed(detail=M_("days: between 7 and 3650"))
     since = service.clock() - timedelta(days=int(days))
     with service.database.session() as session:
         rows = session.execute(select(
@@ -76,11 +77,12 @@ def prepare_history(service: DispatchService, actor: Actor,
     history = tuple((at.isoformat(), round(lat, 5), round(lon, 5), type_code,
                      sector(service, lat, lon)) for at, lat, lon, type_code in rows)
     if not history:
-        raise ValidationFailed(detail=f"no incidents in the last {days} days to forecast from")
+        raise ValidationFailed(detail=M_("no incidents in the last %(days)s days to forecast from",
+                                         days=days))
     try:
         dataset = store_event_history(EventHistory(HISTORY_NAME, history))
     except HookMissing:
-        raise Conflict(detail="no forecasting package is installed") from None
+        raise Conflict(detail=M_("no forecasting package is installed")) from None
     with service.database.session() as session:
         service._event(session, "patrol-data-prepared", actor, dataset=dataset,
                        events=len(history))
@@ -100,17 +102,22 @@ def _forecast(decision_id: str) -> dict[str, Any]:
     with gateway.database.session() as session:
         record = session.get(Decision, decision_id) if decision_id else None
         if record is None or record.capability_id != "forecast.hotspots":
-            raise NotFound(f"No hotspot forecast {decision_id or '(none given)'}.")
+            raise NotFound(N_("No hotspot forecast %(decision_id)s."),
+                           decision_id=decision_id or M_("(none given)"))
     try:
         output = gateway.usable_output(decision_id)
     except AccordError as refused:
-        raise Conflict(detail=f"forecast {decision_id} cannot be used yet: {refused}") from None
+        raise Conflict(detail=M_("forecast %(decision_id)s cannot be used yet: %(refused)s",
+                                 decision_id=decision_id,
+                                 refused=Message(refused.message, refused.params))) from None
     if not output:
-        raise Conflict(detail=f"forecast {decision_id} was erased under retention")
+        raise Conflict(detail=M_("forecast %(decision_id)s was erased under retention",
+                                 decision_id=decision_id))
     audit = output.get("exposure_audit")
     if not audit or any("district" not in c for c in output.get("top_cells", [])):
-        raise Conflict(detail=f"forecast {decision_id} has no exposure audit by sector: run it "
-                              "with audit=exposure on the dispatch history")
+        raise Conflict(detail=M_("forecast %(decision_id)s has no exposure audit by sector: run "
+                                 "it with audit=exposure on the dispatch history",
+                                 decision_id=decision_id))
     return output
 
 
@@ -199,7 +206,7 @@ def accept(service: DispatchService, actor: Actor, decision_id: str,
     event log, in one transaction."""
     plan = propose(service, decision_id)
     if not plan["assignments"]:
-        raise Conflict(detail="the plan assigns no unit: nothing to accept")
+        raise Conflict(detail=M_("the plan assigns no unit: nothing to accept"))
     if ledger is None:
         from accord.core.governance import get_governance
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from accord.core.errors import AccordError, Conflict, NotFound, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.dispatch.models import DispatchIncident, DispatchNarrative, DispatchRecording
 from accord.dispatch.service import Actor, DispatchService
 
@@ -42,24 +42,27 @@ def check_wav(data: bytes) -> float:
     """Refuse anything that is not a short PCM WAV before it is stored: its length in
     seconds. (The transcriber checks level and format again in full.)"""
     if not data:
-        raise ValidationFailed(detail="audio: choose a WAV recording")
+        raise ValidationFailed(detail=M_("audio: choose a WAV recording"))
     if len(data) > MAX_RECORDING_BYTES:
-        raise ValidationFailed(detail=f"audio: {len(data):,} bytes is larger than the "
-                                      f"{MAX_RECORDING_BYTES:,} bytes allowed")
+        raise ValidationFailed(detail=M_("audio: %(size)s bytes is larger than the %(limit)s "
+                                         "bytes allowed", size=f"{len(data):,}",
+                                         limit=f"{MAX_RECORDING_BYTES:,}"))
     try:
         with wave.open(io.BytesIO(data)) as reader:
             rate, frames = reader.getframerate(), reader.getnframes()
             if reader.getcomptype() != "NONE" or rate <= 0:
-                raise ValidationFailed(detail="audio: only uncompressed PCM WAV is accepted")
+                raise ValidationFailed(detail=M_("audio: only uncompressed PCM WAV is accepted"))
     except (wave.Error, EOFError, RuntimeError, ValueError) as error:
-        raise ValidationFailed(detail="audio: not a PCM WAV file "
-                                      f"({error or type(error).__name__})") from None
+        raise ValidationFailed(detail=M_("audio: not a PCM WAV file (%(value)s)",
+                                         value=error or type(error).__name__)) from None
     seconds = frames / rate
     if seconds > MAX_RECORDING_SECONDS:
-        raise ValidationFailed(detail=f"audio: {seconds:.0f} s is longer than the "
-                                      f"{MAX_RECORDING_SECONDS:.0f} s allowed")
+        raise ValidationFailed(detail=M_("audio: %(seconds).0f s is longer than the "
+                                         "%(max_recording_seconds).0f s allowed",
+                                         seconds=seconds,
+                                         max_recording_seconds=MAX_RECORDING_SECONDS))
     if seconds <= 0:
-        raise ValidationFailed(detail="audio: the recording is empty")
+        raise ValidationFailed(detail=M_("audio: the recording is empty"))
     return seconds
 
 
@@ -77,8 +80,9 @@ def attach(service: DispatchService, actor: Actor, reference: str | int,
             DispatchRecording.incident_id == incident.id,
             DispatchRecording.status.in_(("queued", "running")))).all()
         if len(pending) >= MAX_PENDING:
-            raise Conflict(detail=f"{incident.reference} already has {len(pending)} recordings "
-                                  "waiting to be transcribed")
+            raise Conflict(detail=M_("%(reference)s already has %(count)s recordings waiting to "
+                                     "be transcribed",
+                                     reference=incident.reference, count=len(pending)))
         row = DispatchRecording(incident_id=incident.id, status="queued", audio=data,
                                 audio_sha256=hashlib.sha256(data).hexdigest(),
                                 audio_bytes=len(data), language=incident.caller_language,
@@ -148,20 +152,21 @@ def confirm(service: DispatchService, actor: Actor, reference: str | int, record
     once. Two dispatchers confirming at once: one wins, the other gets 409."""
     text = service.check_narrative(text)
     if not text:
-        raise ValidationFailed(detail="the confirmed transcript is empty")
+        raise ValidationFailed(detail=M_("the confirmed transcript is empty"))
     with service.database.session() as session:
         incident = service._open_incident(session, actor, reference)
         row = _row(session, incident, recording_id)
         if row.status != "draft":
-            raise Conflict(detail=f"recording {row.id} is {row.status}: only a draft "
-                                  "transcript can be confirmed")
+            raise Conflict(detail=M_("recording %(id)s is %(status)s: only a draft transcript "
+                                     "can be confirmed", id=row.id, status=row.status))
         now = service.clock()
         changed = session.execute(update(DispatchRecording).where(
             DispatchRecording.id == row.id, DispatchRecording.status == "draft").values(
             status="confirmed", confirmed_text=text, decided_by=actor.username,
             decided_at=now)).rowcount
         if changed != 1:
-            raise Conflict(detail=f"recording {row.id} was decided by someone else meanwhile")
+            raise Conflict(detail=M_("recording %(id)s was decided by someone else meanwhile",
+                                     id=row.id))
         language = row.transcript_language or row.language or "?"
         body = service.check_narrative(CONFIRMED_PREFIX.format(language=language) + text)
         session.add(DispatchNarrative(incident_id=incident.id, author_id=actor.user_id,
@@ -179,14 +184,16 @@ def discard(service: DispatchService, actor: Actor, reference: str | int,
         incident = service._open_incident(session, actor, reference)
         row = _row(session, incident, recording_id)
         if row.status not in ("draft", "failed"):
-            raise Conflict(detail=f"recording {row.id} is {row.status}; only a draft or a "
-                                  "failed transcription can be discarded")
+            raise Conflict(detail=M_("recording %(id)s is %(status)s; only a draft or a failed "
+                                     "transcription can be discarded",
+                                     id=row.id, status=row.status))
         changed = session.execute(update(DispatchRecording).where(
             DispatchRecording.id == row.id, DispatchRecording.status == row.status).values(
             status="discarded", draft="", segments=[], audio=None, decided_by=actor.username,
             decided_at=service.clock())).rowcount
         if changed != 1:
-            raise Conflict(detail=f"recording {row.id} was decided by someone else meanwhile")
+            raise Conflict(detail=M_("recording %(id)s was decided by someone else meanwhile",
+                                     id=row.id))
         service._event(session, "transcript-discarded", actor, incident=incident,
                        recording=row.id)
     return service.incident(reference)
@@ -210,10 +217,11 @@ def run_transcription(service: DispatchService, recording_id: int,
     with service.database.session() as session:
         row = session.get(DispatchRecording, int(recording_id))
         if row is None or row.status != "queued" or row.audio is None:
-            raise ValidationFailed(detail=f"recording {recording_id} is not waiting")
+            raise ValidationFailed(detail=M_("recording %(recording_id)s is not waiting",
+                                             recording_id=recording_id))
         user = session.get(User, row.created_by) if row.created_by else None
         if user is None:
-            raise ValidationFailed(detail="the dispatcher who attached the recording is gone")
+            raise ValidationFailed(detail=M_("the dispatcher who attached the recording is gone"))
         caller = Caller(user.id, user.username, frozenset(str(r) for r in user.roles))
         audio, language, incident_id = bytes(row.audio), row.language, row.incident_id
         row.status = "running"
@@ -232,7 +240,7 @@ def run_transcription(service: DispatchService, recording_id: int,
                            incident=incident, recording=row.id)
         if isinstance(failed, AccordError):
             raise
-        raise ValidationFailed(detail=reason) from None
+        raise ValidationFailed(detail=M_("no speech transcription is installed")) from None
     except BaseException:
         # Anything unexpected: the audio is not kept either (the job shows the failure).
         with service.database.session() as session:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from accord.core.db import Database, Prepared, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.dispatch import states
 from accord.dispatch.briefs import address_key, event_body
 from accord.dispatch.briefs import incident_brief as _incident_brief
@@ -89,21 +89,24 @@ def check_person(role: str, name: str = "", description: str = "",
     identity number or address). Used by linking and by EIDO import alike."""
     role = (role or "").strip().lower()
     if role not in PERSON_ROLES:
-        raise ValidationFailed(detail=f"role must be one of {', '.join(PERSON_ROLES)}")
+        raise ValidationFailed(detail=M_("role must be one of %(person_roles)s",
+                                         person_roles=', '.join(PERSON_ROLES)))
     name, description = " ".join((name or "").split()), " ".join((description or "").split())
     contact = (contact or "").strip()
     if len(name) > MAX_PERSON_NAME:
-        raise ValidationFailed(detail=f"a name may hold at most {MAX_PERSON_NAME} characters")
+        raise ValidationFailed(detail=M_("a name may hold at most %(max_person_name)s characters",
+                                         max_person_name=MAX_PERSON_NAME))
     if len(description) > MAX_PERSON_DESCRIPTION:
-        raise ValidationFailed(detail="a description may hold at most "
-                                      f"{MAX_PERSON_DESCRIPTION} characters")
+        raise ValidationFailed(detail=M_("a description may hold at most "
+                                         "%(max_person_description)s characters",
+                                         max_person_description=MAX_PERSON_DESCRIPTION))
     if not name and not description:
-        raise ValidationFailed(detail="give a name or a description")
+        raise ValidationFailed(detail=M_("give a name or a description"))
     if contact and role != "caller":
-        raise ValidationFailed(detail="a contact number is kept for the caller only")
+        raise ValidationFailed(detail=M_("a contact number is kept for the caller only"))
     if contact and not CONTACT.match(contact):
-        raise ValidationFailed(detail="a contact number holds digits, spaces, +, - and "
-                                      "brackets (3-40)")
+        raise ValidationFailed(detail=M_("a contact number holds digits, spaces, +, - and "
+                                         "brackets (3-40)"))
     return role, name, description, contact
 
 
@@ -114,17 +117,19 @@ def check_vehicle(role: str = "involved", plate: str = "", make: str = "",
     VIN or driver: those belong in a case file). Used by linking, intake and EIDO import."""
     role = (role or "involved").strip().lower()
     if role not in VEHICLE_ROLES:
-        raise ValidationFailed(detail=f"vehicle role must be one of {', '.join(VEHICLE_ROLES)}")
+        raise ValidationFailed(detail=M_("vehicle role must be one of %(vehicle_roles)s",
+                                         vehicle_roles=', '.join(VEHICLE_ROLES)))
     plate = re.sub(r"[\s]+", "", (plate or "")).upper()
     make, colour = " ".join((make or "").split()), " ".join((colour or "").split())
     if plate and not PLATE.match(plate):
-        raise ValidationFailed(detail="a plate holds 1-16 letters, digits, hyphens "
-                                      "(Chinese province characters allowed)")
+        raise ValidationFailed(detail=M_("a plate holds 1-16 letters, digits, hyphens (Chinese "
+                                         "province characters allowed)"))
     if len(make) > MAX_MAKE or len(colour) > MAX_COLOUR:
-        raise ValidationFailed(detail=f"make at most {MAX_MAKE}, colour at most {MAX_COLOUR} "
-                                      "characters")
+        raise ValidationFailed(detail=M_("make at most %(max_make)s, colour at most "
+                                         "%(max_colour)s characters",
+                                         max_make=MAX_MAKE, max_colour=MAX_COLOUR))
     if not (plate or make or colour):
-        raise ValidationFailed(detail="give a plate, a make or a colour")
+        raise ValidationFailed(detail=M_("give a plate, a make or a colour"))
     return role, plate, make, colour
 
 
@@ -145,8 +150,8 @@ def reference_id(reference: str | int) -> int:
 def language_tag(value: str) -> str:
     value = (value or "").strip()
     if value and not LANGUAGE_TAG.match(value):
-        raise ValidationFailed(detail=f"caller language {value!r} is not a BCP 47 tag (e.g. ru, "
-                                      "zh-Hans, en-GB)")
+        raise ValidationFailed(detail=M_("caller language %(value)r is not a BCP 47 tag (e.g. "
+                                         "ru, zh-Hans, en-GB)", value=value))
     return value
 
 
@@ -169,9 +174,10 @@ def _coordinate(value: Any, name: str, low: float, high: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValidationFailed(detail=f"{name} must be a number") from None
+        raise ValidationFailed(detail=M_("%(name)s must be a number", name=name)) from None
     if not (math.isfinite(number) and low <= number <= high):
-        raise ValidationFailed(detail=f"{name} must be between {low:g} and {high:g}")
+        raise ValidationFailed(detail=M_("%(name)s must be between %(low)g and %(high)g",
+                                         name=name, low=low, high=high))
     return number
 
 
@@ -217,17 +223,22 @@ class DispatchService:
         lon_f = _coordinate(lon, "longitude", -180, 180)
         if not self.roads.covers(lat_f, lon_f):
             s, w, n, e = self.roads.bbox
-            raise ValidationFailed(detail=(
-                f"{lat_f:.5f}, {lon_f:.5f} is outside the service area (the road network "
-                f"{self.roads.name} covers {s:.4f}–{n:.4f} N, {w:.4f}–{e:.4f} E)"))
+            raise ValidationFailed(detail=M_("%(lat).5f, %(lon).5f is outside the service "
+                                             "area (the road network %(name)s covers "
+                                             "%(south).4f–%(north).4f N, "
+                                             "%(west).4f–%(east).4f E)",
+                                             lat=lat_f, lon=lon_f, name=self.roads.name, south=s,
+                                             north=n, west=w, east=e))
         return lat_f, lon_f
 
     @staticmethod
     def check_narrative(text: str) -> str:
         text = (text or "").strip()
         if len(text) > MAX_NARRATIVE:
-            raise ValidationFailed(detail=f"a narrative entry may hold at most {MAX_NARRATIVE} "
-                                          f"characters (this one has {len(text)})")
+            raise ValidationFailed(detail=M_("a narrative entry may hold at most "
+                                             "%(max_narrative)s characters (this one has "
+                                             "%(count)s)",
+                                             max_narrative=MAX_NARRATIVE, count=len(text)))
         return text
 
     @staticmethod
@@ -254,15 +265,18 @@ class DispatchService:
         kind = incident_type(type_code)
         people = [check_person(*person) for person in persons]
         if len(people) > MAX_LINKED:
-            raise ValidationFailed(detail=f"at most {MAX_LINKED} persons per incident")
+            raise ValidationFailed(detail=M_("at most %(max_linked)s persons per incident",
+                                             max_linked=MAX_LINKED))
         cars = [check_vehicle(*vehicle) for vehicle in vehicles]
         if len(cars) > MAX_LINKED:
-            raise ValidationFailed(detail=f"at most {MAX_LINKED} vehicles per incident")
+            raise ValidationFailed(detail=M_("at most %(max_linked)s vehicles per incident",
+                                             max_linked=MAX_LINKED))
         if source not in SOURCES:
-            raise ValidationFailed(detail=f"source must be one of {', '.join(SOURCES)}")
+            raise ValidationFailed(detail=M_("source must be one of %(sources)s",
+                                             sources=', '.join(SOURCES)))
         if location_source not in LOCATION_SOURCES:
-            raise ValidationFailed(detail="location source must be one of "
-                                          f"{', '.join(LOCATION_SOURCES)}")
+            raise ValidationFailed(detail=M_("location source must be one of %(location_sources)s",
+                                             location_sources=', '.join(LOCATION_SOURCES)))
         lat_f, lon_f = self.check_location(lat, lon)
         device: tuple[float, float] | None = None
         if device_lat not in (None, "") and device_lon not in (None, ""):
@@ -270,13 +284,15 @@ class DispatchService:
                       _coordinate(device_lon, "device longitude", -180, 180))
         address = (address or "").strip()
         if len(address) > MAX_ADDRESS:
-            raise ValidationFailed(detail=f"address longer than {MAX_ADDRESS} characters")
+            raise ValidationFailed(detail=M_("address longer than %(max_address)s characters",
+                                             max_address=MAX_ADDRESS))
         if len(hazards or "") > MAX_NARRATIVE:
-            raise ValidationFailed(detail=f"hazards longer than {MAX_NARRATIVE} characters")
+            raise ValidationFailed(detail=M_("hazards longer than %(max_narrative)s characters",
+                                             max_narrative=MAX_NARRATIVE))
         text = self.check_narrative(narrative)
         entries = [(at, who, self.check_narrative(body)) for at, who, body in narrative_entries]
         if priority is not None and not 1 <= int(priority) <= 5:
-            raise ValidationFailed(detail="priority must be 1 (most urgent) to 5")
+            raise ValidationFailed(detail=M_("priority must be 1 (most urgent) to 5"))
         tag = language_tag(language)
         now = utcnow()
         values: dict[str, Any] = {
@@ -350,7 +366,7 @@ class DispatchService:
     def _get_incident(self, session: Session, reference: str | int) -> DispatchIncident:
         incident = session.get(DispatchIncident, reference_id(reference))
         if incident is None:
-            raise NotFound(f"No incident {reference!s}.")
+            raise NotFound(N_("No incident %(reference)s."), reference=reference)
         return incident
 
     def incident(self, reference: str | int) -> dict[str, Any]:
@@ -411,7 +427,7 @@ class DispatchService:
         incident = self._get_incident(session, reference)
         self._check_access(session, actor, incident)
         if incident.status == "closed":
-            raise Conflict(detail=f"{incident.reference} is closed")
+            raise Conflict(detail=M_("%(reference)s is closed", reference=incident.reference))
         return incident
 
     def link_person(self, actor: Actor, reference: str | int, *, role: str, name: str = "",
@@ -424,7 +440,8 @@ class DispatchService:
             count = session.scalar(select(func.count()).select_from(DispatchPerson).where(
                 DispatchPerson.incident_id == incident.id)) or 0
             if count >= MAX_LINKED:
-                raise ValidationFailed(detail=f"at most {MAX_LINKED} persons per incident")
+                raise ValidationFailed(detail=M_("at most %(max_linked)s persons per incident",
+                                                 max_linked=MAX_LINKED))
             session.add(DispatchPerson(incident_id=incident.id, role=role, name=name,
                                        description=description, contact=contact,
                                        added_by=actor.user_id))
@@ -444,13 +461,16 @@ class DispatchService:
         chosen = [(n or "").strip() for n in needs if (n or "").strip()]
         unknown = sorted(set(chosen) - set(STATED_NEEDS))
         if unknown:
-            raise ValidationFailed(detail=f"stated needs: {unknown[0]!r} is not one of "
-                                          f"{', '.join(STATED_NEEDS)}")
+            raise ValidationFailed(detail=M_("stated needs: %(unknown)r is not one of "
+                                             "%(stated_needs)s",
+                                             unknown=unknown[0],
+                                             stated_needs=', '.join(STATED_NEEDS)))
         with self.database.session() as session:
             incident = self._open_incident(session, actor, reference)
             row = session.get(DispatchPerson, int(person_id))
             if row is None or row.incident_id != incident.id:
-                raise NotFound(f"No such person on {incident.reference}.")
+                raise NotFound(N_("No such person on %(reference)s."),
+                               reference=incident.reference)
             row.stated_needs = [n for n in STATED_NEEDS if n in chosen]
             incident.updated_at = utcnow()
             self._event(session, "person-needs", actor, incident=incident, role=row.role)
@@ -465,7 +485,8 @@ class DispatchService:
             count = session.scalar(select(func.count()).select_from(DispatchVehicle).where(
                 DispatchVehicle.incident_id == incident.id)) or 0
             if count >= MAX_LINKED:
-                raise ValidationFailed(detail=f"at most {MAX_LINKED} vehicles per incident")
+                raise ValidationFailed(detail=M_("at most %(max_linked)s vehicles per incident",
+                                                 max_linked=MAX_LINKED))
             session.add(DispatchVehicle(incident_id=incident.id, plate=plate, make=make,
                                         colour=colour, role=role, added_by=actor.user_id))
             incident.updated_at = utcnow()
@@ -483,12 +504,14 @@ class DispatchService:
         elif what == "vehicle":
             model = DispatchVehicle
         else:
-            raise ValidationFailed(detail="remove a person or a vehicle")
+            raise ValidationFailed(detail=M_("remove a person or a vehicle"))
         with self.database.session() as session:
             incident = self._open_incident(session, actor, reference)
             row = session.get(model, int(item_id))
             if row is None or row.incident_id != incident.id:
-                raise NotFound(f"No such {what} on {incident.reference}.")
+                raise NotFound(N_("No such person on %(reference)s.") if what == "person"
+                               else N_("No such vehicle on %(reference)s."),
+                               reference=incident.reference)
             session.delete(row)
             incident.updated_at = utcnow()
             self._event(session, f"{what}-unlinked", actor, incident=incident)
@@ -528,21 +551,21 @@ class DispatchService:
 
         notes = (notes or "").strip()
         if len(notes) > 500:
-            raise ValidationFailed(detail="a note to the interpreter service may hold at most "
-                                          "500 characters")
+            raise ValidationFailed(detail=M_("a note to the interpreter service may hold at most "
+                                             "500 characters"))
         with self.database.session() as session:
             incident = self._open_incident(session, actor, reference)
             language, source = incident.caller_language, incident.source
             label = incident.reference
         if not language:
-            raise ValidationFailed(detail="record the caller's language first (BCP 47, the "
-                                          "caller's own choice)")
+            raise ValidationFailed(detail=M_("record the caller's language first (BCP 47, the "
+                                             "caller's own choice)"))
         def record(session: Session, request: str) -> None:
             # In the request's own transaction: the request and the incident's event commit
             # together or not at all (an incident closed meanwhile rolls the request back).
             incident = self._get_incident(session, reference)
             if incident.status == "closed":
-                raise Conflict(detail=f"{incident.reference} is closed")
+                raise Conflict(detail=M_("%(reference)s is closed", reference=incident.reference))
             self._event(session, "interpreter-requested", actor, incident=incident,
                         request=request, language=language)
 
@@ -552,7 +575,7 @@ class DispatchService:
                 "source_kind": "dispatch", "source_ref": label,
                 "notes": notes or f"Dispatch call {label}"}, within=record)
         except ObjectKindMissing:
-            raise Conflict(detail="no interpreter service is installed") from None
+            raise Conflict(detail=M_("no interpreter service is installed")) from None
         return {"request": request, "language": language, "incident": label}
 
     def intake_check(self, lat: Any, lon: Any, address: str = "",
@@ -589,11 +612,11 @@ class DispatchService:
     def add_narrative(self, actor: Actor, reference: str | int, text: str) -> dict[str, Any]:
         text = self.check_narrative(text)
         if not text:
-            raise ValidationFailed(detail="the narrative entry is empty")
+            raise ValidationFailed(detail=M_("the narrative entry is empty"))
         with self.database.session() as session:
             incident = self._get_incident(session, reference)
             if incident.status == "closed":
-                raise Conflict(detail=f"{incident.reference} is closed")
+                raise Conflict(detail=M_("%(reference)s is closed", reference=incident.reference))
             session.add(DispatchNarrative(incident_id=incident.id, author_id=actor.user_id,
                                           author=actor.username, text=text))
             incident.updated_at = utcnow()
@@ -605,7 +628,8 @@ class DispatchService:
         with self.database.session() as session:
             incident = self._get_incident(session, reference)
             if incident.device_lat is None or incident.device_lon is None:
-                raise Conflict(detail=f"{incident.reference} has no device location")
+                raise Conflict(detail=M_("%(reference)s has no device location",
+                                         reference=incident.reference))
             lat, lon = self.check_location(incident.device_lat, incident.device_lon)
             previous = (incident.lat, incident.lon, incident.location_source)
             incident.lat, incident.lon, incident.location_source = lat, lon, "device"
@@ -626,8 +650,9 @@ class DispatchService:
                     DispatchUnit.incident_id == incident.id,
                     DispatchUnit.status.in_(states.COMMITTED))).all()
                 if busy:
-                    raise Conflict(detail=f"{incident.reference} still has units assigned "
-                                          f"({', '.join(busy)}): clear or cancel them first")
+                    raise Conflict(detail=M_("%(reference)s still has units assigned (%(busy)s): "
+                                             "clear or cancel them first",
+                                             reference=incident.reference, busy=', '.join(busy)))
             incident.status = status
             incident.version += 1
             incident.updated_at = utcnow()
@@ -648,12 +673,12 @@ class DispatchService:
             type_code, priority = suggestion["type"], int(suggestion["priority"])
         else:
             if not reason:
-                raise ValidationFailed(detail="an override needs a reason")
+                raise ValidationFailed(detail=M_("an override needs a reason"))
             if len(reason) > 1000:
-                raise ValidationFailed(detail="the reason may hold at most 1000 characters")
+                raise ValidationFailed(detail=M_("the reason may hold at most 1000 characters"))
             incident_type(type_code)
             if priority is None or not 1 <= int(priority) <= 5:
-                raise ValidationFailed(detail="priority must be 1 (most urgent) to 5")
+                raise ValidationFailed(detail=M_("priority must be 1 (most urgent) to 5"))
         outcome = "accepted" if accept else "overridden"
         if ledger is None:
             from accord.core.governance import get_governance
@@ -662,7 +687,7 @@ class DispatchService:
         with self.database.write_session() as session:
             incident = self._get_incident(session, reference)
             if incident.status == "closed":
-                raise Conflict(detail=f"{incident.reference} is closed")
+                raise Conflict(detail=M_("%(reference)s is closed", reference=incident.reference))
             incident.type_code, incident.priority = type_code, int(priority or 3)
             incident.triage_decision_id, incident.triage_outcome = decision_id, outcome
             incident.triage_reason = reason
@@ -693,13 +718,13 @@ class DispatchService:
                     skills: Iterable[str] = (), languages: Iterable[str] = ()) -> dict[str, Any]:
         call_sign = call_sign.strip()
         if not CALL_SIGN.match(call_sign):
-            raise ValidationFailed(detail="a call sign is 1-16 letters, digits or hyphens")
+            raise ValidationFailed(detail=M_("a call sign is 1-16 letters, digits or hyphens"))
         lat_f, lon_f = self.check_location(lat, lon)
         tags = [language_tag(t) for t in languages if t.strip()]
         with self.database.session() as session:
             if session.scalar(select(DispatchUnit.id).where(DispatchUnit.call_sign
                                                             == call_sign)):
-                raise Conflict(detail=f"unit {call_sign} exists")
+                raise Conflict(detail=M_("unit %(call_sign)s exists", call_sign=call_sign))
             unit = DispatchUnit(call_sign=call_sign, lat=lat_f, lon=lon_f,
                                 skills=sorted({s.strip().lower() for s in skills if s.strip()}),
                                 languages=tags, status="available")
@@ -719,17 +744,18 @@ class DispatchService:
         unit = session.scalar(select(DispatchUnit).where(DispatchUnit.call_sign
                                                          == call_sign.strip()))
         if unit is None:
-            raise NotFound(f"No unit {call_sign}.")
+            raise NotFound(N_("No unit %(call_sign)s."), call_sign=call_sign)
         return unit
 
     def set_unit_status(self, actor: Actor, call_sign: str, status: str,
                         expected_version: int | None = None, lat: Any = None,
                         lon: Any = None) -> dict[str, Any]:
         if status == "dispatched":
-            raise ValidationFailed(detail="dispatch a unit to an incident (DU unit incident)")
+            raise ValidationFailed(detail=M_("dispatch a unit to an incident (DU unit incident)"))
         with self.database.write_session() as session:
             unit = self._get_unit(session, call_sign)
-            states.check_transition(states.UNIT_TRANSITIONS, f"unit {unit.call_sign}",
+            states.check_transition(states.UNIT_TRANSITIONS,
+                                    M_("unit %(call_sign)s", call_sign=unit.call_sign),
                                     unit.status, status)
             version = unit.version if expected_version is None else int(expected_version)
             incident = (session.get(DispatchIncident, unit.incident_id)
@@ -781,12 +807,14 @@ class DispatchService:
             incident = self._get_incident(session, reference)
             unit = self._get_unit(session, call_sign)
             if incident.status in ("closed", "advised"):
-                raise Conflict(detail=f"{incident.reference} is {incident.status}; "
-                                      "reopen it before dispatching")
+                raise Conflict(detail=M_("%(reference)s is %(status)s; reopen it before "
+                                         "dispatching",
+                                         reference=incident.reference, status=incident.status))
             if unit.status not in states.ASSIGNABLE:
                 if unit.status in states.COMMITTED:
                     raise self._lost(session, unit.call_sign)
-                states.check_transition(states.UNIT_TRANSITIONS, f"unit {unit.call_sign}",
+                states.check_transition(states.UNIT_TRANSITIONS,
+                                        M_("unit %(call_sign)s", call_sign=unit.call_sign),
                                         unit.status, "dispatched")
             version = unit.version if expected_version is None else int(expected_version)
             changed = session.execute(update(DispatchUnit).where(
@@ -814,11 +842,14 @@ class DispatchService:
         assert unit is not None
         last = session.scalar(select(DispatchEvent).where(DispatchEvent.unit_id == unit.id)
                               .order_by(DispatchEvent.id.desc()).limit(1))
-        where = f" to E-{unit.incident_id}" if unit.incident_id else ""
-        who = (f" by {last.actor} at {last.at:%H:%M:%S} UTC" if last is not None else "")
-        return DispatchConflict(detail=(
-            f"unit {unit.call_sign} changed since you looked: it is now {unit.status}{where}"
-            f"{who}. Nothing was changed; choose again."))
+        where = M_(" to E-%(incident)s", incident=unit.incident_id) if unit.incident_id else ""
+        who = (M_(" by %(actor)s at %(time)s UTC", actor=last.actor, time=f"{last.at:%H:%M:%S}")
+               if last is not None else "")
+        return DispatchConflict(detail=M_("unit %(call_sign)s changed since you looked: it is "
+                                          "now %(status)s%(where)s%(who)s. Nothing was changed; "
+                                          "choose again.",
+                                          call_sign=unit.call_sign, status=unit.status,
+                                          where=where, who=who))
 
     # -- officer-safety timers ------------------------------------------------------------
     def safety_timers(self) -> list[dict[str, Any]]:
@@ -875,8 +906,9 @@ class DispatchService:
         with self.database.session() as session:
             unit = self._get_unit(session, call_sign)
             if unit.status != "on-scene":
-                raise Conflict(detail=f"unit {unit.call_sign} is {unit.status}; the safety "
-                                      "timer runs only while a unit is on scene")
+                raise Conflict(detail=M_("unit %(call_sign)s is %(status)s; the safety timer "
+                                         "runs only while a unit is on scene",
+                                         call_sign=unit.call_sign, status=unit.status))
             unit.safety_checked_at = self.clock()
             unit.safety_flagged_at = None
             incident = (session.get(DispatchIncident, unit.incident_id)

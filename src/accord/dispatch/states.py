@@ -7,7 +7,7 @@ command never leaves a unit in a status nobody meant.
 from __future__ import annotations
 
 from accord.core.errors import Conflict
-from accord.core.i18n import N_, NC_
+from accord.core.i18n import M_, N_, NC_, Message
 
 UNIT_STATUSES = ("available", "dispatched", "en-route", "on-scene", "clear", "out-of-service")
 UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -37,15 +37,18 @@ class ImpossibleTransition(Conflict):
     """A status change the machine does not allow (409, with what is possible)."""
 
 
-def check_transition(table: dict[str, frozenset[str]], what: str, current: str,
+def check_transition(table: dict[str, frozenset[str]], what: str | Message, current: str,
                      target: str) -> None:
     if target not in table:
-        raise ImpossibleTransition(detail=f"unknown status {target!r} for {what} "
-                                          f"(known: {', '.join(table)})")
+        raise ImpossibleTransition(detail=M_("unknown status %(target)r for %(what)s (known: "
+                                             "%(table)s)",
+                                             target=target, what=what, table=', '.join(table)))
     if target not in table[current]:
-        possible = ", ".join(sorted(table[current])) or "none: it is final"
-        raise ImpossibleTransition(detail=f"{what} is {current}; it cannot become {target} "
-                                          f"(possible: {possible})")
+        possible = ", ".join(sorted(table[current])) or M_("none: it is final")
+        raise ImpossibleTransition(detail=M_("%(what)s is %(current)s; it cannot become "
+                                             "%(target)s (possible: %(possible)s)",
+                                             what=what, current=current, target=target,
+                                             possible=possible))
 
 
 #: Each status in words, for pages (the stored codes never reach a reader; the live board

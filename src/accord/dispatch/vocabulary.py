@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_
 
 VOCABULARY_FILE = Path(__file__).resolve().parent / "incident_types.yaml"
 
@@ -79,7 +80,8 @@ def incident_type(code: str) -> IncidentType:
         return types[code]
     except KeyError:
         raise ValidationFailed(
-            detail=f"unknown incident type {code!r} (known: {', '.join(sorted(types))})"
+            detail=M_("unknown incident type %(code)r (known: %(types)s)",
+                      code=code, types=', '.join(sorted(types)))
         ) from None
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.base import Fitted, Method
 from accord.forecast.data import (
     EPOCH,
@@ -85,14 +86,17 @@ def resolve_freq(events: EventSet, freq: str | None) -> tuple[str, str]:
         chosen = DEFAULT_FREQ[resolution]
         return chosen, f"{chosen}: the default for {resolution} data"
     if freq not in FREQS:
-        raise ForecastInputError(f"--freq must be one of {', '.join(FREQS)}, not {freq!r}")
+        raise ForecastInputError(M_("--freq must be one of %(freqs)s, not %(freq)r",
+                                    freqs=', '.join(FREQS), freq=freq))
     finest = FINEST_FREQ[resolution]
     if FREQS.index(freq) < FREQS.index(finest):
         raise ForecastInputError(
-            f"a {freq} window is finer than the data: they are {resolution} (every event is "
-            f"dated to the 1st of its month), so most {freq}s hold no events and a {freq}ly "
-            f"forecast can neither be trained nor scored honestly. Use --freq {finest} (or leave "
-            f"--freq out for the default, {DEFAULT_FREQ[resolution]}).")
+            M_("a %(freq)s window is finer than the data: they are %(resolution)s (every event "
+               "is dated to the 1st of its month), so most %(freq)ss hold no events and a "
+               "%(freq)sly forecast can neither be trained nor scored honestly. Use --freq "
+               "%(finest)s (or leave --freq out for the default, %(default_freq)s).",
+               freq=freq, resolution=resolution, finest=finest,
+               default_freq=DEFAULT_FREQ[resolution]))
     return freq, "as asked"
 
 
@@ -101,7 +105,8 @@ def make_method(name: str, **options: Any) -> Method:
         return METHODS[name](**options)
     except KeyError:
         raise ForecastInputError(
-            f"unknown method {name!r}; choose from {', '.join(METHODS)}") from None
+            M_("unknown method %(name)r; choose from %(methods)s",
+               name=name, methods=', '.join(METHODS))) from None
 
 
 def data_end(events: EventSet) -> float:
@@ -116,7 +121,8 @@ def windows_for(freq: str, start: float, end: float,
                 count: int | None = None) -> list[tuple[float, float]]:
     """Consecutive forecast windows from ``start``; only whole windows ending by ``end``."""
     if freq not in FREQS:
-        raise ForecastInputError(f"--freq must be one of {', '.join(FREQS)}, not {freq!r}")
+        raise ForecastInputError(M_("--freq must be one of %(freqs)s, not %(freq)r",
+                                    freqs=', '.join(FREQS), freq=freq))
     out: list[tuple[float, float]] = []
     current = start
     while count is None or len(out) < count:
@@ -260,12 +266,13 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
     :data:`MIN_SELECTION_WINDOWS`: the choice for the first scored window is made on the
     weeks before it, as the analyst would have made it on the day."""
     if len(events) == 0:
-        raise ForecastInputError("no events to backtest")
+        raise ForecastInputError(M_("no events to backtest"))
     freq, freq_reason = resolve_freq(events, freq)
     names = list(dict.fromkeys([*BASELINES, *methods]))
     for name in names:
         if name not in METHODS:
-            raise ForecastInputError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
+            raise ForecastInputError(M_("unknown method %(name)r; choose from %(methods)s",
+                                        name=name, methods=', '.join(METHODS)))
     grid = grid or Grid.covering(events, cell)
     first = iso_to_day(start) if isinstance(start, str) else start
     if first is None:
@@ -273,10 +280,10 @@ def backtest(events: EventSet, *, methods: Sequence[str] = tuple(METHODS),
     end = data_end(events)
     spans = windows_for(freq, float(first), end, windows)
     if not spans:
-        raise ForecastInputError("no whole forecast window fits between the start date and the "
-                                 "end of the data")
+        raise ForecastInputError(M_("no whole forecast window fits between the start date and "
+                                    "the end of the data"))
     if float(events.t.min()) >= spans[0][0]:
-        raise ForecastInputError("the first window starts before any training data")
+        raise ForecastInputError(M_("the first window starts before any training data"))
     earlier = selection_spans(events, freq, spans[0][0], selection_windows)
     actual = [grid.counts(events.between(a, b)) for a, b in spans]
     earlier_actual = [grid.counts(events.between(a, b)) for a, b in earlier]

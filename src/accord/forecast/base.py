@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.data import (
     EventSet,
     ForecastInputError,
@@ -72,9 +73,10 @@ class Fitted(ABC):
         start = self.until if start is None else start
         stop = start + self.horizon if stop is None else stop
         if start < self.until - 1e-9:
-            raise ForecastInputError("a forecast cannot start before the end of its training data")
+            raise ForecastInputError(M_("a forecast cannot start before the end of its training "
+                                        "data"))
         if stop <= start:
-            raise ForecastInputError("the forecast window is empty")
+            raise ForecastInputError(M_("the forecast window is empty"))
         return start, stop
 
     def predict(self, start: float | None = None, stop: float | None = None) -> np.ndarray:
@@ -95,7 +97,7 @@ class Fitted(ABC):
                 top: int = 5) -> list[Contribution]:
         """The past events that contribute most to ``cell``'s forecast, largest first."""
         if not 0 <= int(cell) < self.grid.size:
-            raise ForecastInputError(f"cell {cell} is outside the grid")
+            raise ForecastInputError(M_("cell %(cell)s is outside the grid", cell=cell))
         start, stop = self.window(start, stop)
         index, amount, rest = self._contributions(int(cell), start, stop)
         total = float(amount.sum()) + rest
@@ -145,7 +147,8 @@ class Method(ABC):
     def __init__(self, criterion: str = "hit-rate", validation_windows: int | None = None,
                  **fixed: Any) -> None:
         if criterion not in CRITERIA:
-            raise ForecastInputError(f"criterion must be one of {', '.join(CRITERIA)}")
+            raise ForecastInputError(M_("criterion must be one of %(criteria)s",
+                                        criteria=', '.join(CRITERIA)))
         self.criterion = criterion
         self.validation_windows = validation_windows
         self.fixed = fixed
@@ -160,7 +163,7 @@ class Method(ABC):
     def fit(self, events: EventSet, grid: Grid, until: float, horizon: float) -> Fitted:
         train = events.before(until)
         if len(train) == 0:
-            raise ForecastInputError("no events before the forecast date to learn from")
+            raise ForecastInputError(M_("no events before the forecast date to learn from"))
         candidates = [dict(self.fixed)] if self.fixed else self.candidates(horizon)
         if len(candidates) == 1:
             fitted = self.build(train, grid, until, horizon, candidates[0])

@@ -13,6 +13,7 @@ from typing import Any
 
 from accord.core.figures import measured_or_missing as measured
 from accord.core.figures import measured_or_missing_zh as measured_zh
+from accord.core.i18n import M_
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.forecast.backtest import FREQS, METHODS
 from accord.forecast.data import ForecastInputError
@@ -59,9 +60,10 @@ def _number(inputs: Mapping[str, Any], name: str, default: float, low: float,
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ForecastInputError(f"{name}: must be a number") from None
+        raise ForecastInputError(M_("%(name)s: must be a number", name=name)) from None
     if not (math.isfinite(number) and low <= number <= high):
-        raise ForecastInputError(f"{name}: must be between {low:g} and {high:g}")
+        raise ForecastInputError(M_("%(name)s: must be between %(low)g and %(high)g",
+                                    name=name, low=low, high=high))
     return number
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from accord.core.commandline import UserOption, caller_for, fail
+from accord.core.i18n import M_
 from accord.forecast.backtest import FREQS, METHODS
 from accord.forecast.data import ForecastInputError, import_events
 
@@ -73,7 +74,7 @@ def import_cmd(csv: CsvArg, time: TimeOpt, lon: LonOpt = None, lat: LatOpt = Non
         summary = _read(csv, time, lon, lat, x, y, crs, type_col, district, time_format,
                         store=True, id_col=id_col, dedupe_without_id=dedupe_without_id)
     except ForecastInputError as error:
-        raise _fail(error.detail) from None
+        raise _fail(str(error.detail)) from None
     if as_json:
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
@@ -142,12 +143,13 @@ def backtest_cmd(
                                  dedupe_without_id=dedupe_without_id)
         summary = imported.summary()
         if summary["no_events_reason"]:
-            raise ForecastInputError(f"nothing to backtest: {summary['no_events_reason']}")
+            raise ForecastInputError(M_("nothing to backtest: %(no_events_reason)s",
+                                        no_events_reason=summary['no_events_reason']))
         result = _service().backtest(imported.events, methods=method or tuple(METHODS),
                                      freq=freq, start=start, windows=windows, cell=cell,
                                      selection_windows=None if select_on_earlier else 0)
     except ForecastInputError as error:
-        raise _fail(error.detail) from None
+        raise _fail(str(error.detail)) from None
     if as_json:
         compact = {
             "import": {k: summary[k] for k in ("rows_read", "rows_kept", "duplicates_dropped",

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from accord.core.errors import ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_, Message
 from accord.shared_data import shared_dir
 
 EPOCH = datetime(1970, 1, 1)
@@ -46,7 +46,7 @@ _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 class ForecastInputError(ValidationFailed):
     """Bad input to the forecasting tools (missing file, unknown column, bad option)."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: Message) -> None:
         super().__init__(detail=detail)
         self.detail = detail
 
@@ -236,7 +236,7 @@ def iso_to_day(text: str) -> float:
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ForecastInputError(f"not an ISO date: {text!r}") from None
+        raise ForecastInputError(M_("not an ISO date: %(text)r", text=text)) from None
     return _to_days(parsed)
 
 
@@ -319,27 +319,28 @@ def import_events(path: str | Path, time: str, lon: str | None = None, lat: str 
 
     path = Path(path)
     if not path.is_file():
-        raise ForecastInputError(f"no such file: {path}")
+        raise ForecastInputError(M_("no such file: %(path)s", path=path))
     use_xy = x is not None or y is not None
     if use_xy:
         if x is None or y is None:
-            raise ForecastInputError("give both --x and --y")
+            raise ForecastInputError(M_("give both --x and --y"))
         if not crs:
-            raise ForecastInputError("--x/--y need --crs (e.g. EPSG:2227)")
+            raise ForecastInputError(M_("--x/--y need --crs (e.g. EPSG:2227)"))
         try:
             source_crs = CRS.from_user_input(crs)
         except Exception:
-            raise ForecastInputError(f"unknown CRS {crs!r}") from None
+            raise ForecastInputError(M_("unknown CRS %(crs)r", crs=crs)) from None
     elif lon is None or lat is None:
-        raise ForecastInputError("give --lon and --lat, or --x, --y and --crs")
+        raise ForecastInputError(M_("give --lon and --lat, or --x, --y and --crs"))
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader)
         except StopIteration:
-            raise ForecastInputError(f"{path} is empty") from None
+            raise ForecastInputError(M_("%(path)s is empty", path=path)) from None
         except (UnicodeDecodeError, csv.Error) as error:
-            raise ForecastInputError(f"{path} is not a readable CSV file: {error}") from None
+            raise ForecastInputError(M_("%(path)s is not a readable CSV file: %(error)s",
+                                        path=path, error=error)) from None
         index = {name: i for i, name in enumerate(header)}
         wanted = {"time": time, "lon": None if use_xy else lon, "lat": None if use_xy else lat,
                   "x": x if use_xy else None, "y": y if use_xy else None, "type": type_col,
@@ -347,7 +348,8 @@ def import_events(path: str | Path, time: str, lon: str | None = None, lat: str 
         for role, column in wanted.items():
             if column is not None and column not in index:
                 raise ForecastInputError(
-                    f"unknown column {column!r} for {role}; the file has: {', '.join(header)}")
+                    M_("unknown column %(column)r for %(role)s; the file has: %(header)s",
+                       column=column, role=role, header=', '.join(header)))
         seen: set[tuple[str, ...]] = set()
         duplicates = 0
         bad: Counter[str] = Counter()
@@ -421,7 +423,8 @@ def import_events(path: str | Path, time: str, lon: str | None = None, lat: str 
                 dists.append(row[index[district_col]].strip() if district_col else "")
                 lines.append(line_no)
         except (UnicodeDecodeError, csv.Error) as error:
-            raise ForecastInputError(f"{path} is not a readable CSV file: {error}") from None
+            raise ForecastInputError(M_("%(path)s is not a readable CSV file: %(error)s",
+                                        path=path, error=error)) from None
 
     fx_arr, fy_arr = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
     if use_xy and len(fx_arr):

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.data import EventSet, ForecastInputError
 from accord.forecast.grid import Grid
 from accord.forecast.metrics import flagged_cells
@@ -33,7 +34,7 @@ _LAST_LABELS: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
 def cell_districts(grid: Grid, events: EventSet) -> tuple[np.ndarray, np.ndarray]:
     """District label per cell and whether it was assigned by nearest neighbour."""
     if len(events) == 0 or not np.any(events.district != ""):
-        raise ForecastInputError("the data have no district column to audit by")
+        raise ForecastInputError(M_("the data have no district column to audit by"))
     key = (grid, len(events), events.t.tobytes(), events.x.tobytes(), events.y.tobytes(),
            events.district.tobytes())
     if key not in _LAST_LABELS:
@@ -77,7 +78,7 @@ def exposure_audit(expected: np.ndarray, grid: Grid, events: EventSet, *,
     reference = district_events if district_events is not None else events
     ref = reference.district[reference.district != ""]
     if ref.size == 0:
-        raise ForecastInputError("no events with a district to compare with")
+        raise ForecastInputError(M_("no events with a district to compare with"))
     flagged = flagged_cells(expected, coverage)
     expected = np.asarray(expected, dtype=float)
     patrol = expected[flagged]

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.data import EventSet, ForecastInputError, day_to_iso
 from accord.forecast.grid import Grid
 
@@ -50,17 +51,18 @@ class FeedbackConfig:
 
     def validate(self) -> None:
         if self.train_on not in TRAIN_ON:
-            raise ForecastInputError(f"train_on must be one of {', '.join(TRAIN_ON)}")
+            raise ForecastInputError(M_("train_on must be one of %(train_on)s",
+                                        train_on=', '.join(TRAIN_ON)))
         if not (0 < self.patrols < self.places) or self.places < 2:
-            raise ForecastInputError("need 2+ places and 0 < patrols < places")
+            raise ForecastInputError(M_("need 2+ places and 0 < patrols < places"))
         for name in ("report_rate", "discovery_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ForecastInputError(f"{name} must be between 0 and 1")
+                raise ForecastInputError(M_("%(name)s must be between 0 and 1", name=name))
         if self.cap_consecutive is not None and self.cap_consecutive < 1:
-            raise ForecastInputError("cap_consecutive must be at least 1")
+            raise ForecastInputError(M_("cap_consecutive must be at least 1"))
         if self.periods < 1 or (self.window is not None and self.window < 1) \
                 or self.history_periods < 0:
-            raise ForecastInputError("periods and window must be positive")
+            raise ForecastInputError(M_("periods and window must be positive"))
 
 
 def _world(config: FeedbackConfig) -> dict[str, np.ndarray]:
@@ -205,12 +207,12 @@ class PatrolLog:
     def record(self, start: float, stop: float, cells: list[int] | np.ndarray, *,
                forecast_id: str, method: str = "", note: str = "") -> PatrolRecord:
         if stop <= start:
-            raise ForecastInputError("a patrol period must end after it starts")
+            raise ForecastInputError(M_("a patrol period must end after it starts"))
         chosen = tuple(sorted({int(c) for c in cells}))
         if any(not 0 <= c < self.grid.size for c in chosen):
-            raise ForecastInputError("a patrolled cell is outside the grid")
+            raise ForecastInputError(M_("a patrolled cell is outside the grid"))
         if not forecast_id.strip():
-            raise ForecastInputError("say which forecast the patrols followed (forecast_id)")
+            raise ForecastInputError(M_("say which forecast the patrols followed (forecast_id)"))
         entry = PatrolRecord(float(start), float(stop), chosen, forecast_id, method, note)
         self.records.append(entry)
         return entry
@@ -231,7 +233,7 @@ class PatrolLog:
         ``1/uplift`` (``uplift``: how many times more events get recorded in a place when it is
         patrolled). With ``officer_initiated`` given, only those events are down-weighted."""
         if uplift < 1:
-            raise ForecastInputError("uplift must be at least 1")
+            raise ForecastInputError(M_("uplift must be at least 1"))
         hit = self.patrolled_mask(events)
         if officer_initiated is not None:
             hit &= np.asarray(officer_initiated, dtype=bool)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.data import EventSet, ForecastInputError
 
 DEFAULT_CELL_SIZE = 150.0
@@ -26,15 +27,16 @@ class Grid:
         """The grid whose lower-left corner is the events' minimum x/y and that contains every
         event (a point on the far edge gets its own row/column)."""
         if not (cell > 0 and math.isfinite(cell)):
-            raise ForecastInputError(f"cell size must be a positive number of metres, not {cell}")
+            raise ForecastInputError(M_("cell size must be a positive number of metres, not "
+                                        "%(cell)s", cell=cell))
         if len(events) == 0:
-            raise ForecastInputError("no events to build a grid over")
+            raise ForecastInputError(M_("no events to build a grid over"))
         x0, y0 = float(events.x.min()), float(events.y.min())
         nx = math.floor((float(events.x.max()) - x0) / cell) + 1
         ny = math.floor((float(events.y.max()) - y0) / cell) + 1
         if nx * ny > 4_000_000:
-            raise ForecastInputError(f"a {cell:g} m grid over this area has {nx * ny} cells; "
-                                     "use a larger cell size")
+            raise ForecastInputError(M_("a %(cell)g m grid over this area has %(cells)s cells; "
+                                        "use a larger cell size", cell=cell, cells=nx * ny))
         return cls(x0, y0, float(cell), nx, ny, events.crs)
 
     @property
@@ -86,9 +88,10 @@ class Grid:
             row, col = text.strip().lower().lstrip("r").split("c")
             iy, ix = int(row), int(col)
         except ValueError:
-            raise ForecastInputError(f"not a cell id: {text!r} (expected e.g. r012c034)") from None
+            raise ForecastInputError(M_("not a cell id: %(text)r (expected e.g. r012c034)",
+                                        text=text)) from None
         if not (0 <= ix < self.nx and 0 <= iy < self.ny):
-            raise ForecastInputError(f"cell {text!r} is outside the grid")
+            raise ForecastInputError(M_("cell %(text)r is outside the grid", text=text))
         return iy * self.nx + ix
 
     def centre_lonlat(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

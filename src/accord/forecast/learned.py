@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.base import Fitted, Method, scale_to_level
 from accord.forecast.data import (
     EventSet,
@@ -296,7 +297,7 @@ class LearnedRanking(Method):
     def fit(self, events: EventSet, grid: Grid, until: float, horizon: float) -> Fitted:
         train = events.before(until)
         if len(train) == 0:
-            raise ForecastInputError("no events before the forecast date to learn from")
+            raise ForecastInputError(M_("no events before the forecast date to learn from"))
         feats = feature_set(train, horizon)
         cells = grid.cell_of(train.x, train.y)
         spans = training_origins(train, until, horizon)

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.base import Fitted, Method, scale_to_level
 from accord.forecast.data import (
     EventSet,
@@ -166,7 +167,7 @@ class RetrospectiveKDE(Method):
     def fit(self, events: EventSet, grid: Grid, until: float, horizon: float) -> Fitted:
         train = events.before(until)
         if len(train) == 0:
-            raise ForecastInputError("no events before the forecast date to learn from")
+            raise ForecastInputError(M_("no events before the forecast date to learn from"))
         components = self.components(train, grid, horizon)
         weights, starts = stack_validation(self, train, grid, until, horizon, components)
         fitted = self.build(train, grid, until, horizon, {}, components=components,
@@ -452,7 +453,8 @@ class BlendFit(Fitted):
 def _coverage_percent(coverage: float) -> float:
     """The share of the area a patrol plan covers, checked (methods fitted for a hit rate)."""
     if not 0 < coverage < 100:
-        raise ForecastInputError(f"coverage must be between 0 and 100 %, not {coverage}")
+        raise ForecastInputError(M_("coverage must be between 0 and 100 %%, not %(coverage)s",
+                                    coverage=coverage))
     return float(coverage)
 
 
@@ -574,7 +576,7 @@ class HitRateStack(RetrospectiveKDE):
     def fit(self, events: EventSet, grid: Grid, until: float, horizon: float) -> Fitted:
         train = events.before(until)
         if len(train) == 0:
-            raise ForecastInputError("no events before the forecast date to learn from")
+            raise ForecastInputError(M_("no events before the forecast date to learn from"))
         components = self.components(train, grid, horizon)
         spans = self.validation_spans(train, until, horizon)
         weights = np.zeros(len(components) + 1)  # the uniform floor (last) stays at 0

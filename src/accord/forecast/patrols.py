@@ -13,6 +13,7 @@ from sqlalchemy import select
 from accord.core.db import Database
 from accord.core.errors import NotFound, ValidationFailed
 from accord.core.gateway.models import Decision
+from accord.core.i18n import M_, N_
 from accord.forecast.data import iso_to_day
 from accord.forecast.feedback import PatrolLog
 from accord.forecast.grid import Grid
@@ -28,25 +29,28 @@ class PatrolService:
     def record(self, decision_id: str, start: date, stop: date, cells: list[str], *,
                user_id: int | None, note: str = "") -> ForecastPatrol:
         if stop <= start:
-            raise ValidationFailed(detail="a patrol period must end after it starts")
+            raise ValidationFailed(detail=M_("a patrol period must end after it starts"))
         if not cells:
-            raise ValidationFailed(detail="name at least one patrolled cell")
+            raise ValidationFailed(detail=M_("name at least one patrolled cell"))
         with self.database.session() as session:
             decision = session.get(Decision, decision_id)
             if decision is None or decision.capability_id != "forecast.hotspots" \
                     or decision.status != "completed":
-                raise NotFound("No forecast with decision id %(id)s.", id=decision_id)
+                raise NotFound(N_("No forecast with decision id %(id)s."), id=decision_id)
             inputs = decision.inputs or {}
             output = decision.output or {}
             if not output:
-                raise ValidationFailed(detail=f"forecast {decision_id} was erased")
+                raise ValidationFailed(detail=M_("forecast %(decision_id)s was erased",
+                                                 decision_id=decision_id))
             # Patrols may follow only the cells the forecast flagged and explained.
             flagged = {str(c["cell"]) for c in output.get("top_cells", []) if "cell" in c}
             chosen = {c.strip().lower() for c in cells if c.strip()}
             outside = sorted(chosen - flagged)
             if outside:
-                raise ValidationFailed(detail=f"cells {', '.join(outside[:10])} were not "
-                                       f"flagged by forecast {decision_id}")
+                raise ValidationFailed(detail=M_("cells %(outside)s were not flagged by forecast "
+                                                 "%(decision_id)s",
+                                                 outside=', '.join(outside[:10]),
+                                                 decision_id=decision_id))
             record = ForecastPatrol(
                 decision_id=decision_id, dataset=str(inputs.get("dataset", "")),
                 cell_size=float(inputs.get("cell_size") or 150.0),

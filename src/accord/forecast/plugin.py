@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.core.contract import CapabilityPackage, DashboardCard, EventHistory
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.registry import Capability
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +42,7 @@ def _event_dataset(history: EventHistory) -> str:
     from accord.forecast.service import ForecastService
 
     if not history.rows:
-        raise ForecastInputError(f"{history.name}: no events to forecast from")
+        raise ForecastInputError(M_("%(name)s: no events to forecast from", name=history.name))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{history.name}.csv"
         with path.open("w", newline="", encoding="utf-8") as out:
@@ -53,7 +53,7 @@ def _event_dataset(history: EventHistory) -> str:
                                                type_col="type", district_col="district",
                                                dedupe_without_id=False)
     if not summary.get("dataset_id"):
-        raise ForecastInputError(f"{history.name}: no usable events")
+        raise ForecastInputError(M_("%(name)s: no usable events", name=history.name))
     return str(summary["dataset_id"])
 
 

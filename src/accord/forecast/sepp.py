@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.base import Fitted, Method
 from accord.forecast.data import EventSet, ForecastInputError, day_to_iso
 from accord.forecast.grid import Grid
@@ -231,7 +232,7 @@ class SEPP(Method):
     def fit(self, events: EventSet, grid: Grid, until: float, horizon: float) -> Fitted:
         train = events.before(until)
         if len(train) == 0:
-            raise ForecastInputError("no events before the forecast date to learn from")
+            raise ForecastInputError(M_("no events before the forecast date to learn from"))
         components = kde_components(grid, horizon)
         spans = self.validation_spans(train, until, horizon)
         starts = [a for a, _ in spans]

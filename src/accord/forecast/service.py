@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from accord.core.i18n import M_
 from accord.forecast.backtest import (
     FREQS,
     METHODS,
@@ -105,10 +106,10 @@ class ForecastService:
         if dataset == BUILTIN:
             return load_sf().events
         if not _ID.match(dataset or ""):
-            raise ForecastInputError(f"not a dataset id: {dataset!r}")
+            raise ForecastInputError(M_("not a dataset id: %(dataset)r", dataset=dataset))
         path = self.root / f"{dataset}.npz"
         if not path.is_file():
-            raise ForecastInputError(f"no imported dataset {dataset!r}")
+            raise ForecastInputError(M_("no imported dataset %(dataset)r", dataset=dataset))
         return EventSet.load(path)
 
     # -- backtests ----------------------------------------------------------------------------
@@ -147,7 +148,7 @@ class ForecastService:
         _check_cell(cell)
         events = self.events(dataset)
         if len(events) == 0:
-            raise ForecastInputError("the dataset has no events")
+            raise ForecastInputError(M_("the dataset has no events"))
         freq, _ = resolve_freq(events, freq)
         start = iso_to_day(on) if on else data_end(events)
         start = float(math.floor(start)) if events.day_resolution else start
@@ -171,9 +172,9 @@ class ForecastService:
         ``default_geocode`` and listed; ``exclude_default_geocode=True`` leaves them out of the
         flagged cells (the next cells move up), for patrol plans."""
         if not 0 < coverage <= 100:
-            raise ForecastInputError("coverage is a percentage of the area, in (0, 100]")
+            raise ForecastInputError(M_("coverage is a percentage of the area, in (0, 100]"))
         if not 1 <= top <= 500:
-            raise ForecastInputError("top must be between 1 and 500")
+            raise ForecastInputError(M_("top must be between 1 and 500"))
         fitted, start, stop, freq = self.fit(dataset, method=method, on=on, freq=freq,
                                              cell=cell)
         expected = fitted.predict(start, stop)
@@ -264,7 +265,7 @@ class ForecastService:
         try:
             base = FeedbackConfig(**config)
         except TypeError as error:
-            raise ForecastInputError(str(error)) from None
+            raise ForecastInputError(M_("unknown option: %(error)s", error=str(error))) from None
         return compare_mitigations(base, cap=cap)
 
     def patrol_log(self, dataset: str | EventSet, cell: float = DEFAULT_CELL_SIZE) -> PatrolLog:
@@ -277,17 +278,18 @@ class ForecastService:
         try:
             return staffing_plan(generate_demand(days=days, seed=seed), **assumptions)
         except TypeError as error:
-            raise ForecastInputError(str(error)) from None
+            raise ForecastInputError(M_("unknown option: %(error)s", error=str(error))) from None
 
 
 def _check_freq(freq: str) -> None:
     if freq not in FREQS:
-        raise ForecastInputError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+        raise ForecastInputError(M_("freq must be one of %(freqs)s, not %(freq)r",
+                                    freqs=', '.join(FREQS), freq=freq))
 
 
 def _check_cell(cell: float) -> None:
     if not (isinstance(cell, int | float) and 10 <= cell <= 5000):
-        raise ForecastInputError("cell size must be between 10 and 5000 metres")
+        raise ForecastInputError(M_("cell size must be between 10 and 5000 metres"))
 
 
 def _round(value: float, digits: int) -> float | None:

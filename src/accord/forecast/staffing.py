@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.forecast.data import ForecastInputError
 
 SHIFTS = ("early 06-14", "late 14-22", "night 22-06")
@@ -98,7 +98,7 @@ def generate_demand(days: int = 364, start: date = date(2025, 1, 6),
                     seed: int = 0) -> DemandData:
     """Invent ``days`` days of foreign-related incidents (SYNTHETIC)."""
     if days < 28:
-        raise ForecastInputError("generate at least 28 days")
+        raise ForecastInputError(M_("generate at least 28 days"))
     rng = np.random.default_rng(seed)
     names = tuple(DISTRICTS)
     languages = tuple(sorted({lang for *_, mix in DISTRICTS.values() for lang in mix}))
@@ -195,7 +195,7 @@ def evaluate(data: DemandData, *, windows: int = 8, what: str = "incidents") -> 
     weekdays = np.array([data.weekday(d) for d in range(data.days)])
     first = data.days - 7 * windows
     if first < 56:
-        raise ForecastInputError("not enough days for that many evaluation weeks")
+        raise ForecastInputError(M_("not enough days for that many evaluation weeks"))
     model_err, naive_err = [], []
     for k in range(windows):
         origin = first + 7 * k
@@ -219,7 +219,7 @@ def staffing_plan(data: DemandData, *, hours_per_case: float = 3.0, shift_hours:
                   remote_probability: float = 0.1) -> dict[str, Any]:
     """Next week's forecast and a staffing suggestion, for a human planner to adjust."""
     if not (0 < availability <= 1 and 0 < quantile < 1 and hours_per_case > 0):
-        raise ForecastInputError("availability and quantile must be in (0, 1], hours positive")
+        raise ForecastInputError(M_("availability and quantile must be in (0, 1], hours positive"))
     weekdays = np.array([data.weekday(d) for d in range(data.days)])
     ahead = np.array([(data.weekday(data.days - 1) + 1 + h) % 7 for h in range(7)])
     inc = data.incidents.reshape(data.days, -1).astype(float)

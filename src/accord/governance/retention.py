@@ -20,6 +20,7 @@ from accord.core.contract import RetentionClass, retention_classes
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, ValidationFailed
 from accord.core.gateway.models import Decision, LegalHold
+from accord.core.i18n import M_, N_
 from accord.core.ledger.store import LedgerService
 from accord.core.retention import ACTIONS, RetentionRule
 from accord.core.retention import load_rules as _load_rules
@@ -65,11 +66,12 @@ class RetentionService:
     def hold(self, case_ref: str, reason: str, user_id: int) -> None:
         case_ref, reason = case_ref.strip(), reason.strip()
         if not case_ref or not reason:
-            raise ValidationFailed(detail="a legal hold needs a case reference and a reason")
+            raise ValidationFailed(detail=M_("a legal hold needs a case reference and a reason"))
         with self.database.session() as session:
             existing = session.get(LegalHold, case_ref)
             if existing is not None and existing.released_at is None:
-                raise Conflict(detail=f"case {case_ref} is already under legal hold")
+                raise Conflict(detail=M_("case %(case_ref)s is already under legal hold",
+                                         case_ref=case_ref))
             if existing is not None:
                 session.delete(existing)
                 session.flush()
@@ -79,7 +81,7 @@ class RetentionService:
         with self.database.session() as session:
             hold = session.get(LegalHold, case_ref.strip())
             if hold is None or hold.released_at is not None:
-                raise NotFound("No active legal hold for case %(case)s.", case=case_ref)
+                raise NotFound(N_("No active legal hold for case %(case)s."), case=case_ref)
             hold.released_at = utcnow()
             hold.released_by = user_id
 

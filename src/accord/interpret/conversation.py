@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from accord.core.contract import object_kind
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.interpret import phrase_service
 from accord.interpret.conversation_models import (
     Conversation,
@@ -243,15 +243,17 @@ class ConversationService:
 
         case_ref, report_ref = case_ref.strip().upper(), report_ref.strip().upper()
         if bool(case_ref) == bool(report_ref):
-            raise ValidationFailed(detail="start from one case or one interview report")
+            raise ValidationFailed(detail=M_("start from one case or one interview report"))
         if purpose not in capability.purposes:
             raise ValidationFailed(
-                detail=f"purpose: one of {', '.join(sorted(capability.purposes))}")
+                detail=M_("purpose: one of %(purposes)s",
+                          purposes=', '.join(sorted(capability.purposes))))
         if legal_basis not in capability.legal_bases:
             raise ValidationFailed(
-                detail=f"legal_basis: one of {', '.join(sorted(capability.legal_bases))}")
+                detail=M_("legal_basis: one of %(legal_bases)s",
+                          legal_bases=', '.join(sorted(capability.legal_bases))))
         if not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 8):
-            raise ValidationFailed(detail="pin: 4 to 8 digits")
+            raise ValidationFailed(detail=M_("pin: 4 to 8 digits"))
         start_key = start_key.strip()
         if len(start_key) > 64 or not start_key.replace("-", "").replace("_", "").isalnum():
             start_key = ""  # not a key the form made: start without one
@@ -322,7 +324,7 @@ class ConversationService:
             row = self._for_officer(session, caller, reference)
             if row.status != "waiting":
                 raise ConversationEnded() if row.status == "ended" else ValidationFailed(
-                    detail="a tablet has already joined this conversation")
+                    detail=M_("a tablet has already joined this conversation"))
             code = self._free_code(session, now)
             row.code_digest = self._keyed("code", code)
             row.code_expires_at = now + timedelta(minutes=CODE_MINUTES)
@@ -401,7 +403,7 @@ class ConversationService:
         book = get_phrasebook()
         entry = book.get(entry_id)
         if entry is None:
-            raise ValidationFailed(detail="entry: not in the phrasebook")
+            raise ValidationFailed(detail=M_("entry: not in the phrasebook"))
         with self.database.write_session() as session:
             row = self._for_officer(session, caller, reference)
             self._live(row)
@@ -412,12 +414,12 @@ class ConversationService:
                         or turn.direction != "officer"):
                     raise NotFound(N_("No such turn in this conversation."))
                 if turn.status != "offered":
-                    raise ValidationFailed(detail="this match was already used")
+                    raise ValidationFailed(detail=M_("this match was already used"))
                 if entry_id not in {c["id"] for c in turn.candidates or []}:
-                    raise ValidationFailed(detail="entry: pick one of the entries offered")
+                    raise ValidationFailed(detail=M_("entry: pick one of the entries offered"))
             else:
                 if entry.speaker != "officer":
-                    raise ValidationFailed(detail="entry: pick one of the officer's sentences")
+                    raise ValidationFailed(detail=M_("entry: pick one of the officer's sentences"))
                 turn = ConversationTurn(conversation_id=row.id, direction="officer",
                                         language=language, original_text=entry.text["zh"],
                                         candidates=[], status="offered")
@@ -492,7 +494,8 @@ class ConversationService:
     def choose_language(self, token: str, language: str) -> None:
         """The person's own choice of language: the rule (language ID only suggests)."""
         if language not in LANGUAGES:
-            raise ValidationFailed(detail=f"language: one of {', '.join(LANGUAGES)}")
+            raise ValidationFailed(detail=M_("language: one of %(languages)s",
+                                             languages=', '.join(LANGUAGES)))
         with self.database.session() as session:
             row = self._by_token(session, token)
             self._live(row)
@@ -506,7 +509,7 @@ class ConversationService:
             row = self._by_token(session, token)
             self._live(row)
             if not row.language:
-                raise ValidationFailed(detail="language: choose your language first")
+                raise ValidationFailed(detail=M_("language: choose your language first"))
             conversation_id, language = row.id, row.language
             officer = self._officer_caller(session, row)
             purpose, basis, case_ref = row.purpose, row.legal_basis, row.case_ref
@@ -591,7 +594,7 @@ class ConversationService:
         if turn is None or turn.conversation_id != row.id or turn.direction != "person":
             raise NotFound(N_("No such turn in this conversation."))
         if turn.status != "offered":
-            raise ValidationFailed(detail="this question was already answered")
+            raise ValidationFailed(detail=M_("this question was already answered"))
         return turn
 
     def turn_for_tablet(self, token: str, turn_id: int) -> TurnView:

@@ -45,7 +45,7 @@ from accord.core.contract import object_kind
 from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import Decision
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_, NC_, Message, form_field
 from accord.core.roles import Role
 from accord.interpret import library as content
 from accord.interpret.interpreter_models import (
@@ -85,8 +85,26 @@ SIGN_LANGUAGE_NOTE = N_(
 )
 
 
-def _fail(field_name: str, problem: str) -> ValidationFailed:
-    return ValidationFailed(detail=f"{field_name}: {problem}")
+#: The form fields a refusal names (:func:`accord.core.i18n.form_field`).
+FIELD_NAMES = (NC_("form field", "action"), NC_("form field", "availability"),
+               NC_("form field", "case_ref"), NC_("form field", "certificate_id"),
+               NC_("form field", "clearance"), NC_("form field", "contact"),
+               NC_("form field", "corrected_text"), NC_("form field", "decision_id"),
+               NC_("form field", "dialect"), NC_("form field", "interpreter"),
+               NC_("form field", "kind"), NC_("form field", "language"),
+               NC_("form field", "languages"), NC_("form field", "machine_text"),
+               NC_("form field", "mode"), NC_("form field", "modes"), NC_("form field", "name"),
+               NC_("form field", "note"), NC_("form field", "notes"), NC_("form field", "parties"),
+               NC_("form field", "register_id"), NC_("form field", "scheduled_end"),
+               NC_("form field", "scheduled_start"), NC_("form field", "source"),
+               NC_("form field", "source_ref"), NC_("form field", "source_text"),
+               NC_("form field", "station_timezone"), NC_("form field", "status"),
+               NC_("form field", "username"))
+
+
+def _fail(field: str, problem: Message) -> ValidationFailed:
+    return ValidationFailed(detail=M_("%(field)s: %(problem)s", field=form_field(field),
+                                      problem=problem))
 
 
 # -- small value types ----------------------------------------------------------------------------
@@ -150,9 +168,9 @@ def standard_language(value: str, field_name: str = "language") -> str:
     """A valid BCP 47 tag in its standard form (``en_us`` → ``en-US``), or 422."""
     value = (value or "").strip()
     if not value:
-        raise _fail(field_name, "required (a BCP 47 tag such as ar, zh-Hans or csl)")
+        raise _fail(field_name, M_("required (a BCP 47 tag such as ar, zh-Hans or csl)"))
     if len(value) > 35 or not langcodes.tag_is_valid(value):
-        raise _fail(field_name, f"{value[:40]!r} is not a BCP 47 language tag")
+        raise _fail(field_name, M_("%(value)r is not a BCP 47 language tag", value=value[:40]))
     return str(langcodes.standardize_tag(value))
 
 
@@ -170,7 +188,7 @@ def parse_language_lines(text: str) -> list[dict[str, Any]]:
         if len(parts) != 3:
             raise _fail(
                 f"languages line {number}",
-                "write 'language; dialect; proficiency 1-5', e.g. 'ar; Levantine; 5'",
+                M_("write 'language; dialect; proficiency 1-5', e.g. 'ar; Levantine; 5'"),
             )
         result.append({"language": parts[0], "dialect": parts[1], "proficiency": parts[2]})
     return result
@@ -184,27 +202,27 @@ def format_language_lines(languages: Iterable[Mapping[str, Any]]) -> str:
 
 def _clean_languages(values: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     if not values:
-        raise _fail("languages", "give at least one language the interpreter works in")
+        raise _fail("languages", M_("give at least one language the interpreter works in"))
     if len(values) > 20:
-        raise _fail("languages", "at most 20 languages")
+        raise _fail("languages", M_("at most 20 languages"))
     cleaned: list[dict[str, Any]] = []
     for index, item in enumerate(values):
         where = f"languages[{index}]"
         tag = standard_language(str(item.get("language", "")), f"{where}.language")
         dialect = str(item.get("dialect") or "").strip()
         if len(dialect) > 64:
-            raise _fail(f"{where}.dialect", "at most 64 characters")
+            raise _fail(f"{where}.dialect", M_("at most 64 characters"))
         raw = item.get("proficiency")
         try:
             proficiency = int(str(raw).strip())
         except ValueError:
-            raise _fail(f"{where}.proficiency", "a whole number from 1 to 5") from None
+            raise _fail(f"{where}.proficiency", M_("a whole number from 1 to 5")) from None
         if not 1 <= proficiency <= 5 or isinstance(raw, bool):
-            raise _fail(f"{where}.proficiency", "a whole number from 1 to 5")
+            raise _fail(f"{where}.proficiency", M_("a whole number from 1 to 5"))
         if any(
             c["language"] == tag and c["dialect"].casefold() == dialect.casefold() for c in cleaned
         ):
-            raise _fail(where, f"{tag} {dialect} is listed twice")
+            raise _fail(where, M_("%(tag)s %(dialect)s is listed twice", tag=tag, dialect=dialect))
         cleaned.append({"language": tag, "dialect": dialect, "proficiency": proficiency})
     return cleaned
 
@@ -212,11 +230,11 @@ def _clean_languages(values: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
 def _text(value: str, field_name: str, limit: int, *, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise _fail(field_name, "required")
+        raise _fail(field_name, M_("required"))
     if len(value) > limit:
-        raise _fail(field_name, f"at most {limit} characters")
+        raise _fail(field_name, M_("at most %(limit)s characters", limit=limit))
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
-        raise _fail(field_name, "contains control characters")
+        raise _fail(field_name, M_("contains control characters"))
     return value
 
 
@@ -385,7 +403,8 @@ class InterpreterService:
         try:
             self.tz = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise _fail("station_timezone", f"{timezone!r} is not an IANA time zone") from None
+            raise _fail("station_timezone", M_("%(timezone)r is not an IANA time zone",
+                                               timezone=timezone)) from None
 
     # times
     def to_utc(self, value: datetime | None) -> datetime | None:
@@ -409,34 +428,38 @@ class InterpreterService:
         name = _text(data.name, "name", MAX_NAME, required=True)
         register_id = (data.register_id or "").strip()
         if not _REGISTER_ID.match(register_id):
-            raise _fail("register_id", "2-64 letters, digits, spaces or . / _ -")
+            raise _fail("register_id", M_("2-64 letters, digits, spaces or . / _ -"))
         clash = session.scalar(select(Interpreter).where(Interpreter.register_id == register_id))
         if clash is not None and (current is None or clash.id != current.id):
             raise Conflict(
-                detail=f"register id {register_id} is already on the roster ({clash.name})"
+                detail=M_("register id %(register_id)s is already on the roster (%(name)s)",
+                          register_id=register_id, name=clash.name)
             )
         modes = sorted({m.strip() for m in data.modes if m.strip()})
         if not modes:
-            raise _fail("modes", f"choose at least one of {', '.join(MODES)}")
+            raise _fail("modes", M_("choose at least one of %(modes)s", modes=', '.join(MODES)))
         unknown = [m for m in modes if m not in MODES]
         if unknown:
-            raise _fail("modes", f"unknown mode {unknown[0]!r} (allowed: {', '.join(MODES)})")
+            raise _fail("modes", M_("unknown mode %(unknown)r (allowed: %(modes)s)",
+                                    unknown=unknown[0], modes=', '.join(MODES)))
         if data.clearance not in CLEARANCES:
-            raise _fail("clearance", f"one of {', '.join(CLEARANCES)}")
+            raise _fail("clearance", M_("one of %(clearances)s", clearances=', '.join(CLEARANCES)))
         certificate_id = _text(data.certificate_id, "certificate_id", 64)
         if data.certified_translator and not certificate_id:
-            raise _fail("certificate_id", "a certified translator needs the certificate id")
+            raise _fail("certificate_id", M_("a certified translator needs the certificate id"))
         user_id = None
         username = (data.username or "").strip()
         if username:
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
-                raise _fail("username", f"no user {username!r}")
+                raise _fail("username", M_("no user %(username)r", username=username))
             if Role.INTERPRETER not in user.roles:
-                raise _fail("username", f"{username} does not have the interpreter role")
+                raise _fail("username", M_("%(username)s does not have the interpreter role",
+                                           username=username))
             other = session.scalar(select(Interpreter).where(Interpreter.user_id == user.id))
             if other is not None and (current is None or other.id != current.id):
-                raise Conflict(detail=f"{username} is already linked to {other.name}")
+                raise Conflict(detail=M_("%(username)s is already linked to %(name)s",
+                                         username=username, name=other.name))
             user_id = user.id
         return {
             "name": name,
@@ -461,7 +484,8 @@ class InterpreterService:
                 session.flush()
             except IntegrityError:
                 raise Conflict(
-                    detail=f"register id {values['register_id']} is already on the roster"
+                    detail=M_("register id %(register_id)s is already on the roster",
+                              register_id=values['register_id'])
                 ) from None
             session.expunge(row)
             return row
@@ -514,7 +538,7 @@ class InterpreterService:
         """The roster, optionally filtered: a language matches on its primary subtag."""
         wanted = _primary(standard_language(language)) if language.strip() else ""
         if mode and mode not in MODES:
-            raise _fail("mode", f"one of {', '.join(MODES)}")
+            raise _fail("mode", M_("one of %(modes)s", modes=', '.join(MODES)))
         with self.database.session() as session:
             query = select(Interpreter).order_by(Interpreter.name)
             if not include_inactive:
@@ -551,22 +575,23 @@ class InterpreterService:
         language = standard_language(data.language)
         dialect = _text(data.dialect, "dialect", 64)
         if data.mode not in MODES:
-            raise _fail("mode", f"one of {', '.join(MODES)}")
+            raise _fail("mode", M_("one of %(modes)s", modes=', '.join(MODES)))
         if data.source_kind not in SOURCE_KINDS:
-            raise _fail("source", f"one of {', '.join(SOURCE_KINDS)}")
+            raise _fail("source", M_("one of %(source_kinds)s",
+                                     source_kinds=', '.join(SOURCE_KINDS)))
         case_ref = _text(data.case_ref, "case_ref", 64)
         source_ref = _text(data.source_ref, "source_ref", 64)
         if data.source_kind == "case" and not case_ref:
-            raise _fail("case_ref", "a request from a case needs the case reference")
+            raise _fail("case_ref", M_("a request from a case needs the case reference"))
         parties = [_text(p, "parties", MAX_NAME) for p in data.parties]
         parties = [p for p in parties if p]
         if len(parties) > MAX_PARTIES:
-            raise _fail("parties", f"at most {MAX_PARTIES} names")
+            raise _fail("parties", M_("at most %(max_parties)s names", max_parties=MAX_PARTIES))
         start, end = self.to_utc(data.scheduled_start), self.to_utc(data.scheduled_end)
         if start and end and end <= start:
-            raise _fail("scheduled_end", "must be after the start")
+            raise _fail("scheduled_end", M_("must be after the start"))
         if end and not start:
-            raise _fail("scheduled_start", "give the start when you give an end")
+            raise _fail("scheduled_start", M_("give the start when you give an end"))
         notes = _text(data.notes, "notes", MAX_NOTE)
         for attempt in range(3):  # two officers may take the same next number at once
             try:
@@ -625,14 +650,15 @@ class InterpreterService:
         if allowed:
             return
         if allowed is None and actor.has(Role.SUPERVISOR):
-            raise _fail("case_ref", f"no case {case_ref}")
+            raise _fail("case_ref", M_("no case %(case_ref)s", case_ref=case_ref))
         raise PermissionDenied(N_("No access to case %(reference)s, or it does not exist."),
                                reference=case_ref)
 
     def requests(self, actor: Actor, *, status: str = "") -> list[InterpreterRequest]:
         """The requests ``actor`` may open (:func:`may_access_request`), newest first."""
         if status and status not in REQUEST_STATUSES:
-            raise _fail("status", f"one of {', '.join(REQUEST_STATUSES)}")
+            raise _fail("status", M_("one of %(request_statuses)s",
+                                     request_statuses=', '.join(REQUEST_STATUSES)))
         with self.database.session() as session:
             query = select(InterpreterRequest).order_by(InterpreterRequest.id.desc())
             if status:
@@ -808,9 +834,10 @@ class InterpreterService:
             self._transition(row, "assign")
             person = session.get(Interpreter, interpreter_id)
             if person is None or not person.active:
-                raise _fail("interpreter", "choose an active interpreter from the roster")
+                raise _fail("interpreter", M_("choose an active interpreter from the roster"))
             if _primary(row.language) not in {_primary(x["language"]) for x in person.languages}:
-                raise _fail("interpreter", f"{person.name} does not work in {row.language}")
+                raise _fail("interpreter", M_("%(name)s does not work in %(language)s",
+                                              name=person.name, language=row.language))
             result = self.check_independence(session, row, person)
             if result["result"] != "passed":
                 raise Conflict(
@@ -923,7 +950,8 @@ class InterpreterService:
     ) -> InterpretationCorrection:
         """Store a confirmation or correction beside the machine text (never over it)."""
         if action not in CORRECTION_ACTIONS:
-            raise _fail("action", f"one of {', '.join(CORRECTION_ACTIONS)}")
+            raise _fail("action", M_("one of %(correction_actions)s",
+                                     correction_actions=', '.join(CORRECTION_ACTIONS)))
         decision_id = (decision_id or "").strip()
         with self.database.write_session() as session:
             row = self._request(session, reference)
@@ -943,7 +971,8 @@ class InterpreterService:
                 linked = {d.id: d for d in self._machine_translations(session, row)}
                 decision = linked.get(decision_id)
                 if decision is None:
-                    raise _fail("decision_id", "not a machine translation linked to this request")
+                    raise _fail("decision_id", M_("not a machine translation linked to this "
+                                                  "request"))
                 inputs, output = decision.inputs or {}, decision.output or {}
                 source_text = str(inputs.get("text", ""))
                 machine_text = str(output.get("translation") or "")
@@ -952,13 +981,13 @@ class InterpreterService:
                 machine_text = _text(machine_text, "machine_text", MAX_TEXT)
             if action == "confirmed":
                 if not machine_text:
-                    raise _fail("action", "there is no machine text to confirm; correct it")
+                    raise _fail("action", M_("there is no machine text to confirm; correct it"))
                 corrected = machine_text
             else:
                 corrected = _text(corrected_text, "corrected_text", MAX_TEXT, required=True)
                 if corrected == machine_text:
                     raise _fail(
-                        "corrected_text", "is the same as the machine text; confirm it instead"
+                        "corrected_text", M_("is the same as the machine text; confirm it instead")
                     )
             record = InterpretationCorrection(
                 request_id=row.id,
@@ -1055,14 +1084,17 @@ class InterpreterService:
                 )
             )
         if kind not in CONTENT_KINDS:
-            raise _fail("kind", f"one of {', '.join(CONTENT_KINDS)}")
+            raise _fail("kind", M_("one of %(content_kinds)s",
+                                   content_kinds=', '.join(CONTENT_KINDS)))
         item = base.form(content_id) if kind == "form" else base.notice(content_id)
         if item is None:
             raise NotFound(N_("No such form or notice."))
         if language not in content.LANGUAGES:
-            raise _fail("language", f"one of {', '.join(content.LANGUAGES)}")
+            raise _fail("language", M_("one of %(languages)s",
+                                       languages=', '.join(content.LANGUAGES)))
         if status not in REVIEW_STATUSES:
-            raise _fail("status", f"one of {', '.join(REVIEW_STATUSES)}")
+            raise _fail("status", M_("one of %(review_statuses)s",
+                                     review_statuses=', '.join(REVIEW_STATUSES)))
         note = _text(note, "note", MAX_NOTE, required=status == "rejected")
         current = content.content_digest(item, language)
         if digest != current:

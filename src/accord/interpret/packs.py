@@ -39,7 +39,7 @@ from sqlalchemy import select
 
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_, Message
 from accord.interpret.pack_models import TranslationPack
 
 MANIFEST = "manifest.json"
@@ -85,58 +85,63 @@ class Manifest:
         return f"{self.name}-{self.version}"
 
 
-def _reject(detail: str) -> PackRejected:
+def _reject(detail: Message) -> PackRejected:
     return PackRejected(detail=detail)
 
 
 def parse_manifest(data: Any, known_languages: Sequence[str]) -> Manifest:
     """Validate a decoded manifest; every problem is named."""
     if not isinstance(data, dict):
-        raise _reject("manifest.json is not a JSON object")
+        raise _reject(M_("manifest.json is not a JSON object"))
     missing = [
         k
         for k in ("name", "version", "source_language", "target_language", "source", "files")
         if not data.get(k)
     ]
     if missing:
-        raise _reject(f"manifest.json is missing {', '.join(missing)}")
+        raise _reject(M_("manifest.json is missing %(missing)s", missing=', '.join(missing)))
     licence = data.get("licence") or data.get("license")
     if not isinstance(licence, str) or not licence.strip():
-        raise _reject("manifest.json has no licence: a pack without a licence cannot be used")
+        raise _reject(M_("manifest.json has no licence: a pack without a licence cannot be used"))
     name, version = str(data["name"]), str(data["version"])
     if not _NAME.match(name):
-        raise _reject(f"manifest name {name!r}: use lower-case letters, digits, '.', '_', '-'")
+        raise _reject(M_("manifest name %(name)r: use lower-case letters, digits, '.', '_', '-'",
+                         name=name))
     if not _VERSION.match(version):
-        raise _reject(f"manifest version {version!r}: use letters, digits, '.', '_', '-'")
+        raise _reject(M_("manifest version %(version)r: use letters, digits, '.', '_', '-'",
+                         version=version))
     engine = str(data.get("engine", ENGINE))
     if engine != ENGINE:
-        raise _reject(f"engine {engine!r} is not supported (only {ENGINE!r})")
+        raise _reject(M_("engine %(engine)r is not supported (only %(supported)r)",
+                         engine=engine, supported=ENGINE))
     src, tgt = str(data["source_language"]), str(data["target_language"])
     for code in (src, tgt):
         if code not in known_languages:
             raise _reject(
-                f"language {code!r} has no FLORES-200 test set here, so the pack's "
-                f"quality cannot be measured (known: {', '.join(known_languages)})"
+                M_("language %(code)r has no FLORES-200 test set here, so the pack's quality "
+                   "cannot be measured (known: %(known_languages)s)",
+                   code=code, known_languages=', '.join(known_languages))
             )
     if src == tgt:
-        raise _reject("source_language and target_language are the same")
+        raise _reject(M_("source_language and target_language are the same"))
     files = data["files"]
     if not isinstance(files, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in files.items()
     ):
-        raise _reject("manifest files must map relative paths to SHA-256 hex digests")
+        raise _reject(M_("manifest files must map relative paths to SHA-256 hex digests"))
     for rel, digest in files.items():
         _safe_relative(rel)
         if not _SHA256.match(digest.lower()):
-            raise _reject(f"manifest entry {rel!r} has no valid SHA-256 digest")
+            raise _reject(M_("manifest entry %(rel)r has no valid SHA-256 digest", rel=rel))
     licence_file = data.get("licence_text_file") or data.get("license_text_file")
     if licence_file and licence_file not in files:
-        raise _reject(f"licence text file {licence_file!r} is not listed in files")
+        raise _reject(M_("licence text file %(licence_file)r is not listed in files",
+                         licence_file=licence_file))
 
     def tokens(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = data.get(key, list(default))
         if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-            raise _reject(f"manifest {key} must be a list of tokens")
+            raise _reject(M_("manifest %(key)s must be a list of tokens", key=key))
         return tuple(value)
 
     return Manifest(
@@ -161,7 +166,7 @@ def parse_manifest(data: Any, known_languages: Sequence[str]) -> Manifest:
 def _safe_relative(rel: str) -> Path:
     path = Path(rel)
     if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise _reject(f"path {rel!r} in the pack leaves the pack directory")
+        raise _reject(M_("path %(rel)r in the pack leaves the pack directory", rel=rel))
     return path
 
 
@@ -177,7 +182,7 @@ def sha256_file(path: Path) -> str:
 def _unpack(source: Path, into: Path) -> Path:
     """Copy or extract the pack into ``into``; returns the directory holding manifest.json."""
     if not source.exists():
-        raise _reject(f"{source} does not exist")
+        raise _reject(M_("%(source)s does not exist", source=source))
     if source.is_dir():
         shutil.copytree(source, into / "pack", symlinks=False)
     elif zipfile.is_zipfile(source):
@@ -186,23 +191,25 @@ def _unpack(source: Path, into: Path) -> Path:
                 for member in archive.namelist():
                     _safe_relative(member.rstrip("/") or ".")
                 if archive.testzip() is not None:
-                    raise _reject(f"{source.name} is a corrupt zip archive")
+                    raise _reject(M_("%(name)s is a corrupt zip archive", name=source.name))
                 archive.extractall(into / "pack")  # noqa: S202 - member paths checked above
         except (zipfile.BadZipFile, OSError, EOFError) as error:
-            raise _reject(f"{source.name} is a corrupt zip archive ({error})") from None
+            raise _reject(M_("%(name)s is a corrupt zip archive (%(error)s)",
+                             name=source.name, error=error)) from None
     else:
         try:
             with tarfile.open(source) as archive:
                 archive.extractall(into / "pack", filter="data")
         except (tarfile.TarError, OSError, EOFError) as error:
-            raise _reject(f"{source.name} is not a readable .tar.gz/.zip pack ({error})") from None
+            raise _reject(M_("%(name)s is not a readable .tar.gz/.zip pack (%(error)s)",
+                             name=source.name, error=error)) from None
     root = into / "pack"
     if not (root / MANIFEST).is_file():
         children = [p for p in root.iterdir()] if root.is_dir() else []
         if len(children) == 1 and (children[0] / MANIFEST).is_file():
             root = children[0]
         else:
-            raise _reject(f"{source.name} has no {MANIFEST}")
+            raise _reject(M_("%(name)s has no %(manifest)s", name=source.name, manifest=MANIFEST))
     return root
 
 
@@ -210,12 +217,12 @@ def _verify_files(root: Path, manifest: Manifest) -> None:
     for rel, digest in sorted(manifest.files.items()):
         path = root / _safe_relative(rel)
         if not path.is_file():
-            raise _reject(f"file {rel!r} listed in the manifest is missing")
+            raise _reject(M_("file %(rel)r listed in the manifest is missing", rel=rel))
         actual = sha256_file(path)
         if actual != digest:
             raise _reject(
-                f"checksum mismatch for {rel!r}: manifest says {digest[:12]}…, "
-                f"file is {actual[:12]}…"
+                M_("checksum mismatch for %(rel)r: manifest says %(digest)s…, file is %(actual)s…",
+                   rel=rel, digest=digest[:12], actual=actual[:12])
             )
     listed = set(manifest.files) | {MANIFEST}
     extra = sorted(
@@ -225,18 +232,20 @@ def _verify_files(root: Path, manifest: Manifest) -> None:
     )
     if extra:
         raise _reject(
-            f"files not listed (and so not verified) in the manifest: {', '.join(extra[:5])}"
+            M_("files not listed (and so not verified) in the manifest: %(extra)s",
+               extra=', '.join(extra[:5]))
         )
     for needed in (f"{manifest.model_dir}/model.bin", manifest.source_spm, manifest.target_spm):
         if needed not in manifest.files:
-            raise _reject(f"the pack has no {needed!r}")
+            raise _reject(M_("the pack has no %(needed)r", needed=needed))
 
 
 def read_manifest_file(root: Path, known_languages: Sequence[str]) -> Manifest:
     try:
         data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _reject(f"{MANIFEST} cannot be read ({error})") from None
+        raise _reject(M_("%(manifest)s cannot be read (%(error)s)",
+                         manifest=MANIFEST, error=error)) from None
     return parse_manifest(data, known_languages)
 
 
@@ -436,11 +445,12 @@ def install_pack(
     from accord.interpret.translate import ADVISORY_CHRF
 
     if sentences < 1:
-        raise _reject("--sentences must be at least 1")
+        raise _reject(M_("--sentences must be at least 1"))
     gate = ADVISORY_CHRF if min_chrf is None else float(min_chrf)
     if not ADVISORY_CHRF <= gate <= 100.0:
         # Never below the documented bar: the pairs page and model card promise it.
-        raise _reject(f"the chrF2 gate must be between {ADVISORY_CHRF:g} and 100, not {gate:g}")
+        raise _reject(M_("the chrF2 gate must be between %(advisory_chrf)g and 100, not %(gate)g",
+                         advisory_chrf=ADVISORY_CHRF, gate=gate))
     target_root = models_dir(state_dir)
     target_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=target_root) as staging:
@@ -457,7 +467,8 @@ def install_pack(
         final = target_root / manifest.directory_name
         if exists is not None or final.exists():
             raise _reject(
-                f"{manifest.directory_name} is already installed; give the new pack a new version"
+                M_("%(directory_name)s is already installed; give the new pack a new version",
+                   directory_name=manifest.directory_name)
             )
         try:
             engine = PackEngine(root, manifest)
@@ -466,8 +477,8 @@ def install_pack(
             raise
         except Exception as error:  # ctranslate2/sentencepiece raise RuntimeError and others
             raise _reject(
-                f"the model does not load or run with CTranslate2 "
-                f"({type(error).__name__}: {str(error)[:200]})"
+                M_("the model does not load or run with CTranslate2 (%(kind)s: %(error)s)",
+                   kind=type(error).__name__, error=str(error)[:200])
             ) from None
         chrf, bleu = score(engine, sentences)
         status = "offered" if chrf >= gate else "advisory"

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.interpret.phrase_models import LABEL, PhraseConfirmation
 from accord.interpret.phrasebook import LANGUAGES, get_phrasebook
 
@@ -36,13 +36,16 @@ def match_call(gateway: Any, caller: Any, text: str, *, language: str, to: str =
 
     text = " ".join(str(text).split())
     if not text:
-        raise ValidationFailed(detail="text: type or say what the person wants to say")
+        raise ValidationFailed(detail=M_("text: type or say what the person wants to say"))
     if len(text) > MAX_TEXT:
-        raise ValidationFailed(detail=f"text: at most {MAX_TEXT} characters")
+        raise ValidationFailed(detail=M_("text: at most %(max_text)s characters",
+                                         max_text=MAX_TEXT))
     if language not in LANGUAGES:
-        raise ValidationFailed(detail=f"language: one of {', '.join(LANGUAGES)}")
+        raise ValidationFailed(detail=M_("language: one of %(languages)s",
+                                         languages=', '.join(LANGUAGES)))
     if to and to not in LANGUAGES:
-        raise ValidationFailed(detail=f"to: one of {', '.join(LANGUAGES)}")
+        raise ValidationFailed(detail=M_("to: one of %(languages)s",
+                                         languages=', '.join(LANGUAGES)))
     inputs: dict[str, Any] = {"text": text, "language": language}
     if to:
         inputs["to"] = to
@@ -98,12 +101,12 @@ def confirm(database: Any, ledger: Any, caller: Any, decision_id: str,
             raise AlreadyConfirmed(entry=existing.entry_id)
         offered = {c["id"] for c in decision.output.get("candidates", [])}
         if entry_id not in offered:
-            raise ValidationFailed(detail="entry: the person can only confirm an entry that was "
-                                   "offered for this utterance")
+            raise ValidationFailed(detail=M_("entry: the person can only confirm an entry that "
+                                             "was offered for this utterance"))
         entry = book.get(entry_id)
         if entry is None or decision.output.get("phrasebook_version") != book.version:
-            raise ValidationFailed(detail="entry: the phrasebook changed since the match; match "
-                                   "again")
+            raise ValidationFailed(detail=M_("entry: the phrasebook changed since the match; "
+                                             "match again"))
         inputs = decision.inputs or {}
         language = str(inputs.get("language", ""))
         original = str(inputs.get("text", ""))
@@ -133,7 +136,8 @@ def warm_vectors(languages: tuple[str, ...] = LANGUAGES) -> dict[str, str]:
 
     unknown = [lang for lang in languages if lang not in LANGUAGES]
     if unknown:
-        raise ValidationFailed(detail=f"language: one of {', '.join(LANGUAGES)}")
+        raise ValidationFailed(detail=M_("language: one of %(languages)s",
+                                         languages=', '.join(LANGUAGES)))
     return warm(tuple(languages))
 
 

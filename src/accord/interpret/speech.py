@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from accord.core.errors import AccordError
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 
 SAMPLE_RATE = 16_000
 MAX_SECONDS = 120.0
@@ -167,35 +167,37 @@ def level_dbfs(samples: np.ndarray) -> float:
 def load_wav(data: bytes, *, max_seconds: float = MAX_SECONDS) -> Audio:
     """Check a recording and convert it to 16 kHz mono 16-bit, or refuse it with the reason."""
     if not data:
-        raise NoSpeechDetected(reason="the file is empty")
+        raise NoSpeechDetected(reason=M_("the file is empty"))
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise NotAWav(reason="the file does not start with a RIFF/WAVE header")
+        raise NotAWav(reason=M_("the file does not start with a RIFF/WAVE header"))
     try:
         with wave.open(io.BytesIO(data)) as wav:
             channels, width = wav.getnchannels(), wav.getsampwidth()
             rate, declared = wav.getframerate(), wav.getnframes()
             if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
-                raise NotAWav(reason=f"unsupported sample rate {rate} Hz")
+                raise NotAWav(reason=M_("unsupported sample rate %(rate)s Hz", rate=rate))
             if channels < 1 or width not in (1, 2, 3, 4):
                 raise NotAWav(
-                    reason=f"unsupported sample format ({channels} channels, {8 * width}-bit)"
+                    reason=M_("unsupported sample format (%(channels)s channels, %(bits)s-bit)",
+                              channels=channels, bits=8 * width)
                 )
             if declared / rate > max_seconds:
                 raise AudioTooLong(seconds=f"{declared / rate:.0f}", limit=f"{max_seconds:.0f}")
             frames = wav.readframes(declared)
     except (wave.Error, EOFError) as error:
         # Python's wave reads PCM only; compressed or damaged files end here.
-        raise NotAWav(reason=f"corrupt or unsupported WAV ({error})") from None
+        raise NotAWav(reason=M_("corrupt or unsupported WAV (%(error)s)", error=error)) from None
     samples = _decode_pcm(frames, width, channels)
     if samples.shape[0] == 0:
-        raise NoSpeechDetected(reason="the recording holds no audio")
+        raise NoSpeechDetected(reason=M_("the recording holds no audio"))
     seconds = samples.shape[0] / rate
     if seconds > max_seconds:
         raise AudioTooLong(seconds=f"{seconds:.0f}", limit=f"{max_seconds:.0f}")
     mono = samples.mean(axis=1)
     level = level_dbfs(mono)
     if level < SILENCE_DBFS:
-        raise NoSpeechDetected(reason=f"the recording is silent (level {level:.0f} dBFS)")
+        raise NoSpeechDetected(reason=M_("the recording is silent (level %(level).0f dBFS)",
+                                         level=level))
     converted = resample(mono, rate)
     pcm = np.clip(np.round(converted * 32767.0), -32768, 32767).astype(np.int16)
     return Audio(
@@ -273,7 +275,7 @@ def transcribe(wav_bytes: bytes, lang: str) -> Transcript:
     text = decode(audio)
     elapsed = time.perf_counter() - started
     if not text:
-        raise NoSpeechDetected(reason="no words were recognised")
+        raise NoSpeechDetected(reason=M_("no words were recognised"))
     return Transcript(
         text=text,
         language=lang,

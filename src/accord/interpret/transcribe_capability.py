@@ -27,7 +27,7 @@ from typing import Any
 
 from accord.core.blobs import BlobStore
 from accord.core.errors import AccordError
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.core.retention import retention_days
 from accord.interpret import speech
@@ -111,7 +111,7 @@ def _pocketsphinx_output(audio: speech.Audio, reason: str) -> tuple[dict[str, An
     text = speech.decode(audio)
     elapsed = time.perf_counter() - started
     if not text:
-        raise speech.NoSpeechDetected(reason="no words were recognised")
+        raise speech.NoSpeechDetected(reason=M_("no words were recognised"))
     explanation = (
         f"PocketSphinx {speech.pocketsphinx_version()} US-English model (Whisper unavailable: "
         f"{reason}); {audio.seconds:.1f} s of audio decoded in {elapsed:.1f} s. {DRAFT_NOTE}"
@@ -143,7 +143,7 @@ def run_transcribe(inputs: Mapping[str, Any]) -> ModelOutput:
             raise
         output, explanation = _pocketsphinx_output(audio, str(missing.params.get("reason", "")))
     if not output["transcript"]:
-        raise speech.NoSpeechDetected(reason="no words were recognised")
+        raise speech.NoSpeechDetected(reason=M_("no words were recognised"))
     # The explanation goes into the ledger: figures about the audio only, never its words.
     output.update({"level_dbfs": audio.level_dbfs, "retention": retention(),
                    "human_path": speech.HUMAN_PATH})
@@ -419,11 +419,12 @@ def confirm_transcript(caller: Any, decision_id: str, *, text: str, confirmed_by
 
     text = text.strip()
     if not text:
-        raise ValidationFailed(detail="text: the confirmed transcript is empty")
+        raise ValidationFailed(detail=M_("text: the confirmed transcript is empty"))
     if len(text) > MAX_CONFIRMED_CHARS:
-        raise ValidationFailed(detail=f"text: at most {MAX_CONFIRMED_CHARS} characters")
+        raise ValidationFailed(detail=M_("text: at most %(max_confirmed_chars)s characters",
+                                         max_confirmed_chars=MAX_CONFIRMED_CHARS))
     if confirmed_by not in CONFIRMERS:
-        raise ValidationFailed(detail="confirmed_by: the person or an interpreter must confirm")
+        raise ValidationFailed(detail=M_("confirmed_by: the person or an interpreter must confirm"))
     state = state_dir or _state_dir()
     with get_database().session() as session:
         decision = session.get(Decision, str(decision_id)[:32])

@@ -35,6 +35,7 @@ from typing import Any
 from accord.core.errors import ValidationFailed
 from accord.core.figures import measured_or_missing as measured
 from accord.core.figures import measured_or_missing_zh as measured_zh
+from accord.core.i18n import M_
 from accord.core.registry import Capability, InputSpec, ModelCard, ModelOutput, RiskTier
 from accord.interpret.apertium_warm import PipelineError, WarmPool
 from accord.interpret.langid import LANGUAGE_NAMES
@@ -80,10 +81,10 @@ def flores_dir() -> Path:
 def flores_sentences(lang: str, n: int, directory: Path | None = None) -> list[str]:
     """The first ``n`` FLORES-200 devtest sentences in ``lang``."""
     if lang not in FLORES_CODES:
-        raise ValidationFailed(detail=f"no FLORES-200 test set for {lang!r}")
+        raise ValidationFailed(detail=M_("no FLORES-200 test set for %(lang)r", lang=lang))
     path = (directory or flores_dir()) / f"{FLORES_CODES[lang]}.devtest"
     if not path.is_file():
-        raise ValidationFailed(detail=f"FLORES-200 file missing: {path}")
+        raise ValidationFailed(detail=M_("FLORES-200 file missing: %(path)s", path=path))
     with path.open(encoding="utf-8") as handle:
         return [line.rstrip("\n") for _, line in zip(range(n), handle, strict=False)]
 
@@ -215,7 +216,7 @@ def _leg(src: str, tgt: str, packs: PackLookup) -> Leg | None:
 def route(src: str, tgt: str, packs: PackLookup | None = None) -> Route:
     """The direct pair (Apertium, else a pack), or a pivot through Spanish or English."""
     if src == tgt:
-        raise ValidationFailed(detail=f"source and target are both {src!r}")
+        raise ValidationFailed(detail=M_("source and target are both %(src)r", src=src))
     packs = packs or installed_pack
     direct = _leg(src, tgt, packs)
     if direct:
@@ -227,7 +228,8 @@ def route(src: str, tgt: str, packs: PackLookup | None = None) -> Route:
         second = _leg(pivot, tgt, packs) if first else None
         if first and second:
             return Route(src, tgt, (first, second), pivot)
-    raise UnsupportedPair(detail=f"no model for {src}→{tgt} — request a human interpreter")
+    raise UnsupportedPair(detail=M_("no model for %(src)s→%(tgt)s — request a human interpreter",
+                                    src=src, tgt=tgt))
 
 
 def _apertium() -> str:
@@ -282,10 +284,11 @@ def _run_route(r: Route, text: str, timeout: float = SUBPROCESS_TIMEOUT, *,
 
 def _check_text(text: Any) -> str:
     if not isinstance(text, str) or not text.strip():
-        raise ValidationFailed(detail="text: nothing to translate")
+        raise ValidationFailed(detail=M_("text: nothing to translate"))
     if len(text) > MAX_TEXT_CHARS:
-        raise ValidationFailed(detail=f"text: at most {MAX_TEXT_CHARS} characters "
-                               f"(got {len(text)})")
+        raise ValidationFailed(detail=M_("text: at most %(max_text_chars)s characters (got "
+                                         "%(count)s)",
+                                         max_text_chars=MAX_TEXT_CHARS, count=len(text)))
     return text
 
 

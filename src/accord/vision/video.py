@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from accord.core.errors import AccordError, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 
 SAMPLE_EVERY = 5
 CARRY_PAD = 0.15
@@ -59,8 +59,8 @@ def _program(name: str) -> str:
     """The absolute path of ffmpeg or ffprobe (never a name resolved by a shell)."""
     path = shutil.which(name)
     if path is None:
-        raise ValidationFailed(detail=f"video: {name} is not installed on this server "
-                                      "(scripts/system-deps.sh installs it)")
+        raise ValidationFailed(detail=M_("video: %(name)s is not installed on this server "
+                                         "(scripts/system-deps.sh installs it)", name=name))
     return path
 
 
@@ -72,29 +72,31 @@ def probe(path: Path) -> dict[str, Any]:
          "stream=codec_name,width,height,r_frame_rate,nb_frames,duration:format=duration",
          "-of", "json", str(path)], capture_output=True, text=True, timeout=60, check=False)
     if done.returncode != 0:
-        raise ValidationFailed(detail="video: not a readable video file")
+        raise ValidationFailed(detail=M_("video: not a readable video file"))
     info = json.loads(done.stdout or "{}")
     streams = info.get("streams") or []
     if not streams:
-        raise ValidationFailed(detail="video: the file has no video stream")
+        raise ValidationFailed(detail=M_("video: the file has no video stream"))
     stream = streams[0]
     codec = str(stream.get("codec_name") or "")
     if codec not in DECODERS_OK:
-        raise ValidationFailed(detail=f"video: unsupported codec {codec or 'unknown'}")
+        raise ValidationFailed(detail=M_("video: unsupported codec %(codec)s",
+                                         codec=codec or M_("unknown")))
     width, height = int(stream.get("width") or 0), int(stream.get("height") or 0)
     if width * height > MAX_FRAME_PIXELS:
-        raise ValidationFailed(detail=f"video: {width}x{height} frames exceed the limit "
-                                      "(3840x2160)")
+        raise ValidationFailed(detail=M_("video: %(width)sx%(height)s frames exceed the limit "
+                                         "(3840x2160)", width=width, height=height))
     if min(width, height) < 16:
-        raise ValidationFailed(detail="video: frames too small")
+        raise ValidationFailed(detail=M_("video: frames too small"))
     num, _, den = str(stream.get("r_frame_rate") or "0/1").partition("/")
     fps = float(num) / float(den or 1) if float(den or 1) else 0.0
     duration = float(stream.get("duration") or info.get("format", {}).get("duration") or 0.0)
     frames = int(stream.get("nb_frames") or round(duration * fps))
     if duration <= 0 or frames <= 0 or fps <= 0:
-        raise ValidationFailed(detail="video: zero-length video")
+        raise ValidationFailed(detail=M_("video: zero-length video"))
     if duration > MAX_SECONDS:
-        raise ValidationFailed(detail=f"video: longer than {MAX_SECONDS // 60} minutes")
+        raise ValidationFailed(detail=M_("video: longer than %(minutes)s minutes",
+                                         minutes=MAX_SECONDS // 60))
     return {"width": width, "height": height, "fps": round(fps, 3), "duration": duration,
             "frames": frames, "codec": codec}
 
@@ -102,7 +104,7 @@ def probe(path: Path) -> dict[str, Any]:
 def check_video(data: bytes) -> dict[str, Any]:
     """Probe video bytes before anything is stored."""
     if not data:
-        raise ValidationFailed(detail="video: the file is empty")
+        raise ValidationFailed(detail=M_("video: the file is empty"))
     with tempfile.TemporaryDirectory(prefix="accord-video-") as tmp:
         path = Path(tmp) / "in"
         path.write_bytes(data)
@@ -171,14 +173,15 @@ def redact_video(sha256: str, *, kinds: tuple[str, ...], mode: str = "solid",
             encoder.stdin.close()
             error = encoder.stderr.read().decode("utf-8", "replace") if encoder.stderr else ""
             if encoder.wait(timeout=600) != 0:
-                raise ValidationFailed(detail=f"video: encoding failed ({error.strip()[:200]})")
+                raise ValidationFailed(detail=M_("video: encoding failed (%(error)s)",
+                                                 error=error.strip()[:200]))
         finally:
             for process in (decoder, encoder):
                 if process.poll() is None:
                     process.kill()
                     process.wait()
         if index == 0:
-            raise ValidationFailed(detail="video: no frame could be decoded")
+            raise ValidationFailed(detail=M_("video: no frame could be decoded"))
         output = store.put(target.read_bytes())
     return {"output_sha256": output, "frames": index, "fps": fps, "width": width,
             "height": height, "sample_every": SAMPLE_EVERY, "sampled_frames": len(samples),

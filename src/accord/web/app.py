@@ -24,7 +24,7 @@ from accord.config import Settings, get_settings
 from accord.core.contract import CapabilityPackage, installed
 from accord.core.errors import AccordError, NotAuthenticated
 from accord.core.gateway.isolation import reset_model_processes
-from accord.core.i18n import N_, gettext
+from accord.core.i18n import M_, N_, Message, translate
 from accord.core.jobs import load_job_modules, start_embedded_consumer
 from accord.core.logging import configure_logging
 from accord.core.runtime import get_database
@@ -60,14 +60,14 @@ def _error_response(request: Request, status: int, message: str,
         from accord.core.i18n import set_language
 
         set_language(request.state.language)
-        text = gettext(message) % params if params else gettext(message)
+        text = translate(message, params)  # a Message parameter is translated too
         return JSONResponse({"detail": text}, status_code=status, headers=headers)
     return render(request, "error.html", {"status": status, "message": message,
                                           "params": params or {}},
                   status_code=status, headers=headers)
 
 
-async def _text_refused(scope: Scope, receive: Receive, problem: str) -> Response:
+async def _text_refused(scope: Scope, receive: Receive, problem: Message) -> Response:
     """The 422 for NUL, lone surrogates or invalid UTF-8, in the app's usual error format."""
     request = Request(scope, receive)
     await run_in_threadpool(resolve_for_error_page, request)
@@ -127,7 +127,8 @@ def install_error_handlers(app: FastAPI) -> None:
         would otherwise be reported as the database being unreachable."""
         log.info("value out of the database's range: %s", error)
         return _error_response(request, 422, N_("Invalid input: %(detail)s"),
-                               {"detail": "a value is outside the range the database can store"})
+                               {"detail": M_("a value is outside the range the database can "
+                                             "store")})
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

@@ -16,6 +16,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from accord.core import i18n
+from accord.core.i18n import M_
 from accord.core.logging import request_id_var
 from accord.core.text import text_problem
 from accord.web.uploads import Declared, declared_limits, limit_in
@@ -176,7 +178,7 @@ class BodySizeLimitMiddleware:
 
 
 #: Builds the refusal in the app's own error format (JSON or the HTML page) for a problem.
-Refuser = Callable[[Scope, Receive, str], Awaitable[Response]]
+Refuser = Callable[[Scope, Receive, i18n.Message], Awaitable[Response]]
 
 
 class TextHygieneMiddleware:
@@ -203,7 +205,7 @@ class TextHygieneMiddleware:
             await self.app(scope, receive, send)
             return
         problem = _path_problem(scope.get("path", "")) or _urlencoded_problem(
-            scope.get("query_string", b""), "query string")
+            scope.get("query_string", b""), M_("query string"))
         kind, content_type = _body_kind(scope)
         if problem:
             await self._answer(scope, receive, send, problem)
@@ -223,7 +225,7 @@ class TextHygieneMiddleware:
         if kind == "json":
             problem = _json_problem(body)
         elif kind == "urlencoded":
-            problem = _urlencoded_problem(body, "form")
+            problem = _urlencoded_problem(body, M_("form"))
         else:
             problem = _multipart_problem(body, content_type)
         if problem:
@@ -240,7 +242,8 @@ class TextHygieneMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, problem: str) -> None:
+    async def _answer(self, scope: Scope, receive: Receive, send: Send,
+                      problem: i18n.Message) -> None:
         response = await self.refuse(scope, receive, problem)
         await response(scope, receive, send)
 
@@ -266,12 +269,12 @@ def _body_kind(scope: Scope) -> tuple[str | None, bytes]:
     return None, content_type
 
 
-def _path_problem(path: str) -> str | None:
+def _path_problem(path: str) -> i18n.Message | None:
     problem = text_problem(path)
-    return f"path: {problem}" if problem else None
+    return M_("path: %(problem)s", problem=problem) if problem else None
 
 
-def _urlencoded_problem(data: bytes, where: str) -> str | None:
+def _urlencoded_problem(data: bytes, where: i18n.Message) -> i18n.Message | None:
     """Check each name and value of a query string or urlencoded form, naming the field."""
     for pair in data.split(b"&"):
         if not pair:
@@ -280,16 +283,16 @@ def _urlencoded_problem(data: bytes, where: str) -> str | None:
         name = _unquote(raw_name)
         value = _unquote(raw_value)
         if name is None:
-            return f"{where}: not valid UTF-8"
+            return M_("%(where)s: not valid UTF-8", where=where)
         problem = text_problem(name)
         if problem:
-            return f"{where}: {problem}"
+            return M_("%(where)s: %(problem)s", where=where, problem=problem)
         label = name or where
         if value is None:
-            return f"{label}: not valid UTF-8"
+            return M_("%(where)s: not valid UTF-8", where=label)
         problem = text_problem(value)
         if problem:
-            return f"{label}: {problem}"
+            return M_("%(where)s: %(problem)s", where=label, problem=problem)
     return None
 
 
@@ -301,11 +304,11 @@ def _unquote(raw: bytes) -> str | None:
         return None
 
 
-def _json_problem(body: bytes) -> str | None:
+def _json_problem(body: bytes) -> i18n.Message | None:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return "JSON body: not valid UTF-8"
+        return M_("JSON body: not valid UTF-8")
     if b"\\u" not in body:
         return None  # no escapes: strict UTF-8 has no NUL inside strings nor any surrogate
     try:
@@ -318,19 +321,19 @@ def _json_problem(body: bytes) -> str | None:
         if isinstance(item, str):
             problem = text_problem(item)
             if problem:
-                return f"{where}: {problem}"
+                return M_("%(where)s: %(problem)s", where=where, problem=problem)
         elif isinstance(item, dict):
             for key, value in item.items():
                 problem = text_problem(key)
                 if problem:
-                    return f"{where}: {problem}"
+                    return M_("%(where)s: %(problem)s", where=where, problem=problem)
                 stack.append((key, value))
         elif isinstance(item, list):
             stack.extend((where, value) for value in item)
     return None
 
 
-def _multipart_problem(body: bytes, content_type: bytes) -> str | None:
+def _multipart_problem(body: bytes, content_type: bytes) -> i18n.Message | None:
     """Check the form fields of a multipart body; file parts are skipped unread."""
     _, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
@@ -342,7 +345,7 @@ def _multipart_problem(body: bytes, content_type: bytes) -> str | None:
     data: list[bytes] = []
     is_file = False
     name = ""
-    problems: list[str] = []
+    problems: list[i18n.Message] = []
 
     def on_part_begin() -> None:
         nonlocal disposition, is_file, name
@@ -370,11 +373,11 @@ def _multipart_problem(body: bytes, content_type: bytes) -> str | None:
         try:
             name = options.get(b"name", b"").decode("utf-8")
         except UnicodeDecodeError:
-            problems.append("form field name: not valid UTF-8")
+            problems.append(M_("form field name: not valid UTF-8"))
             return
         problem = text_problem(name)
         if problem:
-            problems.append(f"form field name: {problem}")
+            problems.append(M_("form field name: %(problem)s", problem=problem))
 
     def on_part_data(chunk: bytes, start: int, end: int) -> None:
         if not is_file:
@@ -386,11 +389,12 @@ def _multipart_problem(body: bytes, content_type: bytes) -> str | None:
         try:
             value = b"".join(data).decode("utf-8")
         except UnicodeDecodeError:
-            problems.append(f"{name or 'form'}: not valid UTF-8")
+            problems.append(M_("%(where)s: not valid UTF-8", where=name or M_("form")))
             return
         problem = text_problem(value)
         if problem:
-            problems.append(f"{name or 'form'}: {problem}")
+            problems.append(M_("%(where)s: %(problem)s", where=name or M_("form"),
+                               problem=problem))
 
     callbacks: Any = {
         "on_part_begin": on_part_begin, "on_header_field": on_header_field,

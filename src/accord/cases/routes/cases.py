@@ -51,7 +51,7 @@ from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ModelFailed
 from accord.core.governance import get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_, Message
 from accord.core.roles import Role
 from accord.web import uploads
 from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
@@ -126,7 +126,7 @@ def _opt_int(field: str, value: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise ValidationFailed(detail=f"{field}: expected a number")
+        raise ValidationFailed(detail=M_("%(field)s: expected a number", field=field))
     return int(value)
 
 
@@ -139,7 +139,7 @@ def _date(field: str, value: str) -> date | None:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise ValidationFailed(detail=f"{field}: expected a real date as YYYY-MM-DD")
+    raise ValidationFailed(detail=M_("%(field)s: expected a real date as YYYY-MM-DD", field=field))
 
 
 def _local_datetime(field: str, value: str, *, required: bool = False) -> datetime | None:
@@ -147,14 +147,16 @@ def _local_datetime(field: str, value: str, *, required: bool = False) -> dateti
     value = (value or "").strip()
     if not value:
         if required:
-            raise ValidationFailed(detail=f"{field}: required")
+            raise ValidationFailed(detail=M_("%(field)s: required", field=field))
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", value):
-        raise ValidationFailed(detail=f"{field}: expected a date and time as YYYY-MM-DDTHH:MM")
+        raise ValidationFailed(detail=M_("%(field)s: expected a date and time as YYYY-MM-DDTHH:MM",
+                                         field=field))
     try:
         return datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError:
-        raise ValidationFailed(detail=f"{field}: not a real date and time") from None
+        raise ValidationFailed(detail=M_("%(field)s: not a real date and time",
+                                         field=field)) from None
 
 
 def _error_field(error: AccordError | None) -> str:
@@ -285,7 +287,7 @@ def case_list(
         )
         if q.strip():
             if len(q) > 200:
-                raise ValidationFailed(detail="q: at most 200 characters")
+                raise ValidationFailed(detail=M_("q: at most 200 characters"))
             from accord.cases.search import search_cases
 
             hits = search_cases(service.session, q.strip(), limit=20, officer_id=officer_id)
@@ -668,8 +670,8 @@ def _machine_translate(
             "params": {"reason": error.reasons_in(language)},
         }
     except (ModelFailed, ValidationFailed) as error:
-        text = error.message % error.params if error.params else error.message
-        return {"kind": "failed", "message": MT_FAILED, "params": {"reason": text}}
+        reason = Message(error.message, error.params)  # shown in the reader's language
+        return {"kind": "failed", "message": MT_FAILED, "params": {"reason": reason}}
     service.attach_machine_translation(
         statement,
         principal.user,
@@ -718,18 +720,18 @@ def add_statement(
     try:
         if machine and translation.strip():
             raise ValidationFailed(
-                detail="translation: leave it empty when asking for a machine translation"
+                detail=M_("translation: leave it empty when asking for a machine translation")
             )
         if machine and translation_source == "machine":
             translation_source = ""
         if translation_source == "machine":
             raise ValidationFailed(
-                detail="translation_source: machine translations are made "
-                "by ticking 'machine translate', not typed in"
+                detail=M_("translation_source: machine translations are made by ticking 'machine "
+                          "translate', not typed in")
             )
         if machine and legal_basis not in get_governance().registry.get(TRANSLATE).legal_bases:
             raise ValidationFailed(
-                detail="legal_basis: choose the legal basis for the machine translation"
+                detail=M_("legal_basis: choose the legal basis for the machine translation")
             )
         statement = service.take_statement(
             case,
@@ -814,7 +816,8 @@ async def add_evidence(
         filename, media_type = file.filename, file.content_type or ""
     try:
         if data is not None and len(data) > settings.upload_max_bytes:
-            raise ValidationFailed(detail=f"file: larger than {settings.upload_max_bytes} bytes")
+            raise ValidationFailed(detail=M_("file: larger than %(upload_max_bytes)s bytes",
+                                             upload_max_bytes=settings.upload_max_bytes))
         service.collect_evidence(
             case,
             principal.user,

@@ -46,6 +46,7 @@ from accord.config import Settings
 from accord.core.blobs import BlobStore
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
+from accord.core.i18n import M_
 from accord.core.roles import Role
 from accord.web.deps import Principal, db_session, get_settings_dep, require_roles
 from accord.web.routes.governance import common_context
@@ -102,11 +103,13 @@ def _local_time(field: str, value: str, service: CaseService) -> datetime:
     """A ``datetime-local`` value (station wall clock) as an aware UTC time."""
     value = (value or "").strip()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?", value):
-        raise ValidationFailed(detail=f"{field}: expected a date and time as YYYY-MM-DDTHH:MM")
+        raise ValidationFailed(detail=M_("%(field)s: expected a date and time as YYYY-MM-DDTHH:MM",
+                                         field=field))
     try:
         parsed = datetime.fromisoformat(value.replace(" ", "T"))
     except ValueError:
-        raise ValidationFailed(detail=f"{field}: not a real date and time") from None
+        raise ValidationFailed(detail=M_("%(field)s: not a real date and time",
+                                         field=field)) from None
     return service.to_utc(field, parsed)
 
 
@@ -115,7 +118,7 @@ def _opt_int(field: str, value: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise ValidationFailed(detail=f"{field}: expected a number")
+        raise ValidationFailed(detail=M_("%(field)s: expected a number", field=field))
     return int(value)
 
 

@@ -124,11 +124,10 @@ def _page(
 
 def _message(request: Request, error: AccordError) -> str:
     """The error in the reader's language (set here: no template has rendered yet)."""
-    from accord.core.i18n import gettext, set_language
+    from accord.core.i18n import set_language, translate
 
     set_language(language_of(request))
-    text = gettext(error.message)
-    return text % error.params if error.params else text
+    return translate(error.message, error.params)
 
 
 @router.get("/{ref}/report")

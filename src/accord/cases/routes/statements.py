@@ -34,7 +34,7 @@ from accord.core.blobs import BlobStore
 from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest
 from accord.core.governance import get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.roles import Role
 from accord.core.subjects import Subject
 from accord.web.deps import Principal, db_session, require_roles
@@ -140,9 +140,9 @@ def suggest_type(
     status = 200
     try:
         if not text:
-            raise ValidationFailed(detail="description: write what happened first")
+            raise ValidationFailed(detail=M_("description: write what happened first"))
         if len(text) > 5000:
-            raise ValidationFailed(detail="description: at most 5000 characters")
+            raise ValidationFailed(detail=M_("description: at most 5000 characters"))
         result = get_governance().gateway.invoke(
             caller_of(principal),
             GatewayRequest(
@@ -317,7 +317,8 @@ def _confirmed_entities(form: Any, text: str) -> list[dict[str, Any]]:
     """The ticked (and possibly edited) rows of the form, checked one by one."""
     count_raw = str(form.get("count", "0"))
     if not count_raw.isdigit() or int(count_raw) > MAX_ENTITIES:
-        raise ValidationFailed(detail=f"count: expected a number up to {MAX_ENTITIES}")
+        raise ValidationFailed(detail=M_("count: expected a number up to %(max_entities)s",
+                                         max_entities=MAX_ENTITIES))
     rows = [str(i) for i in range(int(count_raw))] + ["new"]
     out = []
     for row in rows:
@@ -329,11 +330,13 @@ def _confirmed_entities(form: Any, text: str) -> list[dict[str, Any]]:
         if row == "new" and not (shown or value):
             continue
         if kind not in ENTITY_KINDS:
-            raise ValidationFailed(detail=f"kind_{row}: one of {', '.join(ENTITY_KINDS)}")
+            raise ValidationFailed(detail=M_("kind_%(row)s: one of %(entity_kinds)s",
+                                             row=row, entity_kinds=', '.join(ENTITY_KINDS)))
         if not shown:
-            raise ValidationFailed(detail=f"text_{row}: the words from the statement are required")
+            raise ValidationFailed(detail=M_("text_%(row)s: the words from the statement are "
+                                             "required", row=row))
         if len(shown) > 200 or len(value) > 200:
-            raise ValidationFailed(detail=f"text_{row}: at most 200 characters")
+            raise ValidationFailed(detail=M_("text_%(row)s: at most 200 characters", row=row))
         entity: dict[str, Any] = {"kind": kind, "text": shown, "value": value or shown}
         start = str(form.get(f"start_{row}", ""))
         if start.isdigit() and text[int(start) : int(start) + len(shown)] == shown:

@@ -33,7 +33,7 @@ from accord.core.errors import (
     TooManyFailedLogins,
     ValidationFailed,
 )
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.roles import Role
 from accord.core.text import clean_line
 
@@ -176,14 +176,15 @@ class AccountService:
         username = clean_line(username, "user name").lower()
         display_name = clean_line(display_name, "display name")
         if not USERNAME_RE.match(username):
-            raise ValidationFailed(detail="user name: 2–64 of a-z, 0-9, '.', '_', '-'")
+            raise ValidationFailed(detail=M_("user name: 2–64 of a-z, 0-9, '.', '_', '-'"))
         self._check_password(password)
         if not roles:
-            raise ValidationFailed(detail="roles: at least one role is required")
+            raise ValidationFailed(detail=M_("roles: at least one role is required"))
         if language not in SUPPORTED_LANGUAGES:
-            raise ValidationFailed(detail=f"language: one of {', '.join(SUPPORTED_LANGUAGES)}")
+            raise ValidationFailed(detail=M_("language: one of %(supported_languages)s",
+                                             supported_languages=', '.join(SUPPORTED_LANGUAGES)))
         if self.find_user(username) is not None:
-            raise Conflict(detail=f"user name {username!r} is taken")
+            raise Conflict(detail=M_("user name %(username)r is taken", username=username))
         user = User(
             username=username,
             display_name=display_name[:128] or username,
@@ -210,15 +211,15 @@ class AccountService:
 
     def set_roles(self, user: User, roles: frozenset[Role] | set[Role]) -> None:
         if not roles:
-            raise ValidationFailed(detail="roles: at least one role is required")
+            raise ValidationFailed(detail=M_("roles: at least one role is required"))
         if Role.ADMIN in user.roles and Role.ADMIN not in roles and self._active_admins() <= 1:
-            raise Conflict(detail="the last active admin cannot lose the admin role")
+            raise Conflict(detail=M_("the last active admin cannot lose the admin role"))
         user.role_rows = [UserRole(role=role.value) for role in sorted(roles)]
         self.session.flush()
 
     def set_active(self, user: User, active: bool) -> None:
         if not active and Role.ADMIN in user.roles and user.active and self._active_admins() <= 1:
-            raise Conflict(detail="the last active admin cannot be deactivated")
+            raise Conflict(detail=M_("the last active admin cannot be deactivated"))
         user.active = active
         if not active:
             self.session.execute(delete(WebSession).where(WebSession.user_id == user.id))
@@ -226,7 +227,8 @@ class AccountService:
 
     def set_language(self, user: User, language: str) -> None:
         if language not in SUPPORTED_LANGUAGES:
-            raise ValidationFailed(detail=f"language: one of {', '.join(SUPPORTED_LANGUAGES)}")
+            raise ValidationFailed(detail=M_("language: one of %(supported_languages)s",
+                                             supported_languages=', '.join(SUPPORTED_LANGUAGES)))
         user.language = language
         self.session.flush()
 
@@ -249,10 +251,11 @@ class AccountService:
     def _check_password(password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise ValidationFailed(
-                detail=f"password: at least {MIN_PASSWORD_LENGTH} characters"
+                detail=M_("password: at least %(min_password_length)s characters",
+                          min_password_length=MIN_PASSWORD_LENGTH)
             )
         if len(password) > 256:
-            raise ValidationFailed(detail="password: at most 256 characters")
+            raise ValidationFailed(detail=M_("password: at most 256 characters"))
 
     # -- log-in ----------------------------------------------------------------------------
     def authenticate(self, username: str, password: str, *, client: str = "") -> User:
@@ -403,7 +406,7 @@ class AccountService:
     def issue_token(self, user: User, name: str) -> IssuedToken:
         name = name.strip()
         if not name or len(name) > 64:
-            raise ValidationFailed(detail="token name: 1–64 characters")
+            raise ValidationFailed(detail=M_("token name: 1–64 characters"))
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         record = ApiToken(
             user_id=user.id, name=name, prefix=token[:10], token_hash=_digest(token)

@@ -19,6 +19,7 @@ from accord.core.db import Database, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.models import Decision, Review
 from accord.core.gateway.service import Caller
+from accord.core.i18n import M_, N_
 from accord.core.ledger.store import LedgerService, digest
 
 ACTIONS = ("confirm", "edit", "reject")
@@ -83,12 +84,13 @@ class ReviewService:
                edited_output: dict[str, Any] | None = None) -> int:
         """Record a reviewer's decision and ledger it; returns the ledger sequence number."""
         if action not in ACTIONS:
-            raise ValidationFailed(detail=f"action: one of {', '.join(ACTIONS)}")
+            raise ValidationFailed(detail=M_("action: one of %(actions)s",
+                                             actions=', '.join(ACTIONS)))
         reason = reason.strip()
         if action in ("edit", "reject") and not reason:
-            raise ValidationFailed(detail="reason: required when editing or rejecting")
+            raise ValidationFailed(detail=M_("reason: required when editing or rejecting"))
         if action == "edit" and not edited_output:
-            raise ValidationFailed(detail="edited output: required when editing")
+            raise ValidationFailed(detail=M_("edited output: required when editing"))
         with self.database.write_session() as session:
             review = session.get(Review, review_id)
             if review is None:
@@ -96,12 +98,13 @@ class ReviewService:
             decision = session.get(Decision, review.decision_id)
             assert decision is not None
             if review.status != "pending":
-                raise Conflict(detail=f"review {review_id} was already decided ({review.status})")
+                raise Conflict(detail=M_("review %(review_id)s was already decided (%(status)s)",
+                                         review_id=review_id, status=review.status))
             if review.required_role not in reviewer.roles:
-                raise PermissionDenied("Only a %(role)s may review this output.",
+                raise PermissionDenied(N_("Only a %(role)s may review this output."),
                                        role=review.required_role)
             if decision.actor_id == reviewer.user_id:
-                raise PermissionDenied("You cannot review your own AI request.")
+                raise PermissionDenied(N_("You cannot review your own AI request."))
             status = {"confirm": "confirmed", "edit": "edited", "reject": "rejected"}[action]
             salt = bytes.fromhex(decision.salt) if decision.salt else b""
             seq = self.ledger.append(session, "review", {

@@ -34,7 +34,7 @@ from accord.core.gateway.models import (
     Review,
     UserCertificate,
 )
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.ledger.store import (
     LedgerService,
     canonical_bytes,
@@ -193,15 +193,17 @@ class GatewayService:
     def invoke(self, caller: Caller, request: GatewayRequest) -> GatewayResult:
         capability = self.registry.get(request.capability_id)
         if not request.purpose.strip():
-            raise ValidationFailed(detail="purpose: state the purpose of this use")
+            raise ValidationFailed(detail=M_("purpose: state the purpose of this use"))
         if not capability.prohibited:
             undeclared = sorted(set(request.inputs) - set(capability.inputs))
             if undeclared:
                 seq = self._ledger_denial(caller, request, capability, None,
                                           f"undeclared inputs: {', '.join(undeclared)}")
-                raise ValidationFailed(detail=f"inputs not declared by {capability.id} "
-                                       f"(minimum necessary data): {', '.join(undeclared)}; "
-                                       f"refusal recorded as ledger entry {seq}")
+                raise ValidationFailed(detail=M_("inputs not declared by %(id)s (minimum "
+                                                 "necessary data): %(undeclared)s; refusal "
+                                                 "recorded as ledger entry %(seq)s",
+                                                 id=capability.id,
+                                                 undeclared=', '.join(undeclared), seq=seq))
             self._check_inputs(capability, request.inputs)
             self._check_objects(caller, request, capability)
         decision = self.authorize(caller, request, capability)
@@ -273,21 +275,25 @@ class GatewayService:
     @staticmethod
     def _check_inputs(capability: Capability, inputs: Mapping[str, Any]) -> None:
         if len(canonical_bytes(dict(inputs))) > MAX_INPUT_BYTES:
-            raise ValidationFailed(detail=f"inputs larger than {MAX_INPUT_BYTES} bytes")
+            raise ValidationFailed(detail=M_("inputs larger than %(max_input_bytes)s bytes",
+                                             max_input_bytes=MAX_INPUT_BYTES))
         for name, spec in capability.inputs.items():
             value = inputs.get(name)
             if value is None or (isinstance(value, str) and not value.strip()):
                 if spec.required:
-                    raise ValidationFailed(detail=f"{name}: required")
+                    raise ValidationFailed(detail=M_("%(name)s: required", name=name))
                 continue
             if spec.kind == "text":
                 if not isinstance(value, str):
-                    raise ValidationFailed(detail=f"{name}: must be text")
+                    raise ValidationFailed(detail=M_("%(name)s: must be text", name=name))
                 if len(value) > spec.max_length:
-                    raise ValidationFailed(detail=f"{name}: at most {spec.max_length} "
-                                           f"characters (got {len(value)})")
+                    raise ValidationFailed(detail=M_("%(name)s: at most %(max_length)s "
+                                                     "characters (got %(count)s)",
+                                                     name=name, max_length=spec.max_length,
+                                                     count=len(value)))
             elif spec.kind == "choice" and value not in spec.choices:
-                raise ValidationFailed(detail=f"{name}: one of {', '.join(spec.choices)}")
+                raise ValidationFailed(detail=M_("%(name)s: one of %(choices)s",
+                                                 name=name, choices=', '.join(spec.choices)))
 
     def _check_objects(self, caller: Caller, request: GatewayRequest,
                        capability: Capability) -> None:
@@ -323,7 +329,10 @@ class GatewayService:
                     detail = f"{name}: there is no {kind_name} {reference}"
                     seq = self._ledger_denial(caller, request, capability,
                                               self._object_denial(detail), detail)
-                    raise ValidationFailed(detail=f"{detail} (ledger entry {seq})")
+                    raise ValidationFailed(detail=M_("%(name)s: there is no %(kind)s "
+                                                     "%(reference)s (ledger entry %(seq)s)",
+                                                     name=name, kind=kind_name,
+                                                     reference=reference, seq=seq))
                 reason_en = f"No access to {kind_name} {reference}, or it does not exist."
                 reason_zh = f"无权访问{kind.name_zh or kind_name} {reference}，或该对象不存在。"
                 refusal = self._object_denial(reason_en, reason_zh)
@@ -525,9 +534,9 @@ class GatewayService:
         """Stop control: suspend (or resume) a capability at once; ledgered."""
         capability = self.registry.get(capability_id)
         if capability.prohibited:
-            raise ValidationFailed(detail="prohibited uses are always refused")
+            raise ValidationFailed(detail=M_("prohibited uses are always refused"))
         if suspended and not reason.strip():
-            raise ValidationFailed(detail="reason: say why the capability is suspended")
+            raise ValidationFailed(detail=M_("reason: say why the capability is suspended"))
         with self.database.write_session() as session:
             state = session.get(CapabilityState, capability_id)
             if state is None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from accord.core.db import Database, utcnow
 from accord.core.errors import AccordError, NotFound, ValidationFailed
+from accord.core.i18n import M_
 from accord.core.jobs.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class JobService:
     def submit(self, kind: str, params: dict[str, Any], *, created_by: int | None) -> Job:
         """Record a job and put it on the queue."""
         if kind not in _HANDLERS:
-            raise ValidationFailed(detail=f"unknown job kind {kind!r}")
+            raise ValidationFailed(detail=M_("unknown job kind %(kind)r", kind=kind))
         job_id = secrets.token_hex(8)
         with self.database.session() as session:
             job = Job(id=job_id, kind=kind, params=params, created_by=created_by)
@@ -97,7 +98,7 @@ class JobService:
         status, result, message = JobStatus.FAILED, None, ""
         try:
             if handler is None:
-                raise ValidationFailed(detail=f"no handler for job kind {job.kind!r}")
+                raise ValidationFailed(detail=M_("no handler for job kind %(kind)r", kind=job.kind))
             result = handler(context)
             status, message = JobStatus.SUCCEEDED, "done"
         except AccordError as error:

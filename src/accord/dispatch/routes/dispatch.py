@@ -41,6 +41,7 @@ from accord.core.contract import need_guidance
 from accord.core.db import Database
 from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.gateway.service import Caller
+from accord.core.i18n import M_
 from accord.core.needs import STATED_NEEDS
 from accord.core.roles import Role
 from accord.dispatch import cap, eido, governed, patrol, recordings
@@ -228,8 +229,8 @@ def intake_language(request: Request, type_code: str = Form("", alias="type"),
             "device_lon": device_lon, **_vehicle_form(vehicle_role, vehicle_plate,
                                                       vehicle_make, vehicle_colour)}
     if not narrative.strip():
-        error = ValidationFailed(detail="type the caller's first words in the narrative to "
-                                        "get a language suggestion")
+        error = ValidationFailed(detail=M_("type the caller's first words in the narrative to "
+                                           "get a language suggestion"))
         return _queue(request, service, error=error, form=form, status_code=error.status)
     suggestion = governed.suggest_language(_caller(principal), narrative, _language(request))
     return _queue(request, service, form=form, language_suggestion=suggestion)
@@ -309,9 +310,9 @@ def answer_triage(request: Request, reference: str, decision_id: str = Form(""),
 
     def run() -> None:
         if suggestion is None:
-            raise ValidationFailed(detail="no such triage suggestion")
+            raise ValidationFailed(detail=M_("no such triage suggestion"))
         if answer not in ("accept", "override"):
-            raise ValidationFailed(detail="answer must be accept or override")
+            raise ValidationFailed(detail=M_("answer must be accept or override"))
         chosen = int(priority) if priority.strip().isdigit() else None
         service.record_triage(_actor(principal), reference, decision_id=decision_id,
                               suggestion=suggestion, accept=answer == "accept",
@@ -602,8 +603,8 @@ def command(request: Request, line: str = Form(""), principal: Principal = Depen
 def run_command(service: DispatchService, actor: Actor, line: str) -> str:
     match = COMMAND.match(line or "")
     if match is None or len(line) > 200:
-        raise ValidationFailed(detail="commands: DU unit incident, ST unit status, "
-                                      "CL incident, AD incident, AK unit")
+        raise ValidationFailed(detail=M_("commands: DU unit incident, ST unit status, CL "
+                                         "incident, AD incident, AK unit"))
     verb, args = match.group("verb").upper(), match.group("args").split()
     if verb == "DU" and len(args) == 2:
         unit = service.dispatch(actor, args[0], args[1])
@@ -618,9 +619,9 @@ def run_command(service: DispatchService, actor: Actor, line: str) -> str:
         target = "closed" if verb == "CL" else "advised"
         incident = service.set_incident_status(actor, args[0], target)
         return f"{incident['reference']} is {incident['status']}"
-    raise ValidationFailed(detail=f"cannot read {line.strip()!r}: commands are DU unit "
-                                  "incident, ST unit status, CL incident, AD incident, "
-                                  "AK unit")
+    raise ValidationFailed(detail=M_("cannot read %(value)r: commands are DU unit incident, ST "
+                                     "unit status, CL incident, AD incident, AK unit",
+                                     value=line.strip()))
 
 
 @router.get("/board")

@@ -45,7 +45,7 @@ from accord.core.errors import AccordError, NotFound, PermissionDenied
 from accord.core.gateway.models import Decision, Review
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, ReviewRejected
 from accord.core.governance import Governance, get_governance
-from accord.core.i18n import N_, gettext, set_language
+from accord.core.i18n import M_, N_, gettext, set_language, translate
 from accord.core.jobs import Job, JobService
 from accord.core.roles import Role
 from accord.forecast.backtest import FREQS, METHODS, data_end
@@ -228,7 +228,7 @@ def _speak(request: Request) -> None:
 
 
 def _message(error: AccordError) -> str:
-    return gettext(error.message) % error.params if error.params else gettext(error.message)
+    return translate(error.message, error.params)
 
 
 # -- page context --------------------------------------------------------------------------------
@@ -593,7 +593,7 @@ def _to_lonlat(crs: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.n
     from pyproj import Transformer
 
     if not crs.startswith("EPSG:"):
-        raise ForecastInputError("this dataset has no map projection (EPSG code)")
+        raise ForecastInputError(M_("this dataset has no map projection (EPSG code)"))
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
@@ -949,11 +949,11 @@ def explain_cell(decision_id: str, cell: str = "", top: int = 10,
     decision = _load_decision(database, decision_id)
     output = decision["output"]
     if cell not in output.get("flagged_cell_ids", []):
-        raise ForecastInputError(f"cell {cell!r} is not flagged in this forecast")
+        raise ForecastInputError(M_("cell %(cell)r is not flagged in this forecast", cell=cell))
     explained = {c["cell"]: c for c in output.get("top_cells", [])}
     if cell not in explained:
-        raise ForecastInputError(f"cell {cell!r} is below the {len(explained)} hottest cells "
-                                 "this forecast explains")
+        raise ForecastInputError(M_("cell %(cell)r is below the %(count)s hottest cells this "
+                                    "forecast explains", cell=cell, count=len(explained)))
     top = max(1, min(int(top), 50))
     recorded = explained[cell]
     contributors = [dict(c) for c in recorded.get("top_contributors", [])[:top]]
@@ -1031,7 +1031,7 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
 def districts_geojson(dataset: str = BUILTIN, cell: float = 150.0,
                       service: ForecastService = Depends(_service)) -> Response:
     if not 50 <= cell <= 1000:
-        raise ForecastInputError("cell size must be between 50 and 1000 metres")
+        raise ForecastInputError(M_("cell size must be between 50 and 1000 metres"))
     body = _outlines.get((str(service.root), dataset, float(cell)),
                          lambda: district_outlines(service, dataset, float(cell)))
     return JSONResponse(body, media_type=GEOJSON, headers={"Cache-Control": "private, max-age=600"})

@@ -24,7 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from accord.core.db import utcnow
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.governance import Governance, get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.roles import Role
 from accord.governance.dpo import (
     ASSESSMENT_KINDS,
@@ -209,7 +209,8 @@ def act(request: Request, reference: str, action: str = Form(""), note: str = Fo
         elif action == "close":
             rights.close(record.reference, caller, note)
         else:
-            raise ValidationFailed(detail=f"action: one of {', '.join(ACTIONS)}")
+            raise ValidationFailed(detail=M_("action: one of %(actions)s",
+                                             actions=', '.join(ACTIONS)))
     except AccordError as error:
         return _request_page(request, principal, record.reference, rights, governance,
                              error=error, form=form, status=error.status)

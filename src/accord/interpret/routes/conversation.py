@@ -38,7 +38,7 @@ from accord.core.db import Database
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.service import GatewayDenied
 from accord.core.governance import get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.needs import STATED_NEEDS
 from accord.core.roles import Role
 from accord.interpret import phrase_service, tts
@@ -594,7 +594,7 @@ async def tablet_speech(request: Request, audio: UploadFile | None = File(None),
     draft, failed = "", ""
     try:
         if not view.language:
-            raise ValidationFailed(detail="language: choose your language first")
+            raise ValidationFailed(detail=M_("language: choose your language first"))
         call = await run_in_threadpool(
             tc.transcribe_call, get_governance().gateway, officer, data,
             language=view.language, purpose=view.purpose, legal_basis=view.legal_basis,

@@ -22,7 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from accord.config import Settings
 from accord.core.db import Database
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.roles import Role
 from accord.interpret import library as content
 from accord.interpret.interpreters import (
@@ -128,7 +128,8 @@ def _datetime(value: str, field: str) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed(detail=f"{field}: expected a date and time") from None
+        raise ValidationFailed(detail=M_("%(field)s: expected a date and time",
+                                         field=field)) from None
 
 
 # -- roster ---------------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ async def set_active(
     form = await _form(request)
     value = form.get("active", "")
     if value not in {"yes", "no"}:
-        raise ValidationFailed(detail="active: yes or no")
+        raise ValidationFailed(detail=M_("active: yes or no"))
     service.set_active(interpreter_id, value == "yes")
     return RedirectResponse("/interpreters?show=all", status_code=303)
 
@@ -444,7 +445,7 @@ async def request_action(
         if action == "assign":
             raw = form.get("interpreter_id", "")
             if not raw.isdigit():
-                raise ValidationFailed(detail="interpreter: choose an interpreter")
+                raise ValidationFailed(detail=M_("interpreter: choose an interpreter"))
             row = service.assign(reference, int(raw), actor)
         elif action == "join":
             row = service.join(reference, actor)

@@ -34,7 +34,7 @@ from starlette.datastructures import FormData
 from accord.config import Settings
 from accord.core.db import Database
 from accord.core.errors import AccordError, NotFound
-from accord.core.i18n import N_, gettext, set_language
+from accord.core.i18n import N_, set_language, translate
 from accord.core.roles import Role
 from accord.interpret.answers import countries, validate_answers
 from accord.interpret.library import LANGUAGES, Form, Library, get_library, pick_language
@@ -333,8 +333,7 @@ def detect_language(request: Request, text: str = FormField(""),
         context["error"] = denied.reasons_in(language_of(request))
     except AccordError as error:
         set_language(language_of(request))
-        context["error"] = gettext(error.message) % error.params if error.params \
-            else gettext(error.message)
+        context["error"] = translate(error.message, error.params)
     return render(request, "interpret/interviews/_langid.html", context)
 
 

@@ -25,7 +25,7 @@ from accord.core.contract import object_kind
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayResult
 from accord.core.governance import Governance, get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.roles import Role
 from accord.interpret import speech, tts
 from accord.interpret import transcribe_capability as tc
@@ -140,16 +140,17 @@ async def speech_audio(
     try:
         data = await audio.read() if audio is not None and audio.filename else b""
         if not data:
-            raise ValidationFailed(detail="audio: record or choose a WAV file")
+            raise ValidationFailed(detail=M_("audio: record or choose a WAV file"))
         if len(data) > settings.upload_max_bytes:
-            raise ValidationFailed(detail=f"audio: larger than {settings.upload_max_bytes} bytes")
+            raise ValidationFailed(detail=M_("audio: larger than %(upload_max_bytes)s bytes",
+                                             upload_max_bytes=settings.upload_max_bytes))
         hold = False
         if form["case_ref"]:
             # Case files belong to another package: reached through the contract's object
             # kind, with the same access rule the case pages use.
             cases = object_kind("case")
             if cases is None or cases.add_statement is None:
-                raise ValidationFailed(detail="case_ref: case files are not installed here")
+                raise ValidationFailed(detail=M_("case_ref: case files are not installed here"))
             allowed = cases.can_access(session, caller_of(principal), form["case_ref"])
             if allowed is None:
                 raise NotFound(N_("No case with reference %(reference)s."),
@@ -213,7 +214,7 @@ def speech_confirm(
     try:
         cases = object_kind("case")
         if cases is None or cases.add_statement is None:
-            raise ValidationFailed(detail="case_ref: case files are not installed here")
+            raise ValidationFailed(detail=M_("case_ref: case files are not installed here"))
         allowed = cases.can_access(session, caller_of(principal), reference)
         if allowed is None:
             raise NotFound(N_("No case with reference %(reference)s."), reference=reference)
@@ -264,11 +265,13 @@ def speech_speak(
     }
     try:
         if not speak_text.strip():
-            raise ValidationFailed(detail="speak_text: type the text to read aloud")
+            raise ValidationFailed(detail=M_("speak_text: type the text to read aloud"))
         if len(speak_text) > tts.MAX_TEXT_CHARS:
-            raise ValidationFailed(detail=f"speak_text: at most {tts.MAX_TEXT_CHARS} characters")
+            raise ValidationFailed(detail=M_("speak_text: at most %(max_text_chars)s characters",
+                                             max_text_chars=tts.MAX_TEXT_CHARS))
         if engine not in ENGINES:
-            raise ValidationFailed(detail=f"engine: one of {', '.join(ENGINES)}")
+            raise ValidationFailed(detail=M_("engine: one of %(engines)s",
+                                             engines=', '.join(ENGINES)))
         spoken = speak_call(
             governance.gateway,
             caller_of(principal),

@@ -21,7 +21,7 @@ from accord.cases.vocab import STATED_NEEDS
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied, GatewayRequest, GatewayResult
 from accord.core.governance import Governance, get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.roles import Role
 from accord.knowledge.cooperation import (
     EXPORT_TITLES,
@@ -262,7 +262,7 @@ async def cooperation_share(
     person = form.get("person_id", "").strip()
     try:
         if person and not person.isdigit():
-            raise ValidationFailed(detail="person: expected a number")
+            raise ValidationFailed(detail=M_("person: expected a number"))
         share = service.create(caller_of(principal), case_reference=form.get("case", ""),
                                template_id=template_id, recipient=form.get("recipient", ""),
                                values=values, person_id=int(person) if person else None)

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from accord.core.errors import AccordError, ValidationFailed
 from accord.core.gateway.service import GatewayDenied
 from accord.core.governance import get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.roles import Role
 from accord.vision.service import REFUSED, VisionService
 from accord.web import uploads
@@ -226,7 +226,7 @@ async def redact_page(request: Request, file: UploadFile | None = File(None),
     data = await file.read() if file is not None else b""
     try:
         if not data:
-            raise ValidationFailed(detail="file: choose an image")
+            raise ValidationFailed(detail=M_("file: choose an image"))
         view = _service().redact_image(caller_of(principal), data,
                                        filename=file.filename or "" if file else "",
                                        purpose=purpose, legal_basis="police-law-art-2",
@@ -277,7 +277,8 @@ def boxes_page(item_id: ObjectId, boxes: str = Form(""), note: str = Form(""),
             continue
         parts = [p.strip() for p in line.split(",")]
         if len(parts) not in (4, 5):
-            raise ValidationFailed(detail=f"boxes line {number}: x,y,w,h[,kind]")
+            raise ValidationFailed(detail=M_("boxes line %(number)s: x,y,w,h[,kind]",
+                                             number=number))
         parsed.append({"x": parts[0], "y": parts[1], "w": parts[2], "h": parts[3],
                        "kind": parts[4] if len(parts) == 5 else "face", "source": "reviewer"})
     _service().edit_boxes(caller_of(principal), item_id, parsed, note)

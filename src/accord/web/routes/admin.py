@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from accord.core.accounts import AccountService
 from accord.core.db import Database
-from accord.core.errors import AccordError, NotFound
+from accord.core.errors import AccordError, NotFound, ValidationFailed
 from accord.core.jobs import JobService
-from accord.core.roles import ROLE_DESCRIPTIONS, Role, parse_roles
+from accord.core.roles import ROLE_DESCRIPTIONS, Role, UnknownRole, parse_roles
 from accord.web.deps import Principal, account_service, get_database, require_roles
 from accord.web.templating import render
 
@@ -47,9 +47,9 @@ def create_user(request: Request, username: str = Form(""), display_name: str = 
         accounts.create_user(username, password, parsed, display_name=display_name,
                              language=language)
         accounts.session.commit()
-    except ValueError as error:
+    except UnknownRole as error:
         accounts.session.rollback()
-        failure = AccordError("Invalid input: %(detail)s", detail=str(error))
+        failure = ValidationFailed(detail=error.message)
         return _users_page(request, accounts, error=failure, status=422,
                            form={"username": username, "display_name": display_name})
     except AccordError as error:
@@ -68,9 +68,9 @@ def update_user(user_id: int, request: Request, roles: list[str] = Form([]),
         accounts.set_roles(user, parse_roles(roles))
         accounts.set_active(user, active == "on")
         accounts.session.commit()
-    except ValueError as error:
+    except UnknownRole as error:
         accounts.session.rollback()
-        failure = AccordError("Invalid input: %(detail)s", detail=str(error))
+        failure = ValidationFailed(detail=error.message)
         return _users_page(request, accounts, error=failure, status=422)
     except AccordError as error:
         accounts.session.rollback()

@@ -12,9 +12,9 @@ from accord.core.accounts import AccountService, User
 from accord.core.db import Database
 from accord.core.errors import NotFound, PermissionDenied, ValidationFailed
 from accord.core.governance import get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.jobs import JobService
-from accord.core.roles import Role, parse_roles
+from accord.core.roles import Role, UnknownRole, parse_roles
 from accord.web.deps import Principal, account_service, get_database, require_roles
 from accord.web.routes.ledger import KINDS, signed_checkpoint
 
@@ -100,8 +100,8 @@ def list_users(accounts: AccountService = Depends(account_service)) -> list[User
 def create_user(body: UserIn, accounts: AccountService = Depends(account_service)) -> UserOut:
     try:
         roles = parse_roles(body.roles)
-    except ValueError as error:
-        raise ValidationFailed(detail=f"roles: {error}") from None
+    except UnknownRole as error:
+        raise ValidationFailed(detail=M_("roles: %(error)s", error=error.message)) from None
     user = accounts.create_user(body.username, body.password, roles,
                                 display_name=body.display_name, language=body.language)
     accounts.session.commit()
@@ -155,7 +155,7 @@ def ledger_entries(
     ``next_seq``). Each carries its body as hashed, so a client can check the leaf hashes
     against a signed checkpoint."""
     if kind and kind not in KINDS:
-        raise ValidationFailed(detail=f"kind: unknown entry kind {kind!r}")
+        raise ValidationFailed(detail=M_("kind: unknown entry kind %(kind)r", kind=kind))
     entries, next_seq = get_governance().ledger.entries_page(start, limit, kind)
     return LedgerPageOut(entries=[LedgerEntryOut(**e) for e in entries], next_seq=next_seq)
 

@@ -24,7 +24,7 @@ from accord.core.contract import installed
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.service import Caller, GatewayRequest
 from accord.core.governance import Governance, get_governance
-from accord.core.i18n import N_
+from accord.core.i18n import M_, N_
 from accord.core.registry import CapabilityRegistry
 from accord.core.roles import Role
 from accord.web.deps import Principal, account_service, require_roles
@@ -151,9 +151,9 @@ def set_suspension(request: Request, capability_id: str, action: str = Form(""),
                    governance: Governance = Depends(_governance)) -> Response:
     try:
         if action not in ("suspend", "resume"):
-            raise ValidationFailed(detail="action: suspend or resume")
+            raise ValidationFailed(detail=M_("action: suspend or resume"))
         if len(reason) > 2000:
-            raise ValidationFailed(detail="reason: at most 2000 characters")
+            raise ValidationFailed(detail=M_("reason: at most 2000 characters"))
         suspended = action == "suspend"
         seq = governance.gateway.set_suspended(capability_id, suspended, caller_of(principal),
                                                reason)
@@ -277,14 +277,16 @@ def _parse_edited_output(action: str, text: str) -> dict[str, Any] | None:
     if action != "edit":
         return None
     if not text.strip():
-        raise ValidationFailed(detail="edited output: required when editing")
+        raise ValidationFailed(detail=M_("edited output: required when editing"))
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValidationFailed(detail=f"edited output: not valid JSON ({error.msg} at line "
-                               f"{error.lineno}, column {error.colno})") from None
+        raise ValidationFailed(detail=M_("edited output: not valid JSON (%(msg)s at line "
+                                         "%(lineno)s, column %(colno)s)",
+                                         msg=error.msg, lineno=error.lineno,
+                                         colno=error.colno)) from None
     if not isinstance(value, dict):
-        raise ValidationFailed(detail="edited output: must be a JSON object ({…})")
+        raise ValidationFailed(detail=M_("edited output: must be a JSON object ({…})"))
     return value
 
 
@@ -296,11 +298,12 @@ def decide_review(request: Request, review_id: int, action: str = Form(""),
     form = {"reason": reason, "edited_output": edited_output, "action": action}
     try:
         if len(reason) > 2000:
-            raise ValidationFailed(detail="reason: at most 2000 characters")
+            raise ValidationFailed(detail=M_("reason: at most 2000 characters"))
         edited = _parse_edited_output(action, edited_output)
         if edited is not None and edited == (governance.reviews.get(review_id)[1].output or {}):
             # An "edit" that changes nothing would count as an override in the monitor.
-            raise ValidationFailed(detail="edited output: unchanged; confirm the output instead")
+            raise ValidationFailed(detail=M_("edited output: unchanged; confirm the output "
+                                             "instead"))
         seq = governance.reviews.decide(review_id, caller_of(principal), action, reason, edited)
     except NotFound:
         raise

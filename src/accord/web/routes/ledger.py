@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from accord.core.errors import NotFound
 from accord.core.gateway.models import LedgerCheckpoint, LedgerEntry, WitnessEvent
 from accord.core.governance import Governance, get_governance
-from accord.core.i18n import N_, gettext, set_language
+from accord.core.i18n import N_, gettext, set_language, translate
 from accord.core.ledger.note import open_checkpoint, parse_note
 from accord.core.ledger.store import WitnessOutcome
 from accord.core.roles import Role
@@ -329,7 +329,7 @@ def entry_proof(request: Request, seq: int) -> Response:
     try:
         entry = _entry_or_404(governance, seq)
     except NotFound as error:
-        return JSONResponse({"detail": gettext(error.message) % error.params}, status_code=404)
+        return JSONResponse({"detail": translate(error.message, error.params)}, status_code=404)
     proof = _proof(governance, entry)
     if proof is None:
         message = N_("Ledger entry %(seq)s is not yet covered by a signed checkpoint.")
