@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from accord.core.ledger.canonical import CanonicalJSONError, canonical_json
-from accord.core.ledger.store import _plain, canonical_bytes
+from accord.core.ledger.store import _AS_IS, _WITH_INTS, _plain, canonical_bytes
 
 
 def test_every_code_point_is_escaped_as_rfc8785_does() -> None:
@@ -86,7 +86,7 @@ def test_documents_with_ascii_keys_take_the_c_encoder_and_match_byte_for_byte() 
     plain = 0
     for _ in range(5_000):
         value = {"seq": rng.randrange(10**6), "body": _random_value(rng, keys=_ASCII_KEYS)}
-        plain += _plain(value)
+        plain += bool(_plain(value))
         assert canonical_bytes(value) == canonical_json(value), value
     assert plain > 2_500  # most of them really went through the C encoder
 
@@ -99,12 +99,29 @@ def test_a_gateway_entry_takes_the_c_encoder() -> None:
              "policy": {"decision": "allow", "reasons": ["permit"], "version": "sha256:cd"},
              "explanation": "最可能的语言：es（概率 0.99）\u2028", "confidence": 0.9871,
              "review": {"required": False, "role": ""}, "decision": "592397c6cd2153d9"}
-    assert _plain(entry)
+    assert _plain(entry) == _AS_IS
     assert canonical_bytes(entry) == canonical_json(entry)
-    # What the C encoder would print differently is never vouched for: integral floats
-    # ("1.0"), exponent-form floats, non-ASCII keys (UTF-16 order), big ints, subclasses.
-    for odd in (1.0, 1e-7, 1e16, 2**53, {"é": 1}, (1, 2), float("nan")):
+    # A confidence of 1.0 too, with the float encoded as the int it equals ("1", not "1.0").
+    certain = {**entry, "confidence": 1.0}
+    assert _plain(certain) == _WITH_INTS
+    assert canonical_bytes(certain) == canonical_json(certain)
+    assert b'"confidence":1,' in canonical_bytes(certain)
+    # What the C encoder would print differently is never vouched for: exponent-form floats,
+    # non-ASCII keys (UTF-16 order), big ints, subclasses.
+    for odd in (1e-7, 1e16, 2**53, {"é": 1}, (1, 2), float("nan")):
         assert not _plain({**entry, "odd": odd})
+
+
+def test_integral_floats_take_the_c_encoder_and_match_byte_for_byte() -> None:
+    """Integral floats over the whole positional range (up to 1e16, past 2**53 where not every
+    integer is a float), alone and nested, as the reference encodes them."""
+    rng = random.Random(17)
+    values = [float(rng.randrange(1, 10**e)) for e in range(1, 17) for _ in range(200)]
+    values += [1.0, -1.0, 2.0**53, 2.0**53 + 2, -(2.0**53) - 2, 9999999999999998.0, 1e15]
+    for value in values:
+        for document in (value, -value, {"x": value, "y": [0.5, value, {"z": -value}]}):
+            assert _plain(document) == _WITH_INTS
+            assert canonical_bytes(document) == canonical_json(document), document
 
 
 @pytest.mark.parametrize(

@@ -170,9 +170,11 @@ def _encode(value: Any) -> str:
 # Faster still, for documents made only of the values whose JSON text Python's C encoder
 # writes exactly as RFC 8785 does: dicts with ASCII keys (sorted by code point, which for ASCII
 # is the UTF-16 order RFC 8785 asks for), lists, strings (the same C string encoder as above),
-# ints in the safe range, booleans, None, and non-integral floats printed positionally (repr,
-# as above; integral ones print "1.0" there, so they take ``_encode``). ``_plain`` only looks at
-# types and ranges; whatever it does not vouch for goes through ``_encode`` as before.
+# ints in the safe range, booleans, None, and floats printed positionally (repr, as above).
+# Integral floats print "1.0" there where RFC 8785 prints "1": such documents are encoded with
+# those floats as ints, whose text is the same digits without the ".0" (a confidence of 1.0 is
+# common). ``_plain`` only looks at types and ranges; whatever it does not vouch for goes
+# through ``_encode`` as before.
 def _refuse(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not plain JSON")
 
@@ -181,34 +183,65 @@ _c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 _encode_plain = None if _c_make_encoder is None else _c_make_encoder(
     None, _refuse, _encode_string, None, ":", ",", True, False, False)
 
+#: ``_plain``'s answers: not plain (0), plain as it is, plain once integral floats are ints.
+_AS_IS, _WITH_INTS = 1, 3
 
-def _plain(value: Any) -> bool:
-    """True when the C encoder's text for ``value`` is exactly RFC 8785's."""
+
+def _plain(value: Any) -> int:
+    """Non-zero when the C encoder's text for ``value`` is exactly RFC 8785's: ``_AS_IS``, or
+    ``_WITH_INTS`` when it is so for ``_ints(value)``."""
     kind = type(value)
     if kind is dict:
+        answer = _AS_IS
         for key, item in value.items():
             if type(key) is not str or not key.isascii():
-                return False
-            if type(item) is not str and not _plain(item):
-                return False
-        return True
+                return 0
+            if type(item) is not str:
+                item_answer = _plain(item)
+                if not item_answer:
+                    return 0
+                answer |= item_answer
+        return answer
     if kind is str or kind is bool or value is None:
-        return True
+        return _AS_IS
     if kind is list:
-        return all(type(item) is str or _plain(item) for item in value)
+        answer = _AS_IS
+        for item in value:
+            if type(item) is not str:
+                item_answer = _plain(item)
+                if not item_answer:
+                    return 0
+                answer |= item_answer
+        return answer
     if kind is int:
-        return _INT_MIN <= value <= _INT_MAX
+        return _AS_IS if _INT_MIN <= value <= _INT_MAX else 0
+    if kind is float and 1e-4 <= abs(value) < 1e16:
+        return _WITH_INTS if value.is_integer() else _AS_IS
+    return 0
+
+
+def _ints(value: Any) -> Any:
+    """``value`` with its integral floats as ints (for the C encoder: the same JSON text as
+    RFC 8785 gives the floats, which ``_plain`` checked are in positional range)."""
+    kind = type(value)
     if kind is float:
-        return 1e-4 <= abs(value) < 1e16 and not value.is_integer()
-    return False
+        return int(value) if value.is_integer() else value
+    if kind is dict:
+        return {key: item if type(item) is str else _ints(item) for key, item in value.items()}
+    if kind is list:
+        return [item if type(item) is str else _ints(item) for item in value]
+    return value
 
 
 def canonical_bytes(value: Any) -> bytes:
     """Exactly ``canonical_json(value)`` (same bytes, same errors), several times faster for
     the shapes ledger entries and gateway inputs have."""
     try:
-        if _encode_plain is not None and _plain(value):
-            return "".join(_encode_plain(value, 0)).encode("utf-8")
+        if _encode_plain is not None:
+            plain = _plain(value)
+            if plain:
+                return "".join(_encode_plain(_ints(value) if plain == _WITH_INTS else value,
+                                             0)).encode("utf-8")
         return _encode(value).encode("utf-8")
     except Exception:  # the reference produces the bytes or the precise error
         return canonical_json(value)
