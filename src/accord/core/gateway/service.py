@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +21,7 @@ from accord.core.db import Database, Prepared, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.isolation import (
     ModelProcessError,
+    ModelThreads,
     ModelTimeout,
     model_processes,
     runs_in_process,
@@ -167,7 +166,7 @@ class ReviewRejected(AccordError):
     message = N_("A reviewer rejected this AI output; it cannot be used.")
 
 
-_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="accord-model")
+_model_threads = ModelThreads(4, "accord-model")
 
 
 class GatewayService:
@@ -226,7 +225,7 @@ class GatewayService:
         inputs = dict(request.inputs)
         try:
             result = self._run(capability, inputs)
-        except (FutureTimeout, ModelTimeout):
+        except ModelTimeout:
             seq = self._ledger_failure(caller, request, capability, decision, "timeout")
             raise ModelFailed(seq=seq) from None
         except AccordError:
@@ -247,8 +246,8 @@ class GatewayService:
         assert capability.runner is not None
         if capability.isolation == "inline":
             return capability.runner(inputs)
-        future = _executor.submit(capability.runner, inputs)
-        result: ModelOutput = future.result(timeout=capability.timeout_seconds)
+        result: ModelOutput = _model_threads.run(capability.runner, inputs,
+                                                 capability.timeout_seconds)
         return result
 
     def authorize(self, caller: Caller, request: GatewayRequest,
