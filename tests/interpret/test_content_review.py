@@ -186,3 +186,26 @@ def _user(service: InterpreterService, username: str):  # type: ignore[no-untype
 
     with service.database.session() as session:
         return session.scalar(select(User).where(User.username == username))
+
+
+def test_an_unreadable_database_shows_the_content_unverified_instead_of_failing(
+        accord_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The app reads the content library at start (guidance checks its notice ids); with the
+    database down then, it must still start (and /readyz say 503), showing nothing as
+    verified, and read the verifications again once the database answers."""
+    from accord.config import reset_settings_cache
+    from accord.core.runtime import get_database, reset_runtime
+
+    monkeypatch.setenv("ACCORD_DATABASE_URL", "sqlite:////nonexistent-dir/for/sure/x.sqlite3")
+    reset_settings_cache()
+    reset_runtime()
+    invalidate_overlay()
+    try:
+        get_database()  # the process's database: configured, unreachable
+        library = content.get_library()
+        assert set(library.notices) == set(content.get_library(overlay=False).notices)
+        assert not any(notice.verified(lang) for notice in library.notices.values()
+                       for lang in content.LANGUAGES)
+    finally:
+        reset_runtime()
+        invalidate_overlay()

@@ -25,6 +25,7 @@ exceptions whose messages are English msgids.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -37,7 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import langcodes
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from accord.core.accounts.models import User
@@ -54,6 +55,8 @@ from accord.interpret.interpreter_models import (
     Interpreter,
     InterpreterRequest,
 )
+
+log = logging.getLogger(__name__)
 
 MODES = ("in-person", "phone", "video", "sign-language")
 CLEARANCES = ("none", "basic", "security-vetted")
@@ -383,9 +386,16 @@ def _overlay(library: content.Library) -> content.Library:
             and now - _cache["at"] < OVERLAY_TTL_SECONDS
         ):
             return _cache["library"]  # type: ignore[no-any-return]
-    with database.session() as session:
-        latest = _latest_verifications(session)
-        result = verified_overlay(library, latest)
+    try:
+        with database.session() as session:
+            latest = _latest_verifications(session)
+    except DBAPIError:
+        # The database cannot be read (the app starting while it is down, which /readyz then
+        # reports): the library without verification marks, so nothing shows as verified that
+        # could not be checked; not cached, so the next read tries again.
+        log.warning("content verifications unreadable: shown as unverified", exc_info=True)
+        return library
+    result = verified_overlay(library, latest)
     with _cache_lock:
         _cache.update(key=key, at=now, library=result, base=library)
     return result
