@@ -14,7 +14,7 @@ import secrets
 import weakref
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -87,28 +87,38 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _session_record(database: Database, token_hash: str) -> WebSession | None:
-    """The session row with its user and roles, read with one prebuilt statement on a pooled
-    connection of its own (returned before the caller's session takes one), not through the
-    ORM's query machinery: every signed-in request runs this, and on PostgreSQL the session's
-    own transaction would add BEGIN and COMMIT round trips. The objects are built as the ORM
-    would have loaded them (detached, nothing pending), so they behave the same."""
+Credential = TypeVar("Credential", WebSession, ApiToken)
+
+
+def _credential_record(database: Database, model: type[Credential],
+                       token_hash: str) -> Credential | None:
+    """The session or API token row with its user and roles, read with one prebuilt
+    statement on a pooled connection of its own (returned before the caller's session takes
+    one), not through the ORM's query machinery: every signed-in request runs this, and on
+    PostgreSQL the session's own transaction would add BEGIN and COMMIT round trips. The
+    objects are built as the ORM would have loaded them (detached, nothing pending), so they
+    behave the same."""
     dialect = database.engine.dialect
-    sql = _SESSION_SQL.get(dialect)
+    columns = _CREDENTIAL_COLUMNS[model]
+    prepared = _CREDENTIAL_SQL.setdefault(dialect, {})
+    sql = prepared.get(model)
     if sql is None:
-        sql = _SESSION_SQL[dialect] = Prepared(_SESSION_ROWS, dialect)
+        statement = (select(*columns, *_USER_COLUMNS, UserRole.role)
+                     .join(User, User.id == model.user_id)
+                     .outerjoin(UserRole, UserRole.user_id == User.id)
+                     .where(model.token_hash == bindparam("token_hash")))
+        sql = prepared[model] = Prepared(statement, dialect)
     with database.read_cursor() as cursor:
         rows = sql.rows(cursor, {"token_hash": token_hash})
     if not rows:
         return None
-    session_id, csrf_token, created_at, expires_at, user_id, *user_values, _role = rows[0]
-    user = User(id=user_id, **dict(zip([c.key for c in _USER_COLUMNS[1:]], user_values,
-                                       strict=True)))
-    user.role_rows = [UserRole(user_id=user_id, role=row[-1]) for row in rows
+    first = rows[0]
+    values = dict(zip([c.key for c in columns], first[:len(columns)], strict=True))
+    user = User(**dict(zip([c.key for c in _USER_COLUMNS], first[len(columns):-1],
+                           strict=True)))
+    user.role_rows = [UserRole(user_id=user.id, role=row[-1]) for row in rows
                       if row[-1] is not None]
-    record = WebSession(id=session_id, token_hash=token_hash, user_id=user_id,
-                        csrf_token=csrf_token, created_at=created_at, expires_at=expires_at,
-                        user=user)
+    record = model(**values, token_hash=token_hash, user_id=user.id, user=user)
     for loaded in (*user.role_rows, user, record):
         make_transient_to_detached(loaded)
     return record
@@ -119,18 +129,20 @@ def _session_record(database: Database, token_hash: str) -> WebSession | None:
 _SESSION_WITH_USER = select(WebSession).where(
     WebSession.token_hash == bindparam("token_hash")).options(
     joinedload(WebSession.user).joinedload(User.role_rows))
-# The same for a session cookie, as plain rows (one per role) for a prebuilt statement on the
-# driver's cursor: see AccountService.resolve_session.
-_USER_COLUMNS = (User.id, User.username, User.display_name, User.password_hash, User.language,
-                 User.default_purpose, User.active, User.created_at)
-_SESSION_ROWS = (select(WebSession.id, WebSession.csrf_token, WebSession.created_at,
-                        WebSession.expires_at, *_USER_COLUMNS, UserRole.role)
-                 .join(User, User.id == WebSession.user_id)
-                 .outerjoin(UserRole, UserRole.user_id == User.id)
-                 .where(WebSession.token_hash == bindparam("token_hash")))
-_SESSION_SQL: weakref.WeakKeyDictionary[Dialect, Prepared] = weakref.WeakKeyDictionary()
 _TOKEN_WITH_USER = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash")).options(
     joinedload(ApiToken.user).joinedload(User.role_rows))
+# The same as plain rows (one per role) for a prebuilt statement on the driver's cursor: see
+# AccountService._resolve.
+_USER_COLUMNS = (User.id, User.username, User.display_name, User.password_hash, User.language,
+                 User.default_purpose, User.active, User.created_at)
+_CREDENTIAL_COLUMNS: dict[type[Any], tuple[Any, ...]] = {
+    WebSession: (WebSession.id, WebSession.csrf_token, WebSession.created_at,
+                 WebSession.expires_at),
+    ApiToken: (ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at,
+               ApiToken.last_used_at, ApiToken.revoked_at),
+}
+_CREDENTIAL_SQL: weakref.WeakKeyDictionary[Dialect, dict[type[Any], Prepared]] = (
+    weakref.WeakKeyDictionary())
 
 
 @dataclass(frozen=True)
@@ -379,16 +391,23 @@ class AccountService:
         one or a deactivated user is refused at once)."""
         if not token:
             return None
-        database = self.session.info.get("database")
-        if database is None or self.session.in_transaction() or self.session.identity_map:
-            # (A session already in use keeps to its own transaction and loaded objects.)
-            record = self.session.scalars(
-                _SESSION_WITH_USER, {"token_hash": _digest(token)}).unique().one_or_none()
-        else:
-            record = _session_record(database, _digest(token))
+        record = self._resolve(WebSession, _SESSION_WITH_USER, token)
         if record is None or record.expires_at <= utcnow() or not record.user.active:
             return None
-        if record not in self.session:
+        return record
+
+    def _resolve(self, model: type[Credential], orm_query: Any,
+                 token: str) -> Credential | None:
+        """A cookie's session or an API token's record, with its user and roles, in this
+        session. A fresh session (each request's) reads it with one prebuilt statement
+        (:func:`_credential_record`); one already in use keeps to its own transaction and
+        loaded objects, through the ORM."""
+        database = self.session.info.get("database")
+        if database is None or self.session.in_transaction() or self.session.identity_map:
+            return self.session.scalars(  # type: ignore[no-any-return]
+                orm_query, {"token_hash": _digest(token)}).unique().one_or_none()
+        record = _credential_record(database, model, _digest(token))
+        if record is not None:
             # Into this session, as if it had loaded them (no statement): a route that goes
             # on with it, e.g. changing the user's language, saves through it as before.
             self.session.add(record)
@@ -423,8 +442,7 @@ class AccountService:
     def resolve_token_record(self, token: str) -> ApiToken | None:
         if not token.startswith(TOKEN_PREFIX):
             return None
-        record = self.session.scalars(
-            _TOKEN_WITH_USER, {"token_hash": _digest(token)}).unique().one_or_none()
+        record = self._resolve(ApiToken, _TOKEN_WITH_USER, token)
         if record is None or record.revoked_at is not None or not record.user.active:
             return None
         return record
