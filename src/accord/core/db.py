@@ -150,9 +150,9 @@ def _check_alive(dialect: Dialect, dbapi_connection: Any, record: Any) -> None:
     """Hand out a pooled PostgreSQL connection only if it is still connected.
 
     SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` on every check-out: a round trip to the
-    server, three or four per request. A server that
-    ended the connection (restart, failover, ``pg_terminate_backend``, an idle timeout) has
-    sent its goodbye or closed the socket, so the socket of a connection that sits idle in
+    server, three or four per request. A server that ended the connection (restart,
+    failover, ``pg_terminate_backend``, an idle timeout) has sent its goodbye or closed the
+    socket, so the socket of a connection that sits idle in
     the pool turns readable: that is checked without a round trip (a zero-timeout poll).
     Only then, or after :data:`PING_AFTER_IDLE_SECONDS` idle (a peer that vanished without a
     word), is the connection pinged; a connection that fails the ping is replaced by a new
@@ -267,9 +267,9 @@ class Database:
         On PostgreSQL on another machine (:func:`pipelines`) the transaction runs in psycopg's
         pipeline mode: statements whose results nobody reads yet are sent together, so BEGIN,
         the advisory lock and the sequence read cost one round trip, and the inserts with
-        COMMIT one more (instead of one each). The
-        order of execution on the server is unchanged, and an error in any of them fails the
-        commit, so nothing of a failed transaction is acknowledged.
+        COMMIT one more (instead of one each). The order of execution on the server is
+        unchanged, and an error in any of them fails the commit, so nothing of a failed
+        transaction is acknowledged.
         """
         with self._writer_turn():
             yield from self._write_cursor()
@@ -440,6 +440,22 @@ def _translated(dialect: Dialect, driver_connection: Any, statement: str, params
     return DBAPIError.instance(statement, params, error, dialect.loaded_dbapi.Error,
                                hide_parameters=True, connection_invalidated=invalidated,
                                dialect=dialect)
+
+
+def read_together(cursor: Any, reads: Sequence[tuple[Prepared, Mapping[str, Any] | None]]
+                  ) -> list[list[tuple[Any, ...]]]:
+    """The rows of several prebuilt selects, in order: each runs on its own cursor of
+    ``cursor``'s connection and all are sent before any is read (one round trip in pipeline
+    mode, see :meth:`Database.read_cursor`)."""
+    cursors = [cursor] + [cursor.connection.cursor() for _ in reads[1:]]
+    try:
+        for each, (statement, values) in zip(cursors, reads, strict=True):
+            statement.execute(each, values)
+        return [statement.fetch(each)
+                for each, (statement, _values) in zip(cursors, reads, strict=True)]
+    finally:
+        for extra in cursors[1:]:
+            extra.close()
 
 
 class Prepared:

@@ -14,14 +14,14 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Float, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from accord.core.db import Database, Prepared, utcnow
+from accord.core.db import Database, Prepared, read_together, utcnow
 from accord.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from accord.core.i18n import M_, N_
 from accord.dispatch import states
@@ -314,8 +314,10 @@ class DispatchService:
         # The neighbourhood first, outside the write transaction (the new incident is not in
         # it yet): SQLite's write lock, one writer at a time, is held only for the inserts.
         with self.database.read_cursor() as cursor:
-            nearby = _nearby_lists(partial(_read_together, cursor, sql), lat_f, lon_f,
-                                   values["address_key"], kind.code, exclude=None, since=now)
+            nearby = _nearby_lists(
+                lambda todo: read_together(cursor, [(getattr(sql, name), params)
+                                                    for name, params in todo]),
+                lat_f, lon_f, values["address_key"], kind.code, exclude=None, since=now)
         with self.database.write_cursor() as cursor:
             incident_id = int(sql.incident.rows(cursor, values)[0][0])
             incident = DispatchIncident(id=incident_id, **values)  # transient: never added
@@ -1194,21 +1196,6 @@ def _intake_statements(dialect: Dialect) -> _IntakeStatements:
             duplicates=Prepared(_DUPLICATES, dialect))
         _INTAKE_STATEMENTS[dialect] = found
     return found
-
-
-def _read_together(cursor: Any, sql: _IntakeStatements,
-                   todo: list[tuple[str, dict[str, Any]]]) -> list[list[tuple[Any, ...]]]:
-    """Run the named intake reads, each on its own cursor of ``cursor``'s connection, all sent
-    before any is read (one round trip in PostgreSQL's pipeline mode; see Database.read_cursor)."""
-    cursors = [cursor] + [cursor.connection.cursor() for _ in todo[1:]]
-    try:
-        for each, (name, params) in zip(cursors, todo, strict=True):
-            getattr(sql, name).execute(each, params)
-        return [getattr(sql, name).fetch(each)
-                for each, (name, _params) in zip(cursors, todo, strict=True)]
-    finally:
-        for extra in cursors[1:]:
-            extra.close()
 
 
 #: How long a missing event id holds back the events after it (see ``events_after``).

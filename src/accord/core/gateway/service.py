@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from accord.core.contract import CertificateRequirement, certificate_courses, object_kind
-from accord.core.db import Database, Prepared, utcnow
+from accord.core.db import Database, Prepared, read_together, utcnow
 from accord.core.errors import AccordError, NotFound, PermissionDenied, ValidationFailed
 from accord.core.gateway.isolation import (
     ModelProcessError,
@@ -499,11 +499,9 @@ class GatewayService:
         """The caller's valid certificates and whether the capability is suspended, read afresh
         on one connection with prebuilt statements: this is on every call's path."""
         with self.database.read_cursor() as cursor:
-            other = cursor.connection.cursor()
-            self._certificates_sql.execute(cursor, {"user_id": user_id})
-            self._suspended_sql.execute(other, {"capability_id": capability_id})
-            rows = self._certificates_sql.fetch(cursor)
-            suspended = self._suspended_sql.fetch(other)
+            rows, suspended = read_together(cursor, [
+                (self._certificates_sql, {"user_id": user_id}),
+                (self._suspended_sql, {"capability_id": capability_id})])
         now = utcnow()
         return (frozenset(name for name, expires_at in rows
                           if expires_at is None or expires_at > now),
